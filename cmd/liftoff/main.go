@@ -1,0 +1,9 @@
+// Command liftoff turns a campaign's expected traffic into a load test and
+// gives a launch verdict: GO, NO-GO or INCONCLUSIVE.
+package main
+
+import "os"
+
+func main() {
+	os.Exit(execute(mainContext(), os.Args[1:], osEnv()))
+}

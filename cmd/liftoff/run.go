@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/report"
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// runOptions are the flags of run (and demo) plus the injected env.
+type runOptions struct {
+	env      *env
+	file     string
+	load     func() (*scenario.Scenario, error) // reads the scenario; set by run and demo
+	jsonPath string
+	progress string
+	grace    time.Duration
+	seed     uint64
+	seedSet  bool
+}
+
+func newRunCmd(e *env, runF func(*runOptions) error) *cobra.Command {
+	opts := &runOptions{env: e}
+	cmd := &cobra.Command{
+		Use:   "run SCENARIO",
+		Short: "Run a scenario's load test and give a GO / NO-GO verdict",
+		Long: `run drives the scenario's target with the scenario's traffic plan, shows live
+progress, then prints the SLO results, latency per journey and step, errors
+by class and the verdict.
+
+Latency is measured from each request's intended send time, so a target that
+stalls cannot hide its stall. The generator watches itself: when it could
+not keep up (missed arrivals, or p99 lag above 25ms) the verdict is
+INCONCLUSIVE unless the target's own errors or service time prove a failure.
+
+Ctrl-C stops new arrivals, lets visitors in flight finish within --grace,
+prints and writes what was measured, marked interrupted, and exits 130.
+
+Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
+4 runtime failure, 130 interrupted.`,
+		Example: `  liftoff run examples/quickstart.yaml
+  liftoff run examples/quickstart.yaml --json results.json --progress plain`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.file = args[0]
+			opts.seedSet = cmd.Flags().Changed("seed")
+			opts.load = func() (*scenario.Scenario, error) { return loadScenario(e, opts.file) }
+			if runF != nil {
+				return runF(opts)
+			}
+			return runRun(cmd.Context(), opts)
+		},
+	}
+	addRunFlags(cmd, opts)
+	return cmd
+}
+
+// addRunFlags binds the flags run and demo share.
+func addRunFlags(cmd *cobra.Command, opts *runOptions) {
+	f := cmd.Flags()
+	f.StringVar(&opts.jsonPath, "json", "", "write the results file (JSON: verdict, summary, histograms) to `FILE`")
+	f.StringVar(&opts.progress, "progress", progressAuto, "live progress: auto (bars on a terminal, plain lines otherwise), bars, plain or none")
+	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish")
+	f.Uint64Var(&opts.seed, "seed", 0, "seed for arrivals and journey picks, overriding traffic.seed")
+}
+
+func (o *runOptions) validate() error {
+	switch o.progress {
+	case progressAuto, progressBars, progressPlain, progressNone:
+	default:
+		return usagef("--progress %q: use auto, bars, plain or none", o.progress)
+	}
+	if o.grace < 0 {
+		return usagef("--grace must not be negative")
+	}
+	return nil
+}
+
+func runRun(ctx context.Context, opts *runOptions) error {
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	sc, err := opts.load()
+	if err != nil {
+		return err
+	}
+	if opts.seedSet {
+		sc.Traffic.Seed = opts.seed
+	}
+	sc, stopTarget, err := startTarget(sc)
+	if err != nil {
+		return err
+	}
+	defer stopTarget()
+
+	e := opts.env
+	fmt.Fprintf(e.Err, "liftoff %s: %s → %s\n%s\n", version(), sc.Name, sc.TargetName(), planLine(sc))
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version()})
+	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
+	res, runErr := gen.Run(ctx, sc)
+	stopProgress()
+	if runErr != nil && !errors.Is(runErr, loadgen.ErrInterrupted) {
+		return runErr
+	}
+	res.Version = version()
+
+	doc, resultsFile, err := judge(res)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteTerminal(e.Out, doc); err != nil {
+		return err
+	}
+	if opts.jsonPath != "" {
+		if err := writeFileAtomic(opts.jsonPath, resultsFile); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.Err, "results written to %s\n", opts.jsonPath)
+	}
+	if runErr != nil {
+		return interruptedError{}
+	}
+	if doc.Judgement.Verdict == report.Go {
+		return nil
+	}
+	return &verdictError{verdict: doc.Judgement.Verdict}
+}
+
+// judge encodes the run's results file and renders every output from that
+// file read back, so 'liftoff report' on the file shows exactly what the
+// run showed.
+func judge(res *loadgen.Results) (report.Document, []byte, error) {
+	doc, err := report.NewDocument(res)
+	if err != nil {
+		return report.Document{}, nil, err
+	}
+	file, err := render(func(b *bytes.Buffer) error { return report.WriteJSON(b, doc) })
+	if err != nil {
+		return report.Document{}, nil, fmt.Errorf("encode results: %w", err)
+	}
+	reread, err := report.ReadJSON(bytes.NewReader(file))
+	if err != nil {
+		return report.Document{}, nil, fmt.Errorf("read back results: %w", err)
+	}
+	return reread, file, nil
+}

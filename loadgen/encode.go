@@ -1,0 +1,263 @@
+package loadgen
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// SchemaVersion is the version of the results encoding. Fields keep their
+// meaning within a version; new fields may be added.
+const SchemaVersion = 1
+
+// The results encoding is JSON. Durations are integer microseconds or
+// float seconds as their names say; histograms are HdrHistogram V2
+// compressed base64 strings ("HISTF…") of microsecond values, readable by
+// any HdrHistogram implementation. The encoding round-trips exactly: a
+// decoded Results re-encodes to the same bytes.
+
+// resultsFile is the encoded form of Results.
+type resultsFile struct {
+	Version     int              `json:"version"`           // SchemaVersion
+	Liftoff     string           `json:"liftoff,omitempty"` // the liftoff version that measured
+	Scenario    scenario.Summary `json:"scenario"`          // what was tested, secrets removed
+	Started     time.Time        `json:"started"`           // wall-clock start of the run
+	ElapsedUS   int64            `json:"elapsed_us"`        // how long the run took
+	Interrupted bool             `json:"interrupted"`       // stopped before the plan ended
+	IntervalUS  int64            `json:"interval_us"`       // width of each timeline interval
+
+	Arrivals arrivalsFile        `json:"arrivals"`
+	Requests int64               `json:"requests"`
+	Errors   int64               `json:"errors"`
+	Classes  map[string]int64    `json:"classes"`  // failed requests by error class
+	Examples map[string][]string `json:"examples"` // a few redacted messages per class
+
+	Keys     []keyFile      `json:"keys"` // keys[0] is every request
+	Journeys []journeyFile  `json:"journeys"`
+	Lag      string         `json:"lag,omitempty"` // send time minus intended time
+	Timeline []intervalFile `json:"timeline"`
+}
+
+type arrivalsFile struct {
+	Planned   float64 `json:"planned"`   // expected by the plan over the part that ran
+	Started   int64   `json:"started"`   // visitors started
+	Missed    int64   `json:"missed"`    // not started: max_concurrency was reached
+	Completed int64   `json:"completed"` // started visits whose every step succeeded
+}
+
+type keyFile struct {
+	Journey  string `json:"journey,omitempty"` // empty: every request
+	Step     string `json:"step,omitempty"`    // empty: every request of the journey
+	Requests int64  `json:"requests"`
+	Errors   int64  `json:"errors"`
+	Latency  string `json:"latency,omitempty"` // response done minus intended send
+	Service  string `json:"service,omitempty"` // response done minus actual send
+}
+
+type journeyFile struct {
+	Name     string `json:"name"`
+	Visits   int64  `json:"visits"`
+	Failed   int64  `json:"failed"`
+	Duration string `json:"duration,omitempty"` // visit duration, think time included
+}
+
+type intervalFile struct {
+	OffsetUS  int64             `json:"offset_us"`
+	Arrivals  int64             `json:"arrivals"`
+	Missed    int64             `json:"missed"`
+	Completed int64             `json:"completed"`
+	Requests  int64             `json:"requests"`
+	Errors    int64             `json:"errors"`
+	Classes   map[string]int64  `json:"classes,omitempty"`
+	Keys      []intervalKeyFile `json:"keys,omitempty"`
+}
+
+type intervalKeyFile struct {
+	Key      int    `json:"key"` // index into keys
+	Requests int64  `json:"requests"`
+	Errors   int64  `json:"errors"`
+	Latency  string `json:"latency"`
+	Service  string `json:"service"`
+}
+
+// MarshalJSON encodes the results in the schema documented above.
+func (r *Results) MarshalJSON() ([]byte, error) {
+	f := resultsFile{
+		Version:     SchemaVersion,
+		Liftoff:     r.Version,
+		Scenario:    r.Scenario,
+		Started:     r.Started,
+		ElapsedUS:   r.Elapsed.Microseconds(),
+		Interrupted: r.Interrupted,
+		IntervalUS:  r.Interval.Microseconds(),
+		Arrivals:    arrivalsFile(r.Arrivals),
+		Requests:    r.Requests,
+		Errors:      r.Errors,
+		Classes:     classMap(r.Classes),
+		Examples:    map[string][]string{},
+		Lag:         encodeDistribution(r.Lag),
+	}
+	for c, msgs := range r.Examples {
+		if len(msgs) > 0 {
+			f.Examples[ErrorClass(c).String()] = msgs
+		}
+	}
+	for _, k := range r.Keys {
+		f.Keys = append(f.Keys, keyFile{Journey: k.Key.Journey, Step: k.Key.Step, Requests: k.Requests, Errors: k.Errors,
+			Latency: encodeDistribution(k.Latency), Service: encodeDistribution(k.Service)})
+	}
+	for _, j := range r.Journeys {
+		f.Journeys = append(f.Journeys, journeyFile{Name: j.Name, Visits: j.Visits, Failed: j.Failed, Duration: encodeDistribution(j.Duration)})
+	}
+	f.Timeline = make([]intervalFile, 0, len(r.Timeline))
+	for _, iv := range r.Timeline {
+		ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed,
+			Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes)}
+		if len(ivf.Classes) == 0 {
+			ivf.Classes = nil
+		}
+		for _, ik := range iv.Keys {
+			ivf.Keys = append(ivf.Keys, intervalKeyFile{Key: ik.Key, Requests: ik.Requests, Errors: ik.Errors,
+				Latency: encodePacked(ik.latency), Service: encodePacked(ik.service)})
+		}
+		f.Timeline = append(f.Timeline, ivf)
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON decodes results written by MarshalJSON, checking the schema
+// version and every histogram.
+func (r *Results) UnmarshalJSON(data []byte) error {
+	var f resultsFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return err
+	}
+	if f.Version != SchemaVersion {
+		return fmt.Errorf("results schema version %d is not supported (this liftoff reads version %d)", f.Version, SchemaVersion)
+	}
+	out := Results{
+		Scenario:    f.Scenario,
+		Version:     f.Liftoff,
+		Started:     f.Started,
+		Elapsed:     time.Duration(f.ElapsedUS) * time.Microsecond,
+		Interrupted: f.Interrupted,
+		Interval:    time.Duration(f.IntervalUS) * time.Microsecond,
+		Arrivals:    Arrivals(f.Arrivals),
+		Requests:    f.Requests,
+		Errors:      f.Errors,
+	}
+	var err error
+	if out.Classes, err = parseClassMap(f.Classes); err != nil {
+		return err
+	}
+	for name, msgs := range f.Examples {
+		c, ok := ParseErrorClass(name)
+		if !ok {
+			return fmt.Errorf("unknown error class %q in examples", name)
+		}
+		out.Examples[c] = msgs
+	}
+	if out.Lag, err = decodeDistribution(f.Lag); err != nil {
+		return fmt.Errorf("lag: %w", err)
+	}
+	for i, k := range f.Keys {
+		kr := KeyResult{Key: Key{Journey: k.Journey, Step: k.Step}, Requests: k.Requests, Errors: k.Errors}
+		if kr.Latency, err = decodeDistribution(k.Latency); err != nil {
+			return fmt.Errorf("keys[%d].latency: %w", i, err)
+		}
+		if kr.Service, err = decodeDistribution(k.Service); err != nil {
+			return fmt.Errorf("keys[%d].service: %w", i, err)
+		}
+		out.Keys = append(out.Keys, kr)
+	}
+	for i, j := range f.Journeys {
+		jr := JourneyResult{Name: j.Name, Visits: j.Visits, Failed: j.Failed}
+		if jr.Duration, err = decodeDistribution(j.Duration); err != nil {
+			return fmt.Errorf("journeys[%d].duration: %w", i, err)
+		}
+		out.Journeys = append(out.Journeys, jr)
+	}
+	for i, ivf := range f.Timeline {
+		iv := Interval{Offset: time.Duration(ivf.OffsetUS) * time.Microsecond, Arrivals: ivf.Arrivals, Missed: ivf.Missed,
+			Completed: ivf.Completed, Requests: ivf.Requests, Errors: ivf.Errors}
+		if iv.Classes, err = parseClassMap(ivf.Classes); err != nil {
+			return fmt.Errorf("timeline[%d]: %w", i, err)
+		}
+		for _, k := range ivf.Keys {
+			if k.Key < 0 || k.Key >= len(out.Keys) {
+				return fmt.Errorf("timeline[%d]: key %d does not exist", i, k.Key)
+			}
+			ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors}
+			if ik.latency, err = decodePacked(k.Latency); err != nil {
+				return fmt.Errorf("timeline[%d].latency: %w", i, err)
+			}
+			if ik.service, err = decodePacked(k.Service); err != nil {
+				return fmt.Errorf("timeline[%d].service: %w", i, err)
+			}
+			iv.Keys = append(iv.Keys, ik)
+		}
+		out.Timeline = append(out.Timeline, iv)
+	}
+	*r = out
+	return nil
+}
+
+// Encode writes the results to w as JSON.
+func (r *Results) Encode(w io.Writer) error {
+	return json.NewEncoder(w).Encode(r)
+}
+
+// Decode reads results written by Encode.
+func Decode(rd io.Reader) (*Results, error) {
+	var r Results
+	if err := json.NewDecoder(rd).Decode(&r); err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	return &r, nil
+}
+
+func classMap(cc ClassCounts) map[string]int64 {
+	m := map[string]int64{}
+	for c := ClassRefused; c < numClasses; c++ {
+		if cc[c] > 0 {
+			m[c.String()] = cc[c]
+		}
+	}
+	return m
+}
+
+func parseClassMap(m map[string]int64) (ClassCounts, error) {
+	var cc ClassCounts
+	for name, n := range m {
+		c, ok := ParseErrorClass(name)
+		if !ok || c == ClassNone {
+			return cc, fmt.Errorf("unknown error class %q", name)
+		}
+		if n < 0 {
+			return cc, fmt.Errorf("negative count for error class %q", name)
+		}
+		cc[c] = n
+	}
+	return cc, nil
+}
+
+func encodeDistribution(d Distribution) string {
+	if d.Count() == 0 {
+		return ""
+	}
+	return encodeHistogram(d.h)
+}
+
+func decodeDistribution(s string) (Distribution, error) {
+	if s == "" {
+		return Distribution{}, nil
+	}
+	h, err := decodeHistogram(s)
+	if err != nil {
+		return Distribution{}, err
+	}
+	return Distribution{h: h}, nil
+}

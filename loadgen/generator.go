@@ -1,0 +1,343 @@
+package loadgen
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// ErrInterrupted is returned with the partial Results when the run's
+// context was cancelled before the plan ended.
+var ErrInterrupted = errors.New("run interrupted")
+
+// Config tunes the generator. The zero value is ready to use.
+type Config struct {
+	// TLSConfig is used for https targets; nil means the system's roots.
+	TLSConfig *tls.Config
+	// Grace is how long visitors in flight may finish after the run is
+	// interrupted; DefaultGrace when zero.
+	Grace time.Duration
+	// Interval is the timeline's resolution; one second when zero.
+	Interval time.Duration
+	// MaxIntervals bounds the timeline (see DefaultMaxIntervals).
+	MaxIntervals int
+	// UserAgent is sent with every request that sets none; "liftoff" when
+	// empty.
+	UserAgent string
+}
+
+// DefaultGrace is how long visitors in flight may finish after Ctrl-C.
+const DefaultGrace = 5 * time.Second
+
+func (c Config) withDefaults() Config {
+	if c.Grace == 0 {
+		c.Grace = DefaultGrace
+	}
+	if c.Interval == 0 {
+		c.Interval = time.Second
+	}
+	if c.MaxIntervals == 0 {
+		c.MaxIntervals = DefaultMaxIntervals
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = "liftoff"
+	}
+	return c
+}
+
+// Generator runs one scenario. Create it with New, call Run once, and poll
+// Progress from another goroutine while it runs.
+type Generator struct {
+	cfg Config
+
+	// Live state for Progress, written by the run.
+	started   atomic.Int64 // run start, unix nanoseconds; 0 before Run
+	arrivals  atomic.Int64
+	missed    atomic.Int64
+	inFlight  atomic.Int64
+	rateBits  atomic.Uint64 // requests/s over the last interval, float64 bits
+	rec       atomic.Pointer[recorder]
+	planned   atomic.Pointer[scenario.Plan]
+	stopping  atomic.Bool
+	runCalled atomic.Bool
+}
+
+// New returns a generator with the given configuration.
+func New(cfg Config) *Generator {
+	return &Generator{cfg: cfg.withDefaults()}
+}
+
+// Progress is a snapshot of a running generator for live display.
+type Progress struct {
+	Elapsed      time.Duration
+	Total        time.Duration // planned length of the run
+	Phase        string        // the phase running now
+	PlannedRate  scenario.Rate // planned visitor rate now
+	AchievedRate float64       // requests per second over the last interval
+	Arrivals     int64         // visitors started so far
+	Missed       int64         // arrivals not started: max_concurrency reached
+	InFlight     int64         // visitors in flight now
+	Requests     int64
+	Errors       int64
+	Stopping     bool // interrupted; waiting for visitors in flight
+}
+
+// Progress returns a snapshot of the run. It is safe to call at any time
+// from any goroutine.
+func (g *Generator) Progress() Progress {
+	p := Progress{
+		Arrivals: g.arrivals.Load(),
+		Missed:   g.missed.Load(),
+		InFlight: g.inFlight.Load(),
+		Stopping: g.stopping.Load(),
+	}
+	p.AchievedRate = math.Float64frombits(g.rateBits.Load())
+	if rec := g.rec.Load(); rec != nil {
+		p.Requests, p.Errors = rec.requests.Load(), rec.errors.Load()
+	}
+	if ns := g.started.Load(); ns != 0 {
+		p.Elapsed = time.Since(time.Unix(0, ns))
+	}
+	if plan := g.planned.Load(); plan != nil {
+		p.Total = plan.Duration()
+		if i := plan.PhaseAt(p.Elapsed); i >= 0 {
+			p.Phase = plan.Phases[i].Name
+		}
+		p.PlannedRate = plan.RateAt(p.Elapsed)
+	}
+	return p
+}
+
+// Run drives sc.Target.URL with sc's plan and returns what it measured.
+// Target faults never stop the run; they are counted in the Results. Run
+// returns an error only when it cannot start, or ErrInterrupted (with the
+// partial Results) when ctx is cancelled before the plan ends.
+func (g *Generator) Run(ctx context.Context, sc *scenario.Scenario) (*Results, error) {
+	if g.runCalled.Swap(true) {
+		return nil, errors.New("a generator runs once; create another with New")
+	}
+	if sc.Target.URL == "" {
+		return nil, errors.New("the scenario has no target URL")
+	}
+	r, err := newRun(g, sc)
+	if err != nil {
+		return nil, err
+	}
+	return r.execute(ctx)
+}
+
+// run is the state of one Run call.
+type run struct {
+	g        *Generator
+	cfg      Config
+	sc       *scenario.Scenario
+	plan     scenario.Plan
+	layout   keyLayout
+	rec      *recorder
+	journeys []journeyPlan
+	clients  *clientFactory
+	shared   httpClient // nil when every visitor has its own connections
+
+	start time.Time
+	idle  chan arrival  // idle visitors wait here for their next arrival
+	quit  chan struct{} // closed when no more arrivals will come
+	busy  sync.WaitGroup
+
+	completed     atomic.Int64
+	tickArrivals  atomic.Int64
+	tickMissed    atomic.Int64
+	tickCompleted atomic.Int64
+}
+
+func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
+	cfg := g.cfg
+	journeys, err := planJourneys(sc)
+	if err != nil {
+		return nil, err
+	}
+	layout := newKeyLayout(sc.Journeys)
+	r := &run{
+		g:        g,
+		cfg:      cfg,
+		sc:       sc,
+		plan:     sc.Plan,
+		layout:   layout,
+		rec:      newRecorder(layout, 4*runtime.GOMAXPROCS(0), cfg.Interval, cfg.MaxIntervals),
+		journeys: journeys,
+		clients: &clientFactory{
+			version:   sc.Defaults.HTTP,
+			tlsConfig: cfg.TLSConfig,
+			userAgent: cfg.UserAgent,
+			maxConns:  sc.Traffic.MaxConcurrency,
+		},
+		idle: make(chan arrival),
+		quit: make(chan struct{}),
+	}
+	if sc.Defaults.Connection == scenario.SharedConnections {
+		r.shared = r.clients.newClient(true)
+	}
+	return r, nil
+}
+
+// execute runs the plan: the scheduler for open-model arrivals, the
+// closed-model phases, and the collector, then gathers the Results.
+func (r *run) execute(ctx context.Context) (*Results, error) {
+	g := r.g
+	r.start = time.Now()
+	g.rec.Store(r.rec)
+	plan := r.plan
+	g.planned.Store(&plan)
+	g.started.Store(r.start.UnixNano())
+
+	stopCollector := make(chan struct{})
+	collectorDone := make(chan struct{})
+	go r.collectLoop(stopCollector, collectorDone)
+
+	var phases sync.WaitGroup
+	phases.Go(func() { r.schedule(ctx) })
+	phases.Go(func() { r.closedPhases(ctx) })
+	phases.Wait()
+	close(r.quit)
+
+	interrupted := ctx.Err() != nil
+	if interrupted {
+		g.stopping.Store(true)
+		waitTimeout(&r.busy, r.cfg.Grace)
+	} else {
+		r.busy.Wait()
+	}
+	if r.shared != nil {
+		r.shared.close()
+	}
+	close(stopCollector)
+	<-collectorDone
+
+	res := r.rec.results()
+	res.Scenario = r.sc.Summary()
+	res.Started = r.start
+	res.Elapsed = time.Since(r.start)
+	res.Interrupted = interrupted
+	ran := min(res.Elapsed, plan.Duration())
+	res.Arrivals = Arrivals{
+		Planned:   plan.VisitorsBetween(0, ran),
+		Started:   g.arrivals.Load(),
+		Missed:    g.missed.Load(),
+		Completed: r.completed.Load(),
+	}
+	if interrupted {
+		return res, ErrInterrupted
+	}
+	return res, nil
+}
+
+// collectLoop closes one timeline interval per tick until stopped, then
+// closes the last, partial one.
+func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	ticker := time.NewTicker(r.cfg.Interval)
+	defer ticker.Stop()
+	offset := time.Duration(0)
+	lastRequests := int64(0)
+	for {
+		select {
+		case <-ticker.C:
+		case <-stop:
+			r.rec.collect(offset, r.takeTickCounts())
+			return
+		}
+		r.rec.collect(offset, r.takeTickCounts())
+		offset += r.cfg.Interval
+		n := r.rec.requests.Load()
+		rate := float64(n-lastRequests) / r.cfg.Interval.Seconds()
+		r.g.rateBits.Store(math.Float64bits(rate))
+		lastRequests = n
+	}
+}
+
+func (r *run) takeTickCounts() tickCounts {
+	return tickCounts{arrivals: r.tickArrivals.Swap(0), missed: r.tickMissed.Swap(0), completed: r.tickCompleted.Swap(0)}
+}
+
+// waitTimeout waits for wg, or for d to pass, whichever comes first.
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+}
+
+// journeyPlan is a journey prepared for sending: URLs and headers resolved
+// once, so a visitor only fills in what changes per request.
+type journeyPlan struct {
+	name   string
+	weight int
+	steps  []stepPlan
+}
+
+type stepPlan struct {
+	name    string
+	method  string
+	url     string
+	headers []scenario.Header
+	timeout time.Duration
+}
+
+func planJourneys(sc *scenario.Scenario) ([]journeyPlan, error) {
+	var out []journeyPlan
+	for _, j := range sc.Journeys {
+		jp := journeyPlan{name: j.Name, weight: j.Weight}
+		for _, st := range j.Steps {
+			u := st.Path
+			if len(u) > 0 && u[0] == '/' {
+				u = sc.Target.URL + u
+			}
+			timeout := st.Timeout
+			if timeout == 0 {
+				timeout = sc.Defaults.Timeout
+			}
+			jp.steps = append(jp.steps, stepPlan{
+				name:    st.Name,
+				method:  st.Method,
+				url:     u,
+				headers: mergeHeaders(sc.Defaults.Headers, st.Headers),
+				timeout: timeout,
+			})
+		}
+		out = append(out, jp)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the scenario has no journeys")
+	}
+	return out, nil
+}
+
+// mergeHeaders returns the defaults overridden by the step's own headers.
+func mergeHeaders(defaults, own []scenario.Header) []scenario.Header {
+	out := make([]scenario.Header, 0, len(defaults)+len(own))
+	for _, d := range defaults {
+		overridden := false
+		for _, o := range own {
+			if strings.EqualFold(o.Name, d.Name) {
+				overridden = true
+				break
+			}
+		}
+		if !overridden {
+			out = append(out, d)
+		}
+	}
+	return append(out, own...)
+}

@@ -1,0 +1,107 @@
+package report
+
+import (
+	"fmt"
+
+	"github.com/liftoff/liftoff/loadgen"
+)
+
+// Document is what every renderer renders: the measured Results and the
+// Judgement made of them.
+type Document struct {
+	Results   *loadgen.Results
+	Judgement Judgement
+}
+
+// NewDocument judges res against the SLO rules recorded in it, so a results
+// file read back later gets the same verdict as the run that wrote it.
+func NewDocument(res *loadgen.Results) (Document, error) {
+	rules, err := res.Scenario.Rules()
+	if err != nil {
+		return Document{}, fmt.Errorf("results hold an unreadable SLO rule: %w", err)
+	}
+	return Document{Results: res, Judgement: Evaluate(res, rules)}, nil
+}
+
+// Summary is the part of the results file that CI scripts read with jq.
+// Its fields keep their meaning within a schema version.
+type Summary struct {
+	Requests         int64     `json:"requests"`
+	Errors           int64     `json:"errors"`
+	ErrorRate        float64   `json:"error_rate"`         // 0..1
+	PlannedRate      float64   `json:"planned_rate"`       // requests/s the open-model plan implies
+	AchievedRate     float64   `json:"achieved_rate"`      // requests/s completed
+	DurationS        float64   `json:"duration_s"`         // how long the run took
+	PlannedDurationS float64   `json:"planned_duration_s"` // how long the plan was
+	LatencyMS        Latencies `json:"latency_ms"`         // all requests, from intended send time
+	LagMS            Lag       `json:"lag_ms"`             // how late the generator sent
+	Arrivals         Arrivals  `json:"arrivals"`
+	Visits           int64     `json:"visits"`        // visits that ended, closed-model included
+	FailedVisits     int64     `json:"failed_visits"` // visits with a failed step
+}
+
+// Latencies are latency percentiles in milliseconds.
+type Latencies struct {
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
+}
+
+// Lag is the generator's lag in milliseconds.
+type Lag struct {
+	P50 float64 `json:"p50"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+// Arrivals counts open-model visitors.
+type Arrivals struct {
+	Planned   int64 `json:"planned"`   // expected by the plan over the part that ran
+	Started   int64 `json:"started"`   // visitors started
+	Missed    int64 `json:"missed"`    // not started: max_concurrency was reached
+	Completed int64 `json:"completed"` // started visits whose every step succeeded
+}
+
+// Summarize computes the Summary of res.
+func Summarize(res *loadgen.Results) Summary {
+	all := loadgen.KeyResult{}
+	if len(res.Keys) > 0 {
+		all = res.Keys[0]
+	}
+	plan := res.Scenario.Plan()
+	s := Summary{
+		Requests:         res.Requests,
+		Errors:           res.Errors,
+		ErrorRate:        res.ErrorRate(),
+		AchievedRate:     res.AchievedRate(),
+		DurationS:        res.Elapsed.Seconds(),
+		PlannedDurationS: plan.Duration().Seconds(),
+		LatencyMS:        latencies(all.Latency),
+		LagMS:            Lag{P50: ms(res.Lag.Percentile(50)), P99: ms(res.Lag.Percentile(99)), Max: ms(res.Lag.Max())},
+		Arrivals: Arrivals{
+			Planned:   int64(res.Arrivals.Planned + 0.5),
+			Started:   res.Arrivals.Started,
+			Missed:    res.Arrivals.Missed,
+			Completed: res.Arrivals.Completed,
+		},
+	}
+	if open := plan.OpenDuration(); open > 0 {
+		s.PlannedRate = plan.Visitors() / open.Seconds() * res.Scenario.RequestsPerVisitor()
+	}
+	for _, j := range res.Journeys {
+		s.Visits += j.Visits
+		s.FailedVisits += j.Failed
+	}
+	return s
+}
+
+func latencies(d loadgen.Distribution) Latencies {
+	return Latencies{
+		P50: ms(d.Percentile(50)), P90: ms(d.Percentile(90)), P95: ms(d.Percentile(95)),
+		P99: ms(d.Percentile(99)), P999: ms(d.Percentile(99.9)), Max: ms(d.Max()), Mean: ms(d.Mean()),
+	}
+}

@@ -1,0 +1,98 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/liftoff/liftoff/loadgen"
+)
+
+// SchemaVersion versions the results file as a whole. Fields keep their
+// meaning within a version; new fields may be added.
+const SchemaVersion = 1
+
+// resultsDocument is the results file: the verdict and summary for people
+// and scripts on top, the full measurements below for re-rendering,
+// merging and comparing.
+type resultsDocument struct {
+	Schema      int              `json:"schema"`
+	Liftoff     string           `json:"liftoff,omitempty"`
+	Verdict     Verdict          `json:"verdict"`
+	Interrupted bool             `json:"interrupted"`
+	Reasons     []string         `json:"reasons"`
+	Findings    []jsonFinding    `json:"findings"`
+	Generator   jsonHealth       `json:"generator"`
+	Summary     Summary          `json:"summary"`
+	Results     *loadgen.Results `json:"results"`
+}
+
+type jsonFinding struct {
+	Rule        string  `json:"rule"`
+	Scope       string  `json:"scope"`
+	Metric      string  `json:"metric"`
+	Unit        string  `json:"unit"` // "ms" or "ratio" (0..1)
+	Measured    float64 `json:"measured"`
+	Limit       float64 `json:"limit"`
+	Passed      bool    `json:"passed"`
+	TargetFault bool    `json:"target_fault"`
+	Basis       string  `json:"basis"`
+	Where       string  `json:"where,omitempty"`
+	Samples     int64   `json:"samples"`
+	NoData      bool    `json:"no_data,omitempty"`
+}
+
+type jsonHealth struct {
+	Limited     bool     `json:"limited"`
+	MissedShare float64  `json:"missed_share"`
+	LagP99MS    float64  `json:"lag_p99_ms"`
+	Reasons     []string `json:"reasons"`
+}
+
+// WriteJSON writes the results file for doc.
+func WriteJSON(w io.Writer, doc Document) error {
+	j := doc.Judgement
+	out := resultsDocument{
+		Schema:      SchemaVersion,
+		Liftoff:     doc.Results.Version,
+		Verdict:     j.Verdict,
+		Interrupted: j.Interrupted,
+		Reasons:     nonNil(j.Reasons),
+		Findings:    []jsonFinding{},
+		Generator: jsonHealth{Limited: j.Health.Limited, MissedShare: j.Health.MissedShare,
+			LagP99MS: ms(j.Health.LagP99), Reasons: nonNil(j.Health.Reasons)},
+		Summary: Summarize(doc.Results),
+		Results: doc.Results,
+	}
+	for _, f := range j.Findings {
+		out.Findings = append(out.Findings, jsonFinding(f))
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// ReadJSON reads a results file written by WriteJSON and judges it again.
+func ReadJSON(r io.Reader) (Document, error) {
+	var in struct {
+		Schema  int              `json:"schema"`
+		Results *loadgen.Results `json:"results"`
+	}
+	if err := json.NewDecoder(r).Decode(&in); err != nil {
+		return Document{}, fmt.Errorf("read results file: %w", err)
+	}
+	if in.Schema != SchemaVersion {
+		return Document{}, fmt.Errorf("results file schema %d is not supported (this liftoff reads schema %d)", in.Schema, SchemaVersion)
+	}
+	if in.Results == nil {
+		return Document{}, fmt.Errorf("results file has no results")
+	}
+	return NewDocument(in.Results)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,236 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/liftoff/liftoff/loadgen"
+)
+
+// WriteTerminal writes the human summary of a run: what ran, the SLO
+// results, latency per journey and step, visits, errors by class, the
+// generator's health, and the verdict in plain words last, where the eye
+// lands when the command returns.
+func WriteTerminal(w io.Writer, doc Document) error {
+	res, j := doc.Results, doc.Judgement
+	out := &errWriter{w: w}
+	writeHeadline(out, res)
+	if len(j.Findings) > 0 {
+		out.printf("\nSLO rules\n")
+		if err := sloTable(out, j); err != nil {
+			return err
+		}
+	}
+	out.printf("\nLatency by journey and step (from each request's intended send time)\n")
+	if err := latencyTable(out, res); err != nil {
+		return err
+	}
+	if len(res.Journeys) > 0 {
+		out.printf("\nVisits (a visit runs one journey, think time included)\n")
+		if err := visitTable(out, res); err != nil {
+			return err
+		}
+	}
+	if res.Errors > 0 {
+		out.printf("\nErrors by class\n")
+		if err := errorTable(out, res); err != nil {
+			return err
+		}
+	}
+	out.printf("\nGenerator: %s\n", generatorLine(res))
+	out.printf("\n%s\n", verdictLine(j))
+	for _, r := range j.Reasons {
+		out.printf("  - %s\n", r)
+	}
+	return out.err
+}
+
+// errWriter keeps the first write error so the renderer reads straight.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	fmt.Fprintf(e, format, args...)
+}
+
+func writeHeadline(w *errWriter, res *loadgen.Results) {
+	sc := res.Scenario
+	w.printf("%s → %s\n", sc.Name, sc.Target)
+	ran := fmt.Sprintf("ran %s of %s", roundDuration(res.Elapsed), roundDuration(res.Scenario.Plan().Duration()))
+	if res.Interrupted {
+		ran += " (interrupted)"
+	}
+	s := Summarize(res)
+	line := fmt.Sprintf("%s · %s visitors started · %s requests · %s achieved", ran, count(res.Arrivals.Started+closedVisits(res)), count(res.Requests), rate(s.AchievedRate))
+	if s.PlannedRate > 0 {
+		line += fmt.Sprintf(" (plan: %s)", rate(s.PlannedRate))
+	}
+	w.printf("%s\n", line)
+}
+
+// closedVisits counts the visits of closed-model phases, which the arrival
+// counters do not include.
+func closedVisits(res *loadgen.Results) int64 {
+	var visits int64
+	for _, j := range res.Journeys {
+		visits += j.Visits
+	}
+	return max(0, visits-res.Arrivals.Started)
+}
+
+func newTable(w io.Writer, aligns ...tw.Align) *tablewriter.Table {
+	return tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: aligns}),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+}
+
+func sloTable(w io.Writer, j Judgement) error {
+	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft)
+	t.Header("Rule", "Measured", "Limit", "Result", "Where")
+	for _, f := range j.Findings {
+		measured := formatValue(f.Measured, f.Unit)
+		if f.NoData {
+			measured = "no data"
+		}
+		if err := t.Append(f.Rule, measured, formatValue(f.Limit, f.Unit), findingResult(f), f.Where); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// findingResult is a finding's outcome in one word or two.
+func findingResult(f Finding) string {
+	switch {
+	case f.Passed:
+		return "pass"
+	case f.NoData:
+		return "not judged"
+	case !f.TargetFault:
+		return "fail (generator)"
+	case f.Basis == "service time":
+		return "FAIL (service time)"
+	}
+	return "FAIL"
+}
+
+func latencyTable(w io.Writer, res *loadgen.Results) error {
+	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight)
+	t.Header("Journey / step", "Requests", "Errors", "p50", "p90", "p95", "p99", "max")
+	for _, k := range res.Keys {
+		name := k.Key.String()
+		if k.Key.Step != "" {
+			name = "  " + k.Key.Step
+		}
+		d := k.Latency
+		row := []string{name, count(k.Requests), errorCell(k.Errors, k.Requests)}
+		if d.Count() == 0 {
+			row = append(row, "-", "-", "-", "-", "-")
+		} else {
+			row = append(row, latency(d.Percentile(50)), latency(d.Percentile(90)), latency(d.Percentile(95)), latency(d.Percentile(99)), latency(d.Max()))
+		}
+		if err := t.Append(row); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+func errorCell(errors, requests int64) string {
+	if errors == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%s (%s)", count(errors), percent(float64(errors)/float64(requests)))
+}
+
+func visitTable(w io.Writer, res *loadgen.Results) error {
+	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight)
+	t.Header("Journey", "Visits", "Failed", "p50", "p95", "p99")
+	for _, j := range res.Journeys {
+		d := j.Duration
+		row := []string{j.Name, count(j.Visits), errorCell(j.Failed, j.Visits)}
+		if d.Count() == 0 {
+			row = append(row, "-", "-", "-")
+		} else {
+			row = append(row, latency(d.Percentile(50)), latency(d.Percentile(95)), latency(d.Percentile(99)))
+		}
+		if err := t.Append(row); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+func errorTable(w io.Writer, res *loadgen.Results) error {
+	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft)
+	t.Header("Class", "Requests", "Share", "Example")
+	for _, c := range loadgen.ErrorClasses() {
+		n := res.Classes.Of(c)
+		if n == 0 {
+			continue
+		}
+		example := ""
+		if ex := res.Examples[c]; len(ex) > 0 {
+			example = truncate(ex[0], 90)
+		}
+		if err := t.Append(c.String(), count(n), percent(float64(n)/float64(res.Requests)), example); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+func generatorLine(res *loadgen.Results) string {
+	a := res.Arrivals
+	parts := []string{}
+	if a.Started+a.Missed > 0 || a.Planned > 0 {
+		parts = append(parts, fmt.Sprintf("arrivals %s planned, %s started, %s missed", count(int64(a.Planned+0.5)), count(a.Started), count(a.Missed)))
+	}
+	if res.Lag.Count() > 0 {
+		parts = append(parts, fmt.Sprintf("lag p50 %s, p99 %s, max %s", latency(res.Lag.Percentile(50)), latency(res.Lag.Percentile(99)), latency(res.Lag.Max())))
+	}
+	if len(parts) == 0 {
+		return "closed-model run: no arrival schedule to keep"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// verdictLine states the verdict in plain words.
+func verdictLine(j Judgement) string {
+	switch j.Verdict {
+	case Go:
+		return "GO: the target is ready for the planned traffic."
+	case NoGo:
+		return "NO-GO: the target did not hold the planned traffic."
+	}
+	return "INCONCLUSIVE: this run cannot tell whether the target is ready."
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}

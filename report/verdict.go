@@ -1,0 +1,182 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// Verdict is the outcome of a run.
+type Verdict string
+
+// Verdicts.
+const (
+	// Go: every SLO rule held and the test itself was valid.
+	Go Verdict = "GO"
+	// NoGo: a rule failed, and the failure stands on what the target did.
+	NoGo Verdict = "NO-GO"
+	// Inconclusive: the run was cut short or the generator was the
+	// bottleneck, and nothing proves the target failed.
+	Inconclusive Verdict = "INCONCLUSIVE"
+)
+
+// Generator health thresholds. Past either, the generator, not the target,
+// limited the run: a GO would not be proven, and a failed rule stands only
+// on what the target itself did (its errors, its service time measured
+// from the actual send).
+const (
+	// MaxMissedShare is the share of scheduled arrivals the generator may
+	// fail to start (max_concurrency reached) and still count as keeping
+	// up: 0.1%.
+	MaxMissedShare = 0.001
+	// MaxLagP99 is how late the generator may send at the 99th percentile.
+	// Lag shifts the load the target sees and adds to every latency
+	// measured from intended times.
+	MaxLagP99 = 25 * time.Millisecond
+)
+
+// Finding is one rule's outcome.
+type Finding struct {
+	Rule     string  // the rule in canonical form
+	Scope    string  // "" (whole run), a journey, journey/step, or "phase NAME"
+	Metric   string  // "p95", "max", "mean", "error_rate", "throughput"
+	Unit     string  // "ms" for latency metrics, "ratio" (0..1) otherwise
+	Measured float64 // in Unit; the worst window's value for windowed rules
+	Limit    float64 // in Unit
+	Passed   bool
+	// TargetFault is set on a failed finding that stands on what the target
+	// itself did. When the generator limited the run, a latency rule that
+	// fails only because of the generator's lag is not the target's fault.
+	TargetFault bool
+	// Basis says what was measured: "latency" (from intended send times),
+	// "service time" (from actual send times, used when the generator
+	// limited the run), "visits" for throughput.
+	Basis   string
+	Where   string // where it failed or was worst, in words
+	Samples int64  // requests (or scheduled visits) behind the measurement
+	NoData  bool   // nothing in scope was measured; the rule could not be judged
+}
+
+// Health is the generator's own account of whether it kept up.
+type Health struct {
+	Limited     bool
+	MissedShare float64
+	LagP99      time.Duration
+	Reasons     []string // why it was limited, in plain sentences
+}
+
+// Judgement is the verdict with everything behind it.
+type Judgement struct {
+	Verdict     Verdict
+	Findings    []Finding
+	Health      Health
+	Interrupted bool
+	// Reasons explain the verdict in plain sentences, most important first.
+	Reasons []string
+}
+
+// Evaluate judges res against rules. It is pure: the same inputs give the
+// same Judgement.
+func Evaluate(res *loadgen.Results, rules []scenario.Rule) Judgement {
+	j := Judgement{Health: health(res), Interrupted: res.Interrupted}
+	for _, r := range rules {
+		j.Findings = append(j.Findings, evaluateRule(res, r, j.Health.Limited))
+	}
+
+	var faults, unproven []string
+	for _, f := range j.Findings {
+		switch {
+		case f.Passed:
+		case f.TargetFault:
+			faults = append(faults, findingSentence(f))
+		case f.NoData:
+			unproven = append(unproven, fmt.Sprintf("%s could not be judged: nothing in its scope was measured.", f.Rule))
+		default:
+			unproven = append(unproven, fmt.Sprintf("%s failed on %s, but the target's own service time met the limit, so the failure may be the generator's.", f.Rule, f.Basis))
+		}
+	}
+	switch {
+	case len(faults) > 0:
+		j.Verdict = NoGo
+		j.Reasons = append(j.Reasons, faults...)
+	case j.Health.Limited || res.Interrupted || len(unproven) > 0:
+		j.Verdict = Inconclusive
+	default:
+		j.Verdict = Go
+		j.Reasons = append(j.Reasons, goSentence(res, len(rules)))
+	}
+	if res.Interrupted {
+		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", roundDuration(res.Elapsed), roundDuration(res.Scenario.Plan().Duration())))
+	}
+	j.Reasons = append(j.Reasons, j.Health.Reasons...)
+	if j.Verdict != NoGo {
+		j.Reasons = append(j.Reasons, unproven...)
+	}
+	return j
+}
+
+// health checks whether the generator kept up with the plan.
+func health(res *loadgen.Results) Health {
+	h := Health{LagP99: res.Lag.Percentile(99)}
+	if n := res.Arrivals.Scheduled(); n > 0 {
+		h.MissedShare = float64(res.Arrivals.Missed) / float64(n)
+	}
+	if h.MissedShare > MaxMissedShare {
+		h.Limited = true
+		h.Reasons = append(h.Reasons, fmt.Sprintf(
+			"The generator was the bottleneck: it could not start %s of %s arrivals (%s) because max_concurrency (%d) visitors were already in flight. Raise max_concurrency, or spread the load over more generators.",
+			count(res.Arrivals.Missed), count(res.Arrivals.Scheduled()), percent(h.MissedShare), res.Scenario.MaxConcurrency))
+	}
+	if h.LagP99 > MaxLagP99 {
+		h.Limited = true
+		h.Reasons = append(h.Reasons, fmt.Sprintf(
+			"The generator was the bottleneck: 1%% of its requests left more than %s late (the limit is %s). Run it on a bigger machine, or spread the load over more generators.",
+			scenario.FormatLatency(h.LagP99), scenario.FormatLatency(MaxLagP99)))
+	}
+	return h
+}
+
+func findingSentence(f Finding) string {
+	var b strings.Builder
+	name := f.Metric
+	if f.Metric == "error_rate" {
+		name = "the error rate"
+	} else if f.Metric == "throughput" {
+		name = "throughput"
+	}
+	fmt.Fprintf(&b, "%s was %s", name, formatValue(f.Measured, f.Unit))
+	if f.Scope != "" {
+		fmt.Fprintf(&b, " for %s", f.Scope)
+	}
+	if f.Where != "" {
+		fmt.Fprintf(&b, " %s", f.Where)
+	}
+	fmt.Fprintf(&b, " (rule: %s)", f.Rule)
+	if f.Basis == "service time" {
+		b.WriteString(", measured on the target's own service time")
+	}
+	b.WriteString(".")
+	s := b.String()
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func goSentence(res *loadgen.Results, rules int) string {
+	if rules == 0 {
+		return "The run completed and the generator kept up; the scenario defines no SLO rules to judge."
+	}
+	return fmt.Sprintf("All %d SLO rules held, and the generator kept up with the plan.", rules)
+}
+
+// roundDuration trims a duration to what a person reads.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}

@@ -1,0 +1,139 @@
+package scenario
+
+import (
+	"time"
+)
+
+// Scenario is one parsed, validated campaign test. It is plain data: nothing
+// in it does I/O, and nothing writes back to it after Parse returns.
+type Scenario struct {
+	Name     string
+	File     string // the file it came from, as named by the caller
+	Target   Target
+	Defaults Defaults
+	Traffic  Traffic
+	Journeys []Journey
+	SLO      []Rule
+
+	// Plan is the traffic to send over time, derived from Traffic.
+	Plan Plan
+
+	// Secrets are the values that came from ${VAR} references and sensitive
+	// headers. Every renderer redacts them; they are never written out.
+	Secrets []string
+}
+
+// Target is what the test sends traffic to: a base URL, or the built-in
+// simulated shop.
+type Target struct {
+	URL  string // http:// or https:// base URL; for a sim target, filled in by the caller once the shop listens
+	Sim  string // "sim:shop?..." spec; empty for a real target
+	Line int    // where the scenario names the target, for messages about it
+}
+
+// IsSim reports whether the target is the built-in simulated shop.
+func (t Target) IsSim() bool { return t.Sim != "" }
+
+// Defaults apply to every step unless the step overrides them.
+type Defaults struct {
+	Headers    []Header
+	Timeout    time.Duration // per request; DefaultTimeout when not set
+	HTTP       HTTPVersion
+	Connection ConnectionMode
+}
+
+// ConnectionMode says whose connections a request travels on.
+type ConnectionMode string
+
+// Connection modes.
+const (
+	// VisitorConnections gives each visitor its own connections, opened on
+	// its first request, reused for its later ones, and closed when the
+	// visit ends, as a browser does. A campaign's new visitors each pay
+	// for their TCP and TLS handshakes, so this is the default.
+	VisitorConnections ConnectionMode = "visitor"
+	// SharedConnections pools connections across all visitors, as an API
+	// client or a service behind a gateway does.
+	SharedConnections ConnectionMode = "shared"
+)
+
+// DefaultTimeout bounds a request when the scenario sets no timeout.
+const DefaultTimeout = 10 * time.Second
+
+// HTTPVersion selects the protocol the generator speaks to the target.
+type HTTPVersion string
+
+// HTTP versions. HTTP1 is the default: it is what a visitor's browser falls
+// back to everywhere, and the generator's fastest path. HTTP2 uses TLS ALPN
+// for https targets and prior-knowledge h2c for http targets.
+const (
+	HTTP1 HTTPVersion = "1.1"
+	HTTP2 HTTPVersion = "2"
+)
+
+// Header is one request header. Secret headers (from ${VAR}, or named
+// Authorization, Cookie, or similar) are redacted wherever they are shown.
+type Header struct {
+	Name   string
+	Value  string
+	Secret bool
+}
+
+// Traffic says how visitors arrive.
+type Traffic struct {
+	Phases         []Phase
+	Arrivals       Arrivals
+	MaxConcurrency int    // visitors in flight at once; DefaultMaxConcurrency when not set
+	Seed           uint64 // seeds Poisson arrivals and journey picks; a fixed seed repeats a run's schedule
+}
+
+// DefaultMaxConcurrency caps visitors in flight when the scenario sets no
+// max_concurrency. Arrivals beyond it are counted as missed, never queued.
+const DefaultMaxConcurrency = 5000
+
+// Arrivals is how intended arrival times are spread within the rate curve.
+type Arrivals string
+
+// Arrival processes.
+const (
+	// Poisson arrivals have exponential gaps, as independent real visitors
+	// do. It is the default.
+	Poisson Arrivals = "poisson"
+	// Uniform arrivals are evenly spaced; useful to isolate the target's
+	// behaviour from arrival bursts.
+	Uniform Arrivals = "uniform"
+)
+
+// Phase is one named stretch of the traffic plan. An open-model phase has a
+// rate (optionally ramping linearly to RampTo); a closed-model phase has
+// Concurrency visitors that loop their journeys for the whole Duration.
+type Phase struct {
+	Name        string
+	Start       time.Duration // offset from the start of the run
+	Duration    time.Duration
+	Rate        Rate // visitors per second at the start of the phase
+	RampTo      Rate // visitors per second at the end; equal to Rate when the phase does not ramp
+	Concurrency int  // closed model: looping visitors; 0 for an open-model phase
+	Line        int
+}
+
+// Closed reports whether the phase is a closed-model phase.
+func (p Phase) Closed() bool { return p.Concurrency > 0 }
+
+// Journey is what one visitor does, picked by weight on each arrival.
+type Journey struct {
+	Name   string
+	Weight int
+	Steps  []Step
+	Line   int
+}
+
+// Step is one request of a journey.
+type Step struct {
+	Name    string // as written, or the request line when unnamed
+	Method  string
+	Path    string // a path relative to the target, or an absolute URL
+	Headers []Header
+	Timeout time.Duration // 0: the scenario default
+	Line    int
+}

@@ -1,0 +1,272 @@
+package scenario
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// decoder walks a YAML node tree and collects every problem it meets, so a
+// user sees all of them at once. Each field function reads what it can and
+// records an Error for what it cannot; none of them stops the walk.
+type decoder struct {
+	file    string
+	getenv  func(string) (string, bool)
+	errs    []error
+	secrets []string
+}
+
+// fail records a problem at node n.
+func (d *decoder) fail(n *yaml.Node, path, msg, hint string) {
+	e := &Error{File: d.file, Path: path, Msg: msg, Hint: hint}
+	if n != nil {
+		e.Line, e.Col = n.Line, n.Column
+	}
+	d.errs = append(d.errs, e)
+}
+
+// failValue records a problem with a value that a unit parser rejected.
+func (d *decoder) failValue(n *yaml.Node, path string, err error) {
+	if ue, ok := err.(*unitError); ok {
+		d.fail(n, path, ue.msg, ue.hint)
+		return
+	}
+	d.fail(n, path, err.Error(), "")
+}
+
+// resolve follows an alias to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// field is one key of a mapping with its value node and its path.
+type field struct {
+	key  string
+	keyN *yaml.Node
+	val  *yaml.Node
+	path string
+}
+
+// mapping checks that n is a mapping whose keys are all in known, and
+// returns its fields in document order. Unknown keys are reported with the
+// nearest known key as a hint; duplicate keys are reported at the second
+// occurrence. YAML merge keys (<<: *base) contribute the keys the mapping
+// does not set itself.
+func (d *decoder) mapping(n *yaml.Node, path string, known []string) []field {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		d.fail(n, path, "must be a mapping of keys to values", kindHint(n))
+		return nil
+	}
+	var out []field
+	seen := map[string]*yaml.Node{}
+	var merged []field
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.fail(k, path, "keys must be plain words", "")
+			continue
+		}
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			merged = append(merged, d.mergeSource(v, path, known)...)
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			d.fail(k, joinPath(path, k.Value), fmt.Sprintf("key %q appears twice", k.Value), fmt.Sprintf("first at line %d", first.Line))
+			continue
+		}
+		seen[k.Value] = k
+		if !slices.Contains(known, k.Value) {
+			d.fail(k, path, fmt.Sprintf("unknown key %q", k.Value), suggest(k.Value, known, "keys"))
+			continue
+		}
+		out = append(out, field{key: k.Value, keyN: k, val: v, path: joinPath(path, k.Value)})
+	}
+	for _, f := range merged {
+		if _, set := seen[f.key]; !set {
+			seen[f.key] = f.keyN
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// mergeSource reads the mapping (or list of mappings) behind a merge key.
+func (d *decoder) mergeSource(v *yaml.Node, path string, known []string) []field {
+	v = resolve(v)
+	if v != nil && v.Kind == yaml.SequenceNode {
+		var out []field
+		for _, item := range v.Content {
+			out = append(out, d.mapping(item, path, known)...)
+		}
+		return out
+	}
+	return d.mapping(v, path, known)
+}
+
+// sequence checks that n is a list and returns its items.
+func (d *decoder) sequence(n *yaml.Node, path string) []*yaml.Node {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		d.fail(n, path, "must be a list", kindHint(n))
+		return nil
+	}
+	items := make([]*yaml.Node, len(n.Content))
+	for i, item := range n.Content {
+		items[i] = resolve(item)
+	}
+	return items
+}
+
+// scalar returns the text of a scalar node with ${VAR} references expanded.
+// ok is false when the node is not a scalar or a reference cannot be
+// expanded; the problem is already recorded.
+func (d *decoder) scalar(n *yaml.Node, path string) (text string, ok bool) {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.ScalarNode {
+		d.fail(n, path, "must be a single value", kindHint(n))
+		return "", false
+	}
+	if n.Tag == "!!null" {
+		d.fail(n, path, "has no value", "")
+		return "", false
+	}
+	return d.expand(n, path, n.Value)
+}
+
+// integer reads a whole number no smaller than lo.
+func (d *decoder) integer(n *yaml.Node, path string, lo int) (int, bool) {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.Atoi(strings.ReplaceAll(strings.TrimSpace(s), "_", ""))
+	if err != nil {
+		d.fail(n, path, fmt.Sprintf("%q is not a whole number", n.Value), "")
+		return 0, false
+	}
+	if v < lo {
+		d.fail(n, path, fmt.Sprintf("must be at least %d, not %d", lo, v), "")
+		return 0, false
+	}
+	return v, true
+}
+
+// envRef matches ${NAME} and ${NAME:-default}; $${ escapes a literal ${.
+var envRef = regexp.MustCompile(`\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+
+// minSecretLen is the shortest expanded value treated as a secret. Shorter
+// values cannot be redacted without garbling unrelated text, and are too
+// short to be secrets worth the name.
+const minSecretLen = 4
+
+// expand replaces ${VAR} references with values from the environment. Every
+// expanded value is remembered as a secret so that no output shows it.
+// Messages quote the text as written, never the expanded value.
+func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
+	if !strings.Contains(s, "${") {
+		return s, true
+	}
+	ok := true
+	out := envRef.ReplaceAllStringFunc(s, func(ref string) string {
+		if ref == "$${" {
+			return "${"
+		}
+		m := envRef.FindStringSubmatch(ref)
+		name, hasDefault, def := m[1], m[2] != "", m[3]
+		v, set := "", false
+		if d.getenv != nil {
+			v, set = d.getenv(name)
+		}
+		if !set || v == "" {
+			if !hasDefault {
+				d.fail(n, path, fmt.Sprintf("environment variable %s is not set", name), fmt.Sprintf("export %s, or write ${%s:-default}", name, name))
+				ok = false
+				return ""
+			}
+			return def
+		}
+		if len(v) >= minSecretLen {
+			d.secrets = append(d.secrets, v)
+		}
+		return v
+	})
+	if ok && strings.Contains(out, "${") && !strings.Contains(s, "$${") {
+		d.fail(n, path, fmt.Sprintf("malformed reference in %q", s), "write ${NAME} or ${NAME:-default}")
+		return "", false
+	}
+	return out, ok
+}
+
+// kindHint says what a node that had the wrong shape actually was.
+func kindHint(n *yaml.Node) string {
+	n = resolve(n)
+	switch {
+	case n == nil:
+		return ""
+	case n.Kind == yaml.MappingNode:
+		return "found a mapping"
+	case n.Kind == yaml.SequenceNode:
+		return "found a list"
+	case n.Tag == "!!null":
+		return "found nothing"
+	case n.Kind == yaml.ScalarNode:
+		return fmt.Sprintf("found %q", n.Value)
+	}
+	return ""
+}
+
+func joinPath(parent, key string) string {
+	if parent == "" {
+		return key
+	}
+	return parent + "." + key
+}
+
+func indexPath(parent string, i int) string {
+	return fmt.Sprintf("%s[%d]", parent, i)
+}
+
+// suggest names the known word nearest to a misspelt one, when one is near
+// enough to be a likely typo; otherwise it lists the known words under the
+// noun that names them ("keys", "journeys").
+func suggest(word string, known []string, noun string) string {
+	best, bestDist := "", len(word)/2+2
+	for _, k := range known {
+		if dist := editDistance(strings.ToLower(word), k); dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return "known " + noun + ": " + strings.Join(known, ", ")
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
