@@ -10,16 +10,22 @@ import (
 // shows about what was tested, with secrets removed. Header values are not
 // kept at all, and the target loses any user:password part.
 type Summary struct {
-	Name           string           `json:"name"`
-	File           string           `json:"file,omitempty"`
-	Target         string           `json:"target"`
-	Arrivals       Arrivals         `json:"arrivals"`
-	Seed           uint64           `json:"seed"`
-	MaxConcurrency int              `json:"max_concurrency"`
-	Phases         []PhaseSummary   `json:"phases"`
-	Curve          []PointSummary   `json:"curve"`
-	Journeys       []JourneySummary `json:"journeys"`
-	SLO            []string         `json:"slo"`
+	Name           string         `json:"name"`
+	File           string         `json:"file,omitempty"`
+	Target         string         `json:"target"`
+	Arrivals       Arrivals       `json:"arrivals"`
+	Seed           uint64         `json:"seed"`
+	MaxConcurrency int            `json:"max_concurrency"`
+	Phases         []PhaseSummary `json:"phases"`
+	Curve          []PointSummary `json:"curve"` // the tested visitor rate over run time
+	// Expected is the traffic the campaign expects, before load_factor and
+	// window shape it into the test: the visitor rate over campaign time.
+	// Empty when it equals Curve.
+	Expected   []PointSummary   `json:"expected,omitempty"`
+	LoadFactor float64          `json:"load_factor,omitempty"` // rates were scaled by this; 0 or 1 means as expected
+	Window     string           `json:"window,omitempty"`      // "full", "peak 15m", "compressed 10m"; empty means full
+	Journeys   []JourneySummary `json:"journeys"`
+	SLO        []string         `json:"slo"`
 }
 
 // PhaseSummary is one phase of the plan.
