@@ -40,6 +40,8 @@ type jsonFinding struct {
 	Where       string  `json:"where,omitempty"`
 	Samples     int64   `json:"samples"`
 	NoData      bool    `json:"no_data,omitempty"`
+	FromS       float64 `json:"from_s,omitempty"` // the stretch Where names, seconds into the run
+	ToS         float64 `json:"to_s,omitempty"`
 }
 
 type jsonHealth struct {
@@ -65,7 +67,12 @@ func WriteJSON(w io.Writer, doc Document) error {
 		Results: doc.Results,
 	}
 	for _, f := range j.Findings {
-		out.Findings = append(out.Findings, jsonFinding(f))
+		out.Findings = append(out.Findings, jsonFinding{
+			Rule: f.Rule, Scope: f.Scope, Metric: f.Metric, Unit: f.Unit,
+			Measured: f.Measured, Limit: f.Limit, Passed: f.Passed, TargetFault: f.TargetFault,
+			Basis: f.Basis, Where: f.Where, Samples: f.Samples, NoData: f.NoData,
+			FromS: f.From.Seconds(), ToS: f.To.Seconds(),
+		})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

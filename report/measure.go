@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"math"
 	"time"
 
@@ -53,10 +52,14 @@ func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
 	}
 	f.Measured, f.Samples = m.value, m.samples
 	f.Passed = r.Op.Holds(m.value, f.Limit)
-	if r.Window > 0 || len(stretches) > 1 {
-		f.Where = describeStretch(res, stretches[at], r.Window > 0)
-	} else if !f.Passed {
-		f.Where = worstInterval(res, r)
+	switch {
+	case r.Window > 0:
+		s := stretches[at]
+		f.Where, f.From, f.To = describeStretch(res, r, s), s.from, s.to
+	case !f.Passed:
+		if s, ok := worstInterval(res, r); ok {
+			f.Where, f.From, f.To = describeWorst(res, r, s), s.from, s.to
+		}
 	}
 	if f.Passed {
 		return f
@@ -85,28 +88,15 @@ func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
 // its phase, or every window of the rule's length within it.
 func stretchesFor(res *loadgen.Results, r scenario.Rule) []stretch {
 	key := ruleKey(res, r)
-	from, to := time.Duration(0), res.Elapsed
-	if r.Phase != "" {
-		for _, ph := range res.Scenario.Phases {
-			if ph.Name == r.Phase {
-				from = seconds(ph.StartS)
-				to = min(to, from+seconds(ph.DurationS))
-			}
-		}
-	}
 	if r.Window == 0 && r.Phase == "" {
 		return []stretch{wholeRun(res, key)}
 	}
-	ivs := res.Timeline
-	var in []int
-	for i, iv := range ivs {
-		if iv.Offset >= from && iv.Offset < to {
-			in = append(in, i)
-		}
-	}
+	from, to := ruleRange(res, r)
+	in := intervalsIn(res, from, to)
 	if r.Window == 0 {
 		return []stretch{sumIntervals(res, key, in, from, to)}
 	}
+	ivs := res.Timeline
 	var out []stretch
 	for a := range in {
 		start := ivs[in[a]].Offset
@@ -120,12 +110,48 @@ func stretchesFor(res *loadgen.Results, r scenario.Rule) []stretch {
 				window = append(window, i)
 			}
 		}
-		out = append(out, sumIntervals(res, key, window, start, end))
+		// A window shorter than the timeline's intervals (a long run's
+		// timeline is coarser) still spans whole intervals; say so.
+		out = append(out, sumIntervals(res, key, window, start, max(end, start+res.Interval)))
 	}
 	if len(out) == 0 { // the stretch is shorter than one window: judge all of it
 		out = append(out, sumIntervals(res, key, in, from, to))
 	}
 	return out
+}
+
+// ruleRange is the part of the run a rule's scope covers: the whole run, or
+// its phase. The last phase keeps the drain after the plan's end, where the
+// answers to its slowest requests arrive; cutting it off would drop the
+// worst latencies of a target that fell behind at the end.
+func ruleRange(res *loadgen.Results, r scenario.Rule) (from, to time.Duration) {
+	from, to = 0, res.Elapsed
+	if r.Phase == "" {
+		return from, to
+	}
+	phases := res.Scenario.Phases
+	for i, ph := range phases {
+		if ph.Name != r.Phase {
+			continue
+		}
+		from = seconds(ph.StartS)
+		if i < len(phases)-1 {
+			to = min(to, from+seconds(ph.DurationS))
+		}
+	}
+	return from, to
+}
+
+// intervalsIn returns the indexes of the timeline intervals that start
+// within [from, to).
+func intervalsIn(res *loadgen.Results, from, to time.Duration) []int {
+	var in []int
+	for i, iv := range res.Timeline {
+		if iv.Offset >= from && iv.Offset < to {
+			in = append(in, i)
+		}
+	}
+	return in
 }
 
 // ruleKey is the index of the histogram key a rule's scope measures.
@@ -229,34 +255,40 @@ func latencyMeasurement(d loadgen.Distribution, value func() time.Duration) meas
 	return measurement{value: ms(value()), samples: d.Count(), ok: true}
 }
 
-// describeStretch names a stretch in words: "in the window 8s–10s (phase
-// blast)".
-func describeStretch(res *loadgen.Results, s stretch, window bool) string {
-	place := fmt.Sprintf("from %s to %s", offset(s.from), offset(s.to))
-	if window {
-		place = "in the window " + offset(s.from) + "–" + offset(s.to)
-	}
-	if ph := phaseAt(res, s.from); ph != "" {
+// describeStretch names a windowed rule's worst window in words: "in the
+// window 8s–10s (phase blast)". The phase is left out when the rule is
+// scoped to it already.
+func describeStretch(res *loadgen.Results, r scenario.Rule, s stretch) string {
+	place := "in the window " + offset(s.from) + "–" + offset(s.to)
+	if ph := phaseAt(res, s.from); ph != "" && ph != r.Phase {
 		place += " (phase " + ph + ")"
 	}
 	return place
 }
 
-// worstInterval finds the timeline interval where a whole-run rule's metric
-// was worst, so a failed rule says when it failed, not only that it did.
-func worstInterval(res *loadgen.Results, r scenario.Rule) string {
+// worstInterval finds the timeline interval within the rule's scope where
+// its metric was worst, so a failed rule says when it failed, not only that
+// it did.
+func worstInterval(res *loadgen.Results, r scenario.Rule) (stretch, bool) {
 	key := ruleKey(res, r)
+	from, to := ruleRange(res, r)
 	var ss []stretch
-	for i, iv := range res.Timeline {
+	for _, i := range intervalsIn(res, from, to) {
+		iv := res.Timeline[i]
 		ss = append(ss, sumIntervals(res, key, []int{i}, iv.Offset, iv.Offset+res.Interval))
 	}
 	i, m := worstOf(r, ss, false)
 	if !m.ok {
-		return ""
+		return stretch{}, false
 	}
-	s := ss[i]
+	return ss[i], true
+}
+
+// describeWorst names the worst interval of a failed rule: "worst at 15s in
+// phase peak".
+func describeWorst(res *loadgen.Results, r scenario.Rule, s stretch) string {
 	w := "worst at " + offset(s.from)
-	if ph := phaseAt(res, s.from); ph != "" {
+	if ph := phaseAt(res, s.from); ph != "" && ph != r.Phase {
 		w += " in phase " + ph
 	}
 	return w

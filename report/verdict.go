@@ -58,6 +58,10 @@ type Finding struct {
 	Where   string // where it failed or was worst, in words
 	Samples int64  // requests (or scheduled visits) behind the measurement
 	NoData  bool   // nothing in scope was measured; the rule could not be judged
+	// From and To bound the stretch of the run that Where names: a
+	// windowed rule's worst window, or the interval where a failed rule
+	// was worst. Both are zero when Where is empty.
+	From, To time.Duration
 }
 
 // Health is the generator's own account of whether it kept up.
@@ -141,26 +145,34 @@ func health(res *loadgen.Results) Health {
 
 func findingSentence(f Finding) string {
 	var b strings.Builder
-	name := f.Metric
-	if f.Metric == "error_rate" {
-		name = "the error rate"
-	} else if f.Metric == "throughput" {
-		name = "throughput"
+	switch f.Metric {
+	case "error_rate":
+		b.WriteString("The error rate")
+	case "throughput":
+		b.WriteString("Throughput")
+	default:
+		fmt.Fprintf(&b, "The %s latency", f.Metric)
 	}
-	fmt.Fprintf(&b, "%s was %s", name, formatValue(f.Measured, f.Unit))
+	fmt.Fprintf(&b, " was %s", formatValue(f.Measured, f.Unit))
 	if f.Scope != "" {
 		fmt.Fprintf(&b, " for %s", f.Scope)
 	}
-	if f.Where != "" {
+	// A windowed rule's value belongs to its window; a whole-run value
+	// does not belong to the interval where it was worst, so that comes
+	// after the rule.
+	worst, isWorst := strings.CutPrefix(f.Where, "worst ")
+	if f.Where != "" && !isWorst {
 		fmt.Fprintf(&b, " %s", f.Where)
 	}
 	fmt.Fprintf(&b, " (rule: %s)", f.Rule)
 	if f.Basis == "service time" {
 		b.WriteString(", measured on the target's own service time")
 	}
+	if isWorst {
+		fmt.Fprintf(&b, "; it was worst %s", worst)
+	}
 	b.WriteString(".")
-	s := b.String()
-	return strings.ToUpper(s[:1]) + s[1:]
+	return b.String()
 }
 
 func goSentence(res *loadgen.Results, rules int) string {
