@@ -255,6 +255,45 @@ func latencyMeasurement(d loadgen.Distribution, value func() time.Duration) meas
 	return measurement{value: ms(value()), samples: d.Count(), ok: true}
 }
 
+// firstFailure returns when a failed rule first broke its limit: the start
+// of the first window (windowed rules) or timeline interval (otherwise)
+// within its scope where its metric failed, measured on service time when
+// onService. An interval needs minTroubleSamples requests to count, so one
+// slow request in a quiet second does not pass for the start of trouble.
+// Throughput is left out: a visit counts where it ends, which skews one
+// interval's share at every ramp.
+func firstFailure(res *loadgen.Results, r scenario.Rule, onService bool) (time.Duration, bool) {
+	if r.Metric == scenario.MetricThroughput {
+		return 0, false
+	}
+	limit := float64(r.Ratio)
+	if r.Metric.IsLatency() {
+		limit = ms(r.Latency)
+	}
+	var candidates []stretch
+	if r.Window > 0 {
+		candidates = stretchesFor(res, r)
+	} else {
+		key := ruleKey(res, r)
+		from, to := ruleRange(res, r)
+		for _, i := range intervalsIn(res, from, to) {
+			iv := res.Timeline[i]
+			candidates = append(candidates, sumIntervals(res, key, []int{i}, iv.Offset, iv.Offset+res.Interval))
+		}
+	}
+	for _, s := range candidates {
+		m := measure(r, s, onService)
+		if m.ok && m.samples >= minTroubleSamples && !r.Op.Holds(m.value, limit) {
+			return s.from, true
+		}
+	}
+	return 0, false
+}
+
+// minTroubleSamples is how many requests an interval needs before
+// firstFailure trusts its value.
+const minTroubleSamples = 10
+
 // describeStretch names a windowed rule's worst window in words: "in the
 // window 8s–10s (phase blast)". The phase is left out when the rule is
 // scoped to it already.

@@ -19,7 +19,8 @@ the simulated shop that liftoff starts on 127.0.0.1. It needs no setup and
 no network, and shows what a run looks like: live progress, the SLO table,
 latency per journey and step, and the verdict.`,
 		Example: `  liftoff demo
-  liftoff demo --json demo.json`,
+  liftoff demo --json demo.json
+  liftoff demo --html demo.html --markdown demo.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.file = "examples/" + examples.Quickstart

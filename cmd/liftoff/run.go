@@ -19,7 +19,7 @@ type runOptions struct {
 	env      *env
 	file     string
 	load     func() (*scenario.Scenario, error) // reads the scenario; set by run and demo
-	jsonPath string
+	outputs  outputOptions
 	progress string
 	grace    time.Duration
 	seed     uint64
@@ -43,10 +43,18 @@ INCONCLUSIVE unless the target's own errors or service time prove a failure.
 Ctrl-C stops new arrivals, lets visitors in flight finish within --grace,
 prints and writes what was measured, marked interrupted, and exits 130.
 
+Outputs: the terminal report always; --json (the results file that
+'liftoff report', 'liftoff compare' and CI scripts read), --html (one
+self-contained page for people), --junit (one test case per SLO rule) and
+--markdown (a summary for a pull request) as asked. Each file is written
+whole or not at all; if one cannot be written, run still prints its
+report, writes the others and exits 4.
+
 Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 4 runtime failure, 130 interrupted.`,
 		Example: `  liftoff run examples/quickstart.yaml
-  liftoff run examples/quickstart.yaml --json results.json --progress plain`,
+  liftoff run examples/quickstart.yaml --json results.json --progress plain
+  liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
@@ -64,8 +72,8 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 
 // addRunFlags binds the flags run and demo share.
 func addRunFlags(cmd *cobra.Command, opts *runOptions) {
+	addOutputFlags(cmd, &opts.outputs)
 	f := cmd.Flags()
-	f.StringVar(&opts.jsonPath, "json", "", "write the results file (JSON: verdict, summary, histograms) to `FILE`")
 	f.StringVar(&opts.progress, "progress", progressAuto, "live progress: auto (bars on a terminal, plain lines otherwise), bars, plain or none")
 	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish")
 	f.Uint64Var(&opts.seed, "seed", 0, "seed for arrivals and journey picks, overriding traffic.seed")
@@ -80,7 +88,7 @@ func (o *runOptions) validate() error {
 	if o.grace < 0 {
 		return usagef("--grace must not be negative")
 	}
-	return nil
+	return o.outputs.check()
 }
 
 func runRun(ctx context.Context, opts *runOptions) error {
@@ -111,18 +119,18 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	}
 	res.Version = version()
 
-	doc, resultsFile, err := judge(res)
+	doc, err := judge(res)
 	if err != nil {
 		return err
 	}
 	if err := report.WriteTerminal(e.Out, doc); err != nil {
 		return err
 	}
-	if opts.jsonPath != "" {
-		if err := writeFileAtomic(opts.jsonPath, resultsFile); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.Err, "results written to %s\n", opts.jsonPath)
+	// A file that cannot be written is a runtime failure (exit 4) even
+	// after a verdict or an interruption: CI must not read a missing
+	// report as a result.
+	if err := writeOutputs(e, opts.outputs, doc); err != nil {
+		return err
 	}
 	if runErr != nil {
 		return interruptedError{}
@@ -135,19 +143,19 @@ func runRun(ctx context.Context, opts *runOptions) error {
 
 // judge encodes the run's results file and renders every output from that
 // file read back, so 'liftoff report' on the file shows exactly what the
-// run showed.
-func judge(res *loadgen.Results) (report.Document, []byte, error) {
+// run showed, byte for byte.
+func judge(res *loadgen.Results) (report.Document, error) {
 	doc, err := report.NewDocument(res)
 	if err != nil {
-		return report.Document{}, nil, err
+		return report.Document{}, err
 	}
 	file, err := render(func(b *bytes.Buffer) error { return report.WriteJSON(b, doc) })
 	if err != nil {
-		return report.Document{}, nil, fmt.Errorf("encode results: %w", err)
+		return report.Document{}, fmt.Errorf("encode results: %w", err)
 	}
 	reread, err := report.ReadJSON(bytes.NewReader(file))
 	if err != nil {
-		return report.Document{}, nil, fmt.Errorf("read back results: %w", err)
+		return report.Document{}, fmt.Errorf("read back results: %w", err)
 	}
-	return reread, file, nil
+	return reread, nil
 }

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/liftoff/liftoff/report"
+)
+
+// reportOptions are the flags of report plus the injected env.
+type reportOptions struct {
+	env     *env
+	file    string
+	outputs outputOptions
+}
+
+func newReportCmd(e *env, runF func(*reportOptions) error) *cobra.Command {
+	opts := &reportOptions{env: e}
+	cmd := &cobra.Command{
+		Use:   "report RESULTS",
+		Short: "Re-render a run's reports from its results file",
+		Long: `report reads a results file written by 'liftoff run --json' (or 'demo'),
+judges it again against the SLO rules it records, prints the terminal
+report and writes the outputs asked for: --html, --junit, --markdown and
+--json. Every output is the same, byte for byte, as the run itself would
+have written: nothing is re-measured and no clock is read. RESULTS may be
+- for standard input.
+
+Exit codes follow the verdict, as for run: 0 GO, 1 NO-GO, 3 INCONCLUSIVE;
+2 when RESULTS cannot be read or a flag is wrong; 4 when an output cannot
+be written.`,
+		Example: `  liftoff demo --json results.json
+  liftoff report results.json
+  liftoff report results.json --html report.html --junit junit.xml --markdown summary.md`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.file = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return reportRun(opts)
+		},
+	}
+	addOutputFlags(cmd, &opts.outputs)
+	return cmd
+}
+
+func reportRun(opts *reportOptions) error {
+	if err := opts.outputs.check(); err != nil {
+		return err
+	}
+	doc, err := readResults(opts.env, opts.file)
+	if err != nil {
+		return err
+	}
+	e := opts.env
+	if err := report.WriteTerminal(e.Out, doc); err != nil {
+		return err
+	}
+	if err := writeOutputs(e, opts.outputs, doc); err != nil {
+		return err
+	}
+	if doc.Judgement.Verdict == report.Go {
+		return nil
+	}
+	return &verdictError{verdict: doc.Judgement.Verdict}
+}
+
+// readResults reads and judges a results file ("-" is standard input). A
+// file that cannot be read is the caller's mistake: a usage error.
+func readResults(e *env, file string) (report.Document, error) {
+	var data []byte
+	var err error
+	if file == "-" {
+		data, err = io.ReadAll(e.In)
+	} else {
+		data, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return report.Document{}, &usageError{err: fmt.Errorf("read results: %w", err)}
+	}
+	doc, err := report.ReadJSON(bytes.NewReader(data))
+	if err != nil {
+		return report.Document{}, &usageError{err: fmt.Errorf("%s: %w", file, err)}
+	}
+	return doc, nil
+}

@@ -1,0 +1,481 @@
+package report
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// The HTML report is one self-contained file for people who open it from
+// a chat message: the verdict in plain words first, then pictures, then
+// the tables. It makes no request of its own (no script, font, image or
+// stylesheet is fetched; even the favicon is an inline data URL), reads
+// the same with JavaScript off, and prints on A4 or Letter. Everything
+// that comes from the scenario or the target goes through html/template's
+// contextual escaping; the charts are built by chart.go, which escapes
+// every text it writes.
+
+//go:embed templates/report.html.tmpl templates/report.css
+var templateFS embed.FS
+
+var htmlTemplate = template.Must(template.New("report.html.tmpl").ParseFS(templateFS, "templates/report.html.tmpl"))
+
+var reportCSS = func() template.CSS {
+	b, err := templateFS.ReadFile("templates/report.css")
+	if err != nil {
+		panic("report: embedded stylesheet missing: " + err.Error()) // the embed directive guarantees it
+	}
+	return template.CSS(b)
+}()
+
+// WriteHTML writes the self-contained HTML report of doc.
+func WriteHTML(w io.Writer, doc Document) error {
+	return htmlTemplate.Execute(w, newHTMLView(doc))
+}
+
+// htmlView is everything the template shows, formatted.
+type htmlView struct {
+	Title      string
+	Verdict    Verdict
+	Tone       string // "go", "nogo", "inconclusive": the page's colour
+	Readiness  readiness
+	Scenario   string
+	Target     string
+	When       string
+	Cards      []card
+	Traffic    trafficTable
+	PlanCharts []chart
+	Charts     []chart
+	Findings   []findingRow
+	Reasons    []string
+	Keys       []keyRow
+	Visits     []visitRow
+	Errors     []errorRow
+	Facts      []fact
+	Phases     []phaseRow
+	Journeys   []journeyRow
+	Version    string
+	CSS        template.CSS
+}
+
+// card is one big number on the first screen.
+type card struct {
+	Label  string
+	Value  string
+	Detail string
+	Tone   string // "good", "bad" or "" when no rule judged it
+}
+
+type trafficTable struct {
+	Expected bool // show the campaign's column
+	Rows     []trafficRow
+	Notes    []string
+}
+
+type trafficRow struct {
+	Label, Expected, Planned, Achieved string
+}
+
+type findingRow struct {
+	Words, Rule, Measured, Limit, Result, Tone, Where string
+}
+
+type keyRow struct {
+	Name                    string
+	Step                    bool // a step of the journey above it
+	Requests, Errors        string
+	ErrorTone               string
+	P50, P90, P95, P99, Max string
+}
+
+type visitRow struct {
+	Journey, Visits, Failed, P50, P95, P99 string
+}
+
+type errorRow struct {
+	Class, Description, Count, Share string
+	Examples                         []string
+}
+
+type fact struct {
+	Label, Value string
+}
+
+type phaseRow struct {
+	Name, Start, Length, Traffic string
+}
+
+type journeyRow struct {
+	Name, Share string
+	Steps       []string
+}
+
+func newHTMLView(doc Document) htmlView {
+	res, j := doc.Results, doc.Judgement
+	sc := res.Scenario
+	r := readinessOf(doc)
+	tp := planOf(res)
+	v := htmlView{
+		Title:     fmt.Sprintf("%s · %s · liftoff", r.Word, sc.Name),
+		Verdict:   j.Verdict,
+		Tone:      tone(j.Verdict),
+		Readiness: r,
+		Scenario:  sc.Name,
+		Target:    sc.Target,
+		When:      whenLine(res),
+		Cards:     cards(res, j, tp),
+		Traffic:   trafficRows(res, tp),
+		Reasons:   j.Reasons,
+		Version:   res.Version,
+		CSS:       reportCSS,
+	}
+	if v.Version == "" {
+		v.Version = "unknown"
+	}
+	visitors := visitorChart(res, j)
+	if tp.HasExpectation {
+		if sameLength(tp) {
+			visitors = withExpected(visitors, tp)
+		} else {
+			v.PlanCharts = append(v.PlanCharts, expectedChart(tp))
+		}
+	}
+	v.PlanCharts = append(v.PlanCharts, visitors)
+	v.Charts = []chart{requestChart(res), latencyChart(res, j), errorChart(res, j)}
+	v.Findings = findingRows(res, j)
+	v.Keys = keyRows(res)
+	v.Visits = visitRows(res)
+	v.Errors = errorRows(res)
+	v.Facts = facts(res, j, tp)
+	v.Phases = phaseRows(sc)
+	v.Journeys = journeyRows(sc)
+	return v
+}
+
+func tone(v Verdict) string {
+	switch v {
+	case Go:
+		return "go"
+	case NoGo:
+		return "nogo"
+	}
+	return "inconclusive"
+}
+
+// whenLine says when the test ran and for how long, from the results
+// alone: "Tested on 22 November 2026 at 21:56 UTC for 30 seconds".
+func whenLine(res *loadgen.Results) string {
+	var b strings.Builder
+	b.WriteString("Tested")
+	if !res.Started.IsZero() {
+		b.WriteString(res.Started.UTC().Format(" on 2 January 2006 at 15:04 UTC"))
+	}
+	fmt.Fprintf(&b, " for %s", friendlyLength(roundDuration(res.Elapsed)))
+	if res.Interrupted {
+		fmt.Fprintf(&b, " of the planned %s (stopped early)", friendlyLength(res.Scenario.Plan().Duration()))
+	}
+	return b.String()
+}
+
+// sameLength reports whether the expected curve spans the test's time, so
+// both fit one time axis.
+func sameLength(tp trafficPlan) bool {
+	d := tp.ExpectedLength - tp.TestedLength
+	return d > -time.Second && d < time.Second
+}
+
+func withExpected(c chart, tp trafficPlan) chart {
+	l := line{Name: "expected", Class: "s-expected", Dashed: true}
+	for _, pt := range tp.Expected {
+		l.X = append(l.X, pt.AtS)
+		l.Y = append(l.Y, pt.Rate)
+	}
+	c.Lines = append([]line{l}, c.Lines...)
+	c.Legend = append([]legendEntry{{Name: "campaign expects", Class: "s-expected", Kind: "dash"}}, c.Legend...)
+	c.Note = "The grey dashed line is what the campaign expects; the blue dashed line is the test plan; the solid line is the visitors the load generator started."
+	return c
+}
+
+// cardTone is "bad" when a failed rule on one of metrics is the target's
+// fault, "good" when such rules exist and held, "" when none judged it.
+func cardTone(j Judgement, metric func(string) bool) string {
+	t := ""
+	for _, f := range j.Findings {
+		if !metric(f.Metric) || f.NoData {
+			continue
+		}
+		if !f.Passed && f.TargetFault {
+			return "bad"
+		}
+		if f.Passed && t == "" {
+			t = "good"
+		}
+	}
+	return t
+}
+
+func cards(res *loadgen.Results, j Judgement, tp trafficPlan) []card {
+	var out []card
+	isLatency := func(m string) bool { return m != "error_rate" && m != "throughput" }
+	if share, ok := visitSuccess(res); ok {
+		var visits int64
+		for _, jr := range res.Journeys {
+			visits += jr.Visits
+		}
+		out = append(out, card{Label: "Visits that succeeded", Value: percent(share), Detail: "of " + count(visits) + " visits",
+			Tone: cardTone(j, func(m string) bool { return m == "throughput" })})
+	}
+	if len(res.Keys) > 0 && res.Keys[0].Latency.Count() > 0 {
+		out = append(out, card{Label: "Answered within", Value: friendlyLatency(res.Keys[0].Latency.Percentile(95)), Detail: "for 95% of requests",
+			Tone: cardTone(j, isLatency)})
+	}
+	if res.Requests > 0 {
+		out = append(out, card{Label: "Requests that failed", Value: percent(res.ErrorRate()), Detail: count(res.Errors) + " of " + count(res.Requests),
+			Tone: cardTone(j, func(m string) bool { return m == "error_rate" })})
+	}
+	switch {
+	case tp.TestedPeak > 0:
+		detail := "the planned peak"
+		if tp.HasExpectation && !nearlyOne(tp.Factor) {
+			detail = factor(tp.Factor) + " the expected peak"
+		}
+		out = append(out, card{Label: "Peak traffic tested", Value: rate(tp.TestedPeak), Detail: "visitors a second, " + detail})
+	case tp.Closed > 0:
+		out = append(out, card{Label: "Traffic tested", Value: count(int64(tp.Closed)), Detail: "visitors at once"})
+	}
+	return out
+}
+
+func trafficRows(res *loadgen.Results, tp trafficPlan) trafficTable {
+	t := trafficTable{Expected: tp.HasExpectation}
+	a := res.Arrivals
+	perVisit := res.Scenario.RequestsPerVisitor()
+	dash := "–"
+	started := count(a.Started)
+	if a.Missed > 0 {
+		started += fmt.Sprintf(" (%s could not start)", count(a.Missed))
+	}
+	ran := friendlyLength(roundDuration(res.Elapsed))
+	if res.Interrupted {
+		ran += " (stopped early)"
+	}
+	if tp.TestedPeak > 0 {
+		planned := rate(tp.TestedPeak)
+		if tp.HasExpectation && !nearlyOne(tp.Factor) {
+			planned += " (" + factor(tp.Factor) + ")"
+		}
+		t.Rows = append(t.Rows,
+			trafficRow{Label: "Peak visitors per second", Expected: rate(tp.ExpectedPeak), Planned: planned, Achieved: dash},
+			trafficRow{Label: "Visitors", Expected: count(int64(tp.ExpectedVisitors + 0.5)), Planned: count(int64(tp.TestedVisitors + 0.5)), Achieved: started},
+		)
+	}
+	answered := count(res.Requests)
+	if res.Errors > 0 {
+		answered += fmt.Sprintf(" (%s failed)", count(res.Errors))
+	}
+	plannedRequests := dash
+	if perVisit > 0 && tp.TestedVisitors > 0 {
+		plannedRequests = "about " + count(int64(tp.TestedVisitors*perVisit+0.5))
+	}
+	t.Rows = append(t.Rows,
+		trafficRow{Label: "Requests", Expected: dash, Planned: plannedRequests, Achieved: answered},
+		trafficRow{Label: "Length", Expected: friendlyLength(tp.ExpectedLength), Planned: friendlyLength(tp.TestedLength), Achieved: ran},
+	)
+	switch w := tp.Window; {
+	case !tp.HasExpectation:
+		t.Notes = append(t.Notes, "The scenario's phases are the plan: the test sent the traffic the scenario describes, with no load factor.")
+	case strings.HasPrefix(w, "peak "):
+		t.Notes = append(t.Notes, fmt.Sprintf("The test ran the busiest %s of the campaign (window: %s).", strings.TrimPrefix(w, "peak "), w))
+	case strings.HasPrefix(w, "compressed "):
+		t.Notes = append(t.Notes, fmt.Sprintf("The test squeezed the whole campaign into %s (window: %s).", strings.TrimPrefix(w, "compressed "), w))
+	}
+	if tp.HasExpectation && !nearlyOne(tp.Factor) {
+		t.Notes = append(t.Notes, fmt.Sprintf("Every rate was multiplied by %s (load factor) to test for a stronger response than expected.", factor(tp.Factor)))
+	}
+	return t
+}
+
+func findingRows(res *loadgen.Results, j Judgement) []findingRow {
+	rules, err := res.Scenario.Rules()
+	if err != nil || len(rules) != len(j.Findings) {
+		rules = nil
+	}
+	var out []findingRow
+	for i, f := range j.Findings {
+		row := findingRow{Rule: f.Rule, Measured: formatValue(f.Measured, f.Unit), Limit: formatValue(f.Limit, f.Unit), Where: f.Where}
+		if rules != nil {
+			row.Words = ruleInWords(rules[i])
+		}
+		if f.NoData {
+			row.Measured = "no data"
+		}
+		row.Result = findingResult(f)
+		switch {
+		case f.Passed:
+			row.Tone = "good"
+		case f.TargetFault:
+			row.Tone = "bad"
+		default:
+			row.Tone = "warn"
+		}
+		if f.Basis == "service time" && !f.Passed {
+			row.Where = strings.TrimSpace(row.Where + " (on the target's service time)")
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func keyRows(res *loadgen.Results) []keyRow {
+	var out []keyRow
+	for _, k := range res.Keys {
+		row := keyRow{Name: k.Key.String(), Step: k.Key.Step != "", Requests: count(k.Requests), Errors: errorCell(k.Errors, k.Requests)}
+		if row.Step {
+			row.Name = k.Key.Step
+		}
+		if k.Errors > 0 {
+			row.ErrorTone = "bad"
+		}
+		d := k.Latency
+		if d.Count() == 0 {
+			row.P50, row.P90, row.P95, row.P99, row.Max = "–", "–", "–", "–", "–"
+		} else {
+			row.P50, row.P90, row.P95 = latency(d.Percentile(50)), latency(d.Percentile(90)), latency(d.Percentile(95))
+			row.P99, row.Max = latency(d.Percentile(99)), latency(d.Max())
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func visitRows(res *loadgen.Results) []visitRow {
+	var out []visitRow
+	for _, jr := range res.Journeys {
+		row := visitRow{Journey: jr.Name, Visits: count(jr.Visits), Failed: errorCell(jr.Failed, jr.Visits)}
+		if d := jr.Duration; d.Count() == 0 {
+			row.P50, row.P95, row.P99 = "–", "–", "–"
+		} else {
+			row.P50, row.P95, row.P99 = latency(d.Percentile(50)), latency(d.Percentile(95)), latency(d.Percentile(99))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// maxExampleLen bounds one error example on the page; a target's error
+// page can be kilobytes of HTML.
+const maxExampleLen = 300
+
+func errorRows(res *loadgen.Results) []errorRow {
+	var out []errorRow
+	for _, c := range loadgen.ErrorClasses() {
+		n := res.Classes.Of(c)
+		if n == 0 {
+			continue
+		}
+		row := errorRow{Class: c.String(), Description: c.Description(), Count: count(n), Share: percent(float64(n) / float64(res.Requests))}
+		for _, ex := range res.Examples[c] {
+			row.Examples = append(row.Examples, truncate(ex, maxExampleLen))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func facts(res *loadgen.Results, j Judgement, tp trafficPlan) []fact {
+	sc := res.Scenario
+	out := []fact{{"Scenario", sc.Name}}
+	if sc.File != "" {
+		out = append(out, fact{"Scenario file", sc.File})
+	}
+	out = append(out, fact{"Target", sc.Target})
+	if !res.Started.IsZero() {
+		out = append(out, fact{"Started", res.Started.UTC().Format("2006-01-02 15:04:05 UTC")})
+	}
+	ran := fmt.Sprintf("%s of the planned %s", roundDuration(res.Elapsed), roundDuration(sc.Plan().Duration()))
+	if res.Interrupted {
+		ran += ", interrupted"
+	}
+	out = append(out, fact{"Ran", ran})
+	if sc.Arrivals != "" {
+		out = append(out, fact{"Arrivals", fmt.Sprintf("%s (seed %d)", sc.Arrivals, sc.Seed)})
+	}
+	if sc.LoadFactor > 0 {
+		out = append(out, fact{"Load factor", factor(sc.LoadFactor)})
+	}
+	if sc.Window != "" {
+		out = append(out, fact{"Window", sc.Window})
+	}
+	if sc.MaxConcurrency > 0 {
+		out = append(out, fact{"Max concurrency", count(int64(sc.MaxConcurrency)) + " visitors in flight"})
+	}
+	if s := Summarize(res); s.PlannedRate > 0 {
+		out = append(out, fact{"Request rate", fmt.Sprintf("%s achieved (plan: %s)", rate(s.AchievedRate), rate(s.PlannedRate))})
+	} else {
+		out = append(out, fact{"Request rate", rate(s.AchievedRate) + " achieved"})
+	}
+	health := "kept up with the plan"
+	if j.Health.Limited {
+		health = "was the bottleneck (see the reasons above)"
+	}
+	out = append(out,
+		fact{"Load generator", health},
+		fact{"Generator detail", generatorLine(res)},
+		fact{"Timeline resolution", res.Interval.String()},
+		fact{"Measured by", "liftoff " + nonEmpty(res.Version, "(unknown version)")},
+	)
+	return out
+}
+
+func nonEmpty(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
+}
+
+func phaseRows(sc scenario.Summary) []phaseRow {
+	var out []phaseRow
+	for _, ph := range sc.Phases {
+		row := phaseRow{Name: ph.Name, Start: offset(seconds(ph.StartS)), Length: roundDuration(seconds(ph.DurationS)).String()}
+		switch {
+		case ph.Concurrency > 0:
+			row.Traffic = count(int64(ph.Concurrency)) + " looping visitors"
+		case ph.RampTo != 0 && ph.RampTo != ph.Rate:
+			row.Traffic = scenario.Rate(ph.Rate).String() + " → " + scenario.Rate(ph.RampTo).String()
+		default:
+			row.Traffic = scenario.Rate(ph.Rate).String()
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func journeyRows(sc scenario.Summary) []journeyRow {
+	total := 0
+	for _, j := range sc.Journeys {
+		total += j.Weight
+	}
+	var out []journeyRow
+	for _, j := range sc.Journeys {
+		row := journeyRow{Name: j.Name}
+		if total > 0 {
+			row.Share = percent(float64(j.Weight) / float64(total))
+		}
+		for _, st := range j.Steps {
+			s := st.Request
+			if st.Name != "" && st.Name != st.Request {
+				s = st.Name + ": " + st.Request
+			}
+			row.Steps = append(row.Steps, s)
+		}
+		out = append(out, row)
+	}
+	return out
+}

@@ -1,0 +1,390 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// This file puts the verdict into words for people who will not read the
+// tables: a marketing lead deciding whether to send the campaign. The HTML
+// page opens with it and the Markdown summary leads with it. Words here
+// avoid "p95", "SLO" and "throughput"; the tables below them keep the
+// engineers' terms.
+
+// readiness is the verdict for a non-engineer.
+type readiness struct {
+	Word     string   // "Ready", "Not ready", "Not proven"
+	Sentence string   // the verdict in one or two plain sentences, starting with Word
+	Problems []string // what went wrong, one plain sentence each (NO-GO)
+	Next     []string // what to do now, one step each
+}
+
+// trafficPlan sets what the test sent beside what the campaign expects.
+type trafficPlan struct {
+	TestedPeak       float64 // visitors/s at the test plan's peak
+	ExpectedPeak     float64 // visitors/s at the campaign's expected peak
+	Factor           float64 // TestedPeak over ExpectedPeak; 1 when they are the same
+	HasExpectation   bool    // the scenario scaled the campaign's expectation (load factor or window)
+	Window           string  // "full", "peak 15m", "compressed 10m"; "" when not stated
+	TestedVisitors   float64
+	ExpectedVisitors float64
+	TestedLength     time.Duration
+	ExpectedLength   time.Duration
+	Expected         []scenario.PointSummary // the campaign's expected curve
+	Closed           int                     // looping visitors of closed-model phases, when the plan has no rate
+}
+
+// planOf reads the traffic comparison from the results' scenario. A
+// scenario made of phases has no separate expectation: what it tested is
+// what it expected.
+func planOf(res *loadgen.Results) trafficPlan {
+	sc := res.Scenario
+	plan := sc.Plan()
+	peak, _ := plan.Peak()
+	tp := trafficPlan{
+		TestedPeak:     float64(peak),
+		TestedVisitors: plan.Visitors(),
+		TestedLength:   plan.Duration(),
+		Window:         sc.Window,
+		Factor:         1,
+		Closed:         plan.MaxConcurrency(),
+	}
+	lf := sc.LoadFactor
+	if lf <= 0 {
+		lf = 1
+	}
+	tp.Expected = sc.Expected
+	if len(tp.Expected) == 0 {
+		for _, pt := range sc.Curve {
+			tp.Expected = append(tp.Expected, scenario.PointSummary{AtS: pt.AtS, Rate: pt.Rate / lf})
+		}
+	}
+	expected := scenario.Plan{}
+	for _, pt := range tp.Expected {
+		expected.Curve = append(expected.Curve, scenario.Point{At: seconds(pt.AtS), Rate: scenario.Rate(pt.Rate)})
+	}
+	ePeak, _ := expected.Peak()
+	tp.ExpectedPeak = float64(ePeak)
+	if n := len(expected.Curve); n > 0 {
+		tp.ExpectedLength = expected.Curve[n-1].At - expected.Curve[0].At
+		tp.ExpectedVisitors = expected.VisitorsBetween(expected.Curve[0].At, expected.Curve[n-1].At)
+	}
+	tp.HasExpectation = lf != 1 || len(sc.Expected) > 0 || (sc.Window != "" && sc.Window != "full")
+	if tp.ExpectedPeak > 0 {
+		tp.Factor = tp.TestedPeak / tp.ExpectedPeak
+	}
+	return tp
+}
+
+// phrase names the traffic the test sent: "2× the expected peak of 60
+// visitors a second" or "the planned peak of 120 visitors a second".
+func (tp trafficPlan) phrase() string {
+	switch {
+	case tp.TestedPeak == 0 && tp.Closed > 0:
+		return fmt.Sprintf("%s visitors at once", count(int64(tp.Closed)))
+	case tp.TestedPeak == 0:
+		return "the planned traffic"
+	case tp.HasExpectation && !nearlyOne(tp.Factor):
+		return fmt.Sprintf("%s the expected peak of %s", factor(tp.Factor), visitorRate(tp.ExpectedPeak))
+	}
+	return "the planned peak of " + visitorRate(tp.TestedPeak)
+}
+
+func nearlyOne(f float64) bool { return f > 0.995 && f < 1.005 }
+
+// factor formats a load factor: "2×", "1.5×".
+func factor(f float64) string {
+	return trimZeros(strconv.FormatFloat(f, 'f', 2, 64)) + "×"
+}
+
+// visitorRate says a visitor rate the way people say it: "120 visitors a
+// second", "30 visitors a minute".
+func visitorRate(perSecond float64) string {
+	switch {
+	case perSecond >= 10:
+		return count(int64(perSecond+0.5)) + " visitors a second"
+	case perSecond >= 1:
+		return trimZeros(strconv.FormatFloat(perSecond, 'f', 1, 64)) + " visitors a second"
+	case perSecond*60 >= 1:
+		return trimZeros(strconv.FormatFloat(perSecond*60, 'f', 1, 64)) + " visitors a minute"
+	}
+	return trimZeros(strconv.FormatFloat(perSecond*3600, 'f', 1, 64)) + " visitors an hour"
+}
+
+// friendlyLatency formats a latency for people: "240 ms", "1.2 s".
+func friendlyLatency(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case d >= 10*time.Second:
+		return strconv.FormatFloat(d.Seconds(), 'f', 0, 64) + " s"
+	case d >= time.Second:
+		return trimZeros(strconv.FormatFloat(d.Seconds(), 'f', 1, 64)) + " s"
+	case ms >= 10:
+		return strconv.FormatFloat(ms, 'f', 0, 64) + " ms"
+	}
+	return trimZeros(strconv.FormatFloat(ms, 'f', 1, 64)) + " ms"
+}
+
+// friendlyValue formats a finding's value for people.
+func friendlyValue(v float64, unit string) string {
+	if unit == "ms" {
+		return friendlyLatency(time.Duration(v * float64(time.Millisecond)))
+	}
+	return percent(v)
+}
+
+// friendlyLength says how long something lasted: "30 seconds", "15
+// minutes", "3 hours".
+func friendlyLength(d time.Duration) string {
+	unit := func(n float64, one string) string {
+		s := trimZeros(strconv.FormatFloat(n, 'f', 1, 64))
+		if s == "1" {
+			return s + " " + one
+		}
+		return s + " " + one + "s"
+	}
+	switch {
+	case d >= 2*time.Hour:
+		return unit(d.Hours(), "hour")
+	case d >= 2*time.Minute:
+		return unit(d.Minutes(), "minute")
+	}
+	return unit(d.Seconds(), "second")
+}
+
+// stretchLength names a window's length as an adjective: "5-second",
+// "1-minute", "1.5-hour".
+func stretchLength(d time.Duration) string {
+	length := friendlyLength(d)
+	n, unit, _ := strings.Cut(length, " ")
+	return n + "-" + strings.TrimSuffix(unit, "s")
+}
+
+// visitSuccess is the share of finished visits with no failed step, and
+// whether any visit finished.
+func visitSuccess(res *loadgen.Results) (float64, bool) {
+	var visits, failed int64
+	for _, j := range res.Journeys {
+		visits += j.Visits
+		failed += j.Failed
+	}
+	if visits == 0 {
+		return 0, false
+	}
+	return float64(visits-failed) / float64(visits), true
+}
+
+// readinessOf puts the judgement into words for people.
+func readinessOf(doc Document) readiness {
+	res, j := doc.Results, doc.Judgement
+	tp := planOf(res)
+	var r readiness
+	switch j.Verdict {
+	case Go:
+		r.Word = "Ready"
+		r.Sentence = fmt.Sprintf("Ready: the site handled %s.", tp.phrase())
+		if s := outcomeSentence(res); s != "" {
+			r.Sentence += " " + s
+		}
+		r.Next = goNext(tp)
+	case NoGo:
+		r.Word = "Not ready"
+		r.Sentence = fmt.Sprintf("Not ready: the site did not hold %s.", tp.phrase())
+		for _, f := range j.Findings {
+			if !f.Passed && f.TargetFault {
+				r.Problems = append(r.Problems, plainProblem(f))
+			}
+		}
+		if len(r.Problems) > 0 {
+			r.Sentence += " " + r.Problems[0]
+		}
+		r.Next = noGoNext(doc, tp)
+	default:
+		r.Word = "Not proven"
+		r.Sentence = fmt.Sprintf("Not proven: this test cannot tell whether the site is ready for %s. The problem is with the test, not a finding about the site.", tp.phrase())
+		r.Next = inconclusiveNext(doc)
+	}
+	return r
+}
+
+// outcomeSentence sums up what visitors saw: "99.8% of visits succeeded;
+// 95% of requests were answered within 240 ms."
+func outcomeSentence(res *loadgen.Results) string {
+	var parts []string
+	if share, ok := visitSuccess(res); ok {
+		parts = append(parts, percent(share)+" of visits succeeded")
+	}
+	if len(res.Keys) > 0 && res.Keys[0].Latency.Count() > 0 {
+		parts = append(parts, "95% of requests were answered within "+friendlyLatency(res.Keys[0].Latency.Percentile(95)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "; ") + "."
+}
+
+func goNext(tp trafficPlan) []string {
+	next := []string{}
+	switch {
+	case tp.HasExpectation && tp.Factor > 1.005:
+		next = append(next, fmt.Sprintf("The test sent %s the traffic the campaign expects, so the site has room for a stronger response than planned.", factor(tp.Factor)))
+	case tp.HasExpectation && tp.Factor < 0.995:
+		next = append(next, fmt.Sprintf("The test sent only %s the traffic the campaign expects. Test at the full expected traffic or more (load_factor: 1x or higher) before relying on this result.", factor(tp.Factor)))
+	default:
+		next = append(next, "The test sent exactly the planned traffic, with no margin above it. To learn how much room there is, test again at a higher load (for example load_factor: 2x).")
+	}
+	next = append(next, "Keep this report with the launch plan, and run the test again after any major change to the site.")
+	return next
+}
+
+func noGoNext(doc Document, tp trafficPlan) []string {
+	next := []string{"Share this report with the engineering team. The sections below show which goals were missed, when, and on which pages."}
+	if at, ok := firstTrouble(doc); ok {
+		rate := doc.Results.Scenario.Plan().RateAt(at)
+		s := fmt.Sprintf("Trouble began about %s into the test", offset(at))
+		if rate > 0 && tp.TestedPeak > 0 {
+			s += fmt.Sprintf(", when the test was sending about %s (%s of its peak", visitorRate(float64(rate)), percent(float64(rate)/tp.TestedPeak))
+			if tp.HasExpectation && tp.ExpectedPeak > 0 {
+				s += fmt.Sprintf("; %s the expected peak", factor(float64(rate)/tp.ExpectedPeak))
+			}
+			s += ")"
+		}
+		next = append(next, s+".")
+	}
+	next = append(next, "Fix or scale the site, then run this test again before the launch. If that cannot happen in time, plan the campaign for less traffic than was tested.")
+	return next
+}
+
+func inconclusiveNext(doc Document) []string {
+	res, j := doc.Results, doc.Judgement
+	var next []string
+	if res.Interrupted {
+		next = append(next, fmt.Sprintf("The test was stopped after %s of the planned %s. Run it to the end.", roundDuration(res.Elapsed), roundDuration(res.Scenario.Plan().Duration())))
+	}
+	if j.Health.MissedShare > MaxMissedShare {
+		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached its limit of %s visitors at once. Raise max_concurrency in the scenario, or run the test from more machines.",
+			percent(j.Health.MissedShare), count(int64(res.Scenario.MaxConcurrency))))
+	}
+	if j.Health.LagP99 > MaxLagP99 {
+		next = append(next, fmt.Sprintf("The load generator fell behind its schedule (some requests left %s late), so the timings are not trustworthy. Run it on a bigger machine, or from more machines.", friendlyLatency(j.Health.LagP99)))
+	}
+	for _, f := range j.Findings {
+		switch {
+		case f.Passed || f.TargetFault:
+		case f.NoData:
+			next = append(next, fmt.Sprintf("The goal %q could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", f.Rule))
+		default:
+			next = append(next, fmt.Sprintf("The goal %q was missed, but the site's own response times met it: the slowness came from the load generator.", f.Rule))
+		}
+	}
+	if len(next) == 0 {
+		next = append(next, "Run the test again.")
+	}
+	return next
+}
+
+// firstTrouble is the earliest time any failed rule broke its limit.
+func firstTrouble(doc Document) (time.Duration, bool) {
+	rules, err := doc.Results.Scenario.Rules()
+	if err != nil || len(rules) != len(doc.Judgement.Findings) {
+		return 0, false
+	}
+	first, found := time.Duration(0), false
+	for i, f := range doc.Judgement.Findings {
+		if f.Passed || !f.TargetFault {
+			continue
+		}
+		if at, ok := firstFailure(doc.Results, rules[i], f.Basis == "service time"); ok && (!found || at < first) {
+			first, found = at, true
+		}
+	}
+	return first, found
+}
+
+// plainProblem says what a failed finding means for visitors: "36% of
+// requests failed (the goal is below 1%)."
+func plainProblem(f Finding) string {
+	who := plainScope(f.Scope, f.Metric == "throughput")
+	var s string
+	switch f.Metric {
+	case "error_rate":
+		s = fmt.Sprintf("%s of %s failed", percent(f.Measured), who)
+	case "throughput":
+		s = fmt.Sprintf("only %s of %s completed their visit", percent(f.Measured), who)
+	case "max":
+		s = fmt.Sprintf("the slowest %s took %s", strings.Replace(who, "requests", "request", 1), friendlyValue(f.Measured, f.Unit))
+	case "mean":
+		s = fmt.Sprintf("%s took %s on average", who, friendlyValue(f.Measured, f.Unit))
+	default:
+		q := strings.TrimPrefix(f.Metric, "p")
+		s = fmt.Sprintf("%s%% of %s took up to %s to answer", q, who, friendlyValue(f.Measured, f.Unit))
+	}
+	if f.To > 0 && !strings.HasPrefix(f.Where, "worst") {
+		s += fmt.Sprintf(" between %s and %s into the test", offset(f.From), offset(f.To))
+	}
+	s += " (" + plainGoal(f) + ")."
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// plainScope names who a rule is about: "requests", "checkout requests",
+// "requests during the peak phase"; visitors for throughput.
+func plainScope(scope string, visits bool) string {
+	noun := "requests"
+	if visits {
+		noun = "visitors"
+	}
+	switch {
+	case scope == "":
+		return noun
+	case strings.HasPrefix(scope, "phase "):
+		return fmt.Sprintf("%s during the %s phase", noun, strings.TrimPrefix(scope, "phase "))
+	}
+	if journey, step, ok := strings.Cut(scope, "/"); ok {
+		return fmt.Sprintf("%s to %q in the %s journey", noun, step, journey)
+	}
+	return fmt.Sprintf("%s in the %s journey", noun, scope)
+}
+
+// plainGoal states a finding's limit as a goal: "the goal is 250 ms".
+func plainGoal(f Finding) string {
+	limit := friendlyValue(f.Limit, f.Unit)
+	switch f.Metric {
+	case "error_rate":
+		return "the goal is below " + limit
+	case "throughput":
+		return "the goal is at least " + limit
+	}
+	return "the goal is " + limit
+}
+
+// ruleInWords says what a rule asks for: "95% of requests answered within
+// 250 ms", "fewer than 1% of requests fail". Rules with an unusual
+// comparison keep their own text.
+func ruleInWords(r scenario.Rule) string {
+	who := plainScope(r.ScopeName(), r.Metric == scenario.MetricThroughput)
+	lower := r.Op == scenario.Less || r.Op == scenario.LessEqual
+	var s string
+	switch {
+	case r.Metric == scenario.MetricErrorRate && lower:
+		s = fmt.Sprintf("fewer than %s of %s fail", r.Ratio, who)
+	case r.Metric == scenario.MetricThroughput && !lower:
+		s = fmt.Sprintf("at least %s of %s complete their visit", r.Ratio, who)
+	case r.Metric == scenario.MetricPercentile && lower:
+		s = fmt.Sprintf("%s%% of %s answered within %s", strconv.FormatFloat(r.Quantile, 'f', -1, 64), who, friendlyLatency(r.Latency))
+	case r.Metric == scenario.MetricMax && lower:
+		s = fmt.Sprintf("%s answered within %s", strings.Replace(who, "requests", "every request", 1), friendlyLatency(r.Latency))
+	case r.Metric == scenario.MetricMean && lower:
+		s = fmt.Sprintf("%s answered in %s on average", who, friendlyLatency(r.Latency))
+	default:
+		return r.Text
+	}
+	if r.Window > 0 {
+		s += ", in every " + stretchLength(r.Window) + " stretch of the test"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
