@@ -31,6 +31,7 @@ type chart struct {
 	Title   string               // the heading above the chart
 	Note    string               // a line under the chart
 	Empty   string               // shown instead of the chart when there is no data
+	Compact bool                 // drawn for half the page's width
 }
 
 // line is one series of (seconds, value) points; a NaN value breaks it.
@@ -72,15 +73,14 @@ type legendEntry struct {
 	Detail string
 }
 
-// Chart geometry in SVG user units; the SVG scales to its container.
+// Chart geometry in SVG user units; the SVG scales to its container, so a
+// chart meant for half the page's width is drawn narrower to keep its
+// text the same size as a full-width chart's.
 const (
-	chartW      = 720.0
-	chartH      = 250.0
-	plotLeft    = 58.0
-	plotRight   = 706.0
-	plotTop     = 26.0
-	plotBottom  = 222.0
-	maxChartCol = 240 // bars or points across a chart; more would be finer than a printed page shows
+	wideChart    = 720.0
+	compactChart = 440.0
+	chartHeight  = 250.0
+	maxChartCol  = 240 // bars or points across a chart; more would be finer than a printed page shows
 )
 
 // SVG draws c as an SVG element.
@@ -89,28 +89,34 @@ func (c chart) SVG() template.HTML {
 		return ""
 	}
 	var b strings.Builder
+	width, maxTicks := wideChart, 8
+	if c.Compact {
+		width, maxTicks = compactChart, 5
+	}
+	const left, top, bottom = 58.0, 26.0, 222.0
+	right := width - 14
 	yMax, yTicks := niceScale(c.maxY())
 	xMax := c.XMax
 	if xMax <= 0 {
 		xMax = 1
 	}
-	px := func(x float64) float64 { return plotLeft + (plotRight-plotLeft)*x/xMax }
-	py := func(y float64) float64 { return plotBottom - (plotBottom-plotTop)*y/yMax }
+	px := func(x float64) float64 { return left + (right-left)*x/xMax }
+	py := func(y float64) float64 { return bottom - (bottom-top)*y/yMax }
 
-	b.WriteString(`<svg class="chart" viewBox="0 0 720 250" role="img" aria-label="`)
+	b.WriteString(`<svg class="chart" viewBox="0 0 ` + f1(width) + ` ` + f1(chartHeight) + `" role="img" aria-label="`)
 	b.WriteString(template.HTMLEscapeString(c.Label))
 	b.WriteString(`" xmlns="http://www.w3.org/2000/svg">`)
 	for _, s := range c.Shade {
 		from, to := px(math.Max(0, s.From)), px(math.Min(xMax, s.To))
 		if to > from {
-			b.WriteString(`<rect class="shade" x="` + f1(from) + `" y="` + f1(plotTop) + `" width="` + f1(to-from) + `" height="` + f1(plotBottom-plotTop) + `"/>`)
+			b.WriteString(`<rect class="shade" x="` + f1(from) + `" y="` + f1(top) + `" width="` + f1(to-from) + `" height="` + f1(bottom-top) + `"/>`)
 		}
 	}
 	b.WriteString(`<g class="grid">`)
 	for _, t := range yTicks {
 		y := py(t)
-		b.WriteString(`<line x1="` + f1(plotLeft) + `" y1="` + f1(y) + `" x2="` + f1(plotRight) + `" y2="` + f1(y) + `"/>`)
-		b.WriteString(`<text class="ytick" x="` + f1(plotLeft-6) + `" y="` + f1(y+4) + `">` + template.HTMLEscapeString(c.YFormat(t)) + `</text>`)
+		b.WriteString(`<line x1="` + f1(left) + `" y1="` + f1(y) + `" x2="` + f1(right) + `" y2="` + f1(y) + `"/>`)
+		b.WriteString(`<text class="ytick" x="` + f1(left-6) + `" y="` + f1(y+4) + `">` + template.HTMLEscapeString(c.YFormat(t)) + `</text>`)
 	}
 	b.WriteString(`</g>`)
 	xFormat := c.XFormat
@@ -118,10 +124,10 @@ func (c chart) SVG() template.HTML {
 		xFormat = func(s float64) string { return offset(time.Duration(s * float64(time.Second))) }
 	}
 	b.WriteString(`<g class="xaxis">`)
-	b.WriteString(`<line x1="` + f1(plotLeft) + `" y1="` + f1(plotBottom) + `" x2="` + f1(plotRight) + `" y2="` + f1(plotBottom) + `"/>`)
-	for _, t := range timeTicks(xMax) {
+	b.WriteString(`<line x1="` + f1(left) + `" y1="` + f1(bottom) + `" x2="` + f1(right) + `" y2="` + f1(bottom) + `"/>`)
+	for _, t := range timeTicks(xMax, maxTicks) {
 		x := px(t)
-		b.WriteString(`<text x="` + f1(x) + `" y="` + f1(plotBottom+18) + `">` + template.HTMLEscapeString(xFormat(t)) + `</text>`)
+		b.WriteString(`<text x="` + f1(x) + `" y="` + f1(bottom+18) + `">` + template.HTMLEscapeString(xFormat(t)) + `</text>`)
 	}
 	b.WriteString(`</g>`)
 	if len(c.Marks) > 0 {
@@ -129,12 +135,12 @@ func (c chart) SVG() template.HTML {
 		for _, m := range c.Marks {
 			x := px(m.X)
 			if m.X > 0 {
-				b.WriteString(`<line x1="` + f1(x) + `" y1="` + f1(plotTop-14) + `" x2="` + f1(x) + `" y2="` + f1(plotBottom) + `"/>`)
+				b.WriteString(`<line x1="` + f1(x) + `" y1="` + f1(top-14) + `" x2="` + f1(x) + `" y2="` + f1(bottom) + `"/>`)
 			}
 			// A label needs room: about 6.5 units a character at 11px.
 			room := px(math.Min(m.End, xMax)) - x
 			if name := fitLabel(m.Name, room); name != "" {
-				b.WriteString(`<text x="` + f1(x+4) + `" y="` + f1(plotTop-6) + `">` + template.HTMLEscapeString(name) + `</text>`)
+				b.WriteString(`<text x="` + f1(x+4) + `" y="` + f1(top-6) + `">` + template.HTMLEscapeString(name) + `</text>`)
 			}
 		}
 		b.WriteString(`</g>`)
@@ -169,8 +175,8 @@ func (c chart) SVG() template.HTML {
 	}
 	for _, lim := range c.Limits {
 		y := py(lim.Y)
-		b.WriteString(`<g class="limit"><line x1="` + f1(plotLeft) + `" y1="` + f1(y) + `" x2="` + f1(plotRight) + `" y2="` + f1(y) + `"/>`)
-		b.WriteString(`<text x="` + f1(plotRight-4) + `" y="` + f1(y-5) + `">` + template.HTMLEscapeString(lim.Label) + `</text></g>`)
+		b.WriteString(`<g class="limit"><line x1="` + f1(left) + `" y1="` + f1(y) + `" x2="` + f1(right) + `" y2="` + f1(y) + `"/>`)
+		b.WriteString(`<text x="` + f1(right-4) + `" y="` + f1(y-5) + `">` + template.HTMLEscapeString(lim.Label) + `</text></g>`)
 	}
 	b.WriteString(`</svg>`)
 	// Every text above went through HTMLEscapeString; every attribute is
@@ -261,13 +267,13 @@ func niceScale(max float64) (top float64, ticks []float64) {
 	return n * step, ticks
 }
 
-// timeTicks picks the ticks of the time axis: at most eight, at round
+// timeTicks picks the ticks of the time axis: at most maxTicks, at round
 // offsets.
-func timeTicks(xMax float64) []float64 {
+func timeTicks(xMax float64, maxTicks int) []float64 {
 	steps := []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400}
 	step := steps[len(steps)-1]
 	for _, s := range steps {
-		if xMax/s <= 8 {
+		if xMax/s <= float64(maxTicks) {
 			step = s
 			break
 		}

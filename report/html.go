@@ -69,7 +69,7 @@ type card struct {
 	Label  string
 	Value  string
 	Detail string
-	Tone   string // "good", "bad" or "" when no rule judged it
+	Tone   string // "good", "warn", "bad", or "" when no rule judged it
 }
 
 type trafficTable struct {
@@ -138,12 +138,13 @@ func newHTMLView(doc Document) htmlView {
 	if v.Version == "" {
 		v.Version = "unknown"
 	}
-	visitors := visitorChart(res, j)
+	visitors := visitorChart(res)
 	if tp.HasExpectation {
 		if sameLength(tp) {
 			visitors = withExpected(visitors, tp)
 		} else {
 			v.PlanCharts = append(v.PlanCharts, expectedChart(tp))
+			visitors.Compact = true
 		}
 	}
 	v.PlanCharts = append(v.PlanCharts, visitors)
@@ -203,17 +204,20 @@ func withExpected(c chart, tp trafficPlan) chart {
 }
 
 // cardTone is "bad" when a failed rule on one of metrics is the target's
-// fault, "good" when such rules exist and held, "" when none judged it.
+// fault, "warn" when one failed but not provably by the target, "good"
+// when such rules exist and held, "" when none judged it.
 func cardTone(j Judgement, metric func(string) bool) string {
 	t := ""
 	for _, f := range j.Findings {
 		if !metric(f.Metric) || f.NoData {
 			continue
 		}
-		if !f.Passed && f.TargetFault {
+		switch {
+		case !f.Passed && f.TargetFault:
 			return "bad"
-		}
-		if f.Passed && t == "" {
+		case !f.Passed:
+			t = "warn"
+		case t == "":
 			t = "good"
 		}
 	}
@@ -245,7 +249,7 @@ func cards(res *loadgen.Results, j Judgement, tp trafficPlan) []card {
 		if tp.HasExpectation && !nearlyOne(tp.Factor) {
 			detail = factor(tp.Factor) + " the expected peak"
 		}
-		out = append(out, card{Label: "Peak traffic tested", Value: rate(tp.TestedPeak), Detail: "visitors a second, " + detail})
+		out = append(out, card{Label: "Peak traffic tested", Value: shortRate(tp.TestedPeak), Detail: "visitors a second, " + detail})
 	case tp.Closed > 0:
 		out = append(out, card{Label: "Traffic tested", Value: count(int64(tp.Closed)), Detail: "visitors at once"})
 	}
@@ -266,12 +270,12 @@ func trafficRows(res *loadgen.Results, tp trafficPlan) trafficTable {
 		ran += " (stopped early)"
 	}
 	if tp.TestedPeak > 0 {
-		planned := rate(tp.TestedPeak)
+		planned := shortRate(tp.TestedPeak)
 		if tp.HasExpectation && !nearlyOne(tp.Factor) {
 			planned += " (" + factor(tp.Factor) + ")"
 		}
 		t.Rows = append(t.Rows,
-			trafficRow{Label: "Peak visitors per second", Expected: rate(tp.ExpectedPeak), Planned: planned, Achieved: dash},
+			trafficRow{Label: "Peak visitors per second", Expected: shortRate(tp.ExpectedPeak), Planned: planned, Achieved: dash},
 			trafficRow{Label: "Visitors", Expected: count(int64(tp.ExpectedVisitors + 0.5)), Planned: count(int64(tp.TestedVisitors + 0.5)), Achieved: started},
 		)
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -349,7 +350,14 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-// offset formats a time into the run: "45s", "2m10s".
+// offset formats a time into the run: "45s", "2m10s", "10m", "1h30m".
 func offset(d time.Duration) string {
-	return roundDuration(d).String()
+	s := roundDuration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -20,6 +20,7 @@ import (
 type readiness struct {
 	Word     string   // "Ready", "Not ready", "Not proven"
 	Sentence string   // the verdict in one or two plain sentences, starting with Word
+	Onset    string   // NO-GO: when trouble began and at what traffic, the site's limit for now
 	Problems []string // what went wrong, one plain sentence each (NO-GO)
 	Next     []string // what to do now, one step each
 }
@@ -116,6 +117,15 @@ func visitorRate(perSecond float64) string {
 	return trimZeros(strconv.FormatFloat(perSecond*3600, 'f', 1, 64)) + " visitors an hour"
 }
 
+// shortRate formats a rate for a table cell or a card: "90/s", "2.5/s",
+// "1,200/s".
+func shortRate(perSecond float64) string {
+	if perSecond >= 100 {
+		return count(int64(perSecond+0.5)) + "/s"
+	}
+	return trimZeros(strconv.FormatFloat(perSecond, 'f', 1, 64)) + "/s"
+}
+
 // friendlyLatency formats a latency for people: "240 ms", "1.2 s".
 func friendlyLatency(d time.Duration) string {
 	ms := float64(d) / float64(time.Millisecond)
@@ -203,7 +213,8 @@ func readinessOf(doc Document) readiness {
 		if len(r.Problems) > 0 {
 			r.Sentence += " " + r.Problems[0]
 		}
-		r.Next = noGoNext(doc, tp)
+		r.Onset = onset(doc, tp)
+		r.Next = noGoNext()
 	default:
 		r.Word = "Not proven"
 		r.Sentence = fmt.Sprintf("Not proven: this test cannot tell whether the site is ready for %s. The problem is with the test, not a finding about the site.", tp.phrase())
@@ -242,22 +253,30 @@ func goNext(tp trafficPlan) []string {
 	return next
 }
 
-func noGoNext(doc Document, tp trafficPlan) []string {
-	next := []string{"Share this report with the engineering team. The sections below show which goals were missed, when, and on which pages."}
-	if at, ok := firstTrouble(doc); ok {
-		rate := doc.Results.Scenario.Plan().RateAt(at)
-		s := fmt.Sprintf("Trouble began about %s into the test", offset(at))
-		if rate > 0 && tp.TestedPeak > 0 {
-			s += fmt.Sprintf(", when the test was sending about %s (%s of its peak", visitorRate(float64(rate)), percent(float64(rate)/tp.TestedPeak))
-			if tp.HasExpectation && tp.ExpectedPeak > 0 {
-				s += fmt.Sprintf("; %s the expected peak", factor(float64(rate)/tp.ExpectedPeak))
-			}
-			s += ")"
-		}
-		next = append(next, s+".")
+func noGoNext() []string {
+	return []string{
+		"Share this report with the engineering team. The sections below show which goals were missed, when, and on which pages.",
+		"Fix or scale the site, then run this test again before the launch. If that cannot happen in time, plan the campaign for less traffic than was tested.",
 	}
-	next = append(next, "Fix or scale the site, then run this test again before the launch. If that cannot happen in time, plan the campaign for less traffic than was tested.")
-	return next
+}
+
+// onset says when trouble began and how much traffic the test was sending
+// then: the most the site handled, for now.
+func onset(doc Document, tp trafficPlan) string {
+	at, ok := firstTrouble(doc)
+	if !ok {
+		return ""
+	}
+	rate := float64(doc.Results.Scenario.Plan().RateAt(at))
+	s := fmt.Sprintf("Trouble began about %s into the test", offset(at))
+	if rate > 0 && tp.TestedPeak > 0 {
+		s += fmt.Sprintf(", when the test was sending about %s (%s of its peak", visitorRate(rate), percent(rate/tp.TestedPeak))
+		if tp.HasExpectation && tp.ExpectedPeak > 0 {
+			s += fmt.Sprintf("; %s the expected peak", factor(rate/tp.ExpectedPeak))
+		}
+		s += ")"
+	}
+	return s + "."
 }
 
 func inconclusiveNext(doc Document) []string {
@@ -278,6 +297,8 @@ func inconclusiveNext(doc Document) []string {
 		case f.Passed || f.TargetFault:
 		case f.NoData:
 			next = append(next, fmt.Sprintf("The goal %q could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", f.Rule))
+		case f.Metric == "throughput":
+			next = append(next, fmt.Sprintf("The goal %q was missed only because the load generator could not start every visitor; the site served the visitors it did start.", f.Rule))
 		default:
 			next = append(next, fmt.Sprintf("The goal %q was missed, but the site's own response times met it: the slowness came from the load generator.", f.Rule))
 		}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -78,14 +79,30 @@ func withShade(c chart, spans []span) chart {
 	if len(spans) == 0 {
 		return c
 	}
-	c.Shade = spans
+	c.Shade = mergeSpans(spans)
 	c.Legend = append(c.Legend, legendEntry{Name: "where a goal was missed", Class: "shade", Kind: "shade"})
 	return c
 }
 
+// mergeSpans sorts spans and joins those that overlap or touch, so two
+// findings that failed in the same place shade it once.
+func mergeSpans(spans []span) []span {
+	sorted := append([]span(nil), spans...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].From < sorted[j].From })
+	var out []span
+	for _, s := range sorted {
+		if n := len(out); n > 0 && s.From <= out[n-1].To {
+			out[n-1].To = math.Max(out[n-1].To, s.To)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 // visitorChart shows visitors per second: the plan against the visitors
 // the generator started (and those it could not).
-func visitorChart(res *loadgen.Results, j Judgement) chart {
+func visitorChart(res *loadgen.Results) chart {
 	cols := columns(res)
 	c := chart{
 		Title:   "Visitors arriving per second",
@@ -128,7 +145,7 @@ func visitorChart(res *loadgen.Results, j Judgement) chart {
 	if len(cols) == 0 && len(planned.X) == 0 {
 		c.Empty = "No visitors were planned or started."
 	}
-	return withShade(c, failedSpans(j, func(m string) bool { return m == "throughput" }))
+	return c
 }
 
 // requestChart shows requests per second: what the plan implies, what the
@@ -272,6 +289,7 @@ func errorChart(res *loadgen.Results, j Judgement) chart {
 // time, for scenarios whose test covers a window of it or scales it.
 func expectedChart(tp trafficPlan) chart {
 	c := chart{
+		Compact: true,
 		Title:   "What the campaign expects",
 		Label:   "Expected visitors per second over the campaign",
 		YFormat: rateTick,
