@@ -112,7 +112,7 @@ func WriteJUnit(w io.Writer, doc Document) error {
 		}
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "%s: %s\n", j.Verdict, verdictLine(j))
+	fmt.Fprintf(&out, "%s\n", verdictLine(j))
 	for _, r := range j.Reasons {
 		fmt.Fprintf(&out, "- %s\n", r)
 	}

@@ -22,8 +22,8 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	out := &errWriter{w: w}
 	out.printf("## %s %s: %s\n\n", verdictIcon(j.Verdict), j.Verdict, mdText(res.Scenario.Name))
 	out.printf("**%s**\n\n", mdText(r.Sentence))
-	if j.Verdict != Go && len(j.Reasons) > 0 {
-		for _, reason := range j.Reasons {
+	if reasons := reasonsBeyondTable(j); len(reasons) > 0 {
+		for _, reason := range reasons {
 			out.printf("- %s\n", mdText(reason))
 		}
 		out.printf("\n")
@@ -103,6 +103,28 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	foot = append(foot, "liftoff "+mdText(nonEmpty(res.Version, "(unknown version)")))
 	out.printf("<sub>%s</sub>\n", strings.Join(foot, " · "))
 	return out.err
+}
+
+// reasonsBeyondTable are the verdict's reasons that the SLO table does not
+// already show: the generator's health, an interruption, a rule that
+// could not be judged. A GO's one reason ("all rules held") is the table.
+func reasonsBeyondTable(j Judgement) []string {
+	if j.Verdict == Go {
+		return nil
+	}
+	shown := map[string]bool{}
+	for _, f := range j.Findings {
+		if !f.Passed && f.TargetFault {
+			shown[findingSentence(f)] = true
+		}
+	}
+	var out []string
+	for _, r := range j.Reasons {
+		if !shown[r] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func verdictIcon(v Verdict) string {

@@ -98,11 +98,18 @@ func stretchesFor(res *loadgen.Results, r scenario.Rule) []stretch {
 		return []stretch{sumIntervals(res, key, in, from, to)}
 	}
 	ivs := res.Timeline
+	// The run's last interval closes when the run ends, however short it
+	// is; a window ending with it counts as whole, so the final stretch
+	// of a run (where a late collapse shows) is always judged.
+	limit := to
+	if n := len(ivs); to == res.Elapsed && n > 0 {
+		limit = max(limit, ivs[n-1].Offset+res.Interval)
+	}
 	var out []stretch
 	for a := range in {
 		start := ivs[in[a]].Offset
 		end := start + r.Window
-		if end > to {
+		if end > limit {
 			break
 		}
 		var window []int

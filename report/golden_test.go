@@ -1,0 +1,102 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// renderers are every output a run can write.
+var renderers = []struct {
+	name  string
+	ext   string
+	write func(io.Writer, Document) error
+}{
+	{"terminal", "txt", WriteTerminal},
+	{"json", "json", WriteJSON},
+	{"junit", "xml", WriteJUnit},
+	{"markdown", "md", WriteMarkdown},
+	{"html", "html", WriteHTML},
+}
+
+// TestRenderers renders every fixture with every renderer and compares the
+// output with its golden file, byte for byte. Rendering twice must give
+// the same bytes: renderers read no clock and no map order.
+func TestRenderers(t *testing.T) {
+	for _, fx := range []struct {
+		name    string
+		verdict Verdict
+	}{{"go", Go}, {"nogo", NoGo}, {"inconclusive", Inconclusive}} {
+		doc := fixture(t, fx.name)
+		if doc.Judgement.Verdict != fx.verdict {
+			t.Fatalf("fixture %s: verdict %s, want %s", fx.name, doc.Judgement.Verdict, fx.verdict)
+		}
+		for _, r := range renderers {
+			t.Run(fx.name+"/"+r.name, func(t *testing.T) {
+				t.Parallel()
+				got := render(t, r.write, doc)
+				if again := render(t, r.write, doc); !bytes.Equal(got, again) {
+					t.Fatalf("%s is not deterministic: two renders differ", r.name)
+				}
+				golden(t, filepath.Join("testdata", "golden", fx.name+"."+r.ext), got)
+			})
+		}
+	}
+}
+
+func render(t *testing.T, write func(io.Writer, Document) error, doc Document) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := write(&b, doc); err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	return b.Bytes()
+}
+
+// golden compares got with the file at path, or rewrites the file with
+// -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (write it with go test ./report -update)", err)
+	}
+	if !bytes.Equal(want, got) {
+		t.Errorf("%s differs from the output (-want +got; accept with go test ./report -update):\n%s", path, cmp.Diff(string(want), string(got)))
+	}
+}
+
+// TestJSONRoundTrip checks that a results file read back and written again
+// is the same file, which is what lets 'liftoff report' reproduce a run's
+// outputs byte for byte.
+func TestJSONRoundTrip(t *testing.T) {
+	for _, name := range []string{"go", "nogo", "inconclusive", "xss"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			want, err := os.ReadFile(filepath.Join("testdata", name+".results.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := render(t, WriteJSON, fixture(t, name))
+			if !bytes.Equal(want, got) {
+				t.Errorf("results file changed on a round trip (-want +got):\n%s", cmp.Diff(string(want), string(got)))
+			}
+		})
+	}
+}

@@ -1,0 +1,182 @@
+package report
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// findingFor returns the finding of rule text in j.
+func findingFor(t *testing.T, j Judgement, rule string) Finding {
+	t.Helper()
+	for _, f := range j.Findings {
+		if f.Rule == rule {
+			return f
+		}
+	}
+	t.Fatalf("no finding for %q in %+v", rule, j.Findings)
+	return Finding{}
+}
+
+// TestWindowedRuleCatchesLateCollapse runs a test whose last 20% fails
+// completely: the target answers 500 to everything after its 160th of 200
+// requests. Judged over the whole run, 20% errors pass a 25% limit and the
+// fast 500s keep latency low; only the windowed rule sees the collapse,
+// and it makes the verdict NO-GO and names the window.
+func TestWindowedRuleCatchesLateCollapse(t *testing.T) {
+	t.Parallel()
+	srv := failingAfter(t, 160)
+	res := run(t, `name: late collapse
+target: http://127.0.0.1:1
+traffic:
+  arrivals: uniform
+  phases:
+    - { name: steady, duration: 5s, rate: 40/s }
+journeys:
+  - name: home
+    steps: [ GET / ]
+slo:
+  - p95 < 1s
+  - error_rate < 25%
+  - error_rate < 5% for 1s
+`, srv.URL, 0)
+	if res.Requests < 190 || res.Errors < 30 || res.Errors > 45 {
+		t.Fatalf("run sent %d requests with %d errors; want about 200 with 40 failing", res.Requests, res.Errors)
+	}
+	doc, err := NewDocument(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := doc.Judgement
+	if j.Verdict != NoGo {
+		t.Fatalf("verdict %s, want NO-GO; reasons: %v", j.Verdict, j.Reasons)
+	}
+	for _, rule := range []string{"p95 < 1s", "error_rate < 25%"} {
+		if f := findingFor(t, j, rule); !f.Passed {
+			t.Errorf("%s: failed with %v (%s); judged over the whole run it should pass", rule, f.Measured, f.Where)
+		}
+	}
+	f := findingFor(t, j, "error_rate < 5% for 1s")
+	switch {
+	case f.Passed || !f.TargetFault:
+		t.Fatalf("windowed rule: passed=%v target fault=%v, want a failure of the target", f.Passed, f.TargetFault)
+	case f.Measured < 0.5:
+		t.Errorf("windowed rule measured %v, want the worst window mostly failing", f.Measured)
+	case !strings.HasPrefix(f.Where, "in the window "):
+		t.Errorf("Where = %q, want it to name the window", f.Where)
+	case f.From < 3*time.Second || f.To-f.From != time.Second:
+		t.Errorf("worst window %v–%v, want a 1s window in the last 2s", f.From, f.To)
+	}
+	if want := fmt.Sprintf("in the window %s–%s", offset(f.From), offset(f.To)); f.Where != want {
+		t.Errorf("Where = %q, want %q", f.Where, want)
+	}
+	if !strings.Contains(strings.Join(j.Reasons, " "), f.Where) {
+		t.Errorf("reasons %q do not name the window %q", j.Reasons, f.Where)
+	}
+}
+
+// TestPhaseScopedRule runs two phases against a target that turns slow
+// for the second: the second phase's rule fails and says where, the first
+// phase's rule passes, and the whole-run rule's worst interval lies in the
+// slow phase.
+func TestPhaseScopedRule(t *testing.T) {
+	t.Parallel()
+	var seen atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The first phase sends 40 requests; every later one is slow.
+		if seen.Add(1) > 40 {
+			time.Sleep(500 * time.Millisecond)
+		}
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	res := run(t, `name: slow peak
+target: http://127.0.0.1:1
+traffic:
+  arrivals: uniform
+  phases:
+    - { name: warm-up, duration: 2s, rate: 20/s }
+    - { name: peak, duration: 2s, rate: 20/s }
+journeys:
+  - name: home
+    steps: [ GET / ]
+slo:
+  - "phase warm-up: p95 < 400ms"
+  - "phase peak: p95 < 400ms"
+  - p95 < 400ms
+`, srv.URL, 0)
+	doc, err := NewDocument(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := doc.Judgement
+	if j.Verdict != NoGo {
+		t.Fatalf("verdict %s, want NO-GO; reasons: %v", j.Verdict, j.Reasons)
+	}
+	if f := findingFor(t, j, "phase warm-up: p95 < 400ms"); !f.Passed {
+		t.Errorf("warm-up rule failed at %vms (%s); the warm-up was fast", f.Measured, f.Where)
+	}
+	peak := findingFor(t, j, "phase peak: p95 < 400ms")
+	if peak.Passed || peak.Measured < 400 {
+		t.Errorf("peak rule: passed=%v measured=%vms, want a failure above 400ms", peak.Passed, peak.Measured)
+	}
+	if peak.Scope != "phase peak" || !strings.HasPrefix(peak.Where, "worst at ") || peak.From < 2*time.Second {
+		t.Errorf("peak rule: scope %q, where %q (from %v); want the worst interval inside phase peak, named without repeating the phase", peak.Scope, peak.Where, peak.From)
+	}
+	whole := findingFor(t, j, "p95 < 400ms")
+	if whole.Passed || !strings.HasSuffix(whole.Where, "in phase peak") {
+		t.Errorf("whole-run rule: passed=%v where %q, want a failure worst in phase peak", whole.Passed, whole.Where)
+	}
+}
+
+// TestWindowsOverRecordedRun checks the windowing arithmetic on a real
+// results file: windows slide by one interval within their scope; the
+// run's last, partial interval counts as whole; a window longer than its
+// scope judges the whole scope; the last phase keeps the drain after the
+// plan's end.
+func TestWindowsOverRecordedRun(t *testing.T) {
+	t.Parallel()
+	res := fixture(t, "nogo").Results // phases warm-up 0–3s, launch 3–8s, peak 8–14s; 1s intervals
+	last := res.Timeline[len(res.Timeline)-1].Offset
+	type window struct{ from, to time.Duration }
+	slide := func(from, to, length time.Duration) []window {
+		var out []window
+		for s := from; s+length <= to; s += time.Second {
+			out = append(out, window{s, s + length})
+		}
+		return out
+	}
+	tests := []struct {
+		rule string
+		want []window
+	}{
+		{"p95 < 1s for 2s", slide(0, last+time.Second, 2*time.Second)},
+		{"phase launch: p95 < 1s for 2s", slide(3*time.Second, 8*time.Second, 2*time.Second)},
+		{"phase launch: p95 < 1s for 1m", []window{{3 * time.Second, 8 * time.Second}}},
+		{"phase peak: p95 < 1s", []window{{8 * time.Second, res.Elapsed}}},
+		{"phase peak: p95 < 1s for 3s", slide(8*time.Second, last+time.Second, 3*time.Second)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rule, func(t *testing.T) {
+			r, err := scenario.ParseRule(tc.rule)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []window
+			for _, s := range stretchesFor(res, r) {
+				got = append(got, window{s.from, s.to})
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(window{})); diff != "" {
+				t.Errorf("stretchesFor(%q) (-want +got):\n%s", tc.rule, diff)
+			}
+		})
+	}
+}
