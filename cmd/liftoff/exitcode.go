@@ -11,7 +11,7 @@ import (
 // Exit codes, as DESIGN.md defines them.
 const (
 	exitGo           = 0
-	exitNoGo         = 1
+	exitNoGo         = 1 // also: compare found a regression
 	exitUsage        = 2 // a scenario or usage error
 	exitInconclusive = 3
 	exitRuntime      = 4 // an output could not be written, the target could not start
@@ -45,6 +45,7 @@ func (interruptedError) Error() string { return "interrupted" }
 func exitCode(err error) int {
 	var ue *usageError
 	var ve *verdictError
+	var re *regressionError
 	switch {
 	case err == nil:
 		return exitGo
@@ -60,6 +61,8 @@ func exitCode(err error) int {
 		return exitGo
 	case errors.Is(err, interruptedError{}):
 		return exitInterrupted
+	case errors.As(err, &re):
+		return exitNoGo
 	}
 	return exitRuntime
 }

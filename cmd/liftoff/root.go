@@ -42,20 +42,22 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		newDemoCmd(e, nil),
 		newValidateCmd(e, nil),
 		newReportCmd(e, nil),
+		newCompareCmd(e, nil),
 		newVersionCmd(e),
 	)
 	return root
 }
 
 // printError writes err for people: every scenario problem on its own
-// line, the usage hint for usage errors, nothing for a verdict (the report
-// said it already).
+// line, the usage hint for usage errors, nothing for a verdict or a
+// regression (the report said it already).
 func printError(e *env, root *cobra.Command, err error) {
 	if err == nil {
 		return
 	}
 	var ve *verdictError
-	if errors.As(err, &ve) || errors.Is(err, interruptedError{}) {
+	var re *regressionError
+	if errors.As(err, &ve) || errors.As(err, &re) || errors.Is(err, interruptedError{}) {
 		return
 	}
 	if problems := scenario.Problems(err); problems != nil {

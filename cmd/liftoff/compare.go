@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/liftoff/liftoff/report"
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// compareOptions are the flags of compare plus the injected env.
+type compareOptions struct {
+	env           *env
+	baseline      string
+	current       string
+	maxRegression string
+	markdown      string
+	json          string
+}
+
+// defaultMaxRegression is the tolerance when --max-regression is not given.
+const defaultMaxRegression = "10%"
+
+func newCompareCmd(e *env, runF func(*compareOptions) error) *cobra.Command {
+	opts := &compareOptions{env: e}
+	cmd := &cobra.Command{
+		Use:   "compare BASELINE CURRENT",
+		Short: "Compare a run's results with a baseline run's, metric by metric",
+		Long: `compare reads two results files (from 'liftoff run --json') and shows, for
+every SLO rule and for every journey and step (p50, p95, p99, error rate,
+throughput), the baseline value, the current value and the change.
+
+A metric regresses when it got worse by more than --max-regression,
+relative to the baseline (latency and error rate going up, throughput
+going down), and by more than a noise floor (1ms of latency, 0.1
+percentage point of a ratio). Keys with fewer than 20 requests, and
+throughput when the two runs planned different traffic, are shown but not
+judged. Comparing a run with itself shows no change.
+
+Exit codes: 0 no regression beyond the tolerance, 1 one or more
+regressions, 2 usage error or a results file that cannot be read,
+4 an output file could not be written.`,
+		Example: `  liftoff demo --json baseline.json
+  liftoff demo --json current.json
+  liftoff compare baseline.json current.json
+  liftoff compare baseline.json current.json --max-regression 5% --markdown compare.md --json compare.json`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.baseline, opts.current = args[0], args[1]
+			if runF != nil {
+				return runF(opts)
+			}
+			return compareRun(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.maxRegression, "max-regression", defaultMaxRegression, "how much worse a metric may get, relative to the baseline, before compare exits 1")
+	f.StringVar(&opts.markdown, "markdown", "", "write the comparison as Markdown to `FILE`")
+	f.StringVar(&opts.json, "json", "", "write the comparison as JSON to `FILE`")
+	return cmd
+}
+
+// regressionError carries "a metric regressed" to exit code 1. The
+// comparison has said which, so execute prints nothing for it.
+type regressionError struct{ count int }
+
+func (e *regressionError) Error() string { return fmt.Sprintf("%d regressions", e.count) }
+
+func compareRun(opts *compareOptions) error {
+	tolerance, err := scenario.ParseRatio(opts.maxRegression)
+	if err != nil {
+		return usagef("--max-regression %q: %v", opts.maxRegression, err)
+	}
+	outs := outputOptions{markdown: opts.markdown, json: opts.json}
+	if err := outs.check(); err != nil {
+		return err
+	}
+	if opts.baseline == "-" && opts.current == "-" {
+		return usagef("only one of BASELINE and CURRENT can be standard input")
+	}
+	e := opts.env
+	base, err := readResults(e, opts.baseline)
+	if err != nil {
+		return err
+	}
+	cur, err := readResults(e, opts.current)
+	if err != nil {
+		return err
+	}
+	c := report.Compare(base, cur, opts.baseline, opts.current, float64(tolerance))
+	if err := report.WriteComparisonTerminal(e.Out, c); err != nil {
+		return err
+	}
+	var errs []error
+	for _, o := range []struct {
+		flag, path string
+		write      func(io.Writer, report.Comparison) error
+	}{{"--markdown", opts.markdown, report.WriteComparisonMarkdown}, {"--json", opts.json, report.WriteComparisonJSON}} {
+		if o.path == "" {
+			continue
+		}
+		data, err := render(func(b *bytes.Buffer) error { return o.write(b, c) })
+		if err == nil {
+			err = writeFileAtomic(o.path, data)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o.flag, err))
+			continue
+		}
+		fmt.Fprintf(e.Err, "%s written to %s\n", o.flag[2:], o.path)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if n := len(c.Regressions()); n > 0 {
+		return &regressionError{count: n}
+	}
+	return nil
+}

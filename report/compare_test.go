@@ -1,0 +1,133 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"testing"
+)
+
+func TestCompareRunWithItself(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"go", "nogo", "inconclusive"} {
+		t.Run(name, func(t *testing.T) {
+			doc := fixture(t, name)
+			c := Compare(doc, fixture(t, name), "a.json", "b.json", 0.1)
+			if regs := c.Regressions(); len(regs) != 0 {
+				t.Errorf("comparing %s with itself found regressions: %+v", name, regs)
+			}
+			if len(c.Notes) != 0 {
+				t.Errorf("notes %q, want none", c.Notes)
+			}
+			for _, r := range c.Rows {
+				if r.Baseline == nil && r.Current == nil {
+					continue
+				}
+				if r.Change == nil || *r.Change != 0 {
+					t.Errorf("%s %s: change %v, want 0", r.Subject, r.Metric, r.Change)
+				}
+			}
+		})
+	}
+}
+
+func TestCompareFindsRegressions(t *testing.T) {
+	t.Parallel()
+	c := Compare(fixture(t, "go"), fixture(t, "nogo"), "baseline.json", "current.json", 0.1)
+	regs := map[string]bool{}
+	for _, r := range c.Regressions() {
+		regs[r.Group+" "+r.Subject+" "+r.Metric] = true
+	}
+	for _, want := range []string{"slo p95 < 250ms p95", "slo error_rate < 1% error_rate", "key all requests p95", "key browse error_rate"} {
+		if !regs[want] {
+			t.Errorf("no regression %q among %v", want, regs)
+		}
+	}
+	for _, r := range c.Rows {
+		if r.Metric == "throughput" && r.Group == "key" && r.Gated {
+			t.Errorf("%s throughput is judged although the runs planned different traffic", r.Subject)
+		}
+	}
+	// The other way round, the same changes are improvements.
+	back := Compare(fixture(t, "nogo"), fixture(t, "go"), "baseline.json", "current.json", 0.1)
+	if regs := back.Regressions(); len(regs) != 0 {
+		t.Errorf("NO-GO → GO found regressions: %+v", regs)
+	}
+}
+
+func TestRegressed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		unit, better  string
+		base, current float64
+		tolerance     float64
+		want          bool
+	}{
+		{"latency within tolerance", "ms", "lower", 100, 110, 0.1, false},
+		{"latency beyond tolerance", "ms", "lower", 100, 111, 0.1, true},
+		{"latency improved", "ms", "lower", 100, 50, 0.1, false},
+		{"sub-millisecond jitter is noise", "ms", "lower", 2, 2.9, 0.1, false},
+		{"latency from zero", "ms", "lower", 0, 5, 0.1, true},
+		{"error rate within the noise floor", "ratio", "lower", 0.001, 0.0015, 0.1, false},
+		{"error rate from zero", "ratio", "lower", 0, 0.02, 0.1, true},
+		{"error rate from zero, below the floor", "ratio", "lower", 0, 0.0005, 0.1, false},
+		{"throughput drop within tolerance", "req/s", "higher", 100, 91, 0.1, false},
+		{"throughput drop beyond tolerance", "req/s", "higher", 100, 89, 0.1, true},
+		{"throughput rise", "req/s", "higher", 100, 150, 0.1, false},
+		{"zero tolerance", "ms", "lower", 100, 102, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			row := ComparisonRow{Unit: tc.unit, Better: tc.better, Baseline: ptr(tc.base), Current: ptr(tc.current)}
+			if got := regressed(row, tc.tolerance); got != tc.want {
+				t.Errorf("regressed(%v → %v %s, better %s, tolerance %v) = %v, want %v", tc.base, tc.current, tc.unit, tc.better, tc.tolerance, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestComparisonRenderers(t *testing.T) {
+	t.Parallel()
+	c := Compare(fixture(t, "go"), fixture(t, "nogo"), "baseline.json", "current.json", 0.1)
+	for _, r := range []struct {
+		name  string
+		write func(io.Writer, Comparison) error
+	}{
+		{"compare.txt", WriteComparisonTerminal},
+		{"compare.md", WriteComparisonMarkdown},
+		{"compare.json", WriteComparisonJSON},
+	} {
+		t.Run(r.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := r.write(&b, c); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", "golden", r.name), b.Bytes())
+		})
+	}
+	var b bytes.Buffer
+	if err := WriteComparisonJSON(&b, c); err != nil {
+		t.Fatal(err)
+	}
+	var parsed struct {
+		Regressions int `json:"regressions"`
+		Rows        []struct {
+			Regression bool `json:"regression"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &parsed); err != nil {
+		t.Fatalf("comparison JSON: %v", err)
+	}
+	n := 0
+	for _, r := range parsed.Rows {
+		if r.Regression {
+			n++
+		}
+	}
+	if n != parsed.Regressions || n != len(c.Regressions()) {
+		t.Errorf("JSON counts %d regressions and marks %d rows; the comparison has %d", parsed.Regressions, n, len(c.Regressions()))
+	}
+}
