@@ -101,8 +101,12 @@ func browse(t *testing.T, browser, url string, extra ...string) []byte {
 	return stdout.Bytes()
 }
 
+// The browser tests do not run in parallel: a starting browser takes
+// every core of a small machine, and the package's real load tests, which
+// run in parallel after them, would measure the browser instead of their
+// targets.
+
 func TestBrowserRendersReport(t *testing.T) {
-	t.Parallel()
 	browser := chromium(t)
 	doc := fixture(t, "go")
 	page := render(t, WriteHTML, doc)
@@ -169,7 +173,6 @@ func TestBrowserRendersReport(t *testing.T) {
 // server among them). Had any of it come alive, the browser would have
 // asked the server for more than the page, or the DOM would hold it.
 func TestBrowserKeepsMarkupInert(t *testing.T) {
-	t.Parallel()
 	browser := chromium(t)
 	srv := servePage(t, render(t, WriteHTML, fixture(t, "xss")))
 	dom := string(browse(t, browser, srv.URL+"/report.html", "--dump-dom"))
