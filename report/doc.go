@@ -1,9 +1,13 @@
 // Package report judges a run and renders what it found. Evaluate turns
 // Results and SLO rules into a Judgement: GO, NO-GO with a finding per
-// failed rule, or INCONCLUSIVE when the run cannot prove either. Renderers
-// write a Document (Results plus Judgement) to an io.Writer as terminal
-// tables or JSON; they are pure and deterministic, reading no clock and no
-// environment.
+// failed rule, or INCONCLUSIVE when the run cannot prove either; rules may
+// be scoped to a journey, a step or a phase, and judged in every window of
+// a length ("p95 < 300ms for 1m"). Renderers write a Document (Results
+// plus Judgement) to an io.Writer as terminal tables, the JSON results
+// file, JUnit XML, Markdown or a self-contained HTML page; Compare sets a
+// run against a baseline and has renderers of its own. Renderers are pure
+// and deterministic, reading no clock and no environment, so a results
+// file renders the same, byte for byte, whenever it is rendered.
 //
 // report imports loadgen (for Results) and scenario (for rules); it never
 // sends traffic.
