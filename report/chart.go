@@ -176,7 +176,9 @@ func (c chart) SVG() template.HTML {
 	for _, lim := range c.Limits {
 		y := py(lim.Y)
 		b.WriteString(`<g class="limit"><line x1="` + f1(left) + `" y1="` + f1(y) + `" x2="` + f1(right) + `" y2="` + f1(y) + `"/>`)
-		b.WriteString(`<text x="` + f1(right-4) + `" y="` + f1(y-5) + `">` + template.HTMLEscapeString(lim.Label) + `</text></g>`)
+		// The label sits at the left end, where a run's lines are
+		// usually lowest (warm-up), so it is rarely crossed.
+		b.WriteString(`<text x="` + f1(left+6) + `" y="` + f1(y-5) + `">` + template.HTMLEscapeString(lim.Label) + `</text></g>`)
 	}
 	b.WriteString(`</svg>`)
 	// Every text above went through HTMLEscapeString; every attribute is
