@@ -69,7 +69,7 @@ type card struct {
 	Label  string
 	Value  string
 	Detail string
-	Tone   string // "good", "warn", "bad", or "" when no rule judged it
+	Tone   string // "good", "warn", "bad"; "" when no rule judged it; "info" for facts
 }
 
 type trafficTable struct {
@@ -249,9 +249,9 @@ func cards(res *loadgen.Results, j Judgement, tp trafficPlan) []card {
 		if tp.HasExpectation && !nearlyOne(tp.Factor) {
 			detail = factor(tp.Factor) + " the expected peak"
 		}
-		out = append(out, card{Label: "Peak traffic tested", Value: shortRate(tp.TestedPeak), Detail: "visitors a second, " + detail})
+		out = append(out, card{Label: "Peak traffic tested", Value: shortRate(tp.TestedPeak), Detail: "visitors a second, " + detail, Tone: "info"})
 	case tp.Closed > 0:
-		out = append(out, card{Label: "Traffic tested", Value: count(int64(tp.Closed)), Detail: "visitors at once"})
+		out = append(out, card{Label: "Traffic tested", Value: count(int64(tp.Closed)), Detail: "visitors at once", Tone: "info"})
 	}
 	return out
 }
@@ -275,7 +275,7 @@ func trafficRows(res *loadgen.Results, tp trafficPlan) trafficTable {
 			planned += " (" + factor(tp.Factor) + ")"
 		}
 		t.Rows = append(t.Rows,
-			trafficRow{Label: "Peak visitors per second", Expected: shortRate(tp.ExpectedPeak), Planned: planned, Achieved: dash},
+			trafficRow{Label: "Peak visitors per second", Expected: shortRate(tp.ExpectedPeak), Planned: planned, Achieved: achievedAtPeak(res, tp.TestedPeak)},
 			trafficRow{Label: "Visitors", Expected: count(int64(tp.ExpectedVisitors + 0.5)), Planned: count(int64(tp.TestedVisitors + 0.5)), Achieved: started},
 		)
 	}
@@ -303,6 +303,26 @@ func trafficRows(res *loadgen.Results, tp trafficPlan) trafficTable {
 		t.Notes = append(t.Notes, fmt.Sprintf("Every rate was multiplied by %s (load factor) to test for a stronger response than expected.", factor(tp.Factor)))
 	}
 	return t
+}
+
+// achievedAtPeak is the visitor rate the generator started while the plan
+// was at its peak (within 5%), averaged over that stretch: one second of
+// Poisson arrivals is too noisy to be called a peak.
+func achievedAtPeak(res *loadgen.Results, peak float64) string {
+	plan := res.Scenario.Plan()
+	var arrivals int64
+	var span time.Duration
+	for _, iv := range res.Timeline {
+		mid := iv.Offset + res.Interval/2
+		if mid < plan.Duration() && float64(plan.RateAt(mid)) >= 0.95*peak {
+			arrivals += iv.Arrivals
+			span += res.Interval
+		}
+	}
+	if span == 0 {
+		return "–"
+	}
+	return shortRate(float64(arrivals) / span.Seconds())
 }
 
 func findingRows(res *loadgen.Results, j Judgement) []findingRow {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -181,7 +182,12 @@ func requestChart(res *loadgen.Results) chart {
 		}
 		c.Lines = append(c.Lines, planned)
 		c.Legend = append(c.Legend, legendEntry{Name: "planned", Class: "s-planned", Kind: "dash"})
-		c.Note = fmt.Sprintf("Planned requests are the planned visitors times the %s requests an average visit sends; answers arrive a little after the visits that ask for them.", trimZeros(fmt.Sprintf("%.2f", perVisit)))
+		n := trimZeros(strconv.FormatFloat(perVisit, 'f', 2, 64))
+		noun := "requests"
+		if n == "1" {
+			noun = "request"
+		}
+		c.Note = fmt.Sprintf("Planned requests are the planned visitors times the %s %s an average visit sends; answers arrive a little after the visits that ask for them.", n, noun)
 	}
 	c.Lines = append(c.Lines, answered, failed)
 	c.Legend = append(c.Legend, legendEntry{Name: "answered", Class: "s-achieved", Kind: "line"}, legendEntry{Name: "failed", Class: "s-failed", Kind: "line"})
