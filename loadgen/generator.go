@@ -171,7 +171,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 		sc:       sc,
 		plan:     sc.Plan,
 		layout:   layout,
-		rec:      newRecorder(layout, 4*runtime.GOMAXPROCS(0), cfg.Interval, cfg.MaxIntervals),
+		rec:      newRecorder(layout, max(2, runtime.GOMAXPROCS(0)), cfg.Interval, cfg.MaxIntervals),
 		journeys: journeys,
 		clients: &clientFactory{
 			version:   sc.Defaults.HTTP,
