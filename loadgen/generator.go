@@ -164,7 +164,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	layout := newKeyLayout(sc.Journeys)
+	layout := newKeyLayout(sc.Journeys, sc.Redact)
 	r := &run{
 		g:        g,
 		cfg:      cfg,

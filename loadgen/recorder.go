@@ -38,16 +38,17 @@ type keyLayout struct {
 	stepKeys    []int // result key of each flat step
 }
 
-func newKeyLayout(journeys []scenario.Journey) keyLayout {
+// Names pass through redact, so no secret becomes a key a report shows.
+func newKeyLayout(journeys []scenario.Journey, redact func(string) string) keyLayout {
 	kl := keyLayout{keys: []Key{{}}}
 	for j, jr := range journeys {
 		kl.journeyKey = append(kl.journeyKey, len(kl.keys))
-		kl.keys = append(kl.keys, Key{Journey: jr.Name})
+		kl.keys = append(kl.keys, Key{Journey: redact(jr.Name)})
 		kl.stepBase = append(kl.stepBase, len(kl.stepKeys))
 		for _, st := range jr.Steps {
 			kl.stepJourney = append(kl.stepJourney, j)
 			kl.stepKeys = append(kl.stepKeys, len(kl.keys))
-			kl.keys = append(kl.keys, Key{Journey: jr.Name, Step: st.Name})
+			kl.keys = append(kl.keys, Key{Journey: redact(jr.Name), Step: redact(st.Name)})
 		}
 	}
 	return kl

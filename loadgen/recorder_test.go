@@ -7,6 +7,8 @@ import (
 	"github.com/liftoff/liftoff/scenario"
 )
 
+func noRedact(s string) string { return s }
+
 var oneJourney = []scenario.Journey{{Name: "browse", Weight: 1, Steps: []scenario.Step{{Name: "GET /"}, {Name: "GET /cart"}}}}
 
 // footprint is the bytes the recorder's histograms hold: the fixed dense
@@ -68,7 +70,7 @@ func fullPackedSize() int {
 func TestRecorderMemoryIsBoundedByGeometry(t *testing.T) {
 	t.Parallel()
 	const maxIntervals = 20
-	kl := newKeyLayout(oneJourney)
+	kl := newKeyLayout(oneJourney, noRedact)
 	short := newRecorder(kl, 2, time.Second, maxIntervals)
 	simulate(short, 5*maxIntervals, 50)
 	long := newRecorder(kl, 2, time.Second, maxIntervals)
@@ -95,7 +97,7 @@ func TestRecorderMemoryIsBoundedByGeometry(t *testing.T) {
 
 func TestTimelineCountsEveryRequestOnce(t *testing.T) {
 	t.Parallel()
-	r := newRecorder(newKeyLayout(oneJourney), 3, time.Second, 7)
+	r := newRecorder(newKeyLayout(oneJourney, noRedact), 3, time.Second, 7)
 	simulate(r, 30, 11)
 	res := r.results()
 	var sum, arrivals int64
@@ -123,7 +125,7 @@ func TestTimelineCountsEveryRequestOnce(t *testing.T) {
 }
 
 func BenchmarkRecord(b *testing.B) {
-	r := newRecorder(newKeyLayout(oneJourney), 8, time.Second, DefaultMaxIntervals)
+	r := newRecorder(newKeyLayout(oneJourney, noRedact), 8, time.Second, DefaultMaxIntervals)
 	now := time.Now()
 	s := sample{journey: 0, step: 1, intended: now, sent: now.Add(20 * time.Microsecond), done: now.Add(3 * time.Millisecond), open: true}
 	b.ReportAllocs()

@@ -438,6 +438,7 @@ func (d *decoder) steps(n *yaml.Node, path string) []Step {
 			if !ok || !d.requestLine(item, p, line, &st) {
 				continue
 			}
+			st.Name = unnamedStep(item.Value)
 		} else {
 			hasRequest := false
 			for _, f := range d.mapping(item, p, stepKeys) {
@@ -446,8 +447,8 @@ func (d *decoder) steps(n *yaml.Node, path string) []Step {
 					st.Name, _ = d.scalar(f.val, f.path)
 				case "request":
 					hasRequest = true
-					if line, ok := d.scalar(f.val, f.path); ok {
-						d.requestLine(f.val, f.path, line, &st)
+					if line, ok := d.scalar(f.val, f.path); ok && d.requestLine(f.val, f.path, line, &st) && st.Name == "" {
+						st.Name = unnamedStep(resolve(f.val).Value)
 					}
 				case "headers":
 					st.Headers = d.headers(f.val, f.path)
@@ -465,9 +466,6 @@ func (d *decoder) steps(n *yaml.Node, path string) []Step {
 				continue
 			}
 		}
-		if st.Name == "" {
-			st.Name = st.Method + " " + st.Path
-		}
 		if names[st.Name] {
 			d.fail(item, p, fmt.Sprintf("step name %q is used twice in this journey", st.Name), "give the steps distinct names")
 		}
@@ -475,6 +473,13 @@ func (d *decoder) steps(n *yaml.Node, path string) []Step {
 		out = append(out, st)
 	}
 	return out
+}
+
+// unnamedStep names a step by its request line as written, so a ${VAR}
+// in the path stays a reference and its value never becomes a name that
+// reports print.
+func unnamedStep(written string) string {
+	return strings.Join(strings.Fields(written), " ")
 }
 
 // method is an HTTP method token; liftoff sends any method, spelled as the
