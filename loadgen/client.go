@@ -103,43 +103,49 @@ type fastClient struct {
 	conns   int
 	shared  bool
 
-	mu    sync.Mutex // only taken by shared clients
-	hosts map[string]*fasthttp.HostClient
+	mu       sync.Mutex                      // only taken by shared clients
+	hosts    map[string]*fasthttp.HostClient // http, by host
+	tlsHosts map[string]*fasthttp.HostClient // https, by host
 }
 
-func (c *fastClient) hostClient(scheme, host string) *fasthttp.HostClient {
-	key := scheme + "://" + host
+// hostClient returns the client for a request's scheme and host. Lookups
+// index the maps with string(bytes), which Go does without allocating, so
+// the common case (the target's host, again) costs no garbage.
+func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
+	isTLS := string(scheme) == "https"
 	if c.shared {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 	}
-	if hc, ok := c.hosts[key]; ok {
+	hosts := &c.hosts
+	if isTLS {
+		hosts = &c.tlsHosts
+	}
+	if hc, ok := (*hosts)[string(host)]; ok {
 		return hc
 	}
-	isTLS := scheme == "https"
-	addr := host
-	if _, _, err := net.SplitHostPort(host); err != nil {
-		addr = host + ":80"
+	addr := string(host)
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr += ":80"
 		if isTLS {
-			addr = host + ":443"
+			addr = addr[:len(addr)-3] + ":443"
 		}
 	}
 	hc := &fasthttp.HostClient{
-		Addr:                          addr,
-		IsTLS:                         isTLS,
-		TLSConfig:                     c.factory.tlsConfig,
-		MaxConns:                      c.conns,
-		Name:                          c.factory.userAgent,
-		ReadBufferSize:                16 << 10, // real sites send large headers (cookies, CSP)
-		MaxIdleConnDuration:           30 * time.Second,
-		DisableHeaderNamesNormalizing: true,
-		DisablePathNormalizing:        true,
-		RetryIfErr:                    retryStaleConnection,
+		Addr:                   addr,
+		IsTLS:                  isTLS,
+		TLSConfig:              c.factory.tlsConfig,
+		MaxConns:               c.conns,
+		Name:                   c.factory.userAgent,
+		ReadBufferSize:         16 << 10, // real sites send large headers (cookies, CSP)
+		MaxIdleConnDuration:    30 * time.Second,
+		DisablePathNormalizing: true,
+		RetryIfErr:             retryStaleConnection,
 	}
-	if c.hosts == nil {
-		c.hosts = map[string]*fasthttp.HostClient{}
+	if *hosts == nil {
+		*hosts = map[string]*fasthttp.HostClient{}
 	}
-	c.hosts[key] = hc
+	(*hosts)[string(host)] = hc
 	return hc
 }
 
@@ -174,7 +180,7 @@ func (c *fastClient) do(ex *exchange) error {
 		req.SetBodyRaw(ex.body)
 	}
 	uri := req.URI()
-	hc := c.hostClient(string(uri.Scheme()), string(uri.Host()))
+	hc := c.hostClient(uri.Scheme(), uri.Host())
 	if err := hc.DoTimeout(req, resp, ex.timeout); err != nil {
 		return err
 	}
@@ -204,6 +210,9 @@ func (c *fastClient) close() {
 		defer c.mu.Unlock()
 	}
 	for _, hc := range c.hosts {
+		hc.CloseIdleConnections()
+	}
+	for _, hc := range c.tlsHosts {
 		hc.CloseIdleConnections()
 	}
 }

@@ -16,7 +16,8 @@ import (
 type stepPlan struct {
 	name    string
 	method  string
-	url     text // absolute: the target's base joined with the step's path
+	base    string // the target's base URL for a path; "" when the step names an absolute URL
+	path    text
 	query   []param
 	headers []header
 	body    bodyPlan
@@ -76,12 +77,11 @@ func compileStep(st scenario.Step, base string, defaults scenario.Defaults) (ste
 	if st.Think != nil {
 		sp.think = *st.Think
 	}
-	path := st.Path
-	if strings.HasPrefix(path, "/") {
-		path = base + path
+	if strings.HasPrefix(st.Path, "/") {
+		sp.base = base
 	}
 	var err error
-	if sp.url, err = compileText(path); err != nil {
+	if sp.path, err = compileText(st.Path); err != nil {
 		return sp, err
 	}
 	for _, q := range st.Query {
@@ -113,12 +113,12 @@ func compileStep(st scenario.Step, base string, defaults scenario.Defaults) (ste
 			sp.wantBody = true
 		}
 	}
-	sp.static = !sp.url.isTemplate() && len(sp.query) == 0 && !sp.body.templated()
+	sp.static = !sp.path.isTemplate() && len(sp.query) == 0 && !sp.body.templated()
 	for _, h := range sp.headers {
 		sp.static = sp.static && !h.value.isTemplate()
 	}
 	if sp.static {
-		sp.staticURL = sp.url.literal
+		sp.staticURL = sp.base + sp.path.literal
 		for _, h := range sp.headers {
 			sp.staticHeaders = append(sp.staticHeaders, scenario.Header{Name: h.name, Value: h.value.literal, Secret: h.secret})
 		}
@@ -305,7 +305,8 @@ func (sp *stepPlan) build(ex *exchange, b *requestBuffers, vars map[string]any) 
 		return nil
 	}
 	b.url.Reset()
-	if err := sp.url.render(&b.url, vars); err != nil {
+	b.url.WriteString(sp.base)
+	if err := sp.path.render(&b.url, vars); err != nil {
 		return err
 	}
 	sep := byte('?')

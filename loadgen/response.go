@@ -28,12 +28,12 @@ func (sp *stepPlan) classifyResponse(ex *exchange, latency time.Duration) (class
 		return ClassCheck, fmt.Sprintf("status %d, expected %s", ex.status, statusList(sp.expect.Status))
 	}
 	for _, s := range sp.expect.BodyContains {
-		if !bytes.Contains(ex.body, []byte(s)) {
+		if !bytes.Contains(ex.respBody, []byte(s)) {
 			return ClassCheck, fmt.Sprintf("the body does not contain %q", s)
 		}
 	}
 	if len(sp.expect.JSON) > 0 {
-		doc, err := decodeJSONBody(ex.body)
+		doc, err := decodeJSONBody(ex.respBody)
 		if err != nil {
 			return ClassCheck, err.Error()
 		}
@@ -90,7 +90,7 @@ func (sp *stepPlan) capture(ex *exchange, vars map[string]any) (msg string) {
 			vars[c.Name] = v
 		case scenario.CaptureJSON:
 			if !docRead {
-				doc, docErr = decodeJSONBody(ex.body)
+				doc, docErr = decodeJSONBody(ex.respBody)
 				docRead = true
 			}
 			if docErr != nil {
@@ -106,7 +106,7 @@ func (sp *stepPlan) capture(ex *exchange, vars map[string]any) (msg string) {
 				vars[c.Name] = jsonText(v)
 			}
 		case scenario.CaptureRegexp:
-			m := c.Regexp.FindSubmatch(ex.body)
+			m := c.Regexp.FindSubmatch(ex.respBody)
 			if m == nil {
 				return fmt.Sprintf("capture %s: %s matched nothing in the response", c.Name, c.Expr)
 			}

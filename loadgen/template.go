@@ -26,7 +26,7 @@ var templateFuncs = template.FuncMap{
 
 func randInt(lo, hi int) (int, error) {
 	if hi < lo {
-		return 0, fmt.Errorf("randInt %d %d: the second number must not be below the first", lo, hi)
+		return 0, fmt.Errorf("the second number (%d) must not be below the first (%d)", hi, lo)
 	}
 	return lo + mrand.IntN(hi-lo+1), nil
 }
@@ -106,11 +106,14 @@ func (t text) render(buf *bytes.Buffer, vars map[string]any) error {
 }
 
 // templateError says which template failed and why, in the words a
-// scenario author uses.
+// scenario author uses: text/template's "template: :1:10: executing ""
+// at <randInt 9 1>: " prefix is dropped.
 func templateError(src string, err error) error {
 	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "template: ") {
-		msg = msg[i+2:]
+	if i := strings.Index(msg, "executing \""); i >= 0 {
+		if j := strings.Index(msg[i:], ">: "); j >= 0 {
+			msg = msg[i+j+3:]
+		}
 	}
 	return fmt.Errorf("template %s: %s", src, msg)
 }
