@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -30,6 +31,10 @@ const (
 	// user{{ .visitor }}@example.com.
 	VarVisitor = "visitor"
 )
+
+// templatePosition matches text/template's "template: NAME:LINE:COL: "
+// prefix; the scenario's own line and column replace it.
+var templatePosition = regexp.MustCompile(`^template: [^:]*:\d+(:\d+)?: `)
 
 // templateScope is what a template may refer to at one step of a journey.
 type templateScope struct {
@@ -63,10 +68,7 @@ func (d *decoder) checkTemplate(n *yaml.Node, path, text string, scope *template
 	}
 	t, err := template.New("").Funcs(stubFuncs).Parse(text)
 	if err != nil {
-		msg := err.Error()
-		if i := strings.Index(msg, ": "); strings.HasPrefix(msg, "template: ") && i >= 0 {
-			msg = strings.TrimPrefix(msg[i+2:], "1: ")
-		}
+		msg := templatePosition.ReplaceAllString(err.Error(), "")
 		d.fail(n, path, "template error: "+msg, "templates look like {{ .row.email }}, {{ .token }} or {{ randInt 1 500 }}")
 		return
 	}
