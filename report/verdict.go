@@ -152,26 +152,23 @@ func findingSentence(f Finding) string {
 		b.WriteString("The error rate")
 	case "throughput":
 		b.WriteString("Throughput")
+	case "max":
+		b.WriteString("Max latency")
+	case "mean":
+		b.WriteString("Mean latency")
 	default:
-		fmt.Fprintf(&b, "The %s latency", f.Metric)
+		b.WriteString(f.Metric + " latency")
 	}
 	fmt.Fprintf(&b, " was %s", formatValue(f.Measured, f.Unit))
 	if f.Scope != "" {
 		fmt.Fprintf(&b, " for %s", f.Scope)
 	}
-	// A windowed rule's value belongs to its window; a whole-run value
-	// does not belong to the interval where it was worst, so that comes
-	// after the rule.
-	worst, isWorst := strings.CutPrefix(f.Where, "worst ")
-	if f.Where != "" && !isWorst {
-		fmt.Fprintf(&b, " %s", f.Where)
-	}
 	fmt.Fprintf(&b, " (rule: %s)", f.Rule)
+	if f.Where != "" {
+		fmt.Fprintf(&b, ", %s", f.Where)
+	}
 	if f.Basis == "service time" {
 		b.WriteString(", measured on the target's own service time")
-	}
-	if isWorst {
-		fmt.Fprintf(&b, "; it was worst %s", worst)
 	}
 	b.WriteString(".")
 	return b.String()

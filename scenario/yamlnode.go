@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"io/fs"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 // records an Error for what it cannot; none of them stops the walk.
 type decoder struct {
 	file    string
+	fsys    fs.FS
 	getenv  func(string) (string, bool)
 	errs    []error
 	secrets []string

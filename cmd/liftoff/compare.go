@@ -48,7 +48,7 @@ regressions, 2 usage error or a results file that cannot be read,
   liftoff demo --json current.json
   liftoff compare baseline.json current.json
   liftoff compare baseline.json current.json --max-regression 5% --markdown compare.md --json compare.json`,
-		Args: cobra.ExactArgs(2),
+		Args: usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.baseline, opts.current = args[0], args[1]
 			if runF != nil {
@@ -104,11 +104,12 @@ func compareRun(opts *compareOptions) error {
 			continue
 		}
 		data, err := render(func(b *bytes.Buffer) error { return o.write(b, c) })
-		if err == nil {
-			err = writeFileAtomic(o.path, data)
-		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", o.flag, err))
+			errs = append(errs, fmt.Errorf("render %s for %s: %w", o.path, o.flag, err))
+			continue
+		}
+		if err := writeFileAtomic(o.path, data); err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		fmt.Fprintf(e.Err, "%s written to %s\n", o.flag[2:], o.path)

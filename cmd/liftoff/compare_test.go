@@ -30,18 +30,18 @@ func TestCompare(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e, out, errs := testEnv()
-			if code := execute(t.Context(), tc.args, e); code != tc.code {
-				t.Fatalf("liftoff %s: exit %d, want %d\nstderr: %s", strings.Join(tc.args, " "), code, tc.code, errs)
+			tio := newTestIO(nil)
+			if code := tio.liftoff(t.Context(), tc.args...); code != tc.code {
+				t.Fatalf("liftoff %s: exit %d, want %d\nstderr: %s", strings.Join(tc.args, " "), code, tc.code, tio.err)
 			}
-			if !strings.Contains(out.String(), tc.stdout) {
-				t.Errorf("stdout lacks %q:\n%s", tc.stdout, out)
+			if !strings.Contains(tio.out.String(), tc.stdout) {
+				t.Errorf("stdout lacks %q:\n%s", tc.stdout, tio.out)
 			}
-			if !strings.Contains(errs.String(), tc.stderr) {
-				t.Errorf("stderr lacks %q:\n%s", tc.stderr, errs)
+			if !strings.Contains(tio.err.String(), tc.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderr, tio.err)
 			}
-			if tc.code == exitNoGo && strings.Contains(errs.String(), "liftoff:") {
-				t.Errorf("a regression printed an error:\n%s", errs)
+			if tc.code == exitNoGo && strings.Contains(tio.err.String(), "liftoff:") {
+				t.Errorf("a regression printed an error:\n%s", tio.err)
 			}
 		})
 	}
@@ -51,9 +51,9 @@ func TestCompareOutputs(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	md, js := filepath.Join(dir, "compare.md"), filepath.Join(dir, "compare.json")
-	e, _, errs := testEnv()
-	if code := execute(t.Context(), []string{"compare", fixture("go"), fixture("nogo"), "--markdown", md, "--json", js}, e); code != exitNoGo {
-		t.Fatalf("exit %d, want %d: %s", code, exitNoGo, errs)
+	tio := newTestIO(nil)
+	if code := tio.liftoff(t.Context(), "compare", fixture("go"), fixture("nogo"), "--markdown", md, "--json", js); code != exitNoGo {
+		t.Fatalf("exit %d, want %d: %s", code, exitNoGo, tio.err)
 	}
 	var parsed struct {
 		Regressions int `json:"regressions"`

@@ -21,7 +21,7 @@ latency per journey and step, and the verdict.`,
 		Example: `  liftoff demo
   liftoff demo --json demo.json
   liftoff demo --html demo.html --markdown demo.md`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.file = "examples/" + examples.Quickstart
 			opts.seedSet = cmd.Flags().Changed("seed")

@@ -7,48 +7,58 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// TestExamplesNameRealCommandsAndFlags parses every Example line of every
-// command: each must name an existing command, with flags it has and the
-// number of arguments it takes.
-func TestExamplesNameRealCommandsAndFlags(t *testing.T) {
+// TestHelpExamplesAreReal parses every command's Example lines and checks
+// that each names an existing command and only flags that command has, so
+// the help never teaches something that fails.
+func TestHelpExamplesAreReal(t *testing.T) {
 	t.Parallel()
-	e, _, _ := testEnv()
-	root := newRootCmd(e)
-	var all []*cobra.Command
+	root := newRootCmd(newTestIO(nil).env)
+	e := newTestIO(nil).env
 	var walk func(*cobra.Command)
-	walk = func(c *cobra.Command) {
-		all = append(all, c)
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(root)
-	for _, c := range all {
-		for _, line := range strings.Split(c.Example, "\n") {
-			fields := strings.Fields(line)
-			if len(fields) == 0 {
+	walk = func(cmd *cobra.Command) {
+		for _, line := range strings.Split(cmd.Example, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
 				continue
 			}
-			if fields[0] != "liftoff" {
-				t.Errorf("%s: example %q does not start with liftoff", c.Name(), line)
+			words := strings.Fields(line)
+			if words[0] != "liftoff" {
+				t.Errorf("%s: example %q does not start with liftoff", cmd.CommandPath(), line)
 				continue
 			}
 			// A fresh tree per line: parsing flags sets them.
 			fresh := newRootCmd(e)
-			cmd, rest, err := fresh.Find(fields[1:])
-			if err != nil || cmd == fresh {
-				t.Errorf("%s: example %q names no command: %v", c.Name(), line, err)
+			found, args, err := fresh.Find(words[1:])
+			if err != nil || found == fresh {
+				t.Errorf("%s: example %q names no command: %v", cmd.CommandPath(), line, err)
 				continue
 			}
-			if err := cmd.ParseFlags(rest); err != nil {
-				t.Errorf("%s: example %q: %v", c.Name(), line, err)
+			if err := found.ParseFlags(args); err != nil {
+				t.Errorf("%s: example %q: %v", cmd.CommandPath(), line, err)
 				continue
 			}
-			if cmd.Args != nil {
-				if err := cmd.Args(cmd, cmd.Flags().Args()); err != nil {
-					t.Errorf("%s: example %q: %v", c.Name(), line, err)
+			if found.Args != nil {
+				if err := found.Args(found, found.Flags().Args()); err != nil {
+					t.Errorf("%s: example %q: %v", cmd.CommandPath(), line, err)
 				}
 			}
+		}
+		for _, sub := range cmd.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	t.Parallel()
+	root := newRootCmd(newTestIO(nil).env)
+	for _, cmd := range root.Commands() {
+		if cmd.Short == "" || strings.HasSuffix(cmd.Short, ".") {
+			t.Errorf("%s: Short %q should be one line without a period", cmd.Name(), cmd.Short)
+		}
+		if cmd.Name() != "version" && cmd.Name() != "help" && cmd.Name() != "completion" && cmd.Example == "" {
+			t.Errorf("%s has no Example", cmd.Name())
 		}
 	}
 }

@@ -95,8 +95,8 @@ func (o outputOptions) list() []output {
 	return out
 }
 
-// check catches output paths that cannot work before a run spends its
-// time: a missing directory, or one path given to two outputs.
+// check catches one path given to two outputs before a run spends its
+// time: the second write would silently replace the first.
 func (o outputOptions) check() error {
 	seen := map[string]string{}
 	for _, w := range o.list() {
@@ -105,10 +105,6 @@ func (o outputOptions) check() error {
 			return usagef("%s and %s both write %s", other, w.flag, w.path)
 		}
 		seen[clean] = w.flag
-		dir := filepath.Dir(w.path)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return usagef("%s %s: directory %s does not exist", w.flag, w.path, dir)
-		}
 	}
 	return nil
 }
@@ -120,11 +116,12 @@ func writeOutputs(e *env, o outputOptions, doc report.Document) error {
 	var errs []error
 	for _, w := range o.list() {
 		data, err := render(func(b *bytes.Buffer) error { return w.write(b, doc) })
-		if err == nil {
-			err = writeFileAtomic(w.path, data)
-		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", w.flag, err))
+			errs = append(errs, fmt.Errorf("render %s for %s: %w", w.path, w.flag, err))
+			continue
+		}
+		if err := writeFileAtomic(w.path, data); err != nil {
+			errs = append(errs, err) // names the file: "write PATH: …"
 			continue
 		}
 		fmt.Fprintf(e.Err, "%s written to %s\n", strings.TrimPrefix(w.flag, "--"), w.path)

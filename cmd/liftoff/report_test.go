@@ -10,22 +10,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// testEnv is an env with buffers for streams and an empty environment.
-func testEnv() (*env, *bytes.Buffer, *bytes.Buffer) {
-	var out, errs bytes.Buffer
-	return &env{In: strings.NewReader(""), Out: &out, Err: &errs, Getenv: func(string) (string, bool) { return "", false }}, &out, &errs
-}
-
 // fixture is a results file from the report package's test data: real
 // runs with a known verdict.
 func fixture(name string) string {
 	return filepath.Join("..", "..", "report", "testdata", name+".results.json")
 }
 
-// shortScenario is a three-second run against the simulated shop.
-const shortScenario = `name: Byte for byte
-target: sim:shop?capacity=2000&service=5ms
-traffic:
+// shortBody is a three-second run against the simulated shop (the
+// scenario's name and target come from writeScenario).
+const shortBody = `traffic:
   arrivals: poisson
   seed: 3
   phases:
@@ -38,15 +31,6 @@ slo:
   - error_rate < 50%
   - phase peak: error_rate < 50% for 1s
 `
-
-func writeScenario(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "scenario.yaml")
-	if err := os.WriteFile(path, []byte(shortScenario), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 func readFile(t *testing.T, path string) []byte {
 	t.Helper()
@@ -64,25 +48,25 @@ func readFile(t *testing.T, path string) []byte {
 func TestReportReproducesRun(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	scen := writeScenario(t, dir)
+	scen := writeScenario(t, "sim:shop?capacity=2000&service=5ms", shortBody)
 	outputs := []string{"results.json", "report.html", "junit.xml", "summary.md"}
 	flags := func(prefix string) []string {
 		return []string{"--json", filepath.Join(dir, prefix+outputs[0]), "--html", filepath.Join(dir, prefix+outputs[1]),
 			"--junit", filepath.Join(dir, prefix+outputs[2]), "--markdown", filepath.Join(dir, prefix+outputs[3])}
 	}
 
-	e, runOut, runErr := testEnv()
-	runCode := execute(t.Context(), append([]string{"run", scen, "--progress", "none"}, flags("run-")...), e)
+	ran := newTestIO(nil)
+	runCode := ran.liftoff(t.Context(), append([]string{"run", scen, "--progress", "none"}, flags("run-")...)...)
 	if runCode != exitGo && runCode != exitNoGo && runCode != exitInconclusive {
-		t.Fatalf("run exited %d: %s", runCode, runErr)
+		t.Fatalf("run exited %d: %s", runCode, ran.err)
 	}
 
-	e, reportOut, reportErr := testEnv()
-	reportCode := execute(t.Context(), append([]string{"report", filepath.Join(dir, "run-results.json")}, flags("report-")...), e)
+	rendered := newTestIO(nil)
+	reportCode := rendered.liftoff(t.Context(), append([]string{"report", filepath.Join(dir, "run-results.json")}, flags("report-")...)...)
 	if reportCode != runCode {
-		t.Fatalf("report exited %d, run %d: %s", reportCode, runCode, reportErr)
+		t.Fatalf("report exited %d, run %d: %s", reportCode, runCode, rendered.err)
 	}
-	if diff := cmp.Diff(runOut.String(), reportOut.String()); diff != "" {
+	if diff := cmp.Diff(ran.out.String(), rendered.out.String()); diff != "" {
 		t.Errorf("report's terminal output differs from run's (-run +report):\n%s", diff)
 	}
 	for _, name := range outputs {
@@ -91,32 +75,32 @@ func TestReportReproducesRun(t *testing.T) {
 			t.Errorf("%s: report wrote %d bytes that differ from run's %d:\n%s", name, len(rendered), len(ran), cmp.Diff(string(ran), string(rendered)))
 		}
 	}
-	if html := string(readFile(t, filepath.Join(dir, "run-report.html"))); !strings.Contains(html, "Byte for byte") || !strings.Contains(html, "<svg class=\"chart\"") {
+	if html := string(readFile(t, filepath.Join(dir, "run-report.html"))); !strings.Contains(html, "Spring launch") || !strings.Contains(html, "<svg class=\"chart\"") {
 		t.Errorf("the run's HTML report lacks its scenario or charts")
 	}
 }
 
-// TestRunOutputWriteFailure: an output that cannot be written costs exit
-// 4, after the terminal report has been printed and the other outputs
-// written.
-func TestRunOutputWriteFailure(t *testing.T) {
+// TestRunWritesOtherOutputsWhenOneFails: an output that cannot be
+// written costs exit 4, after the terminal report has been printed and
+// the other outputs written.
+func TestRunWritesOtherOutputsWhenOneFails(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	scen := writeScenario(t, dir)
+	scen := writeScenario(t, "sim:shop?capacity=2000&service=5ms", shortBody)
 	blocked := filepath.Join(dir, "taken")
 	if err := os.Mkdir(blocked, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	e, out, errs := testEnv()
-	code := execute(t.Context(), []string{"run", scen, "--progress", "none", "--html", blocked, "--json", filepath.Join(dir, "r.json")}, e)
+	tio := newTestIO(nil)
+	code := tio.liftoff(t.Context(), "run", scen, "--progress", "none", "--html", blocked, "--json", filepath.Join(dir, "r.json"))
 	if code != exitRuntime {
-		t.Fatalf("exit %d, want %d: %s", code, exitRuntime, errs)
+		t.Fatalf("exit %d, want %d: %s", code, exitRuntime, tio.err)
 	}
-	if !strings.Contains(out.String(), "SLO rules") || !strings.Contains(out.String(), ": the target") {
-		t.Errorf("the terminal report was not printed:\n%s", out)
+	if !strings.Contains(tio.out.String(), "SLO rules") || !strings.Contains(tio.out.String(), ": the target") {
+		t.Errorf("the terminal report was not printed:\n%s", tio.out)
 	}
-	if !strings.Contains(errs.String(), "--html") || !strings.Contains(errs.String(), blocked) {
-		t.Errorf("stderr does not say which output failed:\n%s", errs)
+	if !strings.Contains(tio.err.String(), "write "+blocked) {
+		t.Errorf("stderr does not say which output failed:\n%s", tio.err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "r.json")); err != nil {
 		t.Errorf("the other output was not written: %v", err)
@@ -150,22 +134,22 @@ func TestReportExitCodes(t *testing.T) {
 		{name: "missing file", args: []string{"report", filepath.Join(dir, "nope.json")}, code: exitUsage, stderr: "read results"},
 		{name: "not a results file", args: []string{"report", garbage}, code: exitUsage, stderr: "garbage.json"},
 		{name: "no argument", args: []string{"report"}, code: exitUsage},
-		{name: "output directory missing", args: []string{"report", fixture("go"), "--html", filepath.Join(dir, "no", "such", "x.html")}, code: exitUsage, stderr: "does not exist"},
+		{name: "output directory missing", args: []string{"report", fixture("go"), "--html", filepath.Join(dir, "no", "such", "x.html")}, code: exitRuntime, stdout: "GO: the target is ready", stderr: "write " + filepath.Join(dir, "no", "such", "x.html")},
 		{name: "one file for two outputs", args: []string{"report", fixture("go"), "--html", filepath.Join(dir, "x"), "--markdown", filepath.Join(dir, "x")}, code: exitUsage, stderr: "both write"},
-		{name: "output not writable", args: []string{"report", fixture("nogo"), "--junit", taken}, code: exitRuntime, stdout: "NO-GO", stderr: "--junit"},
+		{name: "output not writable", args: []string{"report", fixture("nogo"), "--junit", taken}, code: exitRuntime, stdout: "NO-GO", stderr: "write " + taken},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e, out, errs := testEnv()
-			if code := execute(t.Context(), tc.args, e); code != tc.code {
-				t.Fatalf("liftoff %s: exit %d, want %d\nstderr: %s", strings.Join(tc.args, " "), code, tc.code, errs)
+			tio := newTestIO(nil)
+			if code := tio.liftoff(t.Context(), tc.args...); code != tc.code {
+				t.Fatalf("liftoff %s: exit %d, want %d\nstderr: %s", strings.Join(tc.args, " "), code, tc.code, tio.err)
 			}
-			if !strings.Contains(out.String(), tc.stdout) {
-				t.Errorf("stdout lacks %q:\n%s", tc.stdout, out)
+			if !strings.Contains(tio.out.String(), tc.stdout) {
+				t.Errorf("stdout lacks %q:\n%s", tc.stdout, tio.out)
 			}
-			if !strings.Contains(errs.String(), tc.stderr) {
-				t.Errorf("stderr lacks %q:\n%s", tc.stderr, errs)
+			if !strings.Contains(tio.err.String(), tc.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderr, tio.err)
 			}
 			if tc.written != "" {
 				if _, err := os.Stat(tc.written); err != nil {
@@ -178,12 +162,12 @@ func TestReportExitCodes(t *testing.T) {
 
 func TestReportReadsStandardInput(t *testing.T) {
 	t.Parallel()
-	e, out, errs := testEnv()
-	e.In = bytes.NewReader(readFile(t, fixture("nogo")))
-	if code := execute(t.Context(), []string{"report", "-"}, e); code != exitNoGo {
-		t.Fatalf("exit %d, want %d: %s", code, exitNoGo, errs)
+	tio := newTestIO(nil)
+	tio.env.In = bytes.NewReader(readFile(t, fixture("nogo")))
+	if code := tio.liftoff(t.Context(), "report", "-"); code != exitNoGo {
+		t.Fatalf("exit %d, want %d: %s", code, exitNoGo, tio.err)
 	}
-	if !strings.Contains(out.String(), "Product launch") {
-		t.Errorf("report of standard input lacks the scenario:\n%s", out)
+	if !strings.Contains(tio.out.String(), "Product launch") {
+		t.Errorf("report of standard input lacks the scenario:\n%s", tio.out)
 	}
 }

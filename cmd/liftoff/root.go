@@ -15,39 +15,9 @@ import (
 func execute(ctx context.Context, args []string, e *env) int {
 	root := newRootCmd(e)
 	root.SetArgs(args)
-	ran := markRuns(root)
 	err := root.ExecuteContext(ctx)
-	if err != nil && !*ran {
-		// Cobra failed before any command ran: an unknown command or
-		// the wrong number of arguments. Cobra has no error type for
-		// these, but they are all mistakes in the command line.
-		var ue *usageError
-		if !errors.As(err, &ue) {
-			err = &usageError{err: err}
-		}
-	}
 	printError(e, root, err)
 	return exitCode(err)
-}
-
-// markRuns wraps the RunE of cmd and its subcommands so that the returned
-// flag says whether any of them started.
-func markRuns(cmd *cobra.Command) *bool {
-	ran := new(bool)
-	var walk func(*cobra.Command)
-	walk = func(c *cobra.Command) {
-		if run := c.RunE; run != nil {
-			c.RunE = func(c *cobra.Command, args []string) error {
-				*ran = true
-				return run(c, args)
-			}
-		}
-		for _, sub := range c.Commands() {
-			walk(sub)
-		}
-	}
-	walk(cmd)
-	return ran
 }
 
 func newRootCmd(e *env) *cobra.Command {
@@ -102,6 +72,17 @@ func printError(e *env, root *cobra.Command, err error) {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintln(e.Err, "run 'liftoff --help' for usage")
+	}
+}
+
+// usageArgs makes a cobra argument check's failure a usage error, so a
+// missing argument exits 2 and shows the usage hint.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{err: err}
+		}
+		return nil
 	}
 }
 
