@@ -55,7 +55,9 @@ func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
 	f.Passed = r.Op.Holds(m.value, f.Limit)
 	if r.Window > 0 || len(stretches) > 1 {
 		f.Where = describeStretch(res, stretches[at], r.Window > 0)
-	} else if !f.Passed {
+	} else if !f.Passed && r.Metric != scenario.MetricThroughput {
+		// A visit completes intervals after it arrives, so one interval's
+		// throughput says little; the other metrics have a worst moment.
 		f.Where = worstInterval(res, r)
 	}
 	if f.Passed {

@@ -121,3 +121,45 @@ func unwrapPathError(err error) error {
 	}
 	return err
 }
+
+// DataCapacity says, for each journey with a unique data file, how many
+// visitors the file can serve and how many the plan will send it, so a
+// plan can warn before a run that the data will run out.
+type DataCapacity struct {
+	Journey  string
+	File     string
+	Rows     int     // visitors the file can serve
+	Expected float64 // visitors the plan sends the journey (open model)
+}
+
+// Short reports whether the plan expects more visitors than the file has
+// rows.
+func (c DataCapacity) Short() bool { return c.Expected > float64(c.Rows) }
+
+// String explains the capacity in a sentence.
+func (c DataCapacity) String() string {
+	s := fmt.Sprintf("journey %s takes each row of %s once: %d rows for about %.0f visitors", c.Journey, c.File, c.Rows, c.Expected)
+	if c.Short() {
+		s += fmt.Sprintf("; about %.0f will find no row left and count as missed arrivals", c.Expected-float64(c.Rows))
+	}
+	return s
+}
+
+// DataCapacities lists DataCapacity for every journey with a unique data
+// file. Closed-model phases are not counted: their visitors stop when the
+// rows run out.
+func (s *Scenario) DataCapacities() []DataCapacity {
+	total := 0
+	for _, j := range s.Journeys {
+		total += j.Weight
+	}
+	var out []DataCapacity
+	for _, j := range s.Journeys {
+		if j.Data == nil || j.Data.Order != Unique || total == 0 {
+			continue
+		}
+		out = append(out, DataCapacity{Journey: j.Name, File: j.Data.File, Rows: len(j.Data.Rows),
+			Expected: s.Plan.Visitors() * float64(j.Weight) / float64(total)})
+	}
+	return out
+}
