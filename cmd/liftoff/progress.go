@@ -48,7 +48,7 @@ func showProgress(w io.Writer, mode string, terminal bool, g *loadgen.Generator)
 // copies the generator's atomic snapshot into it.
 func showBars(w io.Writer, g *loadgen.Generator) func() {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond), mpb.ForceTTY())
+	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
 	var last atomic.Pointer[loadgen.Progress]
 	last.Store(&loadgen.Progress{})
 	bar := p.New(1,
