@@ -82,7 +82,9 @@ journeys:
 func TestRunVerdictsAndExitCodes(t *testing.T) {
 	t.Parallel()
 	ok := server(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
-	failing := server(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "overloaded", http.StatusServiceUnavailable) })
+	failing := server(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	})
 	slow := server(t, func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(300 * time.Millisecond)
 		fmt.Fprint(w, "ok")
