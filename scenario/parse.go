@@ -47,7 +47,7 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	d := &decoder{file: name, getenv: opts.Getenv}
+	d := &decoder{file: name, getenv: opts.Getenv, fsys: opts.FS}
 	root, err := parseYAML(src, name)
 	if err != nil {
 		return nil, err
@@ -122,7 +122,9 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 		case "defaults":
 			sc.Defaults = d.defaults(f.val, f.path, sc.Defaults)
 		case "traffic":
-			sc.Traffic = d.traffic(f.val, f.path)
+			var tp trafficPlans
+			sc.Traffic, tp = d.traffic(f.val, f.path)
+			sc.Expected, sc.Plan, sc.WindowStart = tp.expected, tp.tested, tp.start
 		case "journeys":
 			sc.Journeys = d.journeys(f.val, f.path)
 		case "slo":
@@ -139,7 +141,6 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	if sloNode != nil {
 		sc.SLO = d.rules(sloNode, sloPath, sc)
 	}
-	sc.Plan = planFromPhases(sc.Traffic.Phases)
 	for _, h := range sc.Defaults.Headers {
 		if h.Secret && len(h.Value) >= minSecretLen {
 			sc.Secrets = append(sc.Secrets, h.Value)
@@ -259,17 +260,43 @@ func sensitiveHeader(name string) bool {
 	return false
 }
 
-var trafficKeys = []string{"phases", "arrivals", "max_concurrency", "seed"}
+var trafficKeys = []string{"campaign", "phases", "load_factor", "window", "arrivals", "max_concurrency", "seed"}
 
-func (d *decoder) traffic(n *yaml.Node, path string) Traffic {
+// trafficPlans are the plans traffic derives: what is expected, in
+// campaign time, and what the test sends after window and load_factor.
+type trafficPlans struct {
+	expected, tested Plan
+	start            time.Duration // where the test's time 0 falls in campaign time
+}
+
+func (d *decoder) traffic(n *yaml.Node, path string) (Traffic, trafficPlans) {
 	t := Traffic{Arrivals: Poisson, MaxConcurrency: DefaultMaxConcurrency}
 	fields := d.mapping(n, path, trafficKeys)
-	hasPhases := false
+	var campaignField, phasesField, windowField *field
 	for _, f := range fields {
 		switch f.key {
+		case "campaign":
+			campaignField = &f
 		case "phases":
-			hasPhases = true
+			phasesField = &f
 			t.Phases = d.phases(f.val, f.path)
+		case "load_factor":
+			if s, ok := d.scalar(f.val, f.path); ok {
+				lf, err := ParseLoadFactor(s)
+				if err != nil {
+					d.failValue(f.val, f.path, rewordValue(err, s, f.val.Value))
+				}
+				t.LoadFactor = lf
+			}
+		case "window":
+			if s, ok := d.scalar(f.val, f.path); ok {
+				w, err := ParseWindow(s)
+				if err != nil {
+					d.failValue(f.val, f.path, rewordValue(err, s, f.val.Value))
+				} else {
+					windowField, t.Window = &f, w
+				}
+			}
 		case "arrivals":
 			if s, ok := d.scalar(f.val, f.path); ok {
 				switch Arrivals(s) {
@@ -293,15 +320,40 @@ func (d *decoder) traffic(n *yaml.Node, path string) Traffic {
 			}
 		}
 	}
-	if fields != nil && !hasPhases {
-		d.fail(n, path, "missing \"phases\"", "e.g. phases: [ { duration: 1m, rate: 10/s } ]")
+	var tp trafficPlans
+	switch {
+	case campaignField != nil && phasesField != nil:
+		second := phasesField
+		if campaignField.keyN.Line > second.keyN.Line {
+			second = campaignField
+		}
+		d.fail(second.keyN, path, `traffic has both "campaign" and "phases"`, "a campaign derives its phases from the marketing numbers; keep one of them")
+		return t, tp
+	case campaignField != nil:
+		c, plan, ok := d.campaign(campaignField.val, campaignField.path)
+		if !ok {
+			return t, tp
+		}
+		t.Campaign, tp.expected = c, plan
+	case phasesField != nil:
+		tp.expected = planFromPhases(t.Phases)
+	case fields != nil:
+		d.fail(n, path, `missing "campaign" or "phases"`, "e.g. campaign: { shape: email-blast, audience: 400000, response: 6%, peak_at: 20m, duration: 3h }, or phases: [ { duration: 1m, rate: 10/s } ]")
+		return t, tp
 	}
-	for _, ph := range t.Phases {
+	if windowField != nil {
+		if msg, hint := checkWindow(t.Window, tp.expected); msg != "" {
+			d.fail(windowField.val, windowField.path, msg, hint)
+			return t, tp
+		}
+	}
+	tp.tested, tp.start = testedPlan(tp.expected, t.Window, t.LoadFactor)
+	for _, ph := range tp.tested.Phases {
 		if ph.Concurrency > t.MaxConcurrency {
 			d.fail(n, joinPath(path, "max_concurrency"), fmt.Sprintf("phase %q runs %d visitors, above max_concurrency %d", ph.Name, ph.Concurrency, t.MaxConcurrency), "raise max_concurrency")
 		}
 	}
-	return t
+	return t, tp
 }
 
 var phaseKeys = []string{"name", "duration", "rate", "ramp_to", "concurrency"}
@@ -548,11 +600,16 @@ func (d *decoder) ruleText(item *yaml.Node, path string) (string, bool) {
 func checkScope(r Rule, sc *Scenario) (msg, hint string) {
 	if r.Phase != "" {
 		var names []string
-		for _, ph := range sc.Traffic.Phases {
+		for _, ph := range sc.Plan.Phases {
 			if ph.Name == r.Phase {
 				return "", ""
 			}
 			names = append(names, ph.Name)
+		}
+		for _, ph := range sc.Expected.Phases {
+			if ph.Name == r.Phase {
+				return fmt.Sprintf("phase %q is outside the tested window (%s)", r.Phase, sc.Traffic.Window), "the window tests: " + strings.Join(names, ", ")
+			}
 		}
 		return fmt.Sprintf("no phase is named %q", r.Phase), "phases: " + strings.Join(names, ", ")
 	}
@@ -577,9 +634,9 @@ func checkScope(r Rule, sc *Scenario) (msg, hint string) {
 		}
 		return fmt.Sprintf("no journey is named %q", r.Journey), suggest(r.Journey, names, "journeys")
 	}
-	if r.Metric == MetricThroughput && len(sc.Traffic.Phases) > 0 {
+	if r.Metric == MetricThroughput && len(sc.Plan.Phases) > 0 {
 		open := false
-		for _, ph := range sc.Traffic.Phases {
+		for _, ph := range sc.Plan.Phases {
 			open = open || !ph.Closed()
 		}
 		if !open {

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"io/fs"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 type decoder struct {
 	file    string
 	getenv  func(string) (string, bool)
+	fsys    fs.FS // data files, relative to the scenario; nil when there is none
 	errs    []error
 	secrets []string
 }
