@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -20,6 +21,7 @@ type Campaign struct {
 	Duration time.Duration
 	Data     string        // custom shape: the CSV file, relative to the scenario
 	Interval time.Duration // custom shape: the export's interval, one row's worth of time
+	Start    string        // custom shape: the first row's time as the export writes it, campaign time 0
 	Line     int
 }
 
@@ -367,51 +369,102 @@ func shapedPlan(cs []corner, area, visitors float64, s Shape, line int) Plan {
 	return plan
 }
 
-// campaignPhases splits a campaign curve into named stretches. The peak
-// phase is the stretch around the highest corner where the rate is at
-// least halfway between the curve's lowest and highest rate; before and
-// after it come the shape's other two names. Empty stretches are left out,
-// and a curve with no peak (steady) is one phase named after its shape.
-// Boundaries are rounded to the second on campaigns of two minutes or more,
-// as people read them.
+// campaignPhases splits a campaign curve into named stretches for people
+// and for phase-scoped SLO rules. A stretch is busy where the rate is at
+// least halfway between the curve's lowest and highest rate; busy
+// stretches less than a twentieth of the campaign apart are one. The busy
+// stretch with the highest rate is "peak"; other busy stretches, which
+// only custom data has, are "busy", "busy 2", … and the quiet stretches
+// between them "lull", "lull 2", …. The quiet stretches before and after
+// take the shape's names (rise and tail for most). Boundaries are rounded
+// to the second on campaigns of two minutes or more, as people read them.
+// A curve with no peak (steady) is one phase named after its shape.
 func campaignPhases(curve []Point, s Shape, line int) []Phase {
 	end := curve[len(curve)-1].At
 	lo, hi := curve[0].Rate, curve[0].Rate
-	top := 0
-	for i, pt := range curve {
+	var topAt time.Duration
+	for _, pt := range curve {
 		lo = min(lo, pt.Rate)
 		if pt.Rate > hi {
-			hi, top = pt.Rate, i
+			hi, topAt = pt.Rate, pt.At
 		}
 	}
 	if hi-lo <= hi*1e-9 {
 		return []Phase{phaseOf(curve, string(s), 0, end, line)}
 	}
-	thr := (lo + hi) / 2
-	from, to := time.Duration(0), end
-	for i := top; i > 0; i-- {
-		if curve[i-1].Rate < thr {
-			from = crossing(curve[i-1], curve[i], thr)
-			break
-		}
-	}
-	for i := top; i+1 < len(curve); i++ {
-		if curve[i+1].Rate < thr {
-			to = crossing(curve[i], curve[i+1], thr)
-			break
-		}
-	}
+	busy := busyStretches(curve, (lo+hi)/2, end/20)
 	if end >= 2*time.Minute {
-		from, to = from.Round(time.Second), to.Round(time.Second)
+		for i := range busy {
+			busy[i] = [2]time.Duration{busy[i][0].Round(time.Second), busy[i][1].Round(time.Second)}
+		}
 	}
 	names := s.phaseNames()
 	var out []Phase
-	for i, span := range [3][2]time.Duration{{0, from}, {from, to}, {to, end}} {
-		if span[1] > span[0] {
-			out = append(out, phaseOf(curve, names[i], span[0], span[1], line))
+	add := func(name string, from, to time.Duration) {
+		if to > from {
+			out = append(out, phaseOf(curve, name, from, to, line))
 		}
 	}
+	others, lulls := 0, 0
+	at := time.Duration(0)
+	for i, b := range busy {
+		switch {
+		case i == 0:
+			add(names[0], at, b[0])
+		case b[0] > at:
+			lulls++
+			add(numbered("lull", lulls), at, b[0])
+		}
+		if topAt >= b[0] && topAt <= b[1] {
+			add(names[1], b[0], b[1])
+		} else {
+			others++
+			add(numbered("busy", others), b[0], b[1])
+		}
+		at = b[1]
+	}
+	add(names[2], at, end)
 	return out
+}
+
+// busyStretches returns the stretches of the curve where the rate is at
+// least thr, joining those less than join apart.
+func busyStretches(curve []Point, thr Rate, join time.Duration) [][2]time.Duration {
+	var out [][2]time.Duration
+	inside := curve[0].Rate >= thr
+	var from time.Duration
+	for i := 1; i < len(curve); i++ {
+		a, b := curve[i-1], curve[i]
+		if now := b.Rate >= thr; now != inside {
+			x := crossing(a, b, thr)
+			if inside {
+				out = append(out, [2]time.Duration{from, x})
+			} else {
+				from = x
+			}
+			inside = now
+		}
+	}
+	if inside {
+		out = append(out, [2]time.Duration{from, curve[len(curve)-1].At})
+	}
+	var joined [][2]time.Duration
+	for _, st := range out {
+		if n := len(joined); n > 0 && st[0]-joined[n-1][1] < join {
+			joined[n-1][1] = st[1]
+			continue
+		}
+		joined = append(joined, st)
+	}
+	return joined
+}
+
+// numbered names the n-th of a kind: "busy", "busy 2", "busy 3".
+func numbered(name string, n int) string {
+	if n == 1 {
+		return name
+	}
+	return fmt.Sprintf("%s %d", name, n)
 }
 
 // crossing is where the segment from a to b crosses rate thr.

@@ -301,7 +301,7 @@ func (d *decoder) replayPlan(c *Campaign, data *field) (Plan, bool) {
 	plan := shapedPlan(cs, area, c.Visitors, ShapeCustom, c.Line)
 	c.PeakRate, c.PeakAt = plan.Peak()
 	c.Duration = plan.Duration()
-	c.Interval = interval
+	c.Interval, c.Start = interval, rows[0].when
 	return plan, true
 }
 

@@ -45,6 +45,7 @@ type exportRow struct {
 	at       time.Duration
 	visitors float64
 	line     int
+	when     string // the time as the export writes it
 }
 
 // exportError is a problem with an export, at a line of the CSV (0 when it
@@ -144,7 +145,7 @@ func parseExport(r io.Reader) ([]exportRow, error) {
 		if len(rows) == maxExportIntervals {
 			return nil, &exportError{line: line, msg: fmt.Sprintf("more than %d rows", maxExportIntervals), hint: "export coarser intervals"}
 		}
-		rows = append(rows, exportRow{at: at, visitors: visitors, line: line})
+		rows = append(rows, exportRow{at: at, visitors: visitors, line: line, when: timeText})
 	}
 	switch {
 	case len(rows) == 0:

@@ -50,8 +50,9 @@ type CampaignSummary struct {
 	PeakRate    float64 `json:"peak_rate_per_s"`    // expected peak visitor rate
 	PeakAtS     float64 `json:"peak_at_s"`          // when the peak comes, seconds after the campaign's start
 	DurationS   float64 `json:"duration_s"`         // how long the campaign brings visitors
-	Data        string  `json:"data,omitempty"`     // custom: the CSV replayed, as the scenario names it
-	IntervalS   float64 `json:"interval_s,omitempty"`
+	Data        string  `json:"data,omitempty"`       // custom: the CSV replayed, as the scenario names it
+	IntervalS   float64 `json:"interval_s,omitempty"` // custom: the CSV's interval, one row's worth of time
+	DataStart   string  `json:"data_start,omitempty"` // custom: the first row's time as the CSV writes it, campaign time 0
 }
 
 // PhaseSummary is one phase of the plan.
@@ -107,7 +108,7 @@ func (s *Scenario) Summary() Summary {
 			Shape: string(c.Shape), Description: c.Shape.Description(),
 			Audience: c.Audience, Response: float64(c.Response), Visitors: c.Visitors,
 			PeakRate: float64(c.PeakRate), PeakAtS: c.PeakAt.Seconds(), DurationS: c.Duration.Seconds(),
-			Data: c.Data, IntervalS: c.Interval.Seconds(),
+			Data: c.Data, IntervalS: c.Interval.Seconds(), DataStart: c.Start,
 		}
 	}
 	for _, j := range s.Journeys {

@@ -102,7 +102,7 @@ func campaignNumbers(c *scenario.CampaignSummary) string {
 	case c.Audience > 0:
 		size = fmt.Sprintf("%s reached × %s response = %s visitors", count(c.Audience), percent(c.Response), count(c.Visitors))
 	case c.Data != "":
-		size = fmt.Sprintf("%s: %s visitors in intervals of %s", c.Data, count(c.Visitors), span(seconds(c.IntervalS)))
+		size = fmt.Sprintf("%s from %s: %s visitors in intervals of %s", c.Data, c.DataStart, count(c.Visitors), span(seconds(c.IntervalS)))
 	default:
 		size = fmt.Sprintf("%s visitors", count(c.Visitors))
 	}
