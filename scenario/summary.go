@@ -42,14 +42,14 @@ type Summary struct {
 // numbers and what liftoff derived from them, before window and
 // load_factor.
 type CampaignSummary struct {
-	Shape       string  `json:"shape"`              // email-blast, tv-spot, social-viral, product-launch, flash-sale, steady or custom
-	Description string  `json:"description"`        // what the shape models, in plain words
-	Audience    float64 `json:"audience,omitempty"` // people reached; absent when the scenario gave visitors or peak
-	Response    float64 `json:"response,omitempty"` // share of the audience that visits, 0..1; absent with audience
-	Visitors    float64 `json:"visitors"`           // expected visitors over the campaign
-	PeakRate    float64 `json:"peak_rate_per_s"`    // expected peak visitor rate
-	PeakAtS     float64 `json:"peak_at_s"`          // when the peak comes, seconds after the campaign's start
-	DurationS   float64 `json:"duration_s"`         // how long the campaign brings visitors
+	Shape       string  `json:"shape"`                // email-blast, tv-spot, social-viral, product-launch, flash-sale, steady or custom
+	Description string  `json:"description"`          // what the shape models, in plain words
+	Audience    float64 `json:"audience,omitempty"`   // people reached; absent when the scenario gave visitors or peak
+	Response    float64 `json:"response,omitempty"`   // share of the audience that visits, 0..1; absent with audience
+	Visitors    float64 `json:"visitors"`             // expected visitors over the campaign
+	PeakRate    float64 `json:"peak_rate_per_s"`      // expected peak visitor rate
+	PeakAtS     float64 `json:"peak_at_s"`            // when the peak comes, seconds after the campaign's start
+	DurationS   float64 `json:"duration_s"`           // how long the campaign brings visitors
 	Data        string  `json:"data,omitempty"`       // custom: the CSV replayed, as the scenario names it
 	IntervalS   float64 `json:"interval_s,omitempty"` // custom: the CSV's interval, one row's worth of time
 	DataStart   string  `json:"data_start,omitempty"` // custom: the first row's time as the CSV writes it, campaign time 0
