@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -88,8 +89,9 @@ func (f LoadFactor) Value() float64 {
 	return float64(f)
 }
 
-// String writes the factor as a scenario does: "2x", "1.5x".
-func (f LoadFactor) String() string { return formatNumber(f.Value()) + "x" }
+// String writes the factor as a scenario does: "2x", "1.5x". It keeps
+// every digit, so ParseLoadFactor reads back the same factor.
+func (f LoadFactor) String() string { return strconv.FormatFloat(f.Value(), 'f', -1, 64) + "x" }
 
 // ParseLoadFactor reads "2x", "1.5x" or "2×".
 func ParseLoadFactor(s string) (LoadFactor, error) {
