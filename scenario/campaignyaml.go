@@ -212,34 +212,38 @@ func (d *decoder) checkCampaign(n *yaml.Node, path string, c *Campaign, cf campa
 	case c.PeakAt >= c.Duration:
 		d.fail(f.val, f.path, fmt.Sprintf("peak_at %s is not before the end of the campaign (duration %s)", f.val.Value, formatDuration(c.Duration)), "peak_at counts from the campaign's start")
 	case c.PeakAt == 0 && !c.Shape.peakAtMayBeZero():
-		d.fail(f.val, f.path, fmt.Sprintf("peak_at %s: a %s takes time to bring its visitors", f.val.Value, c.Shape), fmt.Sprintf("peak_at counts from the campaign's start, e.g. peak_at: %s", peakAtExample[c.Shape]))
+		d.fail(f.val, f.path, fmt.Sprintf("peak_at %s is the very start, and %s campaigns take time to bring their visitors", f.val.Value, c.Shape), fmt.Sprintf("peak_at counts from the campaign's start, e.g. peak_at: %s", peakAtExample[c.Shape]))
 	}
 }
 
 // checkSize records a campaign whose size is given twice, half-given, or
 // not at all (which only a custom campaign may do: its data has a size).
 func (d *decoder) checkSize(n *yaml.Node, path string, cf campaignFields, custom bool) {
-	var ways []string
-	var last *field
+	var given []*field
 	for _, k := range []string{"audience", "response", "visitors", "peak"} {
-		f := cf.at[k]
-		if f == nil {
-			continue
+		if f := cf.at[k]; f != nil {
+			given = append(given, f)
 		}
-		way := k
-		if k == "audience" || k == "response" {
+	}
+	slices.SortFunc(given, func(a, b *field) int { return a.keyN.Line - b.keyN.Line })
+	var ways []string
+	for _, f := range given {
+		way := f.key
+		if way == "audience" || way == "response" {
 			way = "audience × response"
 		}
 		if !slices.Contains(ways, way) {
 			ways = append(ways, way)
 		}
-		if last == nil || f.keyN.Line > last.keyN.Line {
-			last = f
-		}
+	}
+	var last *field
+	if len(given) > 0 {
+		last = given[len(given)-1]
 	}
 	switch {
 	case len(ways) > 1:
-		d.fail(last.keyN, last.path, fmt.Sprintf("the campaign's size is given %d ways: %s", len(ways), strings.Join(ways, ", ")), "keep one: audience and response, visitors, or peak")
+		times := map[int]string{2: "twice", 3: "three times"}[len(ways)]
+		d.fail(last.keyN, last.path, fmt.Sprintf("the campaign's size is given %s: by %s", times, strings.Join(ways, " and by ")), "keep one: audience and response, visitors, or peak")
 	case len(ways) == 0 && !custom:
 		d.fail(n, path, "missing the campaign's size", sizeHint)
 	case cf.has("audience") && !cf.has("response"):

@@ -126,9 +126,8 @@ func checkWindow(w Window, plan Plan) (msg, hint string) {
 		return "", ""
 	}
 	if w.Length > total {
-		verb := map[WindowKind]string{WindowPeak: "cannot pick", WindowCompressed: "cannot stretch to"}[w.Kind]
-		return fmt.Sprintf("window %s is longer than the traffic's %s: it %s %s", w, formatDuration(total), verb, formatDuration(w.Length)),
-			"use full, or a shorter window"
+		return fmt.Sprintf("window %s is longer than the traffic's %s", w, formatDuration(total)),
+			fmt.Sprintf("use full, or a window of at most %s", formatDuration(total))
 	}
 	if w.Kind == WindowPeak && plan.Visitors() == 0 {
 		return fmt.Sprintf("window %s picks the busiest stretch by arrivals, and every phase is closed-model", w), "use full or compressed"
