@@ -270,7 +270,9 @@ type corner struct{ t, v float64 }
 // sample returns corners of a piecewise-linear approximation of the
 // profile: linear pieces exactly, smooth pieces refined by bisection until
 // every segment's midpoint is within tol of the line. Where pieces meet
-// with different values both corners are kept, making a step.
+// with different values both corners are kept, making a step. It gives up
+// as soon as it has more than maxCorners corners, so a coarser tolerance
+// can be tried without building a huge curve first.
 func (pr profile) sample(tol float64) []corner {
 	var out []corner
 	add := func(c corner) {
@@ -294,6 +296,9 @@ func (pr profile) sample(tol float64) []corner {
 			}
 			out = refine(out, pc.f, corner{a, pc.f(a)}, corner{b, pc.f(b)}, tol, maxDepth)
 		}
+		if len(out) > maxCorners {
+			return out
+		}
 	}
 	return out
 }
@@ -302,7 +307,7 @@ func (pr profile) sample(tol float64) []corner {
 func refine(out []corner, f func(float64) float64, a, b corner, tol float64, depth int) []corner {
 	m := (a.t + b.t) / 2
 	fm := f(m)
-	if depth == 0 || math.Abs(fm-(a.v+b.v)/2) <= tol {
+	if depth == 0 || len(out) > maxCorners || math.Abs(fm-(a.v+b.v)/2) <= tol {
 		return append(out, b)
 	}
 	mid := corner{m, fm}

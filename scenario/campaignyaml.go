@@ -22,6 +22,13 @@ const (
 	sizeHint     = "give audience and response (e.g. audience: 400000, response: 6%), visitors (e.g. visitors: 24000) or peak (e.g. peak: 1200/min)"
 )
 
+// Bounds on a campaign's size: beyond them a typo is likelier than a plan,
+// and the arithmetic would leave float64.
+const (
+	maxCampaignCount = 1e12 // people or visitors
+	maxCampaignPeak  = 1e9  // visitors per second
+)
+
 // peakAtExample is a plausible peak_at for each shape, for hints.
 var peakAtExample = map[Shape]string{
 	ShapeEmailBlast: "20m", ShapeTVSpot: "90s", ShapeSocialViral: "6h", ShapeProductLaunch: "30m", ShapeFlashSale: "5m",
@@ -120,8 +127,13 @@ func (d *decoder) campaignField(f field, c *Campaign) bool {
 		c.Response = r
 	case "peak":
 		r, ok := d.rate(f.val, f.path)
-		if ok && r == 0 {
-			d.fail(f.val, f.path, fmt.Sprintf("peak %s brings no traffic", f.val.Value), "peak is the highest visitor rate expected, e.g. 1200/min")
+		const hint = "peak is the highest visitor rate expected, e.g. 1200/min"
+		switch {
+		case ok && r == 0:
+			d.fail(f.val, f.path, fmt.Sprintf("peak %s brings no traffic", f.val.Value), hint)
+			return false
+		case ok && r > maxCampaignPeak:
+			d.fail(f.val, f.path, fmt.Sprintf("peak %s is more than a billion visitors a second", f.val.Value), hint)
 			return false
 		}
 		c.PeakRate = r
@@ -168,6 +180,9 @@ func (d *decoder) count(n *yaml.Node, path, name, zeroMsg, hint string) (float64
 		return 0, false
 	case v == 0:
 		d.fail(n, path, fmt.Sprintf("%s %s %s", name, n.Value, zeroMsg), hint)
+		return 0, false
+	case v*mult > maxCampaignCount:
+		d.fail(n, path, fmt.Sprintf("%s %s is more than a trillion", name, n.Value), hint)
 		return 0, false
 	}
 	return v * mult, true

@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -261,4 +263,48 @@ func TestCampaignSummary(t *testing.T) {
 	}
 }
 
-func abs(x float64) float64 { return max(x, -x) }
+func abs(x float64) float64 { return math.Abs(x) }
+
+// FuzzCampaign checks that no campaign, however odd its numbers, makes
+// Parse panic, and that every campaign it accepts becomes a plan of
+// finite, non-negative rates within the corner bound that sends the
+// promised visitors.
+func FuzzCampaign(f *testing.F) {
+	f.Add("email-blast", "400000", "6%", "20m", "3h", "peak 15m", "2x")
+	f.Add("tv-spot", "1e308M", "100%", "1ns", "2540400h", "compressed 1s", "1000x")
+	f.Add("social-viral", "1", "0.0001%", "1s", "2s", "full", "0.001x")
+	f.Add("product-launch", "5M", "50%", "0s", "1h", "peak 59m", "1x")
+	f.Add("flash-sale", "1k", "1%", "59m59s", "1h", "compressed 1h", "3×")
+	f.Add("custom", "10", "10%", "", "", "peak 10m", "1.5x")
+	f.Fuzz(func(t *testing.T, shape, audience, response, peakAt, duration, window, loadFactor string) {
+		campaign := fmt.Sprintf("shape: %q\naudience: %q\nresponse: %q", shape, audience, response)
+		if peakAt != "" {
+			campaign += fmt.Sprintf("\npeak_at: %q", peakAt)
+		}
+		if duration != "" {
+			campaign += fmt.Sprintf("\nduration: %q", duration)
+		}
+		src := campaignSource(campaign, fmt.Sprintf("window: %q", window), fmt.Sprintf("load_factor: %q", loadFactor))
+		sc, err := Parse(strings.NewReader(src), "c.yaml", Options{FS: testData})
+		if err != nil {
+			if Problems(err) == nil {
+				t.Fatalf("Parse error is not a scenario problem: %v", err)
+			}
+			return
+		}
+		for _, plan := range []Plan{sc.Expected, sc.Plan} {
+			if n := len(plan.Curve); n > maxCorners+2 {
+				t.Fatalf("%d corners", n)
+			}
+			for _, pt := range plan.Curve {
+				if r := float64(pt.Rate); math.IsNaN(r) || math.IsInf(r, 0) || r < 0 {
+					t.Fatalf("corner %v", pt)
+				}
+			}
+		}
+		want := sc.Traffic.Campaign.Visitors
+		if got := sc.Expected.Visitors(); math.Abs(got-want) > 1e-6*want {
+			t.Fatalf("expected Visitors() = %v, want %v", got, want)
+		}
+	})
+}
