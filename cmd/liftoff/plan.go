@@ -86,7 +86,7 @@ func writePlan(w io.Writer, sum scenario.Summary) error {
 	if f.LoopingVisitors > 0 {
 		fmt.Fprintf(out, "  looping    up to %d visitors in closed-model phases, besides the arrivals\n", f.LoopingVisitors)
 	}
-	fmt.Fprintf(out, "\nA visitor is one arrival and runs one journey: requests = visitors × %s steps on average.\n\n", decimal(f.RequestsPerVisitor))
+	fmt.Fprintf(out, "\nA visitor is one arrival and runs one journey: requests = visitors × %s, the journeys' steps averaged by weight.\n\n", decimal(f.RequestsPerVisitor))
 	writeChart(out, sum, f)
 	fmt.Fprintf(out, "\nPhases of the test\n")
 	if _, err := io.WriteString(w, out.String()); err != nil {
@@ -187,11 +187,19 @@ type planDoc struct {
 func writePlanJSON(w io.Writer, sum scenario.Summary) error {
 	exp := sum.ExpectedPlan()
 	doc := planDoc{
-		Name: sum.Name, Target: sum.Target, Forecast: sum.Forecast(), Campaign: sum.Campaign,
-		Phases: sum.Phases, Curve: sum.Curve,
+		Name: sum.Name, Target: sum.Target, Forecast: sum.Forecast(),
+		Phases: phasesJSON(sum.Plan().Phases), Curve: curveJSON(sum.Plan().Curve),
 		ExpectedPhases: phasesJSON(exp.Phases), Expected: curveJSON(exp.Curve),
 	}
-	roundForecast(&doc.Forecast)
+	if sum.Campaign != nil {
+		c := *sum.Campaign
+		doc.Campaign = &c
+		roundAll(&c.Audience, &c.Response, &c.Visitors, &c.PeakRate, &c.PeakAtS, &c.DurationS, &c.IntervalS)
+	}
+	f := &doc.Forecast
+	roundAll(&f.ExpectedVisitors, &f.ExpectedDurationS, &f.PeakVisitorsPerS, &f.PeakAtS, &f.RequestsPerVisitor,
+		&f.PeakRequestsPerS, &f.ExpectedRequests, &f.LoadFactor, &f.WindowStartS, &f.TestedVisitors,
+		&f.TestedDurationS, &f.TestedPeakVisitorsPerS, &f.TestedPeakAtS, &f.TestedPeakRequestsPerS, &f.TestedRequests)
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
@@ -203,8 +211,10 @@ func writePlanJSON(w io.Writer, sum scenario.Summary) error {
 func phasesJSON(phases []scenario.Phase) []scenario.PhaseSummary {
 	out := []scenario.PhaseSummary{}
 	for _, ph := range phases {
-		out = append(out, scenario.PhaseSummary{Name: ph.Name, StartS: ph.Start.Seconds(), DurationS: ph.Duration.Seconds(),
-			Rate: float64(ph.Rate), RampTo: float64(ph.RampTo), Concurrency: ph.Concurrency})
+		ps := scenario.PhaseSummary{Name: ph.Name, StartS: ph.Start.Seconds(), DurationS: ph.Duration.Seconds(),
+			Rate: float64(ph.Rate), RampTo: float64(ph.RampTo), Concurrency: ph.Concurrency}
+		roundAll(&ps.StartS, &ps.DurationS, &ps.Rate, &ps.RampTo)
+		out = append(out, ps)
 	}
 	return out
 }
@@ -212,20 +222,18 @@ func phasesJSON(phases []scenario.Phase) []scenario.PhaseSummary {
 func curveJSON(curve []scenario.Point) []scenario.PointSummary {
 	out := []scenario.PointSummary{}
 	for _, pt := range curve {
-		out = append(out, scenario.PointSummary{AtS: pt.At.Seconds(), Rate: float64(pt.Rate)})
+		ps := scenario.PointSummary{AtS: pt.At.Seconds(), Rate: float64(pt.Rate)}
+		roundAll(&ps.AtS, &ps.Rate)
+		out = append(out, ps)
 	}
 	return out
 }
 
-// roundForecast keeps nine significant digits, so the last bits of
-// floating-point arithmetic (which differ between CPUs that fuse
-// multiply-adds and those that do not) never show.
-func roundForecast(f *scenario.Forecast) {
-	for _, p := range []*float64{
-		&f.ExpectedVisitors, &f.ExpectedDurationS, &f.PeakVisitorsPerS, &f.PeakAtS, &f.RequestsPerVisitor,
-		&f.PeakRequestsPerS, &f.ExpectedRequests, &f.LoadFactor, &f.WindowStartS, &f.TestedVisitors,
-		&f.TestedDurationS, &f.TestedPeakVisitorsPerS, &f.TestedPeakAtS, &f.TestedPeakRequestsPerS, &f.TestedRequests,
-	} {
+// roundAll keeps nine significant digits of each number, so the last bits
+// of floating-point arithmetic, which differ between CPUs that fuse
+// multiply-adds (arm64) and those that do not (amd64), never show.
+func roundAll(vs ...*float64) {
+	for _, p := range vs {
 		*p, _ = strconv.ParseFloat(strconv.FormatFloat(*p, 'g', 9, 64), 64)
 	}
 }
