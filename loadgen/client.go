@@ -25,21 +25,42 @@ type exchange struct {
 	method  string
 	url     string // absolute
 	headers []scenario.Header
+	cookie  string // the visitor's cookies for this URL, "" for none
 	body    []byte
 	timeout time.Duration
 
+	// what the visitor needs back
+	wantBody       bool     // keep the response body in respBody
+	captureHeaders []string // copy these response headers into headerValues
 	// wantSnippet asks for the start of an error response's body, for an
 	// error example; the visitor sets it only while examples are wanted.
 	wantSnippet bool
 
 	// response
-	status  int
-	snippet []byte
+	status       int
+	respBody     []byte   // when wantBody; valid until the next request
+	snippet      []byte   // when wantSnippet and the status is 4xx or 5xx
+	location     string   // the Location header of a 3xx
+	setCookies   []string // Set-Cookie headers
+	headerValues []string // one per captureHeaders name; "" when absent
 
 	// fasthttp buffers owned by the visitor goroutine, reused across its
 	// requests whichever client sends them.
 	req  *fasthttp.Request
 	resp *fasthttp.Response
+}
+
+// maxBody bounds the response body a check or capture reads.
+const maxBody = 4 << 20
+
+// resetResponse clears the last response before a request.
+func (ex *exchange) resetResponse() {
+	ex.status = 0
+	ex.respBody = ex.respBody[:0]
+	ex.snippet = ex.snippet[:0]
+	ex.location = ""
+	ex.setCookies = ex.setCookies[:0]
+	ex.headerValues = ex.headerValues[:0]
 }
 
 // httpClient sends requests over a set of connections. A visitor that
@@ -82,43 +103,49 @@ type fastClient struct {
 	conns   int
 	shared  bool
 
-	mu    sync.Mutex // only taken by shared clients
-	hosts map[string]*fasthttp.HostClient
+	mu       sync.Mutex                      // only taken by shared clients
+	hosts    map[string]*fasthttp.HostClient // http, by host
+	tlsHosts map[string]*fasthttp.HostClient // https, by host
 }
 
-func (c *fastClient) hostClient(scheme, host string) *fasthttp.HostClient {
-	key := scheme + "://" + host
+// hostClient returns the client for a request's scheme and host. Lookups
+// index the maps with string(bytes), which Go does without allocating, so
+// the common case (the target's host, again) costs no garbage.
+func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
+	isTLS := string(scheme) == "https"
 	if c.shared {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 	}
-	if hc, ok := c.hosts[key]; ok {
+	hosts := &c.hosts
+	if isTLS {
+		hosts = &c.tlsHosts
+	}
+	if hc, ok := (*hosts)[string(host)]; ok {
 		return hc
 	}
-	isTLS := scheme == "https"
-	addr := host
-	if _, _, err := net.SplitHostPort(host); err != nil {
-		addr = host + ":80"
+	addr := string(host)
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr += ":80"
 		if isTLS {
-			addr = host + ":443"
+			addr = addr[:len(addr)-3] + ":443"
 		}
 	}
 	hc := &fasthttp.HostClient{
-		Addr:                          addr,
-		IsTLS:                         isTLS,
-		TLSConfig:                     c.factory.tlsConfig,
-		MaxConns:                      c.conns,
-		Name:                          c.factory.userAgent,
-		ReadBufferSize:                16 << 10, // real sites send large headers (cookies, CSP)
-		MaxIdleConnDuration:           30 * time.Second,
-		DisableHeaderNamesNormalizing: true,
-		DisablePathNormalizing:        true,
-		RetryIfErr:                    retryStaleConnection,
+		Addr:                   addr,
+		IsTLS:                  isTLS,
+		TLSConfig:              c.factory.tlsConfig,
+		MaxConns:               c.conns,
+		Name:                   c.factory.userAgent,
+		ReadBufferSize:         16 << 10, // real sites send large headers (cookies, CSP)
+		MaxIdleConnDuration:    30 * time.Second,
+		DisablePathNormalizing: true,
+		RetryIfErr:             retryStaleConnection,
 	}
-	if c.hosts == nil {
-		c.hosts = map[string]*fasthttp.HostClient{}
+	if *hosts == nil {
+		*hosts = map[string]*fasthttp.HostClient{}
 	}
-	c.hosts[key] = hc
+	(*hosts)[string(host)] = hc
 	return hc
 }
 
@@ -135,6 +162,7 @@ func retryStaleConnection(req *fasthttp.Request, attempts int, err error) (reset
 
 func (c *fastClient) do(ex *exchange) error {
 	req, resp := ex.req, ex.resp
+	ex.resetResponse()
 	req.Reset()
 	req.SetRequestURI(ex.url)
 	req.Header.SetMethod(ex.method)
@@ -145,20 +173,33 @@ func (c *fastClient) do(ex *exchange) error {
 		}
 		req.Header.Set(h.Name, h.Value)
 	}
+	if ex.cookie != "" {
+		req.Header.Set("Cookie", ex.cookie)
+	}
 	if len(ex.body) > 0 {
 		req.SetBodyRaw(ex.body)
 	}
 	uri := req.URI()
-	hc := c.hostClient(string(uri.Scheme()), string(uri.Host()))
-	err := hc.DoTimeout(req, resp, ex.timeout)
-	if err != nil {
+	hc := c.hostClient(uri.Scheme(), uri.Host())
+	if err := hc.DoTimeout(req, resp, ex.timeout); err != nil {
 		return err
 	}
 	ex.status = resp.StatusCode()
-	ex.snippet = ex.snippet[:0]
+	body := resp.Body()
+	if ex.wantBody {
+		ex.respBody = body[:min(len(body), maxBody)]
+	}
 	if ex.wantSnippet && ex.status >= 400 {
-		b := resp.Body()
-		ex.snippet = append(ex.snippet, b[:min(len(b), maxSnippet+8)]...)
+		ex.snippet = append(ex.snippet, body[:min(len(body), maxSnippet+8)]...)
+	}
+	if ex.status >= 300 && ex.status < 400 {
+		ex.location = string(resp.Header.Peek("Location"))
+	}
+	for _, v := range resp.Header.Cookies() {
+		ex.setCookies = append(ex.setCookies, string(v))
+	}
+	for _, name := range ex.captureHeaders {
+		ex.headerValues = append(ex.headerValues, string(resp.Header.Peek(name)))
 	}
 	return nil
 }
@@ -169,6 +210,9 @@ func (c *fastClient) close() {
 		defer c.mu.Unlock()
 	}
 	for _, hc := range c.hosts {
+		hc.CloseIdleConnections()
+	}
+	for _, hc := range c.tlsHosts {
 		hc.CloseIdleConnections()
 	}
 }
@@ -204,6 +248,7 @@ func newStdClient(f *clientFactory, conns int) *stdClient {
 }
 
 func (c *stdClient) do(ex *exchange) error {
+	ex.resetResponse()
 	ctx, cancel := context.WithTimeout(context.Background(), ex.timeout)
 	defer cancel()
 	var body io.Reader
@@ -221,6 +266,9 @@ func (c *stdClient) do(ex *exchange) error {
 		}
 		req.Header.Set(h.Name, h.Value)
 	}
+	if ex.cookie != "" {
+		req.Header.Set("Cookie", ex.cookie)
+	}
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", c.userAgent)
 	}
@@ -234,14 +282,31 @@ func (c *stdClient) do(ex *exchange) error {
 	}
 	defer resp.Body.Close()
 	ex.status = resp.StatusCode
-	ex.snippet = ex.snippet[:0]
-	if ex.wantSnippet && ex.status >= 400 {
-		buf := make([]byte, maxSnippet+8)
-		n, _ := io.ReadFull(resp.Body, buf)
-		ex.snippet = append(ex.snippet, buf[:n]...)
+	keep := 0
+	if ex.wantBody {
+		keep = maxBody
+	} else if ex.wantSnippet && ex.status >= 400 {
+		keep = maxSnippet + 8
+	}
+	if keep > 0 {
+		buf := bytes.NewBuffer(ex.respBody[:0])
+		if _, err := io.Copy(buf, io.LimitReader(resp.Body, int64(keep))); err != nil {
+			return err
+		}
+		ex.respBody = buf.Bytes()
+		if ex.wantSnippet && ex.status >= 400 {
+			ex.snippet = append(ex.snippet, ex.respBody[:min(len(ex.respBody), maxSnippet+8)]...)
+		}
 	}
 	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 		return err
+	}
+	if ex.status >= 300 && ex.status < 400 {
+		ex.location = resp.Header.Get("Location")
+	}
+	ex.setCookies = append(ex.setCookies, resp.Header.Values("Set-Cookie")...)
+	for _, name := range ex.captureHeaders {
+		ex.headerValues = append(ex.headerValues, resp.Header.Get(name))
 	}
 	return nil
 }

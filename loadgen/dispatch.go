@@ -9,9 +9,10 @@ import (
 
 // arrival is one scheduled visitor.
 type arrival struct {
-	seq      int64
+	seq      int64 // numbers the visitors of a run from 1; templates see it as {{ .visitor }}
 	intended time.Time
 	journey  int
+	row      int // the data row the visitor takes, when its journey has a data file
 }
 
 // schedule is the single scheduler goroutine of the open model. It waits
@@ -29,7 +30,7 @@ func (r *run) schedule(ctx context.Context) {
 	timer.Stop()
 	done := ctx.Done()
 	for {
-		offset, seq, ok := sched.Next()
+		offset, _, ok := sched.Next()
 		if !ok {
 			return
 		}
@@ -49,7 +50,15 @@ func (r *run) schedule(ctx context.Context) {
 			default:
 			}
 		}
-		a := arrival{seq: seq, intended: intended, journey: pick.next()}
+		a := arrival{seq: r.visitorSeq.Add(1), intended: intended, journey: pick.next()}
+		if rows := r.journeys[a.journey].rows; rows != nil {
+			row, ok := rows.take()
+			if !ok { // a unique data file ran out: the test data limits the run
+				r.countMissed()
+				continue
+			}
+			a.row = row
+		}
 		r.busy.Add(1)
 		r.g.inFlight.Add(1)
 		select {
@@ -61,14 +70,19 @@ func (r *run) schedule(ctx context.Context) {
 			} else {
 				r.g.inFlight.Add(-1)
 				r.busy.Done()
-				r.g.missed.Add(1)
-				r.tickMissed.Add(1)
+				r.countMissed()
 				continue
 			}
 		}
 		r.g.arrivals.Add(1)
 		r.tickArrivals.Add(1)
 	}
+}
+
+// countMissed counts an arrival the generator could not start.
+func (r *run) countMissed() {
+	r.g.missed.Add(1)
+	r.tickMissed.Add(1)
 }
 
 // worker is one open-model visitor goroutine: it runs the arrival it was
@@ -80,7 +94,7 @@ func (r *run) worker(id int, first arrival) {
 	defer v.release()
 	a := first
 	for {
-		if ok := v.visit(a.journey, a.intended, true); ok {
+		if ok := v.visit(a, true); ok {
 			r.completed.Add(1)
 			r.tickCompleted.Add(1)
 		}
@@ -131,7 +145,15 @@ func (r *run) loop(ctx context.Context, id int, seed uint64) {
 	defer v.client.close()
 	pick := newJourneyPicker(r.journeys, seed)
 	for ctx.Err() == nil {
-		v.visit(pick.next(), time.Now(), false)
+		a := arrival{seq: r.visitorSeq.Add(1), intended: time.Now(), journey: pick.next()}
+		if rows := r.journeys[a.journey].rows; rows != nil {
+			row, ok := rows.take()
+			if !ok { // a unique data file ran out
+				return
+			}
+			a.row = row
+		}
+		v.visit(a, false)
 	}
 }
 

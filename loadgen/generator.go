@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	mrand "math/rand/v2"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -128,6 +130,9 @@ func (g *Generator) Run(ctx context.Context, sc *scenario.Scenario) (*Results, e
 	if sc.Target.URL == "" {
 		return nil, errors.New("the scenario has no target URL")
 	}
+	if _, err := url.Parse(sc.Target.URL); err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
 	r, err := newRun(g, sc)
 	if err != nil {
 		return nil, err
@@ -144,6 +149,7 @@ type run struct {
 	layout   keyLayout
 	rec      *recorder
 	journeys []journeyPlan
+	host     string // the target's host: redirects are followed only to it
 	clients  *clientFactory
 	shared   httpClient // nil when every visitor has its own connections
 
@@ -153,6 +159,7 @@ type run struct {
 	busy  sync.WaitGroup
 
 	completed     atomic.Int64
+	visitorSeq    atomic.Int64 // numbers every visit of the run, open and closed model
 	tickArrivals  atomic.Int64
 	tickMissed    atomic.Int64
 	tickCompleted atomic.Int64
@@ -164,14 +171,14 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	layout := newKeyLayout(sc.Journeys)
+	layout := newKeyLayout(sc.Journeys, sc.Redact)
 	r := &run{
 		g:        g,
 		cfg:      cfg,
 		sc:       sc,
 		plan:     sc.Plan,
 		layout:   layout,
-		rec:      newRecorder(layout, 4*runtime.GOMAXPROCS(0), cfg.Interval, cfg.MaxIntervals),
+		rec:      newRecorder(layout, max(2, runtime.GOMAXPROCS(0)), cfg.Interval, cfg.MaxIntervals),
 		journeys: journeys,
 		clients: &clientFactory{
 			version:   sc.Defaults.HTTP,
@@ -181,6 +188,9 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 		},
 		idle: make(chan arrival),
 		quit: make(chan struct{}),
+	}
+	if u, err := url.Parse(sc.Target.URL); err == nil {
+		r.host = u.Host
 	}
 	if sc.Defaults.Connection == scenario.SharedConnections {
 		r.shared = r.clients.newClient(true)
@@ -279,42 +289,30 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 	}
 }
 
-// journeyPlan is a journey prepared for sending: URLs and headers resolved
-// once, so a visitor only fills in what changes per request.
+// journeyPlan is a journey prepared for sending: each step compiled once,
+// so a visitor only fills in what changes per request.
 type journeyPlan struct {
-	name   string
-	weight int
-	steps  []stepPlan
-}
-
-type stepPlan struct {
-	name    string
-	method  string
-	url     string
-	headers []scenario.Header
-	timeout time.Duration
+	name      string
+	weight    int
+	steps     []stepPlan
+	rows      *rowPicker // nil when the journey has no data file
+	needsVars bool       // some step is templated or captures a value
 }
 
 func planJourneys(sc *scenario.Scenario) ([]journeyPlan, error) {
 	var out []journeyPlan
 	for _, j := range sc.Journeys {
 		jp := journeyPlan{name: j.Name, weight: j.Weight}
+		if j.Data != nil {
+			jp.rows = &rowPicker{data: j.Data}
+		}
 		for _, st := range j.Steps {
-			u := st.Path
-			if len(u) > 0 && u[0] == '/' {
-				u = sc.Target.URL + u
+			sp, err := compileStep(st, sc.Target.URL, sc.Defaults)
+			if err != nil {
+				return nil, fmt.Errorf("journey %s, step %s: %w", j.Name, st.Name, err)
 			}
-			timeout := st.Timeout
-			if timeout == 0 {
-				timeout = sc.Defaults.Timeout
-			}
-			jp.steps = append(jp.steps, stepPlan{
-				name:    st.Name,
-				method:  st.Method,
-				url:     u,
-				headers: mergeHeaders(sc.Defaults.Headers, st.Headers),
-				timeout: timeout,
-			})
+			jp.needsVars = jp.needsVars || !sp.static || len(sp.captures) > 0
+			jp.steps = append(jp.steps, sp)
 		}
 		out = append(out, jp)
 	}
@@ -340,4 +338,25 @@ func mergeHeaders(defaults, own []scenario.Header) []scenario.Header {
 		}
 	}
 	return append(out, own...)
+}
+
+// rowPicker hands out a data file's rows in the journey's order. It is
+// safe for concurrent use.
+type rowPicker struct {
+	data *scenario.Data
+	next atomic.Int64
+}
+
+// take returns the row index for the next visitor; ok is false when a
+// unique file has run out.
+func (p *rowPicker) take() (row int, ok bool) {
+	n := int64(len(p.data.Rows))
+	switch p.data.Order {
+	case scenario.Random:
+		return mrand.IntN(int(n)), true
+	case scenario.Unique:
+		i := p.next.Add(1) - 1
+		return int(i), i < n
+	}
+	return int((p.next.Add(1) - 1) % n), true
 }

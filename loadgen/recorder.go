@@ -22,37 +22,47 @@ type sample struct {
 	open     bool // intended came from the arrival schedule, so lag means something
 }
 
-// keyLayout maps journey and step ordinals to histogram key indexes without
-// building strings on the hot path: key 0 is every request, then each
-// journey's key followed by its steps' keys.
+// keyLayout maps journey and step ordinals to indexes without building
+// strings on the hot path. Requests are recorded per step only; the
+// journey and all-request histograms are merged from the steps' when an
+// interval closes and when the run ends, which HDR histograms do without
+// loss.
+//
+// Result keys (Results.Keys) are numbered: 0 for every request, then each
+// journey followed by its steps.
 type keyLayout struct {
 	keys        []Key
-	journeyBase []int // key index of each journey
+	journeyKey  []int // result key of each journey
+	stepBase    []int // flat step index of each journey's first step
+	stepJourney []int // journey of each flat step
+	stepKeys    []int // result key of each flat step
 }
 
-func newKeyLayout(journeys []scenario.Journey) keyLayout {
+// Names pass through redact, so no secret becomes a key a report shows.
+func newKeyLayout(journeys []scenario.Journey, redact func(string) string) keyLayout {
 	kl := keyLayout{keys: []Key{{}}}
-	for _, j := range journeys {
-		kl.journeyBase = append(kl.journeyBase, len(kl.keys))
-		kl.keys = append(kl.keys, Key{Journey: j.Name})
-		for _, st := range j.Steps {
-			kl.keys = append(kl.keys, Key{Journey: j.Name, Step: st.Name})
+	for j, jr := range journeys {
+		kl.journeyKey = append(kl.journeyKey, len(kl.keys))
+		kl.keys = append(kl.keys, Key{Journey: redact(jr.Name)})
+		kl.stepBase = append(kl.stepBase, len(kl.stepKeys))
+		for _, st := range jr.Steps {
+			kl.stepJourney = append(kl.stepJourney, j)
+			kl.stepKeys = append(kl.stepKeys, len(kl.keys))
+			kl.keys = append(kl.keys, Key{Journey: redact(jr.Name), Step: redact(st.Name)})
 		}
 	}
 	return kl
 }
 
-func (kl keyLayout) journeyKey(j int) int    { return kl.journeyBase[j] }
-func (kl keyLayout) stepKey(j, s int) int    { return kl.journeyBase[j] + 1 + s }
-func (kl keyLayout) numJourneys() int        { return len(kl.journeyBase) }
-func (kl keyLayout) keyCount() int           { return len(kl.keys) }
-func (kl keyLayout) keyOf(i int) Key         { return kl.keys[i] }
-func (kl keyLayout) isJourneyKey(i int) bool { return i > 0 && kl.keys[i].Step == "" }
+func (kl keyLayout) step(j, s int) int { return kl.stepBase[j] + s }
+func (kl keyLayout) numSteps() int     { return len(kl.stepKeys) }
+func (kl keyLayout) numJourneys() int  { return len(kl.journeyKey) }
 
-// bucket is one shard's measurements since the collector last took them.
+// bucket holds measurements per step: one shard's since the collector last
+// took them, or the run's totals.
 type bucket struct {
-	latency, service []*hdr.Histogram // per key
-	requests, errors []int64          // per key
+	latency, service []*hdr.Histogram // per flat step
+	requests, errors []int64          // per flat step
 	classes          ClassCounts
 	lag              *hdr.Histogram
 	visits, failed   []int64 // per journey
@@ -61,13 +71,13 @@ type bucket struct {
 
 func newBucket(kl keyLayout) *bucket {
 	b := &bucket{
-		requests: make([]int64, kl.keyCount()),
-		errors:   make([]int64, kl.keyCount()),
+		requests: make([]int64, kl.numSteps()),
+		errors:   make([]int64, kl.numSteps()),
 		visits:   make([]int64, kl.numJourneys()),
 		failed:   make([]int64, kl.numJourneys()),
 		lag:      newTotalHistogram(),
 	}
-	for range kl.keyCount() {
+	for range kl.numSteps() {
 		b.latency = append(b.latency, newTotalHistogram())
 		b.service = append(b.service, newTotalHistogram())
 	}
@@ -75,140 +85,6 @@ func newBucket(kl keyLayout) *bucket {
 		b.visitDuration = append(b.visitDuration, newTotalHistogram())
 	}
 	return b
-}
-
-func (b *bucket) reset() {
-	for i := range b.latency {
-		if b.requests[i] > 0 {
-			b.latency[i].Reset()
-			b.service[i].Reset()
-		}
-		b.requests[i], b.errors[i] = 0, 0
-	}
-	for i := range b.visits {
-		if b.visits[i] > 0 {
-			b.visitDuration[i].Reset()
-		}
-		b.visits[i], b.failed[i] = 0, 0
-	}
-	if b.lag.TotalCount() > 0 {
-		b.lag.Reset()
-	}
-	b.classes = ClassCounts{}
-}
-
-// shard is one lock-protected recording slot. Visitors record into the
-// shard their id maps to, so concurrent visitors rarely meet on a lock and
-// no lock is global. The collector swaps the current bucket for a spare
-// under the lock and merges the full one outside it, so a visitor never
-// waits for a merge.
-type shard struct {
-	mu    sync.Mutex
-	cur   *bucket
-	spare *bucket
-	_     [64]byte // keep neighbouring shards' locks off one cache line
-}
-
-// recorder owns all measurement state of a run. Visitors call record and
-// recordVisit from any goroutine; everything else runs on the collector
-// goroutine.
-type recorder struct {
-	layout keyLayout
-	shards []shard
-
-	// Live counters for progress, updated by visitors.
-	requests atomic.Int64
-	errors   atomic.Int64
-
-	// Collector-owned state.
-	start    time.Time
-	tick     *bucket // scratch: this interval's merge of every shard
-	totals   *bucket // the whole run
-	timeline timeline
-	examples exampleStore
-}
-
-func newRecorder(kl keyLayout, shards int, interval time.Duration, maxIntervals int) *recorder {
-	r := &recorder{
-		layout:   kl,
-		shards:   make([]shard, shards),
-		tick:     newBucket(kl),
-		totals:   newBucket(kl),
-		timeline: timeline{width: interval, max: maxIntervals},
-	}
-	for i := range r.shards {
-		r.shards[i].cur = newBucket(kl)
-		r.shards[i].spare = newBucket(kl)
-	}
-	return r
-}
-
-// record adds one request's measurements. It takes one shard lock, records
-// into fixed-size histograms, and allocates nothing.
-func (r *recorder) record(visitor int, s sample) {
-	latency := micros(s.done.Sub(s.intended))
-	service := micros(s.done.Sub(s.sent))
-	keys := [3]int{0, r.layout.journeyKey(s.journey), r.layout.stepKey(s.journey, s.step)}
-	failed := s.class != ClassNone
-
-	sh := &r.shards[visitor%len(r.shards)]
-	sh.mu.Lock()
-	b := sh.cur
-	for _, k := range keys {
-		b.latency[k].RecordValue(latency)
-		b.service[k].RecordValue(service)
-		b.requests[k]++
-		if failed {
-			b.errors[k]++
-		}
-	}
-	if s.open {
-		b.lag.RecordValue(micros(s.sent.Sub(s.intended)))
-	}
-	if failed {
-		b.classes[s.class]++
-	}
-	sh.mu.Unlock()
-
-	r.requests.Add(1)
-	if failed {
-		r.errors.Add(1)
-	}
-}
-
-// recordVisit adds one finished visit of journey j.
-func (r *recorder) recordVisit(visitor, j int, d time.Duration, failed bool) {
-	sh := &r.shards[visitor%len(r.shards)]
-	sh.mu.Lock()
-	b := sh.cur
-	b.visits[j]++
-	if failed {
-		b.failed[j]++
-	}
-	b.visitDuration[j].RecordValue(micros(d))
-	sh.mu.Unlock()
-}
-
-// tickCounts are the open model's visitor counts of one interval.
-type tickCounts struct{ arrivals, missed, completed int64 }
-
-// collect closes the interval that started at offset: it takes every
-// shard's bucket, adds it to the run's totals and appends it to the
-// timeline.
-func (r *recorder) collect(offset time.Duration, c tickCounts) {
-	t := r.tick
-	for i := range r.shards {
-		sh := &r.shards[i]
-		sh.mu.Lock()
-		full := sh.cur
-		sh.cur, sh.spare = sh.spare, full
-		sh.mu.Unlock()
-		t.add(full)
-		full.reset()
-	}
-	r.totals.add(t)
-	r.timeline.append(t, offset, c)
-	t.reset()
 }
 
 // add merges o into b.
@@ -236,30 +112,161 @@ func (b *bucket) add(o *bucket) {
 	}
 }
 
-// results builds the Results of the run from the totals and the timeline.
-func (r *recorder) results() *Results {
-	res := &Results{Interval: r.timeline.width, Timeline: r.timeline.intervals}
-	t := r.totals
-	for k := range t.latency {
-		kr := KeyResult{Key: r.layout.keyOf(k), Requests: t.requests[k], Errors: t.errors[k]}
-		if t.requests[k] > 0 {
-			kr.Latency = Distribution{h: t.latency[k].Clone()}
-			kr.Service = Distribution{h: t.service[k].Clone()}
+func (b *bucket) reset() {
+	for k := range b.latency {
+		if b.requests[k] > 0 {
+			b.latency[k].Reset()
+			b.service[k].Reset()
 		}
-		res.Keys = append(res.Keys, kr)
+		b.requests[k], b.errors[k] = 0, 0
+	}
+	for j := range b.visits {
+		if b.visits[j] > 0 {
+			b.visitDuration[j].Reset()
+		}
+		b.visits[j], b.failed[j] = 0, 0
+	}
+	if b.lag.TotalCount() > 0 {
+		b.lag.Reset()
+	}
+	b.classes = ClassCounts{}
+}
+
+// shard is one lock-protected recording slot. Visitors record into the
+// shard their id maps to, so concurrent visitors rarely meet on a lock and
+// no lock is global. The collector swaps the current bucket for a spare
+// under the lock and merges the full one outside it, so a visitor never
+// waits for a merge.
+type shard struct {
+	mu    sync.Mutex
+	cur   *bucket
+	spare *bucket
+	_     [64]byte // keep neighbouring shards' locks off one cache line
+}
+
+// recorder owns all measurement state of a run. Visitors call record and
+// recordVisit from any goroutine; collect and results run on the collector
+// goroutine only.
+type recorder struct {
+	layout keyLayout
+	shards []shard
+
+	// Live counters for progress, updated by visitors.
+	requests atomic.Int64
+	errors   atomic.Int64
+
+	// Collector-owned state.
+	totals   *bucket // the whole run
+	timeline timeline
+	examples exampleStore
+}
+
+func newRecorder(kl keyLayout, shards int, interval time.Duration, maxIntervals int) *recorder {
+	r := &recorder{
+		layout:   kl,
+		shards:   make([]shard, shards),
+		totals:   newBucket(kl),
+		timeline: timeline{width: interval, max: maxIntervals},
+	}
+	for i := range r.shards {
+		r.shards[i].cur = newBucket(kl)
+		r.shards[i].spare = newBucket(kl)
+	}
+	return r
+}
+
+// record adds one request's measurements. It takes one shard lock, records
+// three values into fixed-size histograms, and allocates nothing.
+func (r *recorder) record(visitor int, s sample) {
+	latency := micros(s.done.Sub(s.intended))
+	service := micros(s.done.Sub(s.sent))
+	k := r.layout.step(s.journey, s.step)
+	failed := s.class != ClassNone
+
+	sh := &r.shards[visitor%len(r.shards)]
+	sh.mu.Lock()
+	b := sh.cur
+	b.latency[k].RecordValue(latency)
+	b.service[k].RecordValue(service)
+	b.requests[k]++
+	if failed {
+		b.errors[k]++
+		b.classes[s.class]++
+	}
+	if s.open {
+		b.lag.RecordValue(micros(s.sent.Sub(s.intended)))
+	}
+	sh.mu.Unlock()
+
+	r.requests.Add(1)
+	if failed {
+		r.errors.Add(1)
+	}
+}
+
+// recordVisit adds one finished visit of journey j.
+func (r *recorder) recordVisit(visitor, j int, d time.Duration, failed bool) {
+	sh := &r.shards[visitor%len(r.shards)]
+	sh.mu.Lock()
+	b := sh.cur
+	b.visits[j]++
+	if failed {
+		b.failed[j]++
+	}
+	b.visitDuration[j].RecordValue(micros(d))
+	sh.mu.Unlock()
+}
+
+// tickCounts are the open model's visitor counts of one interval.
+type tickCounts struct{ arrivals, missed, completed int64 }
+
+// collect closes the interval that started at offset: it takes every
+// shard's bucket, adds it to the run's totals and to the interval, and
+// appends the interval to the timeline.
+func (r *recorder) collect(offset time.Duration, c tickCounts) {
+	iv := newIntervalBuilder(r.layout)
+	for i := range r.shards {
+		sh := &r.shards[i]
+		sh.mu.Lock()
+		full := sh.cur
+		sh.cur, sh.spare = sh.spare, full
+		sh.mu.Unlock()
+		r.totals.add(full)
+		iv.add(full)
+		full.reset()
+	}
+	r.timeline.append(iv.build(offset, c))
+}
+
+// results builds the Results of the run from the totals and the timeline.
+// Journey and all-request histograms are merged from the steps'.
+func (r *recorder) results() *Results {
+	kl, t := r.layout, r.totals
+	res := &Results{Interval: r.timeline.width, Timeline: r.timeline.intervals}
+	res.Keys = make([]KeyResult, len(kl.keys))
+	for i, key := range kl.keys {
+		res.Keys[i].Key = key
+	}
+	for k := range t.latency {
+		if t.requests[k] == 0 {
+			continue
+		}
+		for _, key := range []int{0, kl.journeyKey[kl.stepJourney[k]], kl.stepKeys[k]} {
+			kr := &res.Keys[key]
+			kr.Requests += t.requests[k]
+			kr.Errors += t.errors[k]
+			kr.Latency.Merge(Distribution{h: t.latency[k]})
+			kr.Service.Merge(Distribution{h: t.service[k]})
+		}
 	}
 	for j := range t.visits {
-		jr := JourneyResult{Name: r.layout.keyOf(r.layout.journeyKey(j)).Journey, Visits: t.visits[j], Failed: t.failed[j]}
-		if t.visits[j] > 0 {
-			jr.Duration = Distribution{h: t.visitDuration[j].Clone()}
-		}
+		jr := JourneyResult{Name: kl.keys[kl.journeyKey[j]].Journey, Visits: t.visits[j], Failed: t.failed[j]}
+		jr.Duration.Merge(Distribution{h: t.visitDuration[j]})
 		res.Journeys = append(res.Journeys, jr)
 	}
-	if t.lag.TotalCount() > 0 {
-		res.Lag = Distribution{h: t.lag.Clone()}
-	}
-	res.Requests = t.requests[0]
-	res.Errors = t.errors[0]
+	res.Lag.Merge(Distribution{h: t.lag})
+	res.Requests = res.Keys[0].Requests
+	res.Errors = res.Keys[0].Errors
 	res.Classes = t.classes
 	res.Examples = r.examples.snapshot()
 	return res

@@ -226,3 +226,13 @@ func (d Distribution) Equal(o Distribution) bool {
 	}
 	return d.h.Equals(o.h)
 }
+
+// DistributionOf returns a distribution holding the given values, for
+// tools and tests that build results by hand.
+func DistributionOf(values ...time.Duration) Distribution {
+	h := newTotalHistogram()
+	for _, v := range values {
+		h.RecordValue(micros(v))
+	}
+	return Distribution{h: h}
+}

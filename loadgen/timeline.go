@@ -19,23 +19,11 @@ type timeline struct {
 	intervals []Interval
 }
 
-// append adds the measurements of the tick that started at offset. A tick
-// that falls inside the last interval (after coarsening made intervals
-// wider than a tick) merges into it.
-func (tl *timeline) append(b *bucket, offset time.Duration, c tickCounts) {
-	iv := Interval{Offset: offset, Arrivals: c.arrivals, Missed: c.missed, Completed: c.completed, Classes: b.classes}
-	for k := range b.latency {
-		if b.requests[k] == 0 {
-			continue
-		}
-		ik := IntervalKey{Key: k, Requests: b.requests[k], Errors: b.errors[k],
-			latency: newIntervalHistogram(), service: newIntervalHistogram()}
-		ik.latency.MergeFrom(b.latency[k])
-		ik.service.MergeFrom(b.service[k])
-		iv.Keys = append(iv.Keys, ik)
-	}
-	iv.Requests, iv.Errors = b.requests[0], b.errors[0]
-	if n := len(tl.intervals); n > 0 && offset < tl.intervals[n-1].Offset+tl.width {
+// append adds one tick's interval. A tick that falls inside the last
+// interval (after coarsening made intervals wider than a tick) merges into
+// it.
+func (tl *timeline) append(iv Interval) {
+	if n := len(tl.intervals); n > 0 && iv.Offset < tl.intervals[n-1].Offset+tl.width {
 		tl.intervals[n-1] = mergeIntervals(tl.intervals[n-1], iv)
 		return
 	}
@@ -72,23 +60,107 @@ func mergeIntervals(a, b Interval) Interval {
 		a.Classes[c] += b.Classes[c]
 	}
 	for _, bk := range b.Keys {
-		merged := false
-		for i := range a.Keys {
-			if a.Keys[i].Key == bk.Key {
-				ak := &a.Keys[i]
-				ak.Requests += bk.Requests
-				ak.Errors += bk.Errors
-				ak.latency.Merge(bk.latency)
-				ak.service.Merge(bk.service)
-				merged = true
-				break
-			}
+		if i := keyPosition(a.Keys, bk.Key); i >= 0 {
+			ak := &a.Keys[i]
+			ak.Requests += bk.Requests
+			ak.Errors += bk.Errors
+			ak.latency.Merge(bk.latency)
+			ak.service.Merge(bk.service)
+			continue
 		}
-		if !merged {
-			a.Keys = append(a.Keys, bk)
+		a.Keys = append(a.Keys, bk)
+	}
+	sortIntervalKeys(a.Keys)
+	return a
+}
+
+func keyPosition(keys []IntervalKey, key int) int {
+	for i, k := range keys {
+		if k.Key == key {
+			return i
 		}
 	}
-	return a
+	return -1
+}
+
+func sortIntervalKeys(keys []IntervalKey) {
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j].Key < keys[j-1].Key; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+}
+
+// intervalBuilder gathers one tick's measurements from every shard at the
+// timeline's precision.
+type intervalBuilder struct {
+	layout  keyLayout
+	steps   []IntervalKey // per flat step; histograms made on first use
+	classes ClassCounts
+}
+
+func newIntervalBuilder(kl keyLayout) *intervalBuilder {
+	return &intervalBuilder{layout: kl, steps: make([]IntervalKey, kl.numSteps())}
+}
+
+// add takes a shard's bucket into the interval.
+func (ib *intervalBuilder) add(b *bucket) {
+	for k := range b.latency {
+		if b.requests[k] == 0 {
+			continue
+		}
+		ik := &ib.steps[k]
+		if ik.latency == nil {
+			ik.Key = ib.layout.stepKeys[k]
+			ik.latency, ik.service = newIntervalHistogram(), newIntervalHistogram()
+		}
+		ik.latency.MergeFrom(b.latency[k])
+		ik.service.MergeFrom(b.service[k])
+		ik.Requests += b.requests[k]
+		ik.Errors += b.errors[k]
+	}
+	for c := range ib.classes {
+		ib.classes[c] += b.classes[c]
+	}
+}
+
+// build returns the interval, with each journey's and the all-request
+// histograms merged from the steps'.
+func (ib *intervalBuilder) build(offset time.Duration, c tickCounts) Interval {
+	kl := ib.layout
+	iv := Interval{Offset: offset, Arrivals: c.arrivals, Missed: c.missed, Completed: c.completed, Classes: ib.classes}
+	merged := map[int]*IntervalKey{}
+	into := func(key int, from IntervalKey) {
+		ik, ok := merged[key]
+		if !ok {
+			ik = &IntervalKey{Key: key, latency: newIntervalHistogram(), service: newIntervalHistogram()}
+			merged[key] = ik
+		}
+		ik.Requests += from.Requests
+		ik.Errors += from.Errors
+		ik.latency.Merge(from.latency)
+		ik.service.Merge(from.service)
+	}
+	for k, step := range ib.steps {
+		if step.latency == nil {
+			continue
+		}
+		into(0, step)
+		into(kl.journeyKey[kl.stepJourney[k]], step)
+	}
+	for _, ik := range merged {
+		iv.Keys = append(iv.Keys, *ik)
+	}
+	for _, step := range ib.steps {
+		if step.latency != nil {
+			iv.Keys = append(iv.Keys, step)
+		}
+	}
+	sortIntervalKeys(iv.Keys)
+	if all, ok := merged[0]; ok {
+		iv.Requests, iv.Errors = all.Requests, all.Errors
+	}
+	return iv
 }
 
 // maxExamples is how many error messages are kept per class.

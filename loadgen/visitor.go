@@ -2,19 +2,30 @@ package loadgen
 
 import (
 	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/liftoff/liftoff/scenario"
 )
 
 // visitor is the per-goroutine state of a visitor: its client (its own
-// connections, unless the scenario shares them) and reusable buffers.
+// connections, unless the scenario shares them), reusable buffers, and the
+// current visit's cookies.
 type visitor struct {
 	id     int
 	r      *run
 	client httpClient
 	ex     exchange
+	bufs   requestBuffers
+	jar    *cookiejar.Jar // nil until the visit's first Set-Cookie
+	timer  *time.Timer
 }
 
 func (r *run) newVisitor(id int) *visitor {
@@ -29,60 +40,203 @@ func (r *run) newVisitor(id int) *visitor {
 func (v *visitor) release() {
 	fasthttp.ReleaseRequest(v.ex.req)
 	fasthttp.ReleaseResponse(v.ex.resp)
+	if v.timer != nil {
+		v.timer.Stop()
+	}
 }
 
-// visit runs journey j whose first request was intended at intended, and
-// reports whether every step succeeded. Each request's latency runs from
-// its intended time: the arrival's time for the first, the previous
-// response for the next. A failed step ends the visit, as an error page
-// ends a real visitor's path.
-func (v *visitor) visit(j int, intended time.Time, open bool) (ok bool) {
-	jp := &v.r.journeys[j]
-	start := intended
+// maxRedirects bounds the redirects one step follows, as browsers do.
+const maxRedirects = 10
+
+// visit runs arrival a's journey and reports whether every step succeeded.
+// Each request's latency runs from its intended time: the arrival's time
+// for the first, the previous response plus think time for the next. A
+// failed step ends the visit, as an error page ends a real visitor's path.
+func (v *visitor) visit(a arrival, open bool) (ok bool) {
+	jp := &v.r.journeys[a.journey]
+	var vars map[string]any
+	if jp.needsVars {
+		vars = map[string]any{scenario.VarVisitor: a.seq}
+		if jp.rows != nil {
+			vars[scenario.VarRow] = jp.rows.data.Row(a.row)
+		}
+	}
+	v.jar = nil // a new visitor brings no cookies
+	start, intended := a.intended, a.intended
 	last := intended
 	failed := false
 	for s := range jp.steps {
 		st := &jp.steps[s]
-		ex := &v.ex
-		ex.method, ex.url, ex.headers, ex.timeout = st.method, st.url, st.headers, st.timeout
-		ex.status = 0
-		ex.wantSnippet = v.r.rec.examples.wants(ClassStatus4xx) || v.r.rec.examples.wants(ClassStatus5xx)
-
-		sent := time.Now()
-		err := v.client.do(ex)
-		done := time.Now()
-
-		class := ClassNone
-		if err != nil {
-			class = classifyError(err)
-		} else {
-			class = classifyStatus(ex.status)
+		if s > 0 {
+			intended = last.Add(thinkTime(jp.steps[s-1].think))
+			v.sleepUntil(intended)
 		}
+		sent, done, class, detail, err := v.step(st, vars, intended)
 		if class != ClassNone && v.r.rec.examples.wants(class) {
-			v.r.rec.examples.add(class, v.r.sc.Redact(describeFailure(st, ex, err)))
+			v.r.rec.examples.add(class, v.r.sc.Redact(describeFailure(jp.name, st, &v.ex, class, err, detail)))
 		}
-		v.r.rec.record(v.id, sample{journey: j, step: s, intended: intended, sent: sent, done: done, class: class, open: open})
+		v.r.rec.record(v.id, sample{journey: a.journey, step: s, intended: intended, sent: sent, done: done, class: class, open: open})
 		last = done
 		if class != ClassNone {
 			failed = true
 			break
 		}
-		intended = done
 	}
-	v.r.rec.recordVisit(v.id, j, last.Sub(start), failed)
+	v.r.rec.recordVisit(v.id, a.journey, last.Sub(start), failed)
 	return !failed
+}
+
+// step sends one step's request, following redirects on the target's
+// host, then checks the response and takes its captures.
+func (v *visitor) step(st *stepPlan, vars map[string]any, intended time.Time) (sent, done time.Time, class ErrorClass, detail string, err error) {
+	ex := &v.ex
+	if err := st.build(ex, &v.bufs, vars); err != nil {
+		now := time.Now()
+		return now, now, ClassTemplate, err.Error(), nil
+	}
+	ex.wantSnippet = v.r.rec.examples.wants(ClassStatus4xx) || v.r.rec.examples.wants(ClassStatus5xx)
+	sent = time.Now()
+	for hop := 0; ; hop++ {
+		ex.cookie = v.cookiesFor(ex.url)
+		if err = v.client.do(ex); err != nil {
+			break
+		}
+		v.keepCookies(ex.url, ex.setCookies)
+		next, follow := v.redirect(ex, hop)
+		if !follow {
+			break
+		}
+		ex.url = next
+	}
+	done = time.Now()
+	if err != nil {
+		return sent, done, classifyError(err), "", err
+	}
+	if class, detail = st.classifyResponse(ex, done.Sub(intended)); class != ClassNone {
+		return sent, done, class, detail, nil
+	}
+	if len(st.captures) > 0 {
+		if detail = st.capture(ex, vars); detail != "" {
+			return sent, done, ClassCheck, detail, nil
+		}
+	}
+	return sent, done, ClassNone, "", nil
+}
+
+// redirect decides whether to follow ex's response, and where to. A
+// browser follows redirects anywhere; a load test follows them only on the
+// target's host, so it never sends load to a site it was not pointed at.
+// A 303, and a 301 or 302 answering a POST, continue as a GET without a
+// body, as browsers do.
+func (v *visitor) redirect(ex *exchange, hop int) (next string, follow bool) {
+	switch ex.status {
+	case 301, 302, 303, 307, 308:
+	default:
+		return "", false
+	}
+	if hop >= maxRedirects || ex.location == "" {
+		return "", false
+	}
+	base, err := url.Parse(ex.url)
+	if err != nil {
+		return "", false
+	}
+	loc, err := base.Parse(ex.location)
+	if err != nil || loc.Host != v.r.host || (loc.Scheme != "http" && loc.Scheme != "https") {
+		return "", false
+	}
+	if ex.status == 303 || (ex.status <= 302 && ex.method == http.MethodPost) {
+		if ex.method != http.MethodHead {
+			ex.method = http.MethodGet
+		}
+		ex.body = nil
+	}
+	return loc.String(), true
+}
+
+// cookiesFor returns the Cookie header the visitor sends to rawURL.
+func (v *visitor) cookiesFor(rawURL string) string {
+	if v.jar == nil {
+		return ""
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for i, c := range v.jar.Cookies(u) {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(c.Name)
+		b.WriteByte('=')
+		b.WriteString(c.Value)
+	}
+	return b.String()
+}
+
+// keepCookies stores a response's cookies in the visitor's jar, with the
+// browser's rules for domain, path and expiry (net/http/cookiejar).
+func (v *visitor) keepCookies(rawURL string, setCookies []string) {
+	if len(setCookies) == 0 {
+		return
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return
+	}
+	var cookies []*http.Cookie
+	for _, line := range setCookies {
+		if c, err := http.ParseSetCookie(line); err == nil {
+			cookies = append(cookies, c)
+		}
+	}
+	if v.jar == nil {
+		v.jar, _ = cookiejar.New(nil) // New never fails without options
+	}
+	v.jar.SetCookies(u, cookies)
+}
+
+// sleepUntil pauses the visitor until t, on one reused timer.
+func (v *visitor) sleepUntil(t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	if v.timer == nil {
+		v.timer = time.NewTimer(d)
+	} else {
+		v.timer.Reset(d)
+	}
+	<-v.timer.C
+}
+
+// thinkTime picks a pause: Min, or uniform between Min and Max.
+func thinkTime(t scenario.Think) time.Duration {
+	if t.Max <= t.Min {
+		return t.Min
+	}
+	return t.Min + time.Duration(mrand.Int64N(int64(t.Max-t.Min)+1))
 }
 
 // maxSnippet bounds the response text kept with an error example.
 const maxSnippet = 160
 
-// describeFailure formats an error example: the request, and the
-// transport error or the status with the start of the body.
-func describeFailure(st *stepPlan, ex *exchange, err error) string {
-	if err != nil {
-		return fmt.Sprintf("%s %s: %v", st.method, st.url, err)
+// describeFailure formats an error example: the journey and request, and
+// the transport error, the check that failed, or the status with the
+// start of the body.
+func describeFailure(journey string, st *stepPlan, ex *exchange, class ErrorClass, err error, detail string) string {
+	if class == ClassTemplate { // nothing was sent: name the step
+		return fmt.Sprintf("%s/%s: %s", journey, st.name, detail)
 	}
-	msg := fmt.Sprintf("%s %s: status %d", st.method, st.url, ex.status)
+	where := fmt.Sprintf("%s: %s %s", journey, ex.method, ex.url)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%s: %v", where, err)
+	case detail != "":
+		return fmt.Sprintf("%s: status %d: %s", where, ex.status, detail)
+	}
+	msg := fmt.Sprintf("%s: status %d", where, ex.status)
 	if len(ex.snippet) > 0 {
 		msg += ": " + cleanSnippet(ex.snippet)
 	}

@@ -141,26 +141,31 @@ func health(res *loadgen.Results) Health {
 
 func findingSentence(f Finding) string {
 	var b strings.Builder
-	name := f.Metric
-	if f.Metric == "error_rate" {
-		name = "the error rate"
-	} else if f.Metric == "throughput" {
-		name = "throughput"
+	switch f.Metric {
+	case "error_rate":
+		b.WriteString("The error rate")
+	case "throughput":
+		b.WriteString("Throughput")
+	case "max":
+		b.WriteString("Max latency")
+	case "mean":
+		b.WriteString("Mean latency")
+	default:
+		b.WriteString(f.Metric + " latency")
 	}
-	fmt.Fprintf(&b, "%s was %s", name, formatValue(f.Measured, f.Unit))
+	fmt.Fprintf(&b, " was %s", formatValue(f.Measured, f.Unit))
 	if f.Scope != "" {
 		fmt.Fprintf(&b, " for %s", f.Scope)
 	}
-	if f.Where != "" {
-		fmt.Fprintf(&b, " %s", f.Where)
-	}
 	fmt.Fprintf(&b, " (rule: %s)", f.Rule)
+	if f.Where != "" {
+		fmt.Fprintf(&b, ", %s", f.Where)
+	}
 	if f.Basis == "service time" {
 		b.WriteString(", measured on the target's own service time")
 	}
 	b.WriteString(".")
-	s := b.String()
-	return strings.ToUpper(s[:1]) + s[1:]
+	return b.String()
 }
 
 func goSentence(res *loadgen.Results, rules int) string {

@@ -3,8 +3,6 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -271,22 +269,8 @@ func (d *decoder) checkSize(n *yaml.Node, path string, cf campaignFields, custom
 // replayPlan reads a custom campaign's CSV and builds its plan, scaled to
 // the campaign's size when it gives one.
 func (d *decoder) replayPlan(c *Campaign, data *field) (Plan, bool) {
-	name := path.Clean(strings.ReplaceAll(c.Data, `\`, "/"))
-	switch {
-	case d.fsys == nil:
-		d.fail(data.val, data.path, fmt.Sprintf("cannot read %q: the scenario was not read from a directory", c.Data), "load the scenario from a file")
-		return Plan{}, false
-	case !fs.ValidPath(name):
-		d.fail(data.val, data.path, fmt.Sprintf("cannot read %q: data files must be in the scenario's directory or below it", c.Data), "copy the CSV beside the scenario, e.g. into data/")
-		return Plan{}, false
-	}
-	f, err := d.fsys.Open(name)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		d.fail(data.val, data.path, fmt.Sprintf("cannot read %q: %v", c.Data, err), "the path is relative to the scenario file")
+	f, ok := d.openData(data.val, data.path, c.Data)
+	if !ok {
 		return Plan{}, false
 	}
 	defer f.Close()
@@ -304,7 +288,7 @@ func (d *decoder) replayPlan(c *Campaign, data *field) (Plan, bool) {
 			hint = ee.hint
 			ee.hint = ""
 		}
-		d.fail(data.val, data.path, fmt.Sprintf("%s: %v", c.Data, err), hint)
+		d.fail(data.val, data.path, fmt.Sprintf("data file %q: %v", c.Data, err), hint)
 		return Plan{}, false
 	}
 	if c.Audience == 0 && c.Visitors == 0 && c.PeakRate == 0 {

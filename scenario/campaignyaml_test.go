@@ -54,17 +54,17 @@ func TestCampaignProblems(t *testing.T) {
 		{
 			name:     "missing CSV",
 			campaign: "shape: custom\ndata: data/missing.csv",
-			want:     []string{`c.yaml:5:11: traffic.campaign.data: cannot read "data/missing.csv": file does not exist (the path is relative to the scenario file)`},
+			want:     []string{`c.yaml:5:11: traffic.campaign.data: cannot read data file "data/missing.csv": file does not exist (data files are relative to the scenario file)`},
 		},
 		{
 			name:     "unreadable CSV",
 			campaign: "shape: custom\ndata: data/bad.csv",
-			want:     []string{`c.yaml:5:11: traffic.campaign.data: data/bad.csv: line 3: "lots" is not a number of visitors (the CSV holds rows of time,visitors, one per interval)`},
+			want:     []string{`c.yaml:5:11: traffic.campaign.data: data file "data/bad.csv": line 3: "lots" is not a number of visitors (the CSV holds rows of time,visitors, one per interval)`},
 		},
 		{
 			name:     "CSV outside the scenario's directory",
 			campaign: "shape: custom\ndata: ../x.csv",
-			want:     []string{`c.yaml:5:11: traffic.campaign.data: cannot read "../x.csv": data files must be in the scenario's directory or below it (copy the CSV beside the scenario, e.g. into data/)`},
+			want:     []string{`c.yaml:5:11: traffic.campaign.data: data file "../x.csv" must be a relative path inside the scenario's directory`},
 		},
 		{
 			name:     "unknown shape",
@@ -208,7 +208,7 @@ func TestTrafficProblems(t *testing.T) {
 		{
 			name: "custom without a directory",
 			src:  "target: sim:shop\ntraffic:\n  campaign:\n    shape: custom\n    data: data/day.csv\n" + journeys,
-			want: `c.yaml:5:11: traffic.campaign.data: cannot read "data/day.csv": the scenario was not read from a directory (load the scenario from a file)`,
+			want: `c.yaml:5:11: traffic.campaign.data: cannot read "data/day.csv": the scenario was not read from a file (run liftoff on the scenario file, so data files resolve next to it)`,
 		},
 	}
 	for _, tc := range tests {

@@ -47,7 +47,7 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	d := &decoder{file: name, getenv: opts.Getenv, fsys: opts.FS}
+	d := &decoder{file: name, fsys: opts.FS, getenv: opts.Getenv}
 	root, err := parseYAML(src, name)
 	if err != nil {
 		return nil, err
@@ -175,7 +175,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	return Target{URL: strings.TrimSuffix(s, "/"), Line: n.Line}
 }
 
-var defaultsKeys = []string{"headers", "timeout", "http", "connection"}
+var defaultsKeys = []string{"headers", "timeout", "http", "connection", "think"}
 
 func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 	for _, f := range d.mapping(n, path, defaultsKeys) {
@@ -189,6 +189,10 @@ func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 				} else {
 					def.Timeout = t
 				}
+			}
+		case "think":
+			if t, ok := d.think(f.val, f.path); ok {
+				def.Think = t
 			}
 		case "connection":
 			if s, ok := d.scalar(f.val, f.path); ok {
@@ -321,144 +325,6 @@ func (d *decoder) phases(n *yaml.Node, path string) []Phase {
 		out = append(out, ph)
 	}
 	return out
-}
-
-var journeyKeys = []string{"name", "weight", "steps"}
-
-func (d *decoder) journeys(n *yaml.Node, path string) []Journey {
-	items := d.sequence(n, path)
-	if items != nil && len(items) == 0 {
-		d.fail(n, path, "needs at least one journey", "")
-	}
-	var out []Journey
-	names := map[string]bool{}
-	totalWeight := 0
-	for i, item := range items {
-		p := indexPath(path, i)
-		j := Journey{Weight: 1, Line: item.Line}
-		hasSteps := false
-		for _, f := range d.mapping(item, p, journeyKeys) {
-			switch f.key {
-			case "name":
-				if s, ok := d.scalar(f.val, f.path); ok {
-					switch {
-					case s == "" || strings.ContainsAny(s, "/:"):
-						d.fail(f.val, f.path, fmt.Sprintf("journey name %q must be non-empty and free of / and :", s), "SLO scopes use journey/step: rule")
-					case names[s]:
-						d.fail(f.val, f.path, fmt.Sprintf("journey name %q is used twice", s), "")
-					}
-					names[s] = true
-					j.Name = s
-				}
-			case "weight":
-				if v, ok := d.integer(f.val, f.path, 0); ok {
-					j.Weight = v
-				}
-			case "steps":
-				hasSteps = true
-				j.Steps = d.steps(f.val, f.path)
-			}
-		}
-		if resolve(item) == nil || resolve(item).Kind != yaml.MappingNode {
-			continue
-		}
-		if j.Name == "" {
-			d.fail(item, p, "missing \"name\"", "every journey needs a name; reports and SLO scopes use it")
-		}
-		if !hasSteps {
-			d.fail(item, p, "missing \"steps\"", "e.g. steps: [ GET / ]")
-		}
-		totalWeight += j.Weight
-		out = append(out, j)
-	}
-	if len(out) > 0 && totalWeight == 0 {
-		d.fail(n, path, "every journey has weight 0, so no visitor would do anything", "give at least one journey a weight above 0")
-	}
-	return out
-}
-
-var stepKeys = []string{"name", "request", "headers", "timeout"}
-
-func (d *decoder) steps(n *yaml.Node, path string) []Step {
-	items := d.sequence(n, path)
-	if items != nil && len(items) == 0 {
-		d.fail(n, path, "needs at least one step", "e.g. steps: [ GET / ]")
-	}
-	var out []Step
-	names := map[string]bool{}
-	for i, item := range items {
-		p := indexPath(path, i)
-		st := Step{Line: item.Line}
-		if item.Kind == yaml.ScalarNode {
-			line, ok := d.scalar(item, p)
-			if !ok || !d.requestLine(item, p, line, &st) {
-				continue
-			}
-		} else {
-			hasRequest := false
-			for _, f := range d.mapping(item, p, stepKeys) {
-				switch f.key {
-				case "name":
-					st.Name, _ = d.scalar(f.val, f.path)
-				case "request":
-					hasRequest = true
-					if line, ok := d.scalar(f.val, f.path); ok {
-						d.requestLine(f.val, f.path, line, &st)
-					}
-				case "headers":
-					st.Headers = d.headers(f.val, f.path)
-				case "timeout":
-					if v, ok := d.duration(f.val, f.path); ok {
-						st.Timeout = v
-					}
-				}
-			}
-			if item.Kind != yaml.MappingNode {
-				continue
-			}
-			if !hasRequest {
-				d.fail(item, p, "missing \"request\"", "e.g. request: GET /products/7")
-				continue
-			}
-		}
-		if st.Name == "" {
-			st.Name = st.Method + " " + st.Path
-		}
-		if names[st.Name] {
-			d.fail(item, p, fmt.Sprintf("step name %q is used twice in this journey", st.Name), "give the steps distinct names")
-		}
-		names[st.Name] = true
-		out = append(out, st)
-	}
-	return out
-}
-
-// method is an HTTP method token; liftoff sends any method, spelled as the
-// target expects it.
-var method = regexp.MustCompile(`^[A-Z]+$`)
-
-// requestLine reads "GET /products/7" into st.
-func (d *decoder) requestLine(n *yaml.Node, path, line string, st *Step) bool {
-	m, target, ok := strings.Cut(strings.TrimSpace(line), " ")
-	target = strings.TrimSpace(target)
-	if !ok || target == "" {
-		d.fail(n, path, fmt.Sprintf("cannot read request %q", n.Value), "write METHOD PATH, e.g. GET /products/7")
-		return false
-	}
-	if !method.MatchString(m) {
-		d.fail(n, path, fmt.Sprintf("%q is not an HTTP method", m), "methods are upper case, e.g. GET, POST, PUT, DELETE")
-		return false
-	}
-	if strings.ContainsAny(target, " \t") {
-		d.fail(n, path, fmt.Sprintf("the path in %q contains a space", n.Value), "encode spaces in paths as %20")
-		return false
-	}
-	if !strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
-		d.fail(n, path, fmt.Sprintf("%q is neither a path nor a URL", target), "paths start with /, e.g. GET /products/7")
-		return false
-	}
-	st.Method, st.Path = m, target
-	return true
 }
 
 func (d *decoder) rules(n *yaml.Node, path string, sc *Scenario) []Rule {

@@ -47,6 +47,7 @@ func (t Target) IsSim() bool { return t.Sim != "" }
 type Defaults struct {
 	Headers    []Header
 	Timeout    time.Duration // per request; DefaultTimeout when not set
+	Think      Think         // pause after each step unless the step sets its own; none by default
 	HTTP       HTTPVersion
 	Connection ConnectionMode
 }
@@ -131,21 +132,3 @@ type Phase struct {
 
 // Closed reports whether the phase is a closed-model phase.
 func (p Phase) Closed() bool { return p.Concurrency > 0 }
-
-// Journey is what one visitor does, picked by weight on each arrival.
-type Journey struct {
-	Name   string
-	Weight int
-	Steps  []Step
-	Line   int
-}
-
-// Step is one request of a journey.
-type Step struct {
-	Name    string // as written, or the request line when unnamed
-	Method  string
-	Path    string // a path relative to the target, or an absolute URL
-	Headers []Header
-	Timeout time.Duration // 0: the scenario default
-	Line    int
-}

@@ -16,8 +16,8 @@ import (
 // records an Error for what it cannot; none of them stops the walk.
 type decoder struct {
 	file    string
+	fsys    fs.FS
 	getenv  func(string) (string, bool)
-	fsys    fs.FS // data files, relative to the scenario; nil when there is none
 	errs    []error
 	secrets []string
 }

@@ -74,6 +74,8 @@
 //
 //	GET  /                    home page (about 5 KB, links to 48 products); sets a sid cookie if absent
 //	GET  /products/{id}       product page, id 1..1000; other ids 404
+//	GET  /account             account page; needs the session cookie of POST /api/login, else 302 to /login
+//	GET  /login               log-in page
 //	GET  /api/products?page=N 20 products per page, pages 1..50; later pages are empty; bad N 400
 //	GET  /api/products/{id}   {"id", "name", "price", "tags"}; unknown id 404
 //	GET  /api/search?q=TEXT   up to 20 products whose name contains TEXT or that carry tag TEXT; no q 400

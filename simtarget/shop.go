@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -52,6 +53,8 @@ func (sh *shop) routes(register func(pattern string)) *http.ServeMux {
 	}{
 		{"GET", "/{$}", sh.homePage},
 		{"GET", "/products/{id}", sh.productPage},
+		{"GET", "/account", sh.accountPage},
+		{"GET", "/login", sh.loginPage},
 		{"GET", "/api/products", sh.listProducts},
 		{"GET", "/api/products/{id}", sh.getProduct},
 		{"GET", "/api/search", sh.search},
@@ -112,6 +115,35 @@ func (sh *shop) homePage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write(sh.home)
+}
+
+// accountPage is a page behind a browser log-in: it needs the session
+// cookie POST /api/login sets, and sends a visitor without one to /login,
+// as a real shop does. It is how tests prove cookies and redirects flow.
+func (sh *shop) accountPage(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie("session")
+	if err == nil {
+		if _, ok := sh.sessions.get(c.Value); ok {
+			var b strings.Builder
+			pageHead(&b, "Your account")
+			b.WriteString("<h2>Your account</h2><p>Your orders and addresses are here.</p>\n")
+			pageFoot(&b)
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = io.WriteString(w, b.String())
+			return
+		}
+	}
+	http.Redirect(w, r, "/login?next=/account", http.StatusFound)
+}
+
+// loginPage is where accountPage sends visitors without a session.
+func (sh *shop) loginPage(w http.ResponseWriter, _ *http.Request) {
+	var b strings.Builder
+	pageHead(&b, "Log in")
+	b.WriteString("<h2>Log in</h2><form method=\"post\" action=\"/api/login\"><input name=\"email\"><input name=\"password\" type=\"password\"><button>Log in</button></form>\n")
+	pageFoot(&b)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = io.WriteString(w, b.String())
 }
 
 func (sh *shop) productPage(w http.ResponseWriter, r *http.Request) {

@@ -20,7 +20,7 @@ no network, and shows what a run looks like: live progress, the SLO table,
 latency per journey and step, and the verdict.`,
 		Example: `  liftoff demo
   liftoff demo --json demo.json`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.file = "examples/" + examples.Quickstart
 			opts.seedSet = cmd.Flags().Changed("seed")

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -35,13 +33,4 @@ func golden(t *testing.T, name string, got []byte) {
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("%s differs (-want +got; go test ./cmd/liftoff -update rewrites it):\n%s", path, diff)
 	}
-}
-
-// testEnv is an env of buffers with an empty environment.
-func testEnv() (e *env, stdout, stderr *bytes.Buffer) {
-	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
-	return &env{
-		In: strings.NewReader(""), Out: stdout, Err: stderr,
-		Getenv: func(string) (string, bool) { return "", false },
-	}, stdout, stderr
 }

@@ -39,7 +39,7 @@ the visitor rate times the journeys' steps per visitor, averaged by weight.
 --json prints the same numbers for scripts, with the curves.`,
 		Example: `  liftoff plan examples/email-blast.yaml
   liftoff plan examples/tv-spot.yaml --json`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.file = args[0]
 			if runF != nil {

@@ -25,22 +25,22 @@ func TestPlan(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e, stdout, stderr := testEnv()
-			if code := execute(t.Context(), tc.args, e); code != exitGo {
-				t.Fatalf("liftoff %s exited %d: %s", strings.Join(tc.args, " "), code, stderr)
+			tio := newTestIO(nil)
+			if code := tio.liftoff(t.Context(), tc.args...); code != exitGo {
+				t.Fatalf("liftoff %s exited %d: %s", strings.Join(tc.args, " "), code, tio.err)
 			}
-			if stderr.Len() > 0 {
-				t.Errorf("stderr: %s", stderr)
+			if tio.err.String() != "" {
+				t.Errorf("stderr: %s", tio.err)
 			}
-			golden(t, filepath.Join("TestPlan", tc.name+".golden"), stdout.Bytes())
+			golden(t, filepath.Join("TestPlan", tc.name+".golden"), []byte(tio.out.String()))
 		})
 	}
 }
 
 func TestPlanProblems(t *testing.T) {
 	t.Parallel()
-	e, stdout, stderr := testEnv()
-	if code := execute(t.Context(), []string{"plan", "testdata/bad-campaign.yaml"}, e); code != exitUsage {
+	tio := newTestIO(nil)
+	if code := tio.liftoff(t.Context(), "plan", "testdata/bad-campaign.yaml"); code != exitUsage {
 		t.Errorf("exit code %d, want %d", code, exitUsage)
 	}
 	want := `testdata/bad-campaign.yaml:6:15: traffic.campaign.audience: audience -5000 is negative (audience is the number of people the campaign reaches, e.g. 400000 or 400k)
@@ -48,11 +48,11 @@ testdata/bad-campaign.yaml:7:15: traffic.campaign.response: response 160% is abo
 testdata/bad-campaign.yaml:8:14: traffic.campaign.peak_at: peak_at 4h is not before the end of the campaign (duration 3h) (peak_at counts from the campaign's start)
 3 problems found
 `
-	if diff := cmp.Diff(want, stderr.String()); diff != "" {
+	if diff := cmp.Diff(want, tio.err.String()); diff != "" {
 		t.Errorf("stderr (-want +got):\n%s", diff)
 	}
-	if stdout.Len() > 0 {
-		t.Errorf("stdout: %s", stdout)
+	if tio.out.String() != "" {
+		t.Errorf("stdout: %s", tio.out)
 	}
 }
 
@@ -69,19 +69,19 @@ func TestPlanEveryExample(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			t.Parallel()
-			e, stdout, stderr := testEnv()
-			if code := execute(t.Context(), []string{"plan", file}, e); code != exitGo {
-				t.Fatalf("liftoff plan exited %d: %s", code, stderr)
+			tio := newTestIO(nil)
+			if code := tio.liftoff(t.Context(), "plan", file); code != exitGo {
+				t.Fatalf("liftoff plan exited %d: %s", code, tio.err)
 			}
-			if !strings.Contains(stdout.String(), "requests = visitors ×") {
-				t.Errorf("the plan does not say how visitors become requests:\n%s", stdout)
+			if !strings.Contains(tio.out.String(), "requests = visitors ×") {
+				t.Errorf("the plan does not say how visitors become requests:\n%s", tio.out)
 			}
-			e, stdout, stderr = testEnv()
-			if code := execute(t.Context(), []string{"plan", "--json", file}, e); code != exitGo {
-				t.Fatalf("liftoff plan --json exited %d: %s", code, stderr)
+			tio = newTestIO(nil)
+			if code := tio.liftoff(t.Context(), "plan", "--json", file); code != exitGo {
+				t.Fatalf("liftoff plan --json exited %d: %s", code, tio.err)
 			}
 			var doc map[string]any
-			if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+			if err := json.Unmarshal([]byte(tio.out.String()), &doc); err != nil {
 				t.Fatal(err)
 			}
 			for _, k := range keys {
@@ -109,8 +109,7 @@ func TestPlanLine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
-			e, _, _ := testEnv()
-			sc, err := loadScenario(e, tc.file)
+			sc, err := loadScenario(newTestIO(nil).env, tc.file)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -73,6 +73,17 @@ func printError(e *env, root *cobra.Command, err error) {
 	}
 }
 
+// usageArgs makes a cobra argument check's failure a usage error, so a
+// missing argument exits 2 and shows the usage hint.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &usageError{err: err}
+		}
+		return nil
+	}
+}
+
 func plural(n int) string {
 	if n == 1 {
 		return ""

@@ -47,7 +47,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 4 runtime failure, 130 interrupted.`,
 		Example: `  liftoff run examples/quickstart.yaml
   liftoff run examples/quickstart.yaml --json results.json --progress plain`,
-		Args: cobra.ExactArgs(1),
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			opts.seedSet = cmd.Flags().Changed("seed")

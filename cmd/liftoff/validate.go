@@ -23,7 +23,7 @@ func newValidateCmd(e *env, runF func(*validateOptions) error) *cobra.Command {
 per line as FILE:LINE:COLUMN: KEY: PROBLEM (HINT). It sends no traffic.
 It exits 0 when every file is valid and 2 otherwise.`,
 		Example: `  liftoff validate examples/quickstart.yaml`,
-		Args:    cobra.MinimumNArgs(1),
+		Args:    usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.files = args
 			if runF != nil {

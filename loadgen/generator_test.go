@@ -1,0 +1,430 @@
+package loadgen
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/liftoff/liftoff/scenario"
+	"github.com/liftoff/liftoff/simtarget"
+)
+
+// load parses a scenario written for a test, pointed at target.
+func load(t *testing.T, target, body string) *scenario.Scenario {
+	t.Helper()
+	src := "name: test\ntarget: " + target + "\n" + body
+	sc, err := scenario.Parse(strings.NewReader(src), "test.yaml", scenario.Options{})
+	if err != nil {
+		t.Fatalf("scenario:\n%s\n%v", src, err)
+	}
+	return sc
+}
+
+func runScenario(t *testing.T, sc *scenario.Scenario, cfg Config) *Results {
+	t.Helper()
+	res, err := New(cfg).Run(t.Context(), sc)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res
+}
+
+func okServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestAchievedRateMatchesPlan drives a fast loopback target at a fixed
+// uniform rate and checks counts, not wall time: every planned arrival
+// started and sent its requests.
+func TestAchievedRateMatchesPlan(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	sc := load(t, srv.URL, `traffic:
+  arrivals: uniform
+  phases: [ { duration: 2s, rate: 400/s } ]
+journeys:
+  - name: browse
+    steps: [ GET /, GET /next ]
+`)
+	res := runScenario(t, sc, Config{})
+	const planned = 800
+	if res.Arrivals.Missed != 0 {
+		t.Errorf("missed %d arrivals against a fast target", res.Arrivals.Missed)
+	}
+	if got := res.Arrivals.Started; got < planned*99/100 || got > planned {
+		t.Errorf("started %d visitors, want %d within 1%%", got, planned)
+	}
+	if got, want := res.Requests, int64(2*planned); got < want*99/100 || got > want {
+		t.Errorf("sent %d requests, want %d within 1%%", got, want)
+	}
+	if res.Errors != 0 {
+		t.Errorf("%d errors: %v", res.Errors, res.Examples)
+	}
+	if got := res.Arrivals.Planned; got != planned {
+		t.Errorf("Arrivals.Planned = %v, want %d", got, planned)
+	}
+	if res.Arrivals.Completed != res.Arrivals.Started {
+		t.Errorf("completed %d of %d visits", res.Arrivals.Completed, res.Arrivals.Started)
+	}
+	if n := res.Lag.Count(); n != res.Requests {
+		t.Errorf("lag recorded for %d of %d open-model requests", n, res.Requests)
+	}
+}
+
+// TestStallShowsInTheTail freezes the target for 1s every 5s while the
+// generator keeps sending at a fixed rate: the requests caught in the
+// freeze wait for it, and because latency is measured from the intended
+// send time, the p99 shows hundreds of milliseconds while the p50 does
+// not.
+func TestStallShowsInTheTail(t *testing.T) {
+	t.Parallel()
+	shop, err := simtarget.Start(simtarget.Config{Workers: 64, Service: 2 * time.Millisecond, Spread: -1, StallEvery: 5 * time.Second, StallFor: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(shop.Close)
+	sc := load(t, shop.URL(), `traffic:
+  arrivals: uniform
+  max_concurrency: 1000
+  phases: [ { duration: 10s, rate: 100/s } ]
+journeys:
+  - name: browse
+    steps: [ GET /api/products/1 ]
+`)
+	res := runScenario(t, sc, Config{})
+	all := res.Keys[0].Latency
+	if p99 := all.Percentile(99); p99 < 500*time.Millisecond {
+		t.Errorf("p99 = %v, want at least 500ms: a tenth of the requests waited out a 1s freeze", p99)
+	}
+	if p50 := all.Percentile(50); p50 > 100*time.Millisecond {
+		t.Errorf("p50 = %v, want the unstalled service time (a few ms)", p50)
+	}
+	if res.Errors != 0 {
+		t.Errorf("%d errors: %v", res.Errors, res.Examples)
+	}
+}
+
+// TestTooSlowTargetMissesArrivals sends 100 visitors/s to a target that
+// serves 10/s with max_concurrency 5: the generator cannot start most
+// arrivals, and counts every one it could not start.
+func TestTooSlowTargetMissesArrivals(t *testing.T) {
+	t.Parallel()
+	shop, err := simtarget.Start(simtarget.Config{Workers: 2, Service: 200 * time.Millisecond, Spread: -1, Queue: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(shop.Close)
+	sc := load(t, shop.URL(), `traffic:
+  arrivals: uniform
+  max_concurrency: 5
+  phases: [ { duration: 2s, rate: 100/s } ]
+journeys:
+  - name: browse
+    steps: [ GET /api/products/1 ]
+`)
+	res := runScenario(t, sc, Config{})
+	a := res.Arrivals
+	if a.Started+a.Missed != 200 {
+		t.Errorf("started %d + missed %d = %d, want the 200 scheduled", a.Started, a.Missed, a.Started+a.Missed)
+	}
+	if a.Missed < 150 {
+		t.Errorf("missed %d arrivals, want most of 200 (the target serves 10/s, 5 at a time)", a.Missed)
+	}
+	var timelineMissed int64
+	for _, iv := range res.Timeline {
+		timelineMissed += iv.Missed
+	}
+	if timelineMissed != a.Missed {
+		t.Errorf("timeline counts %d missed, totals %d", timelineMissed, a.Missed)
+	}
+}
+
+// TestErrorClasses makes a real target fail in each way a transport can
+// see and checks each failure lands in its class.
+func TestErrorClasses(t *testing.T) {
+	t.Parallel()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	refusedURL := closed.URL
+	closed.Close() // nothing listens on this port any more
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/500", func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(500)
+		fmt.Fprint(w, "<html><body><h1>Internal   Server\nError</h1></body></html>")
+	})
+	mux.HandleFunc("/404", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(2 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	mux.HandleFunc("/reset", func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.(*net.TCPConn).SetLinger(0) // RST instead of FIN
+			conn.Close()
+		}
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake failures are the point
+	tlsSrv.StartTLS()                                   // its certificate is not trusted
+	t.Cleanup(tlsSrv.Close)
+
+	tests := []struct {
+		name   string
+		target string
+		path   string
+		want   ErrorClass
+		inMsg  string
+	}{
+		{"refused", refusedURL, "/", ClassRefused, "refused"},
+		{"5xx", srv.URL, "/500", ClassStatus5xx, "status 500: <html><body><h1>Internal Server Error</h1></body></html>"},
+		{"4xx", srv.URL, "/404", ClassStatus4xx, "status 404"},
+		{"timeout", srv.URL, "/slow", ClassTimeout, "timeout"},
+		{"reset", srv.URL, "/reset", ClassReset, ""},
+		{"tls", tlsSrv.URL, "/", ClassTLS, "certificate"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc := load(t, tc.target, `defaults: { timeout: 200ms }
+traffic:
+  arrivals: uniform
+  phases: [ { duration: 1s, rate: 5/s } ]
+journeys:
+  - name: j
+    steps: [ GET `+tc.path+`, GET /never ]
+`)
+			res := runScenario(t, sc, Config{})
+			if got := res.Classes.Of(tc.want); got != 5 || res.Errors != 5 {
+				t.Fatalf("class %s: %d, errors %d, want 5 of 5 (classes %v, examples %q)", tc.want, got, res.Errors, res.Classes, res.Examples)
+			}
+			// A failed step ends the visit: the second step never ran.
+			if res.Requests != 5 || res.Journeys[0].Failed != 5 {
+				t.Errorf("requests %d, failed visits %d; want 5 and 5", res.Requests, res.Journeys[0].Failed)
+			}
+			if ex := res.Examples[tc.want]; len(ex) == 0 || !strings.Contains(ex[0], tc.inMsg) {
+				t.Errorf("examples of %s = %q, want one containing %q", tc.want, ex, tc.inMsg)
+			}
+		})
+	}
+}
+
+func TestInterruptReturnsPartialResults(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	sc := load(t, srv.URL, `traffic:
+  phases: [ { duration: 10m, rate: 50/s } ]
+journeys:
+  - name: j
+    steps: [ GET / ]
+`)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	res, err := New(Config{Grace: time.Second}).Run(ctx, sc)
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Run error = %v, want ErrInterrupted", err)
+	}
+	if !res.Interrupted || res.Requests == 0 {
+		t.Fatalf("partial results: interrupted %v, %d requests; want interrupted with requests", res.Interrupted, res.Requests)
+	}
+	if res.Arrivals.Planned > 200 {
+		t.Errorf("Arrivals.Planned = %v, want only the part of the plan that ran", res.Arrivals.Planned)
+	}
+}
+
+// TestClosedModel runs looping visitors: no schedule, so no lag and no
+// arrivals, and each visitor keeps its connection across its visits.
+func TestClosedModel(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	sc := load(t, srv.URL, `traffic:
+  phases: [ { duration: 500ms, concurrency: 4 } ]
+journeys:
+  - name: j
+    steps: [ GET /, GET /again ]
+`)
+	res := runScenario(t, sc, Config{})
+	if res.Requests < 40 || res.Errors != 0 {
+		t.Fatalf("requests %d errors %d, want many requests and no errors", res.Requests, res.Errors)
+	}
+	if res.Lag.Count() != 0 || res.Arrivals.Started != 0 {
+		t.Errorf("closed model recorded lag %d and arrivals %d; want none", res.Lag.Count(), res.Arrivals.Started)
+	}
+	if got := conns.Load(); got != 4 {
+		t.Errorf("server saw %d connections, want 4: one per looping visitor", got)
+	}
+}
+
+// TestConnectionModes counts the target's connections: each open-model
+// visitor opens its own, like a new browser; shared mode pools them.
+func TestConnectionModes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		mode string
+		want func(n int64) bool
+		desc string
+	}{
+		{"visitor", func(n int64) bool { return n == 20 }, "20 (one per visitor)"},
+		{"shared", func(n int64) bool { return n >= 1 && n <= 3 }, "a few"},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			t.Parallel()
+			var conns atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
+			srv.Start()
+			t.Cleanup(srv.Close)
+			sc := load(t, srv.URL, `defaults: { connection: `+tc.mode+` }
+traffic:
+  arrivals: uniform
+  phases: [ { duration: 1s, rate: 20/s } ]
+journeys:
+  - name: j
+    steps: [ GET /, GET /two, GET /three ]
+`)
+			res := runScenario(t, sc, Config{})
+			if res.Requests != 60 || res.Errors != 0 {
+				t.Fatalf("requests %d errors %d, want 60 and 0", res.Requests, res.Errors)
+			}
+			if n := conns.Load(); !tc.want(n) {
+				t.Errorf("server saw %d connections, want %s", n, tc.desc)
+			}
+		})
+	}
+}
+
+// TestHTTP2 checks both HTTP/2 paths against real servers: h2 over TLS
+// with ALPN, and h2c with prior knowledge.
+func TestHTTP2(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	protos := map[string]int{}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		protos[r.Proto]++
+		mu.Unlock()
+		fmt.Fprint(w, "ok")
+	})
+	tlsSrv := httptest.NewUnstartedServer(handler)
+	tlsSrv.EnableHTTP2 = true
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	h2c := httptest.NewUnstartedServer(handler)
+	h2c.Config.Protocols = new(http.Protocols)
+	h2c.Config.Protocols.SetUnencryptedHTTP2(true)
+	h2c.Start()
+	t.Cleanup(h2c.Close)
+
+	for _, target := range []string{tlsSrv.URL, h2c.URL} {
+		sc := load(t, target, `defaults: { http: "2" }
+traffic:
+  arrivals: uniform
+  phases: [ { duration: 500ms, rate: 20/s } ]
+journeys:
+  - name: j
+    steps: [ GET / ]
+`)
+		pool := tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		res := runScenario(t, sc, Config{TLSConfig: &tls.Config{RootCAs: pool}})
+		if res.Requests != 10 || res.Errors != 0 {
+			t.Fatalf("%s: requests %d errors %d (%v), want 10 and 0", target, res.Requests, res.Errors, res.Examples)
+		}
+	}
+	if protos["HTTP/2.0"] != 20 || len(protos) != 1 {
+		t.Errorf("server saw protocols %v, want 20 HTTP/2.0 requests", protos)
+	}
+}
+
+// TestResultsRoundTrip encodes the results of a real run and decodes them:
+// the decoded results encode to the same bytes.
+func TestResultsRoundTrip(t *testing.T) {
+	t.Parallel()
+	shop, err := simtarget.Start(simtarget.Config{ErrorRate: 0.1, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(shop.Close)
+	sc := load(t, shop.URL(), `traffic:
+  phases: [ { duration: 1500ms, rate: 100/s } ]
+journeys:
+  - name: browse
+    weight: 3
+    steps: [ GET /, GET /products/1 ]
+  - name: search
+    steps: [ "GET /api/search?q=shoes" ]
+slo: [ p95 < 1s ]
+`)
+	res := runScenario(t, sc, Config{Interval: 250 * time.Millisecond})
+	if len(res.Timeline) < 5 || res.Errors == 0 {
+		t.Fatalf("timeline %d intervals, %d errors; want several intervals and some injected errors", len(res.Timeline), res.Errors)
+	}
+	first, err := res.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Results
+	if err := back.UnmarshalJSON(first); err != nil {
+		t.Fatal(err)
+	}
+	second, err := back.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(first) != string(second) {
+		t.Fatalf("round trip changed the encoding:\nfirst  %.300s\nsecond %.300s", first, second)
+	}
+	if !back.Keys[0].Latency.Equal(res.Keys[0].Latency) {
+		t.Error("decoded latency histogram differs")
+	}
+}
+
+func TestDecodeRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"not json", "{", "read results: unexpected EOF"},
+		{"future version", `{"version": 2}`, "read results: results schema version 2 is not supported (this liftoff reads version 1)"},
+		{"bad histogram", `{"version": 1, "keys": [{"requests": 1, "latency": "HISTFAAAbad"}]}`, "read results: keys[0].latency: decode histogram: "},
+		{"unknown class", `{"version": 1, "classes": {"gremlins": 3}}`, `read results: unknown error class "gremlins"`},
+		{"timeline key out of range", `{"version": 1, "timeline": [{"keys": [{"key": 4}]}]}`, "read results: timeline[0]: key 4 does not exist"},
+	}
+	for _, tc := range tests {
+		_, err := Decode(strings.NewReader(tc.in))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: Decode error = %v, want prefix %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package loadgen
+
+import (
+	"testing"
+	"time"
+
+	"github.com/liftoff/liftoff/scenario"
+)
+
+func noRedact(s string) string { return s }
+
+var oneJourney = []scenario.Journey{{Name: "browse", Weight: 1, Steps: []scenario.Step{{Name: "GET /"}, {Name: "GET /cart"}}}}
+
+// footprint is the bytes the recorder's histograms hold: the fixed dense
+// ones plus the timeline's sparse ones.
+func (r *recorder) footprint() int {
+	dense := 0
+	buckets := []*bucket{r.totals}
+	for i := range r.shards {
+		buckets = append(buckets, r.shards[i].cur, r.shards[i].spare)
+	}
+	for _, b := range buckets {
+		for k := range b.latency {
+			dense += b.latency[k].ByteSize() + b.service[k].ByteSize()
+		}
+		for j := range b.visitDuration {
+			dense += b.visitDuration[j].ByteSize()
+		}
+		dense += b.lag.ByteSize()
+	}
+	sparse := 0
+	for _, iv := range r.timeline.intervals {
+		for _, ik := range iv.Keys {
+			sparse += ik.latency.GetMemorySize() + ik.service.GetMemorySize()
+		}
+	}
+	return dense + sparse
+}
+
+// simulate records perTick requests per tick for ticks ticks, with latencies
+// spread over four orders of magnitude, the way a struggling target's are.
+func simulate(r *recorder, ticks, perTick int) {
+	base := time.Unix(1_000_000, 0)
+	for tick := range ticks {
+		for i := range perTick {
+			intended := base.Add(time.Duration(tick) * time.Second)
+			latency := time.Duration(100+(i*7919+tick*104729)%5_000_000) * time.Microsecond
+			r.record(i, sample{journey: 0, step: i % 2, intended: intended, sent: intended, done: intended.Add(latency), open: true})
+		}
+		r.collect(time.Duration(tick)*time.Second, tickCounts{arrivals: int64(perTick)})
+	}
+}
+
+// fullPackedSize is the memory of a timeline histogram with every bucket
+// populated: the most one interval key can ever hold.
+func fullPackedSize() int {
+	p := newIntervalHistogram()
+	for v := int64(1); v <= histHighest; v += max(1, v/200) {
+		p.RecordValue(v)
+	}
+	return p.GetMemorySize()
+}
+
+// TestRecorderMemoryIsBoundedByGeometry runs the recorder through runs five
+// and twenty times longer than its timeline holds. The timeline coarsens
+// instead of growing, so memory stays under a bound set by histogram
+// geometry alone (dense histograms per shard, and at most maxIntervals
+// intervals of full sparse histograms), whatever the run's length, while
+// every request is still counted.
+func TestRecorderMemoryIsBoundedByGeometry(t *testing.T) {
+	t.Parallel()
+	const maxIntervals = 20
+	kl := newKeyLayout(oneJourney, noRedact)
+	short := newRecorder(kl, 2, time.Second, maxIntervals)
+	simulate(short, 5*maxIntervals, 50)
+	long := newRecorder(kl, 2, time.Second, maxIntervals)
+	simulate(long, 20*maxIntervals, 50)
+
+	dense := newTotalHistogram().ByteSize() * (len(short.shards)*2 + 1) * (2*kl.numSteps() + kl.numJourneys() + 1)
+	bound := dense + maxIntervals*len(kl.keys)*2*fullPackedSize()
+	for name, r := range map[string]*recorder{"short": short, "long": long} {
+		if n := len(r.timeline.intervals); n > maxIntervals {
+			t.Errorf("%s run: timeline holds %d intervals, more than its bound %d", name, n, maxIntervals)
+		}
+		if got := r.footprint(); got > bound {
+			t.Errorf("%s run: footprint %d bytes, above the geometry bound %d", name, got, bound)
+		}
+	}
+	if got, want := long.results().Requests, int64(20*maxIntervals*50); got != want {
+		t.Errorf("long run counted %d requests, want %d", got, want)
+	}
+	if long.timeline.width != 32*time.Second || short.timeline.width != 8*time.Second {
+		t.Errorf("interval widths = %v (long) and %v (short), want 32s and 8s", long.timeline.width, short.timeline.width)
+	}
+	t.Logf("footprint: %d bytes after %d ticks, %d bytes after %d ticks; bound %d bytes", short.footprint(), 5*maxIntervals, long.footprint(), 20*maxIntervals, bound)
+}
+
+func TestTimelineCountsEveryRequestOnce(t *testing.T) {
+	t.Parallel()
+	r := newRecorder(newKeyLayout(oneJourney, noRedact), 3, time.Second, 7)
+	simulate(r, 30, 11)
+	res := r.results()
+	var sum, arrivals int64
+	for _, iv := range res.Timeline {
+		sum += iv.Requests
+		arrivals += iv.Arrivals
+		var keySum int64
+		for _, ik := range iv.Keys {
+			if ik.Key == 0 {
+				keySum = ik.Latency().Count()
+			}
+		}
+		if keySum != iv.Requests {
+			t.Errorf("interval at %v: histogram holds %d values, counter says %d", iv.Offset, keySum, iv.Requests)
+		}
+	}
+	if sum != res.Requests || sum != 30*11 || arrivals != 30*11 {
+		t.Errorf("timeline sums to %d requests and %d arrivals, totals %d, want %d", sum, arrivals, res.Requests, 30*11)
+	}
+	for i := 1; i < len(res.Timeline); i++ {
+		if res.Timeline[i].Offset-res.Timeline[i-1].Offset != res.Interval {
+			t.Errorf("intervals %d and %d are %v apart, want %v", i-1, i, res.Timeline[i].Offset-res.Timeline[i-1].Offset, res.Interval)
+		}
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	r := newRecorder(newKeyLayout(oneJourney, noRedact), 8, time.Second, DefaultMaxIntervals)
+	now := time.Now()
+	s := sample{journey: 0, step: 1, intended: now, sent: now.Add(20 * time.Microsecond), done: now.Add(3 * time.Millisecond), open: true}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		id := int(now.UnixNano() % 1024)
+		for pb.Next() {
+			r.record(id, s)
+		}
+	})
+}

@@ -1,0 +1,222 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// spread returns n latencies: most at base, the top share at slow.
+func spread(n int, base, slow time.Duration, slowShare float64) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = base
+		if float64(i) >= float64(n)*(1-slowShare) {
+			out[i] = slow
+		}
+	}
+	return out
+}
+
+// results builds Results for one journey "shop" whose only step is "GET /".
+type results struct {
+	latency, service []time.Duration
+	errors           int64
+	started, missed  int64
+	completed        int64
+	lag              time.Duration
+	interrupted      bool
+}
+
+func (r results) build() *loadgen.Results {
+	n := int64(len(r.latency))
+	lat, svc := loadgen.DistributionOf(r.latency...), loadgen.DistributionOf(r.service...)
+	key := func(k loadgen.Key) loadgen.KeyResult {
+		return loadgen.KeyResult{Key: k, Requests: n, Errors: r.errors, Latency: lat, Service: svc}
+	}
+	var lags []time.Duration
+	for range n {
+		lags = append(lags, r.lag)
+	}
+	return &loadgen.Results{
+		Scenario: scenario.Summary{
+			Name: "t", MaxConcurrency: 50,
+			Phases:   []scenario.PhaseSummary{{Name: "peak", DurationS: 60, Rate: 100, RampTo: 100}},
+			Curve:    []scenario.PointSummary{{AtS: 0, Rate: 100}, {AtS: 60, Rate: 100}},
+			Journeys: []scenario.JourneySummary{{Name: "shop", Weight: 1, Steps: []scenario.StepSummary{{Name: "GET /", Request: "GET /"}}}},
+		},
+		Elapsed:     time.Minute,
+		Interrupted: r.interrupted,
+		Interval:    time.Second,
+		Arrivals:    loadgen.Arrivals{Planned: float64(r.started + r.missed), Started: r.started, Missed: r.missed, Completed: r.completed},
+		Requests:    n,
+		Errors:      r.errors,
+		Keys:        []loadgen.KeyResult{key(loadgen.Key{}), key(loadgen.Key{Journey: "shop"}), key(loadgen.Key{Journey: "shop", Step: "GET /"})},
+		Lag:         loadgen.DistributionOf(lags...),
+	}
+}
+
+func rules(t *testing.T, texts ...string) []scenario.Rule {
+	t.Helper()
+	var out []scenario.Rule
+	for _, s := range texts {
+		r, err := scenario.ParseRule(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func TestEvaluate(t *testing.T) {
+	t.Parallel()
+	fast := spread(1000, 20*time.Millisecond, 40*time.Millisecond, 0.1)
+	slow := spread(1000, 20*time.Millisecond, 900*time.Millisecond, 0.1)
+	healthy := results{latency: fast, service: fast, started: 1000, completed: 1000, lag: time.Millisecond}
+	tests := []struct {
+		name     string
+		res      results
+		rules    []string
+		verdict  Verdict
+		findings []string // per rule: pass, FAIL (target fault), fail (not proven), nodata
+		reason   string   // a substring of the reasons
+	}{
+		{
+			name: "everything holds", res: healthy,
+			rules:   []string{"p95 < 300ms", "error_rate < 1%", "throughput >= 99%"},
+			verdict: Go, findings: []string{"pass", "pass", "pass"},
+			reason: "All 3 SLO rules held, and the generator kept up with the plan.",
+		},
+		{
+			name: "no rules still needs a healthy generator", res: healthy,
+			verdict: Go, reason: "the scenario defines no SLO rules to judge",
+		},
+		{
+			name: "slow target", res: results{latency: slow, service: slow, started: 1000, completed: 1000, lag: time.Millisecond},
+			rules:   []string{"p95 < 300ms", "p50 < 300ms"},
+			verdict: NoGo, findings: []string{"FAIL", "pass"},
+			reason: "p95 latency was 900ms (rule: p95 < 300ms).",
+		},
+		{
+			name: "errors", res: results{latency: fast, service: fast, errors: 50, started: 1000, completed: 950, lag: time.Millisecond},
+			rules:   []string{"error_rate < 1%", "throughput >= 99%"},
+			verdict: NoGo, findings: []string{"FAIL", "FAIL"},
+			reason: "The error rate was 5% (rule: error_rate < 1%)",
+		},
+		{
+			name: "missed arrivals make a pass unproven", res: results{latency: fast, service: fast, started: 950, missed: 50, completed: 950, lag: time.Millisecond},
+			rules:   []string{"p95 < 300ms"},
+			verdict: Inconclusive, findings: []string{"pass"},
+			reason: "could not start 50 of 1,000 arrivals (5%) because max_concurrency (50) visitors were already in flight",
+		},
+		{
+			name: "a missed share under 0.1% is fine", res: results{latency: fast, service: fast, started: 9995, missed: 5, completed: 9995, lag: time.Millisecond},
+			rules:   []string{"p95 < 300ms"},
+			verdict: Go, findings: []string{"pass"},
+		},
+		{
+			name: "lag alone makes the run inconclusive", res: results{latency: fast, service: fast, started: 1000, completed: 1000, lag: 40 * time.Millisecond},
+			rules:   []string{"p95 < 300ms"},
+			verdict: Inconclusive, findings: []string{"pass"},
+			reason: "1% of its requests left more than 40ms late (the limit is 25ms)",
+		},
+		{
+			name: "a latency failure the generator's lag explains is not the target's",
+			res:  results{latency: slow, service: fast, started: 1000, completed: 1000, lag: 880 * time.Millisecond},
+			rules:   []string{"p95 < 300ms"},
+			verdict: Inconclusive, findings: []string{"fail"},
+			reason: "p95 < 300ms failed on latency, but the target's own service time met the limit",
+		},
+		{
+			name: "a latency failure the service time confirms is the target's",
+			res:  results{latency: slow, service: slow, started: 900, missed: 100, completed: 900, lag: time.Millisecond},
+			rules:   []string{"p95 < 300ms"},
+			verdict: NoGo, findings: []string{"FAIL"},
+			reason: "measured on the target's own service time",
+		},
+		{
+			name: "throughput lost to missed arrivals is not the target's",
+			res:  results{latency: fast, service: fast, started: 900, missed: 100, completed: 900, lag: time.Millisecond},
+			rules:   []string{"throughput >= 99%"},
+			verdict: Inconclusive, findings: []string{"fail"},
+		},
+		{
+			name: "throughput lost among started visits is the target's",
+			res:  results{latency: fast, service: fast, errors: 100, started: 900, missed: 100, completed: 800, lag: time.Millisecond},
+			rules:   []string{"throughput >= 99%", "error_rate < 1%"},
+			verdict: NoGo, findings: []string{"FAIL", "FAIL"},
+		},
+		{
+			name: "interrupted with everything holding",
+			res:  results{latency: fast, service: fast, started: 1000, completed: 1000, lag: time.Millisecond, interrupted: true},
+			rules:   []string{"p95 < 300ms"},
+			verdict: Inconclusive, findings: []string{"pass"},
+			reason: "The run was interrupted after 1m0s of the planned 1m0s.",
+		},
+		{
+			name: "interrupted with the target failing",
+			res:  results{latency: fast, service: fast, errors: 500, started: 1000, completed: 500, lag: time.Millisecond, interrupted: true},
+			rules:   []string{"error_rate < 1%"},
+			verdict: NoGo, findings: []string{"FAIL"},
+		},
+		{
+			name: "a scope with no data cannot be judged",
+			res:  healthy,
+			rules:   []string{"other: p95 < 300ms"},
+			verdict: Inconclusive, findings: []string{"nodata"},
+			reason: "other: p95 < 300ms could not be judged: nothing in its scope was measured.",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			j := Evaluate(tc.res.build(), rules(t, tc.rules...))
+			if j.Verdict != tc.verdict {
+				t.Errorf("verdict = %s, want %s; reasons %q", j.Verdict, tc.verdict, j.Reasons)
+			}
+			var got []string
+			for _, f := range j.Findings {
+				got = append(got, outcome(f))
+			}
+			if strings.Join(got, ",") != strings.Join(tc.findings, ",") {
+				t.Errorf("findings = %v, want %v (%+v)", got, tc.findings, j.Findings)
+			}
+			if tc.reason != "" && !strings.Contains(strings.Join(j.Reasons, "\n"), tc.reason) {
+				t.Errorf("reasons %q do not contain %q", j.Reasons, tc.reason)
+			}
+		})
+	}
+}
+
+func outcome(f Finding) string {
+	switch {
+	case f.Passed:
+		return "pass"
+	case f.NoData:
+		return "nodata"
+	case f.TargetFault:
+		return "FAIL"
+	}
+	return "fail"
+}
+
+func TestFindingValues(t *testing.T) {
+	t.Parallel()
+	res := results{latency: spread(1000, 20*time.Millisecond, 900*time.Millisecond, 0.1), started: 1000, completed: 990, errors: 10, lag: time.Millisecond}
+	res.service = res.latency
+	j := Evaluate(res.build(), rules(t, "shop/GET /: p95 < 300ms", "error_rate < 0.5%"))
+	p95, errRate := j.Findings[0], j.Findings[1]
+	if p95.Scope != "shop/GET /" || p95.Metric != "p95" || p95.Unit != "ms" || p95.Limit != 300 || p95.Samples != 1000 {
+		t.Errorf("p95 finding = %+v", p95)
+	}
+	if p95.Measured < 899 || p95.Measured > 901 {
+		t.Errorf("p95 measured %v ms, want 900 within the histogram's precision", p95.Measured)
+	}
+	if errRate.Measured != 0.01 || errRate.Limit != 0.005 || errRate.Unit != "ratio" || errRate.Basis != "requests" {
+		t.Errorf("error rate finding = %+v", errRate)
+	}
+}

@@ -1,0 +1,615 @@
+package scenario
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Journey is what one visitor does, picked by weight on each arrival.
+type Journey struct {
+	Name   string
+	Weight int
+	Steps  []Step
+	Data   *Data // rows visitors take values from; nil when the journey uses none
+	Line   int
+}
+
+// Step is one request of a journey. Path, header, query, form and body
+// values may hold templates ({{ .row.email }}, {{ .token }},
+// {{ randInt 1 500 }}); they are checked at load time and filled in per
+// request.
+type Step struct {
+	Name     string // as written, or the request line when unnamed
+	Method   string
+	Path     string // a path relative to the target, or an absolute URL
+	Headers  []Header
+	Query    []Param
+	Body     Body
+	Timeout  time.Duration // 0: the scenario default
+	Expect   Expect
+	Captures []Capture
+	Think    *Think // pause after the step; nil: the scenario default
+	Line     int
+}
+
+// Param is one query or form parameter.
+type Param struct {
+	Name  string
+	Value string
+}
+
+// BodyKind says how a step's body is written.
+type BodyKind string
+
+// Body kinds.
+const (
+	NoBody   BodyKind = ""
+	RawBody  BodyKind = "raw"  // body: text, sent as written (after templates)
+	JSONBody BodyKind = "json" // json: any YAML value, sent as JSON
+	FormBody BodyKind = "form" // form: a mapping, sent URL-encoded
+)
+
+// Body is a step's request body.
+type Body struct {
+	Kind BodyKind
+	Raw  string
+	JSON *JSONValue
+	Form []Param
+}
+
+// ContentType is the media type a body of this kind is sent with unless
+// the step sets its own.
+func (b Body) ContentType() string {
+	switch b.Kind {
+	case JSONBody:
+		return "application/json"
+	case FormBody:
+		return "application/x-www-form-urlencoded"
+	}
+	return ""
+}
+
+// JSONValue is a JSON document as the scenario wrote it, in YAML, with
+// key order kept. String leaves may hold templates.
+type JSONValue struct {
+	Kind   JSONKind
+	Text   string // a string's text, or a number's or bool's literal
+	Items  []JSONValue
+	Fields []JSONField
+}
+
+// JSONField is one member of a JSON object.
+type JSONField struct {
+	Name  string
+	Value JSONValue
+}
+
+// JSONKind is the kind of a JSONValue.
+type JSONKind uint8
+
+// JSON kinds.
+const (
+	JSONNull JSONKind = iota
+	JSONString
+	JSONNumber
+	JSONBool
+	JSONArray
+	JSONObject
+)
+
+// Expect holds a step's checks on the response. A failed check is an error
+// of class "check" (unless the status alone is a 4xx or 5xx the step did
+// not expect, which keeps its status class).
+type Expect struct {
+	Status       []StatusMatch
+	BodyContains []string
+	JSON         []JSONExpect
+	MaxDuration  time.Duration // latency from the intended send time; 0: no limit
+}
+
+// StatusMatch is one accepted status: an exact code, or a class (Class 2
+// for "2xx").
+type StatusMatch struct {
+	Code  int
+	Class int
+}
+
+// Matches reports whether status is accepted.
+func (m StatusMatch) Matches(status int) bool {
+	if m.Class != 0 {
+		return status/100 == m.Class
+	}
+	return status == m.Code
+}
+
+func (m StatusMatch) String() string {
+	if m.Class != 0 {
+		return fmt.Sprintf("%dxx", m.Class)
+	}
+	return fmt.Sprint(m.Code)
+}
+
+// JSONExpect checks that the value at Path equals Value (compared as JSON).
+type JSONExpect struct {
+	Path  JSONPath
+	Value string // the expected value as JSON text: "ok" is `"ok"`, 3 is `3`
+}
+
+// Capture takes a value from a response into the visitor's variables,
+// where later steps use it as {{ .Name }}. A capture that finds nothing
+// fails the step as a check failure and ends the visit.
+type Capture struct {
+	Name   string
+	Source CaptureSource
+	Expr   string         // the JSON path, header name or regular expression as written
+	Path   JSONPath       // for CaptureJSON
+	Regexp *regexp.Regexp // for CaptureRegexp; its first group (or the whole match) is the value
+}
+
+// CaptureSource is where a capture looks.
+type CaptureSource string
+
+// Capture sources.
+const (
+	CaptureJSON   CaptureSource = "json"
+	CaptureHeader CaptureSource = "header"
+	CaptureRegexp CaptureSource = "regex"
+)
+
+// Think is the pause a visitor takes after a step, like a person reading a
+// page: Min when Min equals Max, otherwise uniform between them.
+type Think struct {
+	Min, Max time.Duration
+}
+
+func (t Think) String() string {
+	if t.Min == t.Max {
+		return formatDuration(t.Min)
+	}
+	return formatDuration(t.Min) + ".." + formatDuration(t.Max)
+}
+
+var journeyKeys = []string{"name", "weight", "steps", "data", "order"}
+
+func (d *decoder) journeys(n *yaml.Node, path string) []Journey {
+	items := d.sequence(n, path)
+	if items != nil && len(items) == 0 {
+		d.fail(n, path, "needs at least one journey", "")
+	}
+	var out []Journey
+	names := map[string]bool{}
+	totalWeight := 0
+	for i, item := range items {
+		p := indexPath(path, i)
+		j := Journey{Weight: 1, Line: item.Line}
+		var stepsNode *yaml.Node
+		var stepsPath string
+		var dataNode, orderNode *yaml.Node
+		var dataFile string
+		order := Sequential
+		for _, f := range d.mapping(item, p, journeyKeys) {
+			switch f.key {
+			case "name":
+				if s, ok := d.scalar(f.val, f.path); ok {
+					switch {
+					case s == "" || strings.ContainsAny(s, "/:"):
+						d.fail(f.val, f.path, fmt.Sprintf("journey name %q must be non-empty and free of / and :", s), "SLO scopes use journey/step: rule")
+					case names[s]:
+						d.fail(f.val, f.path, fmt.Sprintf("journey name %q is used twice", s), "")
+					}
+					names[s] = true
+					j.Name = s
+				}
+			case "weight":
+				if v, ok := d.integer(f.val, f.path, 0); ok {
+					j.Weight = v
+				}
+			case "steps":
+				stepsNode, stepsPath = f.val, f.path
+			case "data":
+				dataNode = f.val
+				dataFile, _ = d.scalar(f.val, f.path)
+			case "order":
+				orderNode = f.val
+				if s, ok := d.scalar(f.val, f.path); ok {
+					switch DataOrder(s) {
+					case Sequential, Random, Unique:
+						order = DataOrder(s)
+					default:
+						d.fail(f.val, f.path, fmt.Sprintf("unknown order %q", s), "use sequential, random or unique")
+					}
+				}
+			}
+		}
+		if resolve(item) == nil || resolve(item).Kind != yaml.MappingNode {
+			continue
+		}
+		if dataNode != nil && dataFile != "" {
+			j.Data = d.data(dataNode, joinPath(p, "data"), dataFile, order)
+		}
+		if orderNode != nil && dataNode == nil {
+			d.fail(orderNode, joinPath(p, "order"), "order applies to a data file, and this journey has none", "add data: file.csv")
+		}
+		if stepsNode != nil {
+			j.Steps = d.steps(stepsNode, stepsPath, j.Data)
+		}
+		if j.Name == "" {
+			d.fail(item, p, "missing \"name\"", "every journey needs a name; reports and SLO scopes use it")
+		}
+		if stepsNode == nil {
+			d.fail(item, p, "missing \"steps\"", "e.g. steps: [ GET / ]")
+		}
+		totalWeight += j.Weight
+		out = append(out, j)
+	}
+	if len(out) > 0 && totalWeight == 0 {
+		d.fail(n, path, "every journey has weight 0, so no visitor would do anything", "give at least one journey a weight above 0")
+	}
+	return out
+}
+
+var stepKeys = []string{"name", "request", "headers", "query", "body", "json", "form", "timeout", "expect", "capture", "think"}
+
+// steps reads a journey's steps. Templates are checked against what the
+// visitor will have when the step runs: the data row, and the values the
+// earlier steps capture.
+func (d *decoder) steps(n *yaml.Node, path string, data *Data) []Step {
+	items := d.sequence(n, path)
+	if items != nil && len(items) == 0 {
+		d.fail(n, path, "needs at least one step", "e.g. steps: [ GET / ]")
+	}
+	var out []Step
+	names := map[string]bool{}
+	vars := newTemplateScope(data)
+	for i, item := range items {
+		p := indexPath(path, i)
+		st := Step{Line: item.Line}
+		if item.Kind == yaml.ScalarNode {
+			line, ok := d.scalar(item, p)
+			if !ok || !d.requestLine(item, p, line, &st) {
+				continue
+			}
+			st.Name = unnamedStep(item.Value)
+			d.checkTemplate(item, p, st.Path, vars)
+		} else if !d.stepMapping(item, p, &st, vars) {
+			continue
+		}
+		if names[st.Name] {
+			d.fail(item, p, fmt.Sprintf("step name %q is used twice in this journey", st.Name), "give the steps distinct names")
+		}
+		names[st.Name] = true
+		for _, c := range st.Captures {
+			vars.captured[c.Name] = true
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// stepMapping reads a step written as a mapping.
+func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templateScope) bool {
+	fields := d.mapping(item, p, stepKeys)
+	if item.Kind != yaml.MappingNode {
+		return false
+	}
+	var requestNode *yaml.Node
+	var bodies []string
+	// Captures become visible to later steps only, but a step's own fields
+	// may be read in any order: read captures and the request first.
+	for _, f := range fields {
+		switch f.key {
+		case "name":
+			st.Name, _ = d.scalar(f.val, f.path)
+		case "request":
+			requestNode = f.val
+			if line, ok := d.scalar(f.val, f.path); ok && d.requestLine(f.val, f.path, line, st) {
+				d.checkTemplate(f.val, f.path, st.Path, vars)
+			}
+		}
+	}
+	for _, f := range fields {
+		switch f.key {
+		case "headers":
+			st.Headers = d.headers(f.val, f.path)
+			for _, h := range st.Headers {
+				d.checkTemplate(f.val, joinPath(f.path, h.Name), h.Value, vars)
+			}
+		case "query":
+			st.Query = d.params(f.val, f.path, vars)
+		case "body":
+			bodies = append(bodies, f.key)
+			if s, ok := d.scalar(f.val, f.path); ok {
+				st.Body = Body{Kind: RawBody, Raw: s}
+				d.checkTemplate(f.val, f.path, s, vars)
+			}
+		case "json":
+			bodies = append(bodies, f.key)
+			v := d.jsonValue(f.val, f.path, vars)
+			st.Body = Body{Kind: JSONBody, JSON: &v}
+		case "form":
+			bodies = append(bodies, f.key)
+			st.Body = Body{Kind: FormBody, Form: d.params(f.val, f.path, vars)}
+		case "timeout":
+			if v, ok := d.duration(f.val, f.path); ok {
+				if v <= 0 {
+					d.fail(f.val, f.path, "must be longer than zero", "")
+				}
+				st.Timeout = v
+			}
+		case "expect":
+			st.Expect = d.expect(f.val, f.path)
+		case "capture":
+			st.Captures = d.captures(f.val, f.path)
+		case "think":
+			if t, ok := d.think(f.val, f.path); ok {
+				st.Think = &t
+			}
+		}
+	}
+	if requestNode == nil {
+		d.fail(item, p, "missing \"request\"", "e.g. request: GET /products/7")
+		return false
+	}
+	if st.Name == "" {
+		st.Name = unnamedStep(resolve(requestNode).Value)
+	}
+	if len(bodies) > 1 {
+		d.fail(item, p, fmt.Sprintf("a step has one body, and this one has %s", strings.Join(bodies, " and ")), "keep one of body, json and form")
+	}
+	return true
+}
+
+// unnamedStep names a step by its request line as written, so a ${VAR}
+// in the path stays a reference and its value never becomes a name that
+// reports print.
+func unnamedStep(written string) string {
+	return strings.Join(strings.Fields(written), " ")
+}
+
+// method is an HTTP method token; liftoff sends any method, spelled as the
+// target expects it.
+var method = regexp.MustCompile(`^[A-Z]+$`)
+
+// requestLine reads "GET /products/7" into st.
+func (d *decoder) requestLine(n *yaml.Node, path, line string, st *Step) bool {
+	m, target, ok := strings.Cut(strings.TrimSpace(line), " ")
+	target = strings.TrimSpace(target)
+	if !ok || target == "" {
+		d.fail(n, path, fmt.Sprintf("cannot read request %q", n.Value), "write METHOD PATH, e.g. GET /products/7")
+		return false
+	}
+	if !method.MatchString(m) {
+		d.fail(n, path, fmt.Sprintf("%q is not an HTTP method", m), "methods are upper case, e.g. GET, POST, PUT, DELETE")
+		return false
+	}
+	if strings.ContainsAny(stripTemplates(target), " \t") {
+		d.fail(n, path, fmt.Sprintf("the path in %q contains a space", n.Value), "encode spaces in paths as %20")
+		return false
+	}
+	if !strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
+		d.fail(n, path, fmt.Sprintf("%q is neither a path nor a URL", target), "paths start with /, e.g. GET /products/7")
+		return false
+	}
+	st.Method, st.Path = m, target
+	return true
+}
+
+// params reads a mapping of parameter names to (templated) values, in
+// order.
+func (d *decoder) params(n *yaml.Node, path string, vars *templateScope) []Param {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		d.fail(n, path, "must be a mapping of names to values", kindHint(n))
+		return nil
+	}
+	var out []Param
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		p := joinPath(path, k.Value)
+		val, ok := d.scalar(v, p)
+		if !ok {
+			continue
+		}
+		d.checkTemplate(v, p, val, vars)
+		out = append(out, Param{Name: k.Value, Value: val})
+	}
+	return out
+}
+
+// jsonValue turns a YAML value into the JSON document it stands for.
+func (d *decoder) jsonValue(n *yaml.Node, path string, vars *templateScope) JSONValue {
+	n = resolve(n)
+	switch {
+	case n == nil:
+		return JSONValue{}
+	case n.Kind == yaml.MappingNode:
+		v := JSONValue{Kind: JSONObject}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			v.Fields = append(v.Fields, JSONField{Name: k.Value, Value: d.jsonValue(n.Content[i+1], joinPath(path, k.Value), vars)})
+		}
+		return v
+	case n.Kind == yaml.SequenceNode:
+		v := JSONValue{Kind: JSONArray, Items: []JSONValue{}}
+		for i, item := range n.Content {
+			v.Items = append(v.Items, d.jsonValue(item, indexPath(path, i), vars))
+		}
+		return v
+	}
+	switch n.Tag {
+	case "!!null":
+		return JSONValue{Kind: JSONNull}
+	case "!!bool":
+		return JSONValue{Kind: JSONBool, Text: strings.ToLower(n.Value)}
+	case "!!int", "!!float":
+		if isJSONNumber(n.Value) {
+			return JSONValue{Kind: JSONNumber, Text: n.Value}
+		}
+	}
+	s, ok := d.scalar(n, path)
+	if ok {
+		d.checkTemplate(n, path, s, vars)
+	}
+	return JSONValue{Kind: JSONString, Text: s}
+}
+
+var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+func isJSONNumber(s string) bool { return jsonNumber.MatchString(s) }
+
+var expectKeys = []string{"status", "body_contains", "json", "max_duration"}
+
+func (d *decoder) expect(n *yaml.Node, path string) Expect {
+	var e Expect
+	for _, f := range d.mapping(n, path, expectKeys) {
+		switch f.key {
+		case "status":
+			e.Status = d.statuses(f.val, f.path)
+		case "body_contains":
+			v := resolve(f.val)
+			if v != nil && v.Kind == yaml.SequenceNode {
+				for i, item := range v.Content {
+					if s, ok := d.scalar(item, indexPath(f.path, i)); ok {
+						e.BodyContains = append(e.BodyContains, s)
+					}
+				}
+			} else if s, ok := d.scalar(f.val, f.path); ok {
+				e.BodyContains = append(e.BodyContains, s)
+			}
+		case "json":
+			v := resolve(f.val)
+			if v == nil || v.Kind != yaml.MappingNode {
+				d.fail(f.val, f.path, "must be a mapping of JSON paths to expected values", `e.g. json: { "$.status": ok }`)
+				continue
+			}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				k := v.Content[i]
+				jp, err := ParseJSONPath(k.Value)
+				if err != nil {
+					d.failValue(k, joinPath(f.path, k.Value), err)
+					continue
+				}
+				want := d.jsonValue(v.Content[i+1], joinPath(f.path, k.Value), nil)
+				e.JSON = append(e.JSON, JSONExpect{Path: jp, Value: want.Literal()})
+			}
+		case "max_duration":
+			if v, ok := d.duration(f.val, f.path); ok {
+				e.MaxDuration = v
+			}
+		}
+	}
+	return e
+}
+
+// statuses reads 200, [200, 201], "2xx" or [2xx, 404].
+func (d *decoder) statuses(n *yaml.Node, path string) []StatusMatch {
+	n = resolve(n)
+	items := []*yaml.Node{n}
+	if n != nil && n.Kind == yaml.SequenceNode {
+		items = n.Content
+	}
+	var out []StatusMatch
+	for _, item := range items {
+		s, ok := d.scalar(item, path)
+		if !ok {
+			continue
+		}
+		var m StatusMatch
+		if len(s) == 3 && strings.HasSuffix(s, "xx") && s[0] >= '1' && s[0] <= '5' {
+			m.Class = int(s[0] - '0')
+		} else if _, err := fmt.Sscanf(s, "%d", &m.Code); err != nil || m.Code < 100 || m.Code > 599 || fmt.Sprint(m.Code) != s {
+			d.fail(item, path, fmt.Sprintf("%q is not an HTTP status", s), "write a code such as 200, a class such as 2xx, or a list: [200, 201]")
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// capturePrefix reads "json:$.token", "header:Location" or
+// "regex:value=\"(\w+)\"".
+var capturePrefix = regexp.MustCompile(`^(json|header|regex):(.+)$`)
+
+// captureName is a name templates can use as {{ .name }}.
+var captureName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (d *decoder) captures(n *yaml.Node, path string) []Capture {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		d.fail(n, path, "must be a mapping of names to sources", `e.g. capture: { token: "json:$.token" }`)
+		return nil
+	}
+	var out []Capture
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		p := joinPath(path, k.Value)
+		if !captureName.MatchString(k.Value) || k.Value == "row" || k.Value == "visitor" {
+			d.fail(k, path, fmt.Sprintf("%q cannot name a capture", k.Value), "use letters, digits and _, starting with a letter; row and visitor are taken")
+			continue
+		}
+		s, ok := d.scalar(v, p)
+		if !ok {
+			continue
+		}
+		m := capturePrefix.FindStringSubmatch(s)
+		if m == nil {
+			d.fail(v, p, fmt.Sprintf("cannot read capture %q", s), `write json:PATH, header:NAME or regex:PATTERN, e.g. "json:$.token"`)
+			continue
+		}
+		c := Capture{Name: k.Value, Source: CaptureSource(m[1]), Expr: m[2]}
+		switch c.Source {
+		case CaptureJSON:
+			jp, err := ParseJSONPath(c.Expr)
+			if err != nil {
+				d.failValue(v, p, err)
+				continue
+			}
+			c.Path = jp
+		case CaptureHeader:
+			if !headerName.MatchString(c.Expr) {
+				d.fail(v, p, fmt.Sprintf("%q is not a header name", c.Expr), "")
+				continue
+			}
+		case CaptureRegexp:
+			re, err := regexp.Compile(c.Expr)
+			if err != nil {
+				d.fail(v, p, fmt.Sprintf("invalid regular expression: %v", err), "")
+				continue
+			}
+			if re.NumSubexp() > 1 {
+				d.fail(v, p, fmt.Sprintf("the regular expression has %d groups", re.NumSubexp()), "the value is the first group; keep one group, or make the others non-capturing with (?:...)")
+				continue
+			}
+			c.Regexp = re
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// think reads "2s" or "1s..3s".
+func (d *decoder) think(n *yaml.Node, path string) (Think, bool) {
+	s, ok := d.scalar(n, path)
+	if !ok {
+		return Think{}, false
+	}
+	lo, hi, isRange := strings.Cut(s, "..")
+	if !isRange {
+		hi = lo
+	}
+	minT, err1 := ParseDuration(lo)
+	maxT, err2 := ParseDuration(hi)
+	if err1 != nil || err2 != nil {
+		d.fail(n, path, fmt.Sprintf("invalid think time %q", n.Value), "write a duration such as 2s, or a range such as 1s..3s")
+		return Think{}, false
+	}
+	if maxT < minT {
+		d.fail(n, path, fmt.Sprintf("think time %q runs backwards", n.Value), "write the shorter time first, e.g. 1s..3s")
+		return Think{}, false
+	}
+	return Think{Min: minT, Max: maxT}, true
+}
