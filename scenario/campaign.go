@@ -399,8 +399,12 @@ func campaignPhases(curve []Point, s Shape, line int) []Phase {
 	}
 	busy := busyStretches(curve, (lo+hi)/2, end/20)
 	if end >= 2*time.Minute {
-		for i := range busy {
-			busy[i] = [2]time.Duration{busy[i][0].Round(time.Second), busy[i][1].Round(time.Second)}
+		for i, b := range busy {
+			// A spike shorter than a second keeps its exact bounds rather
+			// than vanish.
+			if from, to := b[0].Round(time.Second), b[1].Round(time.Second); to > from {
+				busy[i] = [2]time.Duration{from, to}
+			}
 		}
 	}
 	names := s.phaseNames()

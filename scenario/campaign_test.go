@@ -311,6 +311,17 @@ func TestBusyStretches(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("campaignPhases (-want +got):\n%s", diff)
 	}
+
+	// A spike of 0.4s in an hour keeps its peak phase: the midpoint, 25.5/s,
+	// is crossed 50ms and 300ms into it.
+	spike := []Point{{0, 1}, {30 * m, 1}, {30*m + 100*time.Millisecond, 50}, {30*m + 500*time.Millisecond, 1}, {60 * m, 1}}
+	var names []string
+	for _, ph := range campaignPhases(spike, ShapeCustom, 0) {
+		names = append(names, fmt.Sprintf("%s %s+%s", ph.Name, ph.Start, ph.Duration))
+	}
+	if want := []string{"rise 0s+30m0.05s", "peak 30m0.05s+250ms", "tail 30m0.3s+29m59.7s"}; !cmp.Equal(want, names) {
+		t.Errorf("campaignPhases of a spike = %v, want %v", names, want)
+	}
 }
 
 func TestRateBefore(t *testing.T) {
