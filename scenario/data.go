@@ -50,18 +50,8 @@ func (d *Data) Row(i int) map[string]string {
 // data reads a journey's CSV file through the scenario's FS: a header row
 // with unique column names, then at least one row.
 func (d *decoder) data(n *yaml.Node, p, file string, order DataOrder) *Data {
-	if d.fsys == nil {
-		d.fail(n, p, fmt.Sprintf("cannot read %q: the scenario was not read from a file", file), "run liftoff on the scenario file, so data files resolve next to it")
-		return nil
-	}
-	name := path.Clean(strings.TrimPrefix(file, "./"))
-	if !fs.ValidPath(name) {
-		d.fail(n, p, fmt.Sprintf("data file %q must be a relative path inside the scenario's directory", file), "")
-		return nil
-	}
-	f, err := d.fsys.Open(name)
-	if err != nil {
-		d.fail(n, p, fmt.Sprintf("cannot read data file %q: %v", file, unwrapPathError(err)), "data files are relative to the scenario file")
+	f, ok := d.openData(n, p, file)
+	if !ok {
 		return nil
 	}
 	defer f.Close()
@@ -72,6 +62,27 @@ func (d *decoder) data(n *yaml.Node, p, file string, order DataOrder) *Data {
 	}
 	data.File, data.Order = file, order
 	return data
+}
+
+// openData opens a data file the scenario names (a journey's rows, a
+// campaign's export) through the scenario's FS. ok is false when the
+// problem is recorded.
+func (d *decoder) openData(n *yaml.Node, p, file string) (f fs.File, ok bool) {
+	if d.fsys == nil {
+		d.fail(n, p, fmt.Sprintf("cannot read %q: the scenario was not read from a file", file), "run liftoff on the scenario file, so data files resolve next to it")
+		return nil, false
+	}
+	name := path.Clean(strings.TrimPrefix(file, "./"))
+	if !fs.ValidPath(name) {
+		d.fail(n, p, fmt.Sprintf("data file %q must be a relative path inside the scenario's directory", file), "")
+		return nil, false
+	}
+	f, err := d.fsys.Open(name)
+	if err != nil {
+		d.fail(n, p, fmt.Sprintf("cannot read data file %q: %v", file, unwrapPathError(err)), "data files are relative to the scenario file")
+		return nil, false
+	}
+	return f, true
 }
 
 // ReadCSV reads a data file: a header row naming the columns, then rows

@@ -41,6 +41,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		newRunCmd(e, nil),
 		newDemoCmd(e, nil),
 		newValidateCmd(e, nil),
+		newPlanCmd(e, nil),
 		newVersionCmd(e),
 	)
 	return root
