@@ -8,7 +8,7 @@ import "embed"
 
 // FS holds every example scenario and data file.
 //
-//go:embed *.yaml
+//go:embed *.yaml data/*.csv
 var FS embed.FS
 
 // Quickstart is the file name of the scenario `liftoff demo` runs.

@@ -57,7 +57,9 @@ func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
 	case r.Window > 0:
 		s := stretches[at]
 		f.Where, f.From, f.To = describeStretch(res, r, s), s.from, s.to
-	case !f.Passed:
+	case !f.Passed && r.Metric != scenario.MetricThroughput:
+		// A visit completes intervals after it arrives, so one interval's
+		// throughput says little; the other metrics have a worst moment.
 		if s, ok := worstInterval(res, r); ok {
 			f.Where, f.From, f.To = describeWorst(res, r, s), s.from, s.to
 		}

@@ -50,18 +50,8 @@ func (d *Data) Row(i int) map[string]string {
 // data reads a journey's CSV file through the scenario's FS: a header row
 // with unique column names, then at least one row.
 func (d *decoder) data(n *yaml.Node, p, file string, order DataOrder) *Data {
-	if d.fsys == nil {
-		d.fail(n, p, fmt.Sprintf("cannot read %q: the scenario was not read from a file", file), "run liftoff on the scenario file, so data files resolve next to it")
-		return nil
-	}
-	name := path.Clean(strings.TrimPrefix(file, "./"))
-	if !fs.ValidPath(name) {
-		d.fail(n, p, fmt.Sprintf("data file %q must be a relative path inside the scenario's directory", file), "")
-		return nil
-	}
-	f, err := d.fsys.Open(name)
-	if err != nil {
-		d.fail(n, p, fmt.Sprintf("cannot read data file %q: %v", file, unwrapPathError(err)), "data files are relative to the scenario file")
+	f, ok := d.openData(n, p, file)
+	if !ok {
 		return nil
 	}
 	defer f.Close()
@@ -72,6 +62,27 @@ func (d *decoder) data(n *yaml.Node, p, file string, order DataOrder) *Data {
 	}
 	data.File, data.Order = file, order
 	return data
+}
+
+// openData opens a data file the scenario names (a journey's rows, a
+// campaign's export) through the scenario's FS. ok is false when the
+// problem is recorded.
+func (d *decoder) openData(n *yaml.Node, p, file string) (f fs.File, ok bool) {
+	if d.fsys == nil {
+		d.fail(n, p, fmt.Sprintf("cannot read %q: the scenario was not read from a file", file), "run liftoff on the scenario file, so data files resolve next to it")
+		return nil, false
+	}
+	name := path.Clean(strings.TrimPrefix(file, "./"))
+	if !fs.ValidPath(name) {
+		d.fail(n, p, fmt.Sprintf("data file %q must be a relative path inside the scenario's directory", file), "")
+		return nil, false
+	}
+	f, err := d.fsys.Open(name)
+	if err != nil {
+		d.fail(n, p, fmt.Sprintf("cannot read data file %q: %v", file, unwrapPathError(err)), "data files are relative to the scenario file")
+		return nil, false
+	}
+	return f, true
 }
 
 // ReadCSV reads a data file: a header row naming the columns, then rows
@@ -120,4 +131,46 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// DataCapacity says, for each journey with a unique data file, how many
+// visitors the file can serve and how many the plan will send it, so a
+// plan can warn before a run that the data will run out.
+type DataCapacity struct {
+	Journey  string
+	File     string
+	Rows     int     // visitors the file can serve
+	Expected float64 // visitors the plan sends the journey (open model)
+}
+
+// Short reports whether the plan expects more visitors than the file has
+// rows.
+func (c DataCapacity) Short() bool { return c.Expected > float64(c.Rows) }
+
+// String explains the capacity in a sentence.
+func (c DataCapacity) String() string {
+	s := fmt.Sprintf("journey %s takes each row of %s once: %d rows for about %.0f visitors", c.Journey, c.File, c.Rows, c.Expected)
+	if c.Short() {
+		s += fmt.Sprintf("; about %.0f will find no row left and count as missed arrivals", c.Expected-float64(c.Rows))
+	}
+	return s
+}
+
+// DataCapacities lists DataCapacity for every journey with a unique data
+// file. Closed-model phases are not counted: their visitors stop when the
+// rows run out.
+func (s *Scenario) DataCapacities() []DataCapacity {
+	total := 0
+	for _, j := range s.Journeys {
+		total += j.Weight
+	}
+	var out []DataCapacity
+	for _, j := range s.Journeys {
+		if j.Data == nil || j.Data.Order != Unique || total == 0 {
+			continue
+		}
+		out = append(out, DataCapacity{Journey: j.Name, File: j.Data.File, Rows: len(j.Data.Rows),
+			Expected: s.Plan.Visitors() * float64(j.Weight) / float64(total)})
+	}
+	return out
 }

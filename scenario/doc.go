@@ -6,4 +6,10 @@
 // files it names) and knows nothing about HTTP execution; loadgen, report and
 // cmd consume its plain data types. Load reads a file; Parse reads any
 // io.Reader, so tests and fuzzers need no files.
+//
+// The campaign traffic model lives here too: traffic.campaign's marketing
+// numbers become an expected visitor-rate curve (campaign.go, one formula
+// per shape; replay.go for CSV exports), and traffic.window and
+// traffic.load_factor turn it into the Plan a test sends (window.go).
+// Summary.Forecast adds it up for `liftoff plan`.
 package scenario

@@ -273,3 +273,29 @@ func FuzzReadCSV(f *testing.F) {
 		}
 	})
 }
+
+func TestDataCapacities(t *testing.T) {
+	t.Parallel()
+	sc, err := parseJourneys(t, `journeys:
+  - name: browse
+    weight: 3
+    steps: [ GET / ]
+  - name: checkout
+    weight: 1
+    data: data/customers.csv
+    order: unique
+    steps: [ "GET /u/{{ .row.email }}" ]
+`, customersCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := sc.DataCapacities()
+	// 10/s for a minute is 600 visitors; a quarter of them check out.
+	want := []DataCapacity{{Journey: "checkout", File: "data/customers.csv", Rows: 2, Expected: 150}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("DataCapacities mismatch (-want +got):\n%s", diff)
+	}
+	if s := got[0].String(); s != "journey checkout takes each row of data/customers.csv once: 2 rows for about 150 visitors; about 148 will find no row left and count as missed arrivals" {
+		t.Errorf("String() = %q", s)
+	}
+}

@@ -122,7 +122,9 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 		case "defaults":
 			sc.Defaults = d.defaults(f.val, f.path, sc.Defaults)
 		case "traffic":
-			sc.Traffic = d.traffic(f.val, f.path)
+			var tp trafficPlans
+			sc.Traffic, tp = d.traffic(f.val, f.path)
+			sc.Expected, sc.Plan, sc.WindowStart = tp.expected, tp.tested, tp.start
 		case "journeys":
 			sc.Journeys = d.journeys(f.val, f.path)
 		case "slo":
@@ -139,7 +141,6 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	if sloNode != nil {
 		sc.SLO = d.rules(sloNode, sloPath, sc)
 	}
-	sc.Plan = planFromPhases(sc.Traffic.Phases)
 	for _, h := range sc.Defaults.Headers {
 		if h.Secret && len(h.Value) >= minSecretLen {
 			sc.Secrets = append(sc.Secrets, h.Value)
@@ -263,51 +264,6 @@ func sensitiveHeader(name string) bool {
 	return false
 }
 
-var trafficKeys = []string{"phases", "arrivals", "max_concurrency", "seed"}
-
-func (d *decoder) traffic(n *yaml.Node, path string) Traffic {
-	t := Traffic{Arrivals: Poisson, MaxConcurrency: DefaultMaxConcurrency}
-	fields := d.mapping(n, path, trafficKeys)
-	hasPhases := false
-	for _, f := range fields {
-		switch f.key {
-		case "phases":
-			hasPhases = true
-			t.Phases = d.phases(f.val, f.path)
-		case "arrivals":
-			if s, ok := d.scalar(f.val, f.path); ok {
-				switch Arrivals(s) {
-				case Poisson, Uniform:
-					t.Arrivals = Arrivals(s)
-				default:
-					d.fail(f.val, f.path, fmt.Sprintf("unknown arrival process %q", s), "use poisson or uniform")
-				}
-			}
-		case "max_concurrency":
-			if v, ok := d.integer(f.val, f.path, 1); ok {
-				t.MaxConcurrency = v
-			}
-		case "seed":
-			if s, ok := d.scalar(f.val, f.path); ok {
-				v, err := strconv.ParseUint(s, 10, 64)
-				if err != nil {
-					d.fail(f.val, f.path, fmt.Sprintf("%q is not a whole number", s), "")
-				}
-				t.Seed = v
-			}
-		}
-	}
-	if fields != nil && !hasPhases {
-		d.fail(n, path, "missing \"phases\"", "e.g. phases: [ { duration: 1m, rate: 10/s } ]")
-	}
-	for _, ph := range t.Phases {
-		if ph.Concurrency > t.MaxConcurrency {
-			d.fail(n, joinPath(path, "max_concurrency"), fmt.Sprintf("phase %q runs %d visitors, above max_concurrency %d", ph.Name, ph.Concurrency, t.MaxConcurrency), "raise max_concurrency")
-		}
-	}
-	return t
-}
-
 var phaseKeys = []string{"name", "duration", "rate", "ramp_to", "concurrency"}
 
 func (d *decoder) phases(n *yaml.Node, path string) []Phase {
@@ -414,11 +370,16 @@ func (d *decoder) ruleText(item *yaml.Node, path string) (string, bool) {
 func checkScope(r Rule, sc *Scenario) (msg, hint string) {
 	if r.Phase != "" {
 		var names []string
-		for _, ph := range sc.Traffic.Phases {
+		for _, ph := range sc.Plan.Phases {
 			if ph.Name == r.Phase {
 				return "", ""
 			}
 			names = append(names, ph.Name)
+		}
+		for _, ph := range sc.Expected.Phases {
+			if ph.Name == r.Phase {
+				return fmt.Sprintf("phase %q is outside the tested window (%s)", r.Phase, sc.Traffic.Window), "the window tests: " + strings.Join(names, ", ")
+			}
 		}
 		return fmt.Sprintf("no phase is named %q", r.Phase), "phases: " + strings.Join(names, ", ")
 	}
@@ -443,9 +404,9 @@ func checkScope(r Rule, sc *Scenario) (msg, hint string) {
 		}
 		return fmt.Sprintf("no journey is named %q", r.Journey), suggest(r.Journey, names, "journeys")
 	}
-	if r.Metric == MetricThroughput && len(sc.Traffic.Phases) > 0 {
+	if r.Metric == MetricThroughput && len(sc.Plan.Phases) > 0 {
 		open := false
-		for _, ph := range sc.Traffic.Phases {
+		for _, ph := range sc.Plan.Phases {
 			open = open || !ph.Closed()
 		}
 		if !open {

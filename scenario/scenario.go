@@ -15,8 +15,17 @@ type Scenario struct {
 	Journeys []Journey
 	SLO      []Rule
 
-	// Plan is the traffic to send over time, derived from Traffic.
+	// Plan is the traffic to send over time: Expected after
+	// traffic.window and traffic.load_factor.
 	Plan Plan
+	// Expected is the traffic the campaign, or the phases as written,
+	// expect, in campaign time.
+	Expected Plan
+	// WindowStart is where Plan's time 0 falls in Expected's time: the
+	// start of the busiest stretch for a peak window, 0 otherwise. With a
+	// compressed window, Expected's time runs
+	// Expected.Duration()/Plan.Duration() times faster than Plan's.
+	WindowStart time.Duration
 
 	// Secrets are the values that came from ${VAR} references and sensitive
 	// headers. Every renderer redacts them; they are never written out.
@@ -82,7 +91,10 @@ type Header struct {
 
 // Traffic says how visitors arrive.
 type Traffic struct {
-	Phases         []Phase
+	Phases         []Phase    // explicit phases as written; empty for a campaign
+	Campaign       *Campaign  // the marketing numbers; nil for explicit phases
+	LoadFactor     LoadFactor // rates are tested at this multiple of the expected
+	Window         Window     // the part of the expected traffic that is tested
 	Arrivals       Arrivals
 	MaxConcurrency int    // visitors in flight at once; DefaultMaxConcurrency when not set
 	Seed           uint64 // seeds Poisson arrivals and journey picks; a fixed seed repeats a run's schedule

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -21,11 +22,37 @@ type Summary struct {
 	// Expected is the traffic the campaign expects, before load_factor and
 	// window shape it into the test: the visitor rate over campaign time.
 	// Empty when it equals Curve.
-	Expected   []PointSummary   `json:"expected,omitempty"`
-	LoadFactor float64          `json:"load_factor,omitempty"` // rates were scaled by this; 0 or 1 means as expected
-	Window     string           `json:"window,omitempty"`      // "full", "peak 15m", "compressed 10m"; empty means full
-	Journeys   []JourneySummary `json:"journeys"`
-	SLO        []string         `json:"slo"`
+	Expected []PointSummary `json:"expected,omitempty"`
+	// ExpectedPhases are the phases in campaign time; empty with Expected.
+	ExpectedPhases []PhaseSummary `json:"expected_phases,omitempty"`
+	LoadFactor     float64        `json:"load_factor,omitempty"` // rates were scaled by this; 0 or 1 means as expected
+	Window         string         `json:"window,omitempty"`      // "full", "peak 15m", "compressed 10m"; empty means full
+	// WindowStartS is where the test's time 0 falls in campaign time, in
+	// seconds: the start of the busiest stretch for a peak window, 0
+	// otherwise. See CampaignTime.
+	WindowStartS float64 `json:"window_start_s,omitempty"`
+	// Campaign holds the marketing numbers the plan was derived from;
+	// absent when the scenario gives explicit phases.
+	Campaign *CampaignSummary `json:"campaign,omitempty"`
+	Journeys []JourneySummary `json:"journeys"`
+	SLO      []string         `json:"slo"`
+}
+
+// CampaignSummary is traffic.campaign as results record it: the marketing
+// numbers and what liftoff derived from them, before window and
+// load_factor.
+type CampaignSummary struct {
+	Shape       string  `json:"shape"`                // email-blast, tv-spot, social-viral, product-launch, flash-sale, steady or custom
+	Description string  `json:"description"`          // what the shape models, in plain words
+	Audience    float64 `json:"audience,omitempty"`   // people reached; absent when the scenario gave visitors or peak
+	Response    float64 `json:"response,omitempty"`   // share of the audience that visits, 0..1; absent with audience
+	Visitors    float64 `json:"visitors"`             // expected visitors over the campaign
+	PeakRate    float64 `json:"peak_rate_per_s"`      // expected peak visitor rate
+	PeakAtS     float64 `json:"peak_at_s"`            // when the peak comes, seconds after the campaign's start
+	DurationS   float64 `json:"duration_s"`           // how long the campaign brings visitors
+	Data        string  `json:"data,omitempty"`       // custom: the CSV replayed, as the scenario names it
+	IntervalS   float64 `json:"interval_s,omitempty"` // custom: the CSV's interval, one row's worth of time
+	DataStart   string  `json:"data_start,omitempty"` // custom: the first row's time as the CSV writes it, campaign time 0
 }
 
 // PhaseSummary is one phase of the plan.
@@ -67,14 +94,22 @@ func (s *Scenario) Summary() Summary {
 		Seed:           s.Traffic.Seed,
 		MaxConcurrency: s.Traffic.MaxConcurrency,
 	}
-	for _, ph := range s.Plan.Phases {
-		sum.Phases = append(sum.Phases, PhaseSummary{
-			Name: ph.Name, StartS: ph.Start.Seconds(), DurationS: ph.Duration.Seconds(),
-			Rate: float64(ph.Rate), RampTo: float64(ph.RampTo), Concurrency: ph.Concurrency,
-		})
+	sum.Phases = phaseSummaries(s.Plan.Phases)
+	sum.Curve = pointSummaries(s.Plan.Curve)
+	sum.LoadFactor = s.Traffic.LoadFactor.Value()
+	sum.Window = s.Traffic.Window.String()
+	sum.WindowStartS = s.WindowStart.Seconds()
+	if !s.Traffic.Window.IsFull() || s.Traffic.LoadFactor.Value() != 1 {
+		sum.Expected = pointSummaries(s.Expected.Curve)
+		sum.ExpectedPhases = phaseSummaries(s.Expected.Phases)
 	}
-	for _, pt := range s.Plan.Curve {
-		sum.Curve = append(sum.Curve, PointSummary{AtS: pt.At.Seconds(), Rate: float64(pt.Rate)})
+	if c := s.Traffic.Campaign; c != nil {
+		sum.Campaign = &CampaignSummary{
+			Shape: string(c.Shape), Description: c.Shape.Description(),
+			Audience: c.Audience, Response: float64(c.Response), Visitors: c.Visitors,
+			PeakRate: float64(c.PeakRate), PeakAtS: c.PeakAt.Seconds(), DurationS: c.Duration.Seconds(),
+			Data: c.Data, IntervalS: c.Interval.Seconds(), DataStart: c.Start,
+		}
 	}
 	for _, j := range s.Journeys {
 		js := JourneySummary{Name: j.Name, Weight: j.Weight}
@@ -90,17 +125,59 @@ func (s *Scenario) Summary() Summary {
 	return sum
 }
 
-// Plan rebuilds the plan a summary describes, for reports that read a
-// results file.
+func phaseSummaries(phases []Phase) []PhaseSummary {
+	var out []PhaseSummary
+	for _, ph := range phases {
+		out = append(out, PhaseSummary{
+			Name: ph.Name, StartS: ph.Start.Seconds(), DurationS: ph.Duration.Seconds(),
+			Rate: float64(ph.Rate), RampTo: float64(ph.RampTo), Concurrency: ph.Concurrency,
+		})
+	}
+	return out
+}
+
+func pointSummaries(curve []Point) []PointSummary {
+	var out []PointSummary
+	for _, pt := range curve {
+		out = append(out, PointSummary{AtS: pt.At.Seconds(), Rate: float64(pt.Rate)})
+	}
+	return out
+}
+
+// Plan rebuilds the plan a summary describes, the traffic that was
+// tested, for reports that read a results file.
 func (sum Summary) Plan() Plan {
+	return planOf(sum.Phases, sum.Curve)
+}
+
+// ExpectedPlan rebuilds the traffic the campaign expects, in campaign
+// time: Expected, or the tested plan when the two are the same.
+func (sum Summary) ExpectedPlan() Plan {
+	if len(sum.Expected) == 0 {
+		return sum.Plan()
+	}
+	return planOf(sum.ExpectedPhases, sum.Expected)
+}
+
+// CampaignTime maps an offset into the test to campaign time: shifted by
+// the start of a peak window, stretched by a compressed window's factor.
+func (sum Summary) CampaignTime(t time.Duration) time.Duration {
+	tested, expected := sum.Plan().Duration(), sum.ExpectedPlan().Duration()
+	if w, err := ParseWindow(sum.Window); err == nil && w.Kind == WindowCompressed && tested > 0 {
+		return time.Duration(float64(t) * float64(expected) / float64(tested))
+	}
+	return seconds(sum.WindowStartS) + t
+}
+
+func planOf(phases []PhaseSummary, curve []PointSummary) Plan {
 	var p Plan
-	for _, ph := range sum.Phases {
+	for _, ph := range phases {
 		p.Phases = append(p.Phases, Phase{
 			Name: ph.Name, Start: seconds(ph.StartS), Duration: seconds(ph.DurationS),
 			Rate: Rate(ph.Rate), RampTo: Rate(ph.RampTo), Concurrency: ph.Concurrency,
 		})
 	}
-	for _, pt := range sum.Curve {
+	for _, pt := range curve {
 		p.Curve = append(p.Curve, Point{At: seconds(pt.AtS), Rate: Rate(pt.Rate)})
 	}
 	return p
@@ -133,7 +210,7 @@ func (sum Summary) RequestsPerVisitor() float64 {
 	return steps / weights
 }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
 
 // TargetName is the target as shown to people: the sim spec, or the URL
 // without credentials.

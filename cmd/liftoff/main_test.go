@@ -82,7 +82,9 @@ journeys:
 func TestRunVerdictsAndExitCodes(t *testing.T) {
 	t.Parallel()
 	ok := server(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
-	failing := server(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "overloaded", http.StatusServiceUnavailable) })
+	failing := server(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
+	})
 	slow := server(t, func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(300 * time.Millisecond)
 		fmt.Fprint(w, "ok")
@@ -222,7 +224,7 @@ func TestValidate(t *testing.T) {
 		stdout string
 		stderr []string
 	}{
-		{"valid", []string{"validate", good}, exitGo, good + `: ok · "Spring launch" · 1 journey · plan: 1s over 1 phase · ~20 visitors arriving, peak 20/s at 0s`, nil},
+		{"valid", []string{"validate", good}, exitGo, good + `: ok · "Spring launch" · 1 journey · plan: testing 1s in 1 phase, ~20 visitors, peak 20 visitors/s (~40 requests/s)`, nil},
 		{"every problem with its line", []string{"validate", bad}, exitUsage, "", []string{
 			bad + `:4:35: traffic.phases[0].rate: unknown unit "sec" in rate "10/sec" (rates are N/s, N/min or N/h)`,
 			bad + `:7:14: journeys[0].steps[0]: "get" is not an HTTP method (methods are upper case, e.g. GET, POST, PUT, DELETE)`,

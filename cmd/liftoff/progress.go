@@ -48,7 +48,7 @@ func showProgress(w io.Writer, mode string, terminal bool, g *loadgen.Generator)
 // copies the generator's atomic snapshot into it.
 func showBars(w io.Writer, g *loadgen.Generator) func() {
 	ctx, cancel := context.WithCancel(context.Background())
-	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond), mpb.ForceTTY())
+	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
 	var last atomic.Pointer[loadgen.Progress]
 	last.Store(&loadgen.Progress{})
 	bar := p.New(1,
@@ -147,16 +147,32 @@ func truncateName(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// planLine says in one line what a run is about to send.
+// planLine says in one line what a run is about to send: for a campaign,
+// what it expects and what window and load factor make of it; then the
+// test's visitors, length and peak. 'liftoff plan' shows it in full.
 func planLine(sc *scenario.Scenario) string {
-	plan := sc.Plan
-	rate, at := plan.Peak()
-	s := fmt.Sprintf("plan: %s over %d phase%s", plan.Duration(), len(plan.Phases), plural(len(plan.Phases)))
-	if v := plan.Visitors(); v > 0 {
-		s += fmt.Sprintf(" · ~%.0f visitors arriving, peak %s at %s", v, rate, at)
+	sum := sc.Summary()
+	f := sum.Forecast()
+	s := "plan: "
+	if c := sum.Campaign; c != nil {
+		s += fmt.Sprintf("%s campaign, %s visitors over %s", c.Shape, count(f.ExpectedVisitors), span(seconds(f.ExpectedDurationS)))
+		if c.Shape != string(scenario.ShapeSteady) {
+			s += fmt.Sprintf(", peak %s/s at %s", decimal(f.PeakVisitorsPerS), span(seconds(f.PeakAtS)))
+		}
+		s += " · "
 	}
-	if n := plan.MaxConcurrency(); n > 0 {
-		s += fmt.Sprintf(" · up to %d looping visitors", n)
+	s += "testing "
+	if f.Window != string(scenario.WindowFull) || f.LoadFactor != 1 {
+		s += fmt.Sprintf("%s at %s: ", f.Window, scenario.LoadFactor(f.LoadFactor))
 	}
-	return s + " (a visitor runs one journey; requests = visitors × steps)"
+	n := len(sum.Phases)
+	s += fmt.Sprintf("%s in %d phase%s", span(seconds(f.TestedDurationS)), n, plural(n))
+	if f.TestedVisitors > 0 {
+		s += fmt.Sprintf(", ~%s visitors, peak %s visitors/s (~%s requests/s)", count(f.TestedVisitors),
+			decimal(f.TestedPeakVisitorsPerS), decimal(f.TestedPeakRequestsPerS))
+	}
+	if f.LoopingVisitors > 0 {
+		s += fmt.Sprintf(", up to %d looping visitors", f.LoopingVisitors)
+	}
+	return s + fmt.Sprintf(" · a visitor runs one journey: requests = visitors × %s", decimal(f.RequestsPerVisitor))
 }

@@ -110,6 +110,11 @@ func runRun(ctx context.Context, opts *runOptions) error {
 
 	e := opts.env
 	fmt.Fprintf(e.Err, "liftoff %s: %s → %s\n%s\n", version(), sc.Name, sc.TargetName(), planLine(sc))
+	for _, c := range sc.DataCapacities() {
+		if c.Short() {
+			fmt.Fprintf(e.Err, "warning: %s\n", c)
+		}
+	}
 	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version()})
 	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
 	res, runErr := gen.Run(ctx, sc)
