@@ -26,12 +26,15 @@ type chart struct {
 	Limits  []limitLine          // horizontal goal lines
 	Marks   []mark               // vertical phase boundaries
 	Shade   []span               // stretches to highlight (where a rule failed)
-	XFormat func(float64) string // tick labels of the time axis; offsets when nil
-	Legend  []legendEntry        // filled in by the builders
-	Title   string               // the heading above the chart
-	Note    string               // a line under the chart
-	Empty   string               // shown instead of the chart when there is no data
-	Compact bool                 // drawn for half the page's width
+	// ShadeClass styles the shaded stretches; "shade" (a failure) when
+	// empty.
+	ShadeClass string
+	XFormat    func(float64) string // tick labels of the time axis; offsets when nil
+	Legend     []legendEntry        // filled in by the builders
+	Title      string               // the heading above the chart
+	Note       string               // a line under the chart
+	Empty      string               // shown instead of the chart when there is no data
+	Compact    bool                 // drawn for half the page's width
 }
 
 // line is one series of (seconds, value) points; a NaN value breaks it.
@@ -106,10 +109,14 @@ func (c chart) SVG() template.HTML {
 	b.WriteString(`<svg class="chart" viewBox="0 0 ` + f1(width) + ` ` + f1(chartHeight) + `" role="img" aria-label="`)
 	b.WriteString(template.HTMLEscapeString(c.Label))
 	b.WriteString(`" xmlns="http://www.w3.org/2000/svg">`)
+	shadeClass := "shade"
+	if c.ShadeClass != "" {
+		shadeClass = c.ShadeClass
+	}
 	for _, s := range c.Shade {
 		from, to := px(math.Max(0, s.From)), px(math.Min(xMax, s.To))
 		if to > from {
-			b.WriteString(`<rect class="shade" x="` + f1(from) + `" y="` + f1(top) + `" width="` + f1(to-from) + `" height="` + f1(bottom-top) + `"/>`)
+			b.WriteString(`<rect class="` + shadeClass + `" x="` + f1(from) + `" y="` + f1(top) + `" width="` + f1(to-from) + `" height="` + f1(bottom-top) + `"/>`)
 		}
 	}
 	b.WriteString(`<g class="grid">`)

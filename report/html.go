@@ -193,9 +193,9 @@ func sameLength(tp trafficPlan) bool {
 
 func withExpected(c chart, tp trafficPlan) chart {
 	l := line{Name: "expected", Class: "s-expected", Dashed: true}
-	for _, pt := range tp.Expected {
-		l.X = append(l.X, pt.AtS)
-		l.Y = append(l.Y, pt.Rate)
+	for _, pt := range tp.Expected.Curve {
+		l.X = append(l.X, pt.At.Seconds())
+		l.Y = append(l.Y, float64(pt.Rate))
 	}
 	c.Lines = append([]line{l}, c.Lines...)
 	c.Legend = append([]legendEntry{{Name: "campaign expects", Class: "s-expected", Kind: "dash"}}, c.Legend...)
@@ -291,11 +291,17 @@ func trafficRows(res *loadgen.Results, tp trafficPlan) trafficTable {
 		trafficRow{Label: "Requests", Expected: dash, Planned: plannedRequests, Achieved: answered},
 		trafficRow{Label: "Length", Expected: friendlyLength(tp.ExpectedLength), Planned: friendlyLength(tp.TestedLength), Achieved: ran},
 	)
+	if c := res.Scenario.Campaign; c != nil {
+		t.Notes = append(t.Notes, campaignSentence(c))
+	}
 	switch w := tp.Window; {
-	case !tp.HasExpectation:
+	case !tp.HasExpectation && res.Scenario.Campaign == nil:
 		t.Notes = append(t.Notes, "The scenario's phases are the plan: the test sent the traffic the scenario describes, with no load factor.")
+	case !tp.HasExpectation:
+		t.Notes = append(t.Notes, "The test sent the whole campaign as expected, with no load factor.")
 	case strings.HasPrefix(w, "peak "):
-		t.Notes = append(t.Notes, fmt.Sprintf("The test ran the busiest %s of the campaign (window: %s).", strings.TrimPrefix(w, "peak "), w))
+		t.Notes = append(t.Notes, fmt.Sprintf("The test ran the busiest %s of the campaign, from %s to %s after its start (window: %s).",
+			strings.TrimPrefix(w, "peak "), offset(tp.WindowFrom), offset(tp.WindowTo), w))
 	case strings.HasPrefix(w, "compressed "):
 		t.Notes = append(t.Notes, fmt.Sprintf("The test squeezed the whole campaign into %s (window: %s).", strings.TrimPrefix(w, "compressed "), w))
 	}
@@ -323,6 +329,27 @@ func achievedAtPeak(res *loadgen.Results, peak float64) string {
 		return "–"
 	}
 	return shortRate(float64(arrivals) / span.Seconds())
+}
+
+// campaignSentence describes the campaign in the words of the launch
+// meeting: "An email blast: an email send: … 200,000 people reached × 6%
+// = 12,000 expected visitors over 3 hours, peaking at 7.2 visitors a
+// second 20m in."
+func campaignSentence(c *scenario.CampaignSummary) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "The campaign (%s)", c.Shape)
+	if c.Description != "" {
+		fmt.Fprintf(&b, ": %s", c.Description)
+	}
+	b.WriteString(". ")
+	if c.Audience > 0 && c.Response > 0 {
+		fmt.Fprintf(&b, "%s people reached × %s = ", count(int64(c.Audience+0.5)), percent(c.Response))
+	}
+	fmt.Fprintf(&b, "%s expected visitors over %s", count(int64(c.Visitors+0.5)), friendlyLength(seconds(c.DurationS)))
+	if c.PeakRate > 0 {
+		fmt.Fprintf(&b, ", peaking at %s %s in", visitorRate(c.PeakRate), offset(seconds(c.PeakAtS)))
+	}
+	return b.String() + "."
 }
 
 func findingRows(res *loadgen.Results, j Judgement) []findingRow {
@@ -429,6 +456,10 @@ func facts(res *loadgen.Results, j Judgement, tp trafficPlan) []fact {
 	out = append(out, fact{"Ran", ran})
 	if sc.Arrivals != "" {
 		out = append(out, fact{"Arrivals", fmt.Sprintf("%s (seed %d)", sc.Arrivals, sc.Seed)})
+	}
+	if c := sc.Campaign; c != nil {
+		out = append(out, fact{"Campaign", fmt.Sprintf("%s · %s expected visitors over %s · peak %s at %s",
+			c.Shape, count(int64(c.Visitors+0.5)), offset(seconds(c.DurationS)), shortRate(c.PeakRate), offset(seconds(c.PeakAtS)))})
 	}
 	if sc.LoadFactor > 0 {
 		out = append(out, fact{"Load factor", factor(sc.LoadFactor)})

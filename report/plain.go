@@ -31,13 +31,16 @@ type trafficPlan struct {
 	ExpectedPeak     float64 // visitors/s at the campaign's expected peak
 	Factor           float64 // TestedPeak over ExpectedPeak; 1 when they are the same
 	HasExpectation   bool    // the scenario scaled the campaign's expectation (load factor or window)
+	Shape            string  // the campaign's shape ("email-blast"); "" for a scenario of phases
 	Window           string  // "full", "peak 15m", "compressed 10m"; "" when not stated
 	TestedVisitors   float64
 	ExpectedVisitors float64
 	TestedLength     time.Duration
 	ExpectedLength   time.Duration
-	Expected         []scenario.PointSummary // the campaign's expected curve
-	Closed           int                     // looping visitors of closed-model phases, when the plan has no rate
+	Expected         scenario.Plan // the campaign's expected traffic, in campaign time
+	WindowFrom       time.Duration // campaign time at the test's start
+	WindowTo         time.Duration // campaign time at the test's end
+	Closed           int           // looping visitors of closed-model phases, when the plan has no rate
 }
 
 // planOf reads the traffic comparison from the results' scenario. A
@@ -54,28 +57,22 @@ func planOf(res *loadgen.Results) trafficPlan {
 		Window:         sc.Window,
 		Factor:         1,
 		Closed:         plan.MaxConcurrency(),
+		Expected:       sc.ExpectedPlan(),
+		WindowFrom:     sc.CampaignTime(0),
+		WindowTo:       sc.CampaignTime(plan.Duration()),
+	}
+	if sc.Campaign != nil {
+		tp.Shape = sc.Campaign.Shape
+	}
+	ePeak, _ := tp.Expected.Peak()
+	tp.ExpectedPeak = float64(ePeak)
+	if n := len(tp.Expected.Curve); n > 0 {
+		first, last := tp.Expected.Curve[0].At, tp.Expected.Curve[n-1].At
+		tp.ExpectedLength = last - first
+		tp.ExpectedVisitors = tp.Expected.VisitorsBetween(first, last)
 	}
 	lf := sc.LoadFactor
-	if lf <= 0 {
-		lf = 1
-	}
-	tp.Expected = sc.Expected
-	if len(tp.Expected) == 0 {
-		for _, pt := range sc.Curve {
-			tp.Expected = append(tp.Expected, scenario.PointSummary{AtS: pt.AtS, Rate: pt.Rate / lf})
-		}
-	}
-	expected := scenario.Plan{}
-	for _, pt := range tp.Expected {
-		expected.Curve = append(expected.Curve, scenario.Point{At: seconds(pt.AtS), Rate: scenario.Rate(pt.Rate)})
-	}
-	ePeak, _ := expected.Peak()
-	tp.ExpectedPeak = float64(ePeak)
-	if n := len(expected.Curve); n > 0 {
-		tp.ExpectedLength = expected.Curve[n-1].At - expected.Curve[0].At
-		tp.ExpectedVisitors = expected.VisitorsBetween(expected.Curve[0].At, expected.Curve[n-1].At)
-	}
-	tp.HasExpectation = lf != 1 || len(sc.Expected) > 0 || (sc.Window != "" && sc.Window != "full")
+	tp.HasExpectation = (lf > 0 && lf != 1) || len(sc.Expected) > 0 || (sc.Window != "" && sc.Window != "full")
 	if tp.ExpectedPeak > 0 {
 		tp.Factor = tp.TestedPeak / tp.ExpectedPeak
 	}
@@ -91,9 +88,20 @@ func (tp trafficPlan) phrase() string {
 	case tp.TestedPeak == 0:
 		return "the planned traffic"
 	case tp.HasExpectation && !nearlyOne(tp.Factor):
-		return fmt.Sprintf("%s the expected peak of %s", factor(tp.Factor), visitorRate(tp.ExpectedPeak))
+		return fmt.Sprintf("%s the expected %speak of %s", factor(tp.Factor), tp.shapeWord(), visitorRate(tp.ExpectedPeak))
+	case tp.Shape != "":
+		return fmt.Sprintf("the expected %speak of %s", tp.shapeWord(), visitorRate(tp.TestedPeak))
 	}
 	return "the planned peak of " + visitorRate(tp.TestedPeak)
+}
+
+// shapeWord is the campaign's shape as an adjective, with its space:
+// "email-blast ", or "" for a scenario of phases or a custom curve.
+func (tp trafficPlan) shapeWord() string {
+	if tp.Shape == "" || tp.Shape == "custom" {
+		return ""
+	}
+	return tp.Shape + " "
 }
 
 func nearlyOne(f float64) bool { return f > 0.995 && f < 1.005 }

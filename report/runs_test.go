@@ -102,10 +102,7 @@ var fixtures = []struct {
 	yaml    string
 	// target returns the URL to test; nil means the scenario's sim:shop.
 	target func(t *testing.T) string
-	// campaign records an expectation the way a campaign scenario does:
-	// the expected curve before load_factor and window.
-	campaign func(sum *scenario.Summary)
-	cancel   time.Duration
+	cancel time.Duration
 }{
 	{
 		name:    "go",
@@ -113,12 +110,16 @@ var fixtures = []struct {
 		yaml: `name: Spring sale email blast
 target: sim:shop?capacity=2000&service=10ms
 traffic:
+  campaign:
+    shape: email-blast
+    audience: 1.2M
+    response: 6%
+    peak_at: 20m
+    duration: 3h
+  load_factor: 2x
+  window: peak 15s
   arrivals: poisson
   seed: 7
-  phases:
-    - { name: warm-up, duration: 3s, rate: 20/s }
-    - { name: blast,   duration: 4s, rate: 20/s, ramp_to: 80/s }
-    - { name: peak,    duration: 7s, rate: 80/s }
 journeys:
   - name: browse
     weight: 70
@@ -137,19 +138,8 @@ slo:
   - error_rate < 1%
   - throughput >= 99%
   - browse: p95 < 300ms
-  - phase peak: p95 < 250ms for 5s
+  - p95 < 250ms for 5s
 `,
-		campaign: func(sum *scenario.Summary) {
-			// An email blast: the send at 0, the peak 20 minutes later,
-			// a long tail over three hours. The test ran its busiest
-			// stretch at twice the expected rate.
-			sum.Expected = []scenario.PointSummary{
-				{AtS: 0, Rate: 0}, {AtS: 300, Rate: 22}, {AtS: 1200, Rate: 40}, {AtS: 2400, Rate: 26},
-				{AtS: 4800, Rate: 11}, {AtS: 7200, Rate: 5}, {AtS: 10800, Rate: 0},
-			}
-			sum.LoadFactor = 2
-			sum.Window = "peak 14s"
-		},
 	},
 	{
 		name:    "nogo",
@@ -252,9 +242,6 @@ func TestMakeFixtures(t *testing.T) {
 				target = fx.target(t)
 			}
 			res := run(t, fx.yaml, target, fx.cancel)
-			if fx.campaign != nil {
-				fx.campaign(&res.Scenario)
-			}
 			doc, err := NewDocument(res)
 			if err != nil {
 				t.Fatal(err)

@@ -292,7 +292,7 @@ func errorChart(res *loadgen.Results, j Judgement) chart {
 }
 
 // expectedChart draws the campaign's expected visitor rate over campaign
-// time, for scenarios whose test covers a window of it or scales it.
+// time, with its phases, and marks where the test's window lies in it.
 func expectedChart(tp trafficPlan) chart {
 	c := chart{
 		Compact: true,
@@ -301,12 +301,27 @@ func expectedChart(tp trafficPlan) chart {
 		YFormat: rateTick,
 	}
 	l := line{Name: "expected", Class: "s-expected"}
-	for _, pt := range tp.Expected {
-		l.X = append(l.X, pt.AtS)
-		l.Y = append(l.Y, pt.Rate)
-		c.XMax = math.Max(c.XMax, pt.AtS)
+	for _, pt := range tp.Expected.Curve {
+		l.X = append(l.X, pt.At.Seconds())
+		l.Y = append(l.Y, float64(pt.Rate))
+		c.XMax = math.Max(c.XMax, pt.At.Seconds())
 	}
 	c.Lines = []line{l}
 	c.Legend = []legendEntry{{Name: "expected visitors per second", Class: "s-expected", Kind: "line"}}
+	if phases := tp.Expected.Phases; len(phases) > 1 {
+		for _, ph := range phases {
+			c.Marks = append(c.Marks, mark{X: ph.Start.Seconds(), Name: ph.Name, End: (ph.Start + ph.Duration).Seconds()})
+		}
+	}
+	if tp.WindowTo > tp.WindowFrom && tp.Window != "" && tp.Window != "full" {
+		// However short the window, shade enough of the axis to see it.
+		from, to := tp.WindowFrom.Seconds(), tp.WindowTo.Seconds()
+		if min := c.XMax / 60; to-from < min {
+			mid := (from + to) / 2
+			from, to = mid-min/2, mid+min/2
+		}
+		c.Shade, c.ShadeClass = []span{{From: from, To: to}}, "tested"
+		c.Legend = append(c.Legend, legendEntry{Name: "the stretch the test ran", Class: "tested", Kind: "shade"})
+	}
 	return c
 }
