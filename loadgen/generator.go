@@ -216,6 +216,9 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	phases.Go(func() { r.schedule(ctx) })
 	phases.Go(func() { r.closedPhases(ctx) })
 	phases.Wait()
+	// A plan can end in a quiet stretch after its last arrival (a
+	// campaign's tail); the run lasts the plan's length all the same.
+	sleepUntil(ctx, r.start.Add(plan.Duration()))
 	close(r.quit)
 
 	interrupted := ctx.Err() != nil

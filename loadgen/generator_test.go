@@ -428,3 +428,21 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestRunLastsThePlan ends with a quiet stretch: the run lasts the plan's
+// length, not until its last arrival.
+func TestRunLastsThePlan(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	sc := load(t, srv.URL, `traffic:
+  arrivals: uniform
+  phases: [ { duration: 200ms, rate: 20/s }, { duration: 800ms, rate: 0/s } ]
+journeys:
+  - name: j
+    steps: [ GET / ]
+`)
+	res := runScenario(t, sc, Config{})
+	if res.Requests != 4 || res.Elapsed < time.Second {
+		t.Errorf("requests %d over %v; want 4 over at least the plan's 1s", res.Requests, res.Elapsed)
+	}
+}

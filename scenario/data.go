@@ -133,43 +133,53 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// DataCapacity says, for each journey with a unique data file, how many
-// visitors the file can serve and how many the plan will send it, so a
-// plan can warn before a run that the data will run out.
-type DataCapacity struct {
-	Journey  string
-	File     string
-	Rows     int     // visitors the file can serve
-	Expected float64 // visitors the plan sends the journey (open model)
+// DataUse says how a journey's data file meets the plan: how many visitors
+// it can serve, how many the plan sends, and what happens past the last
+// row, so `liftoff plan` can tell before a run.
+type DataUse struct {
+	Journey  string    `json:"journey"`
+	File     string    `json:"file"`
+	Order    DataOrder `json:"order"`
+	Rows     int       `json:"rows"`              // rows in the file
+	Expected float64   `json:"expected_visitors"` // visitors the plan sends the journey (open model)
 }
 
-// Short reports whether the plan expects more visitors than the file has
-// rows.
-func (c DataCapacity) Short() bool { return c.Expected > float64(c.Rows) }
+// Short reports whether a unique file has fewer rows than the plan has
+// visitors for it.
+func (u DataUse) Short() bool { return u.Order == Unique && u.Expected > float64(u.Rows) }
 
-// String explains the capacity in a sentence.
-func (c DataCapacity) String() string {
-	s := fmt.Sprintf("journey %s takes each row of %s once: %d rows for about %.0f visitors", c.Journey, c.File, c.Rows, c.Expected)
-	if c.Short() {
-		s += fmt.Sprintf("; about %.0f will find no row left and count as missed arrivals", c.Expected-float64(c.Rows))
+// String explains the use in a sentence.
+func (u DataUse) String() string {
+	s := fmt.Sprintf("journey %s: %s has %d rows for about %.0f visitors", u.Journey, u.File, u.Rows, u.Expected)
+	switch u.Order {
+	case Random:
+		return s + "; each visitor takes a row at random"
+	case Unique:
+		if u.Short() {
+			return s + fmt.Sprintf("; each row is used once, so about %.0f visitors will find no row left and count as missed arrivals", u.Expected-float64(u.Rows))
+		}
+		return s + "; each row is used once, and there are enough"
 	}
-	return s
+	if u.Expected > float64(u.Rows) {
+		return s + "; visitors take rows in order and start over from the first after the last"
+	}
+	return s + "; visitors take rows in order"
 }
 
-// DataCapacities lists DataCapacity for every journey with a unique data
-// file. Closed-model phases are not counted: their visitors stop when the
-// rows run out.
-func (s *Scenario) DataCapacities() []DataCapacity {
+// DataUses lists a DataUse for every journey with a data file.
+// Closed-model phases are not counted: their visitors stop when a unique
+// file runs out.
+func (s *Scenario) DataUses() []DataUse {
 	total := 0
 	for _, j := range s.Journeys {
 		total += j.Weight
 	}
-	var out []DataCapacity
+	var out []DataUse
 	for _, j := range s.Journeys {
-		if j.Data == nil || j.Data.Order != Unique || total == 0 {
+		if j.Data == nil || total == 0 {
 			continue
 		}
-		out = append(out, DataCapacity{Journey: j.Name, File: j.Data.File, Rows: len(j.Data.Rows),
+		out = append(out, DataUse{Journey: j.Name, File: j.Data.File, Order: j.Data.Order, Rows: len(j.Data.Rows),
 			Expected: s.Plan.Visitors() * float64(j.Weight) / float64(total)})
 	}
 	return out

@@ -274,12 +274,13 @@ func FuzzReadCSV(f *testing.F) {
 	})
 }
 
-func TestDataCapacities(t *testing.T) {
+func TestDataUses(t *testing.T) {
 	t.Parallel()
 	sc, err := parseJourneys(t, `journeys:
   - name: browse
     weight: 3
-    steps: [ GET / ]
+    data: data/customers.csv
+    steps: [ "GET /u/{{ .row.email }}" ]
   - name: checkout
     weight: 1
     data: data/customers.csv
@@ -289,13 +290,25 @@ func TestDataCapacities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := sc.DataCapacities()
+	got := sc.DataUses()
 	// 10/s for a minute is 600 visitors; a quarter of them check out.
-	want := []DataCapacity{{Journey: "checkout", File: "data/customers.csv", Rows: 2, Expected: 150}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("DataCapacities mismatch (-want +got):\n%s", diff)
+	want := []DataUse{
+		{Journey: "browse", File: "data/customers.csv", Order: Sequential, Rows: 2, Expected: 450},
+		{Journey: "checkout", File: "data/customers.csv", Order: Unique, Rows: 2, Expected: 150},
 	}
-	if s := got[0].String(); s != "journey checkout takes each row of data/customers.csv once: 2 rows for about 150 visitors; about 148 will find no row left and count as missed arrivals" {
-		t.Errorf("String() = %q", s)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("DataUses mismatch (-want +got):\n%s", diff)
+	}
+	if got[0].Short() || !got[1].Short() {
+		t.Errorf("Short() = %v, %v; want only the unique file short", got[0].Short(), got[1].Short())
+	}
+	wantText := []string{
+		"journey browse: data/customers.csv has 2 rows for about 450 visitors; visitors take rows in order and start over from the first after the last",
+		"journey checkout: data/customers.csv has 2 rows for about 150 visitors; each row is used once, so about 148 visitors will find no row left and count as missed arrivals",
+	}
+	for i, u := range got {
+		if s := u.String(); s != wantText[i] {
+			t.Errorf("String() = %q\nwant       %q", s, wantText[i])
+		}
 	}
 }

@@ -58,14 +58,14 @@ func planRun(opts *planOptions) error {
 		return err
 	}
 	if opts.json {
-		return writePlanJSON(opts.env.Out, sc.Summary())
+		return writePlanJSON(opts.env.Out, sc.Summary(), sc.DataUses())
 	}
-	return writePlan(opts.env.Out, sc.Summary())
+	return writePlan(opts.env.Out, sc.Summary(), sc.DataUses())
 }
 
 // writePlan writes the plan for people: the campaign, expected and tested
 // traffic, a chart of both, and the phases of the test.
-func writePlan(w io.Writer, sum scenario.Summary) error {
+func writePlan(w io.Writer, sum scenario.Summary, data []scenario.DataUse) error {
 	f := sum.Forecast()
 	out := &strings.Builder{}
 	fmt.Fprintf(out, "%s → %s\n", sum.Name, sum.Target)
@@ -92,7 +92,19 @@ func writePlan(w io.Writer, sum scenario.Summary) error {
 	if _, err := io.WriteString(w, out.String()); err != nil {
 		return err
 	}
-	return phaseTable(w, sum, f)
+	if err := phaseTable(w, sum, f); err != nil {
+		return err
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	var d strings.Builder
+	d.WriteString("\nData files\n")
+	for _, u := range data {
+		fmt.Fprintf(&d, "  %s\n", u)
+	}
+	_, err := io.WriteString(w, d.String())
+	return err
 }
 
 // campaignNumbers restates the marketing numbers and what they add up to.
@@ -182,11 +194,13 @@ type planDoc struct {
 	Curve          []scenario.PointSummary   `json:"curve"`           // the test's visitor rate
 	ExpectedPhases []scenario.PhaseSummary   `json:"expected_phases"` // the campaign's phases
 	Expected       []scenario.PointSummary   `json:"expected"`        // the expected visitor rate
+	Data           []scenario.DataUse        `json:"data,omitempty"`  // journeys' data files against the plan
 }
 
-func writePlanJSON(w io.Writer, sum scenario.Summary) error {
+func writePlanJSON(w io.Writer, sum scenario.Summary, data []scenario.DataUse) error {
 	exp := sum.ExpectedPlan()
 	doc := planDoc{
+		Data: data,
 		Name: sum.Name, Target: sum.Target, Forecast: sum.Forecast(),
 		Phases: phasesJSON(sum.Plan().Phases), Curve: curveJSON(sum.Plan().Curve),
 		ExpectedPhases: phasesJSON(exp.Phases), Expected: curveJSON(exp.Curve),

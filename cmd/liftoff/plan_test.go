@@ -21,6 +21,8 @@ func TestPlan(t *testing.T) {
 		{"flash-sale.json", []string{"plan", "--json", "testdata/flash-sale.yaml"}},
 		{"replay.txt", []string{"plan", "testdata/replay.yaml"}},
 		{"phases.txt", []string{"plan", "testdata/phases.yaml"}},
+		{"data.txt", []string{"plan", "testdata/data-journeys.yaml"}},
+		{"data.json", []string{"plan", "--json", "testdata/data-journeys.yaml"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -110,9 +110,9 @@ func runRun(ctx context.Context, opts *runOptions) error {
 
 	e := opts.env
 	fmt.Fprintf(e.Err, "liftoff %s: %s → %s\n%s\n", version(), sc.Name, sc.TargetName(), planLine(sc))
-	for _, c := range sc.DataCapacities() {
-		if c.Short() {
-			fmt.Fprintf(e.Err, "warning: %s\n", c)
+	for _, u := range sc.DataUses() {
+		if u.Short() {
+			fmt.Fprintf(e.Err, "warning: %s\n", u)
 		}
 	}
 	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version()})
