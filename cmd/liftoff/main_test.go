@@ -236,6 +236,7 @@ func TestValidate(t *testing.T) {
 		{"missing file", []string{"validate", "/no/such/file.yaml"}, exitRuntime, "", []string{"liftoff: open scenario: open /no/such/file.yaml: no such file or directory"}},
 		{"no file", []string{"validate"}, exitUsage, "", []string{"liftoff: requires at least 1 arg(s), only received 0", "run 'liftoff --help' for usage"}},
 		{"unknown flag", []string{"run", good, "--jsn", "x"}, exitUsage, "", []string{"liftoff: unknown flag: --jsn"}},
+		{"unknown command", []string{"rnu", good}, exitUsage, "", []string{`liftoff: unknown command "rnu" for "liftoff"`, "run 'liftoff --help' for usage"}},
 		{"bad progress mode", []string{"run", good, "--progress", "fancy"}, exitUsage, "", []string{`liftoff: --progress "fancy": use auto, bars, plain or none`}},
 	}
 	for _, tc := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,11 @@ func execute(ctx context.Context, args []string, e *env) int {
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		// cobra reports a mistyped command as a plain error; it is a usage
+		// mistake (exit 2), like a mistyped flag.
+		err = &usageError{err: err}
+	}
 	printError(e, root, err)
 	return exitCode(err)
 }
