@@ -152,12 +152,14 @@ func ruleRange(res *loadgen.Results, r scenario.Rule) (from, to time.Duration) {
 	return from, to
 }
 
-// intervalsIn returns the indexes of the timeline intervals that start
-// within [from, to).
+// intervalsIn returns the indexes of the timeline intervals that overlap
+// [from, to). A phase boundary inside an interval counts that interval in
+// both phases: a phase shorter than an interval (a campaign compressed
+// hard) is still judged, at the timeline's resolution.
 func intervalsIn(res *loadgen.Results, from, to time.Duration) []int {
 	var in []int
 	for i, iv := range res.Timeline {
-		if iv.Offset >= from && iv.Offset < to {
+		if iv.Offset < to && iv.Offset+res.Interval > from {
 			in = append(in, i)
 		}
 	}

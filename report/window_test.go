@@ -169,3 +169,31 @@ func TestWindowsOverRecordedRun(t *testing.T) {
 		})
 	}
 }
+
+// TestPhaseShorterThanAnInterval judges a phase that lasts 300ms, less than
+// the timeline's one-second intervals: the interval it falls in counts.
+func TestPhaseShorterThanAnInterval(t *testing.T) {
+	t.Parallel()
+	srv := failingAfter(t, 1000)
+	res := run(t, `name: blip
+target: http://127.0.0.1:1
+traffic:
+  arrivals: uniform
+  phases:
+    - { name: before, duration: 1200ms, rate: 20/s }
+    - { name: blip, duration: 300ms, rate: 20/s }
+    - { name: after, duration: 1s, rate: 20/s }
+journeys:
+  - name: home
+    steps: [ GET / ]
+slo:
+  - "phase blip: error_rate < 1%"
+`, srv.URL, 0)
+	doc, err := NewDocument(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := findingFor(t, doc.Judgement, "phase blip: error_rate < 1%"); f.NoData || !f.Passed || f.Samples == 0 {
+		t.Errorf("blip rule: %+v, want it judged (and passed) on the interval the phase falls in", f)
+	}
+}
