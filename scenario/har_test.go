@@ -589,7 +589,7 @@ func TestImportHARNeverCopiesCredentials(t *testing.T) {
 		mime: "application/x-www-form-urlencoded", body: "user=ann&password=" + strings.ReplaceAll(secrets[4], "!", "%21"),
 		status: 302, location: "/account",
 	}, testEntry{typ: "fetch", method: "POST", url: "https://auth.example.org/token", mime: "application/json",
-		body: `{"grant":"refresh","refresh_token":"` + secrets[6] + `","user":{"password":"` + secrets[4] + `"}}`,
+		body:    `{"grant":"refresh","refresh_token":"` + secrets[6] + `","user":{"password":"` + secrets[4] + `"}}`,
 		headers: []string{"authorization: Bearer " + secrets[0]}})
 	for _, opts := range []HAROptions{{}, {KeepAssets: true, KeepThirdParty: true}} {
 		out, err := ImportHAR(strings.NewReader(har), "rec.har", opts)

@@ -24,7 +24,7 @@ func (im *importer) body(st *harStep, pd *harPostData, contentType string) {
 		}
 		return
 	}
-	if contentType == "" {
+	if contentType == "" && !strings.ContainsAny(pd.MimeType, "\r\n") {
 		contentType = pd.MimeType
 	}
 	mt := mediaType(contentType)
@@ -185,7 +185,9 @@ func parseForm(text string) ([]Param, bool) {
 		k, v, _ := strings.Cut(pair, "=")
 		name, err1 := url.QueryUnescape(k)
 		value, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil {
+		// A form whose bytes are not UTF-8 text cannot be a YAML mapping;
+		// it stays raw text, as recorded.
+		if err1 != nil || err2 != nil || !utf8.ValidString(name) || !utf8.ValidString(value) {
 			return nil, false
 		}
 		out = append(out, Param{Name: name, Value: value})
@@ -194,7 +196,7 @@ func parseForm(text string) ([]Param, bool) {
 }
 
 func unescapeOr(s string) string {
-	if u, err := url.QueryUnescape(s); err == nil {
+	if u, err := url.QueryUnescape(s); err == nil && utf8.ValidString(u) {
 		return u
 	}
 	return s
