@@ -30,7 +30,15 @@ func newImportCmd(e *env, runF func(*importOptions) error) *cobra.Command {
 it. The recording's credentials are never copied: the scenario refers to
 environment variables instead, listed in its header comment.`,
 		Example: `  liftoff import har recording.har -o scenario.yaml`,
-		Args:    usageArgs(cobra.NoArgs),
+		Args:    cobra.ArbitraryArgs,
+		// Without a RunE cobra prints the help and exits 0 for an unknown
+		// format; a typo should fail.
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("import needs the recording's format, as in: liftoff import har RECORDING.har")
+			}
+			return usagef("unknown recording format %q (liftoff imports har)", args[0])
+		},
 	}
 	cmd.AddCommand(newImportHARCmd(e, runF))
 	return cmd
