@@ -293,3 +293,45 @@ func TestImportHARReplays(t *testing.T) {
 		t.Errorf("the requests the server saw (-want +got):\n%s", diff)
 	}
 }
+
+// TestHARDocIsTrue keeps docs/har.md honest: its example output is what
+// the import writes for examples/shop.har (lines elided with … aside), and
+// its scenarios validate.
+func TestHARDocIsTrue(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "har.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tio := newTestIO(nil)
+	if code := tio.liftoff(t.Context(), "import", "har", filepath.Join("..", "..", "examples", "shop.har")); code != exitGo {
+		t.Fatalf("import exit code %d\n%s", code, tio.err)
+	}
+	output := strings.Split(tio.out.String(), "\n")
+	shown := regexp.MustCompile("(?s)```\n(# Imported by.*?)```").FindSubmatch(doc)
+	if shown == nil {
+		t.Fatal("docs/har.md shows no example output")
+	}
+	at := 0
+	for _, line := range strings.Split(strings.TrimSuffix(string(shown[1]), "\n"), "\n") {
+		if strings.TrimSpace(line) == "…" {
+			continue
+		}
+		i := slices.Index(output[at:], line)
+		if i < 0 {
+			t.Errorf("docs/har.md shows the line %q, which the import does not write there:\n%s", line, tio.out)
+			return
+		}
+		at += i + 1
+	}
+	for i, b := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(doc, -1) {
+		path := filepath.Join(t.TempDir(), "doc.yaml")
+		if err := os.WriteFile(path, b[1], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		v := newTestIO(nil)
+		if code := v.liftoff(t.Context(), "validate", path); code != exitGo {
+			t.Errorf("docs/har.md scenario %d does not validate (exit %d):\n%s", i+1, code, v.err)
+		}
+	}
+}
