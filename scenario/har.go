@@ -107,7 +107,7 @@ var (
 	reasonWebSocket = leftOutReason{"WebSocket connection", "WebSocket connections", " (liftoff sends HTTP requests only)"}
 	reasonScheme    = leftOutReason{"request", "requests", " not over http or https (data:, blob:, browser extensions)"}
 	reasonMethod    = leftOutReason{"request", "requests", " with a method that is not an upper-case HTTP token"}
-	reasonURL       = leftOutReason{"request", "requests", " with an unreadable URL"}
+	reasonURL       = leftOutReason{"request", "requests", " without a full URL"}
 	leftOutReasons  = []leftOutReason{reasonAsset, reasonWebSocket, reasonScheme, reasonMethod, reasonURL}
 )
 
@@ -121,7 +121,7 @@ func (im *importer) read(entries []harEntry) []harRecord {
 		e := &entries[i]
 		u, err := url.Parse(strings.TrimSpace(e.Request.URL))
 		switch {
-		case err != nil:
+		case err != nil || u.Scheme == "" || (u.Host == "" && (u.Scheme == "http" || u.Scheme == "https")):
 			im.leftOut[reasonURL]++
 			continue
 		case isWebSocket(e, u):
@@ -129,9 +129,6 @@ func (im *importer) read(entries []harEntry) []harRecord {
 			continue
 		case u.Scheme != "http" && u.Scheme != "https":
 			im.leftOut[reasonScheme]++
-			continue
-		case u.Host == "":
-			im.leftOut[reasonURL]++
 			continue
 		case !method.MatchString(e.Request.Method):
 			im.leftOut[reasonMethod]++

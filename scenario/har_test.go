@@ -86,7 +86,7 @@ func TestImportHARGolden(t *testing.T) {
 	}
 }
 
-// harEntry is a recorded request, written compactly for the tests below.
+// testEntry is a recorded request, written compactly for the tests below.
 type testEntry struct {
 	typ      string // Chrome's _resourceType
 	method   string // GET when empty
@@ -536,6 +536,8 @@ func TestImportHARErrors(t *testing.T) {
 		{"JSON error on line 3", "{\n\"log\": {\n\"entries\": [,]}}", `rec.har:3: not a HAR file: invalid JSON: invalid character ',' looking for beginning of value`},
 		{"not an object", `[1, 2]`, `rec.har:1: not a HAR file: the file holds a JSON array, not an object`},
 		{"wrong type", "{\"log\": {\"entries\": [{\"time\": \"slow\"}]}}", `rec.har:1: log.entries.time: not a HAR file: found a JSON string where HAR has a number`},
+		{"wrong shape", "{\"log\": []}", `rec.har:1: log: not a HAR file: found a JSON array where HAR has an object`},
+		{"no URL", `{"log": {"entries": [{}]}}`, `rec.har: log.entries: every request in the recording was left out: 1 request without a full URL`},
 		{"no log", `{"version": "1.2"}`, `rec.har: not a HAR file: it has no "log"`},
 		{"no entries", `{"log": {"version": "1.2"}}`, `rec.har: log: not a HAR file: the log has no "entries"`},
 		{"empty", `{"log": {"entries": []}}`, `rec.har: log.entries: the recording holds no requests (open the Network tab before using the site, then export the recording)`},

@@ -112,7 +112,7 @@ func readHAR(r io.Reader, name string) (*harLog, error) {
 		case errors.As(err, &typ) && typ.Field == "":
 			return nil, notHAR(lineAt(src, typ.Offset), "", fmt.Sprintf("not a HAR file: the file holds a JSON %s, not an object", typ.Value))
 		case errors.As(err, &typ):
-			return nil, notHAR(lineAt(src, typ.Offset), typ.Field, fmt.Sprintf("not a HAR file: found a JSON %s where HAR has a %s", typ.Value, jsonKindName(typ.Type.Kind().String())))
+			return nil, notHAR(lineAt(src, typ.Offset), typ.Field, fmt.Sprintf("not a HAR file: found a JSON %s where HAR has %s", typ.Value, jsonKindName(typ.Type.Kind().String())))
 		}
 		return nil, notHAR(0, "", "not a HAR file: "+strings.TrimPrefix(err.Error(), "json: "))
 	}
@@ -135,15 +135,19 @@ func lineAt(src []byte, off int64) int {
 	return bytes.Count(src[:off], []byte("\n")) + 1
 }
 
-// jsonKindName names a Go kind the way JSON would.
+// jsonKindName names a Go kind the way JSON would, with its article.
 func jsonKindName(kind string) string {
 	switch kind {
-	case "int", "float64":
-		return "number"
+	case "int":
+		return "a whole number"
+	case "float64":
+		return "a number"
 	case "slice", "ptr":
-		return "list"
+		return "a list"
 	case "struct":
-		return "object"
+		return "an object"
+	case "bool":
+		return "true or false"
 	}
-	return kind
+	return "a " + kind
 }

@@ -88,7 +88,9 @@ scenario goes to standard output unless -o names a file. See docs/har.md.`,
 
 func importHARRun(opts *importOptions) error {
 	var in io.Reader = opts.env.In
+	name := "standard input"
 	if opts.recording != "-" {
+		name = opts.recording
 		f, err := os.Open(opts.recording)
 		if err != nil {
 			return fmt.Errorf("open recording: %w", err)
@@ -96,7 +98,7 @@ func importHARRun(opts *importOptions) error {
 		defer f.Close()
 		in = f
 	}
-	src, err := scenario.ImportHAR(in, opts.recording, scenario.HAROptions{
+	src, err := scenario.ImportHAR(in, name, scenario.HAROptions{
 		Name:           opts.name,
 		KeepAssets:     opts.keepAssets,
 		KeepThirdParty: opts.keepThirdParty,
