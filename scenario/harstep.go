@@ -120,10 +120,7 @@ func (im *importer) steps(recs []harRecord) []*harStep {
 // statuses (a 3xx liftoff does not follow, a 4xx) are what the site
 // answered, so a faithful replay expects them.
 func expectStatus(status int) int {
-	switch {
-	case status < 300 || status == 304 || status >= 500:
-		return 0
-	case status > 599:
+	if status < 300 || status == 304 || status >= 500 {
 		return 0
 	}
 	return status
@@ -263,7 +260,9 @@ func (im *importer) headers(st *harStep, recorded []harNameValue) (contentType s
 	for _, h := range recorded {
 		name := strings.TrimSpace(h.Name)
 		lower := strings.ToLower(name)
-		if droppedHeader(lower) || !headerName.MatchString(name) || strings.ContainsAny(h.Value, "\r\n") {
+		// A value with control characters cannot be sent as a header (and a
+		// line break would not parse), so it goes too.
+		if droppedHeader(lower) || !headerName.MatchString(name) || hasBinaryRunes(h.Value) || strings.ContainsAny(h.Value, "\r\n") {
 			continue
 		}
 		if i, seen := index[lower]; seen {
@@ -286,7 +285,7 @@ func (im *importer) headers(st *harStep, recorded []harNameValue) (contentType s
 		case lower == "content-type":
 			contentType = h.value
 			continue
-		case credentialHeader(lower):
+		case credentialHeader(lower) && strings.TrimSpace(h.value) != "":
 			st.headers = append(st.headers, harHeaderOut{h.name, im.credentialHeaderValue(h.name, h.value)})
 		default:
 			st.headers = append(st.headers, harHeaderOut{h.name, literal(h.value)})

@@ -29,7 +29,7 @@ func newImportCmd(e *env, runF func(*importOptions) error) *cobra.Command {
 		Long: `import reads a recording of real traffic and writes a scenario that replays
 it. The recording's credentials are never copied: the scenario refers to
 environment variables instead, listed in its header comment.`,
-		Example: `  liftoff import har recording.har -o scenario.yaml`,
+		Example: `  liftoff import har examples/shop.har -o shop.yaml`,
 		Args:    cobra.ArbitraryArgs,
 		// Without a RunE cobra prints the help and exits 0 for an unknown
 		// format; a typo should fail.
@@ -66,7 +66,7 @@ to be set to the campaign's numbers.
 
 The recording is read from standard input when RECORDING.har is -. The
 scenario goes to standard output unless -o names a file. See docs/har.md.`,
-		Example: `  liftoff import har recording.har > scenario.yaml
+		Example: `  liftoff import har examples/shop.har > shop.yaml
   liftoff import har recording.har -o scenario.yaml --name "Spring sale checkout"
   liftoff import har recording.har --keep-assets --keep-third-party -o everything.yaml`,
 		Args: usageArgs(cobra.ExactArgs(1)),
