@@ -169,12 +169,18 @@ func (im *importer) pageTitle(log *harLog, recs []harRecord) string {
 // journeyName makes a title a journey name: one line, without the / and
 // : that SLO scopes use, and short enough for a report's table.
 func journeyName(title, host string) string {
-	s := strings.Join(strings.Fields(strings.NewReplacer("/", " ", ":", " ").Replace(title)), " ")
+	clean := func(s string) string {
+		return strings.Join(strings.Fields(strings.NewReplacer("/", " ", ":", " ").Replace(oneLine(s))), " ")
+	}
+	s := clean(title)
 	if r := []rune(s); len(r) > maxJourneyName {
 		s = strings.TrimSpace(string(r[:maxJourneyName]))
 	}
 	if s == "" {
-		s = strings.NewReplacer(":", " ").Replace(host)
+		s = clean(host)
+	}
+	if s == "" {
+		s = "recording"
 	}
 	return escapeDollar(s)
 }
