@@ -212,13 +212,12 @@ func isHex(c byte) bool {
 func (im *importer) query(raw string) string {
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
-		k, _, hasValue := strings.Cut(p, "=")
+		k, value, _ := strings.Cut(p, "=")
 		name, err := url.QueryUnescape(k)
 		if err != nil {
 			name = k
 		}
-		if hasValue && credentialField(name) {
-			_, value, _ := strings.Cut(p, "=")
+		if value != "" && credentialField(name) {
 			parts[i] = cleanURLPart(k) + "=" + im.vars.ref("field "+strings.ToLower(name), name, fmt.Sprintf("the value of %q", name), value)
 			continue
 		}
@@ -241,12 +240,7 @@ var droppedHeaders = []string{
 }
 
 func droppedHeader(lower string) bool {
-	for _, h := range droppedHeaders {
-		if lower == h {
-			return true
-		}
-	}
-	return strings.HasPrefix(lower, ":") || strings.HasPrefix(lower, "sec-ch-") || strings.HasPrefix(lower, "sec-fetch-")
+	return slices.Contains(droppedHeaders, lower) || strings.HasPrefix(lower, ":") || strings.HasPrefix(lower, "sec-ch-") || strings.HasPrefix(lower, "sec-fetch-")
 }
 
 // headers converts a request's headers: left-out ones dropped, repeated

@@ -56,7 +56,8 @@ func (im *importer) encode(log *harLog, recs []harRecord, steps []*harStep, defa
 	add(traffic, "phases", seqNode(phase))
 	add(root, "traffic", traffic)
 	commentKey(root, "A first, gentle run: one visitor a second for a minute, each replaying the\n"+
-		"recording. Set the phases to the campaign's traffic before a real test.")
+		"recording. Before a real test, set the phases to the campaign's traffic,\n"+
+		"or describe the campaign under traffic.campaign (see docs/campaigns.md).")
 
 	journey := mapNode("name", journeyName(title, im.target.Hostname()))
 	stepNodes := seqNode()
