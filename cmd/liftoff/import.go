@@ -66,8 +66,8 @@ to be set to the campaign's numbers.
 
 The recording is read from standard input when RECORDING.har is -. The
 scenario goes to standard output unless -o names a file. See docs/har.md.`,
-		Example: `  liftoff import har examples/shop.har > shop.yaml
-  liftoff import har recording.har -o scenario.yaml --name "Spring sale checkout"
+		Example: `  liftoff import har examples/shop.har -o shop.yaml
+  liftoff import har recording.har -o checkout.yaml --name Checkout
   liftoff import har recording.har --keep-assets --keep-third-party -o everything.yaml`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
