@@ -12,4 +12,7 @@
 // per shape; replay.go for CSV exports), and traffic.window and
 // traffic.load_factor turn it into the Plan a test sends (window.go).
 // Summary.Forecast adds it up for `liftoff plan`.
+//
+// ImportHAR writes the format too: it turns a browser recording (HAR) into
+// a scenario's YAML, credentials replaced by ${VAR} references (har*.go).
 package scenario

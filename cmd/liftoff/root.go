@@ -50,6 +50,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		newPlanCmd(e, nil),
 		newReportCmd(e, nil),
 		newCompareCmd(e, nil),
+		newImportCmd(e, nil),
 		newVersionCmd(e),
 	)
 	return root

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// importOptions are the flags of import har plus the injected env.
+type importOptions struct {
+	env            *env
+	recording      string // a HAR file, or - for stdin
+	output         string // empty: stdout
+	name           string
+	keepAssets     bool
+	keepThirdParty bool
+}
+
+// newImportCmd is the import command; its subcommands read recordings of
+// other tools. runF replaces the har subcommand's run in tests.
+func newImportCmd(e *env, runF func(*importOptions) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Turn a recording of real traffic into a scenario",
+		Long: `import reads a recording of real traffic and writes a scenario that replays
+it. The recording's credentials are never copied: the scenario refers to
+environment variables instead, listed in its header comment.`,
+		Example: `  liftoff import har examples/shop.har -o shop.yaml`,
+		Args:    cobra.ArbitraryArgs,
+		// Without a RunE cobra prints the help and exits 0 for an unknown
+		// format; a typo should fail.
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("import needs the recording's format, as in: liftoff import har RECORDING.har")
+			}
+			return usagef("unknown recording format %q (liftoff imports har)", args[0])
+		},
+	}
+	cmd.AddCommand(newImportHARCmd(e, runF))
+	return cmd
+}
+
+func newImportHARCmd(e *env, runF func(*importOptions) error) *cobra.Command {
+	opts := &importOptions{env: e}
+	cmd := &cobra.Command{
+		Use:   "har RECORDING.har",
+		Short: "Turn a browser recording (HAR) into a scenario",
+		Long: `har reads a HAR file, as a browser's developer tools export it (Network tab,
+Export HAR), and writes a scenario with one journey: the recorded requests
+in order, with the recorded pauses as think times.
+
+Static assets (images, stylesheets, scripts, fonts, media) and requests to
+other sites (analytics, ads, payment providers) are left out unless
+--keep-assets and --keep-third-party keep them: a load test should load the
+site's own pages and API, not a CDN or someone else's service.
+
+Authorization, Cookie and other credential headers, and fields such as a
+login form's password, are written as ${HAR_…} references, never as the
+recorded values. Export the variables the header comment lists before
+validate or run. The scenario's traffic and SLO rules are a starting point,
+to be set to the campaign's numbers.
+
+The recording is read from standard input when RECORDING.har is -. The
+scenario goes to standard output unless -o names a file. See docs/har.md.`,
+		Example: `  liftoff import har examples/shop.har -o shop.yaml
+  liftoff import har recording.har -o checkout.yaml --name Checkout
+  liftoff import har recording.har --keep-assets --keep-third-party -o everything.yaml`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.recording = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return importHARRun(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.output, "output", "o", "", "write the scenario to `FILE` (atomically) instead of standard output")
+	f.StringVar(&opts.name, "name", "", "the scenario's name (default: the recorded page's title, or the site's host)")
+	f.BoolVar(&opts.keepAssets, "keep-assets", false, "keep requests for images, stylesheets, scripts, fonts and media")
+	f.BoolVar(&opts.keepThirdParty, "keep-third-party", false, "keep requests to other sites, as absolute URLs")
+	return cmd
+}
+
+func importHARRun(opts *importOptions) error {
+	var in io.Reader = opts.env.In
+	name := "standard input"
+	if opts.recording != "-" {
+		name = opts.recording
+		f, err := os.Open(opts.recording)
+		if err != nil {
+			return fmt.Errorf("open recording: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	src, err := scenario.ImportHAR(in, name, scenario.HAROptions{
+		Name:           opts.name,
+		KeepAssets:     opts.keepAssets,
+		KeepThirdParty: opts.keepThirdParty,
+	})
+	if err != nil {
+		return err
+	}
+	if opts.output == "" {
+		_, err := opts.env.Out.Write(src)
+		return err
+	}
+	if err := writeFileAtomic(opts.output, src); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.env.Err, "scenario written to %s: read the comments at its top before running it\n", opts.output)
+	return nil
+}
