@@ -236,3 +236,19 @@ func DistributionOf(values ...time.Duration) Distribution {
 	}
 	return Distribution{h: h}
 }
+
+// CountAbove is the number of values above d, to the histogram's
+// precision: a value counts when its whole bucket lies above d.
+func (d Distribution) CountAbove(limit time.Duration) int64 {
+	if d.Count() == 0 {
+		return 0
+	}
+	us := int64(limit / time.Microsecond)
+	var n int64
+	for _, bar := range d.h.Distribution() {
+		if bar.From > us {
+			n += bar.Count
+		}
+	}
+	return n
+}

@@ -48,6 +48,8 @@ type jsonHealth struct {
 	Limited     bool     `json:"limited"`
 	MissedShare float64  `json:"missed_share"`
 	LagP99MS    float64  `json:"lag_p99_ms"`
+	Late        int64    `json:"late_requests"` // sent more than 25ms after their intended time
+	LateShare   float64  `json:"late_share"`
 	Reasons     []string `json:"reasons"`
 }
 
@@ -62,7 +64,7 @@ func WriteJSON(w io.Writer, doc Document) error {
 		Reasons:     nonNil(j.Reasons),
 		Findings:    []jsonFinding{},
 		Generator: jsonHealth{Limited: j.Health.Limited, MissedShare: j.Health.MissedShare,
-			LagP99MS: ms(j.Health.LagP99), Reasons: nonNil(j.Health.Reasons)},
+			LagP99MS: ms(j.Health.LagP99), Late: j.Health.Late, LateShare: j.Health.LateShare, Reasons: nonNil(j.Health.Reasons)},
 		Summary: Summarize(doc.Results),
 		Results: doc.Results,
 	}

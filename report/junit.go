@@ -176,9 +176,9 @@ func findingCase(f Finding, t string) junitCase {
 func healthCase(doc Document, t string) junitCase {
 	res, h := doc.Results, doc.Judgement.Health
 	c := junitCase{Name: "generator kept up with the plan", Classname: "liftoff.generator", Time: t}
-	detail := fmt.Sprintf("missed arrivals: %s of %s (%s; limit %s)\nlag p99: %s (limit %s)\n",
+	detail := fmt.Sprintf("missed arrivals: %s of %s (%s; limit %s)\nrequests sent more than %s late: %s (%s; limit %s and at least %d)\nlag p99: %s\n",
 		count(res.Arrivals.Missed), count(res.Arrivals.Scheduled()), percent(h.MissedShare), percent(MaxMissedShare),
-		latency(h.LagP99), latency(MaxLagP99))
+		latency(MaxLagP99), count(h.Late), percent(h.LateShare), percent(MaxLateShare), MinLateRequests, latency(h.LagP99))
 	if !h.Limited {
 		c.SystemOut = &junitBody{Text: detail}
 		return c

@@ -293,11 +293,11 @@ func inconclusiveNext(doc Document) []string {
 	if res.Interrupted {
 		next = append(next, fmt.Sprintf("The test was stopped after %s of the planned %s. Run it to the end.", roundDuration(res.Elapsed), roundDuration(res.Scenario.Plan().Duration())))
 	}
-	if j.Health.MissedShare > MaxMissedShare {
+	if j.Health.MissedArrivals() {
 		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached its limit of %s visitors at once. Raise max_concurrency in the scenario, or run the test from more machines.",
 			percent(j.Health.MissedShare), count(int64(res.Scenario.MaxConcurrency))))
 	}
-	if j.Health.LagP99 > MaxLagP99 {
+	if j.Health.FellBehind() {
 		next = append(next, fmt.Sprintf("The load generator fell behind its schedule (some requests left %s late), so the timings are not trustworthy. Run it on a bigger machine, or from more machines.", friendlyLatency(j.Health.LagP99)))
 	}
 	for _, f := range j.Findings {

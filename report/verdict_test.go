@@ -28,6 +28,8 @@ type results struct {
 	started, missed  int64
 	completed        int64
 	lag              time.Duration
+	lateLag          time.Duration // the lag of the last `late` requests, when late > 0
+	late             int
 	interrupted      bool
 }
 
@@ -38,8 +40,12 @@ func (r results) build() *loadgen.Results {
 		return loadgen.KeyResult{Key: k, Requests: n, Errors: r.errors, Latency: lat, Service: svc}
 	}
 	var lags []time.Duration
-	for range n {
-		lags = append(lags, r.lag)
+	for i := range n {
+		lag := r.lag
+		if int(i) >= int(n)-r.late {
+			lag = r.lateLag
+		}
+		lags = append(lags, lag)
 	}
 	return &loadgen.Results{
 		Scenario: scenario.Summary{
@@ -122,7 +128,7 @@ func TestEvaluate(t *testing.T) {
 			name: "lag alone makes the run inconclusive", res: results{latency: fast, service: fast, started: 1000, completed: 1000, lag: 40 * time.Millisecond},
 			rules:   []string{"p95 < 300ms"},
 			verdict: Inconclusive, findings: []string{"pass"},
-			reason: "1% of its requests left more than 40ms late (the limit is 25ms)",
+			reason: "1,000 of its requests (100%) left more than 25ms late, and its p99 lag was 40ms",
 		},
 		{
 			name:    "a latency failure the generator's lag explains is not the target's",

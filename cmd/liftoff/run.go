@@ -37,8 +37,9 @@ by class and the verdict.
 
 Latency is measured from each request's intended send time, so a target that
 stalls cannot hide its stall. The generator watches itself: when it could
-not keep up (missed arrivals, or p99 lag above 25ms) the verdict is
-INCONCLUSIVE unless the target's own errors or service time prove a failure.
+not keep up (missed arrivals, or more than 1% of requests sent over 25ms
+late) the verdict is INCONCLUSIVE unless the target's own errors or service
+time prove a failure.
 
 Ctrl-C stops new arrivals, lets visitors in flight finish within --grace,
 prints and writes what was measured, marked interrupted, and exits 130.
