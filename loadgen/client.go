@@ -25,7 +25,7 @@ type exchange struct {
 	method  string
 	url     string // absolute
 	headers []scenario.Header
-	cookie  string // the visitor's cookies for this URL, "" for none
+	cookie  string // the Cookie header: the step's own cookies, then the jar's for this URL
 	body    []byte
 	timeout time.Duration
 
@@ -167,11 +167,12 @@ func (c *fastClient) do(ex *exchange) error {
 	req.SetRequestURI(ex.url)
 	req.Header.SetMethod(ex.method)
 	for _, h := range ex.headers {
-		if strings.EqualFold(h.Name, "Host") {
+		switch {
+		case strings.EqualFold(h.Name, "Host"):
 			req.Header.SetHost(h.Value)
-			continue
+		case !strings.EqualFold(h.Name, "Cookie"): // ex.cookie holds the step's own cookies too
+			req.Header.Set(h.Name, h.Value)
 		}
-		req.Header.Set(h.Name, h.Value)
 	}
 	if ex.cookie != "" {
 		req.Header.Set("Cookie", ex.cookie)
@@ -260,11 +261,12 @@ func (c *stdClient) do(ex *exchange) error {
 		return err
 	}
 	for _, h := range ex.headers {
-		if strings.EqualFold(h.Name, "Host") {
+		switch {
+		case strings.EqualFold(h.Name, "Host"):
 			req.Host = h.Value
-			continue
+		case !strings.EqualFold(h.Name, "Cookie"): // ex.cookie holds the step's own cookies too
+			req.Header.Set(h.Name, h.Value)
 		}
-		req.Header.Set(h.Name, h.Value)
 	}
 	if ex.cookie != "" {
 		req.Header.Set("Cookie", ex.cookie)

@@ -454,3 +454,40 @@ func BenchmarkStep(b *testing.B) {
 		_ = bytes.MinRead
 	})
 }
+
+// TestOwnCookieJoinsTheJar sends a step's own Cookie header together with
+// the cookies the site set, over both HTTP versions.
+func TestOwnCookieJoinsTheJar(t *testing.T) {
+	t.Parallel()
+	var seen atomic.Value
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/set" {
+			http.SetCookie(w, &http.Cookie{Name: "sid", Value: "s1", Path: "/"})
+			return
+		}
+		seen.Store(r.Header.Get("Cookie"))
+	})
+	h1 := httptest.NewServer(h)
+	t.Cleanup(h1.Close)
+	h2c := httptest.NewUnstartedServer(h)
+	h2c.Config.Protocols = new(http.Protocols)
+	h2c.Config.Protocols.SetUnencryptedHTTP2(true)
+	h2c.Start()
+	t.Cleanup(h2c.Close)
+	for _, tc := range []struct{ version, target string }{{"1.1", h1.URL}, {"2", h2c.URL}} {
+		sc := load(t, tc.target, `defaults: { http: "`+tc.version+`" }
+traffic:
+  arrivals: uniform
+  phases: [ { duration: 100ms, rate: 10/s } ]
+journeys:
+  - name: j
+    steps:
+      - GET /set
+      - { request: GET /read, headers: { Cookie: "pref=dark" } }
+`)
+		res := runScenario(t, sc, Config{})
+		if res.Errors != 0 || seen.Load() != "pref=dark; sid=s1" {
+			t.Errorf("HTTP/%s: the server saw Cookie %q (errors %d), want \"pref=dark; sid=s1\"", tc.version, seen.Load(), res.Errors)
+		}
+	}
+}

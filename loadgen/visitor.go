@@ -97,7 +97,7 @@ func (v *visitor) step(st *stepPlan, vars map[string]any, intended time.Time) (s
 	ex.wantSnippet = v.r.rec.examples.wants(ClassStatus4xx) || v.r.rec.examples.wants(ClassStatus5xx)
 	sent = time.Now()
 	for hop := 0; ; hop++ {
-		ex.cookie = v.cookiesFor(ex.url)
+		ex.cookie = joinCookies(headerValue(ex.headers, "Cookie"), v.cookiesFor(ex.url))
 		if err = v.client.do(ex); err != nil {
 			break
 		}
@@ -150,6 +150,7 @@ func (v *visitor) redirect(ex *exchange, hop int) (next string, follow bool) {
 			ex.method = http.MethodGet
 		}
 		ex.body = nil
+		ex.headers = withoutHeader(ex.headers, "Content-Type")
 	}
 	return loc.String(), true
 }
@@ -173,6 +174,43 @@ func (v *visitor) cookiesFor(rawURL string) string {
 		b.WriteString(c.Value)
 	}
 	return b.String()
+}
+
+// withoutHeader returns hs without the named header, copying only when it
+// is there (a redirect is rare, and hs may be a step's shared slice).
+func withoutHeader(hs []scenario.Header, name string) []scenario.Header {
+	if headerValue(hs, name) == "" {
+		return hs
+	}
+	out := make([]scenario.Header, 0, len(hs))
+	for _, h := range hs {
+		if !strings.EqualFold(h.Name, name) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// headerValue returns the value of the named header in hs, or "".
+func headerValue(hs []scenario.Header, name string) string {
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+// joinCookies joins a step's own Cookie header with the jar's cookies, as
+// a browser sends a page's cookies together with those a script set.
+func joinCookies(own, jar string) string {
+	switch {
+	case own == "":
+		return jar
+	case jar == "":
+		return own
+	}
+	return own + "; " + jar
 }
 
 // keepCookies stores a response's cookies in the visitor's jar, with the

@@ -270,9 +270,9 @@ func TestImportHARReplays(t *testing.T) {
 		{Method: "GET", Path: "/"},
 		{Method: "POST", Path: "/api/cart", Body: `{"product_id":42,"qty":1,"note":"{{ gift }}"}`, Authorization: "Bearer run-token-0001", ContentType: "application/json"},
 		{Method: "POST", Path: "/login", Body: "email=ann%40example.com&password=run-password-0003", ContentType: "application/x-www-form-urlencoded"},
-		// The redirect, followed once. loadgen turns the POST into a GET
-		// without a body but keeps the step's Content-Type.
-		{Method: "GET", Path: "/account", ContentType: "application/x-www-form-urlencoded"},
+		// The redirect, followed once: the POST becomes a GET without a
+		// body or a Content-Type, as in a browser.
+		{Method: "GET", Path: "/account"},
 		{Method: "GET", Path: "/search", Query: "q=%7B%7Bx%7D%7D&page=2"},
 		{Method: "POST", Path: "/api/note", Body: "costs ${PRICE}", ContentType: "text/plain"},
 		{Method: "GET", Path: "/missing"},
