@@ -55,6 +55,7 @@ func (r *run) schedule(ctx context.Context) {
 			row, ok := rows.take()
 			if !ok { // a unique data file ran out: the test data limits the run
 				r.countMissed()
+				r.exhausted.Add(1)
 				continue
 			}
 			a.row = row

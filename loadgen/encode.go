@@ -42,10 +42,11 @@ type resultsFile struct {
 }
 
 type arrivalsFile struct {
-	Planned   float64 `json:"planned"`   // expected by the plan over the part that ran
-	Started   int64   `json:"started"`   // visitors started
-	Missed    int64   `json:"missed"`    // not started: max_concurrency was reached
-	Completed int64   `json:"completed"` // started visits whose every step succeeded
+	Planned   float64 `json:"planned"`             // expected by the plan over the part that ran
+	Started   int64   `json:"started"`             // visitors started
+	Missed    int64   `json:"missed"`              // not started: max_concurrency was reached
+	Completed int64   `json:"completed"`           // started visits whose every step succeeded
+	Exhausted int64   `json:"exhausted,omitempty"` // of the missed, those a unique data file had no row for
 }
 
 type keyFile struct {

@@ -159,6 +159,7 @@ type run struct {
 	busy  sync.WaitGroup
 
 	completed     atomic.Int64
+	exhausted     atomic.Int64 // arrivals missed because a unique data file ran out
 	visitorSeq    atomic.Int64 // numbers every visit of the run, open and closed model
 	tickArrivals  atomic.Int64
 	tickMissed    atomic.Int64
@@ -245,6 +246,7 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 		Started:   g.arrivals.Load(),
 		Missed:    g.missed.Load(),
 		Completed: r.completed.Load(),
+		Exhausted: r.exhausted.Load(),
 	}
 	if interrupted {
 		return res, ErrInterrupted

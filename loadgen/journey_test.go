@@ -339,7 +339,7 @@ journeys:
     steps: [ "GET /?u={{ .row.email }}" ]
 `, customers(3))
 	res := runScenario(t, sc, Config{})
-	if res.Arrivals.Started != 3 || res.Arrivals.Missed != 7 || emails.Load() != 3 {
+	if res.Arrivals.Started != 3 || res.Arrivals.Missed != 7 || res.Arrivals.Exhausted != 7 || emails.Load() != 3 {
 		t.Errorf("started %d, missed %d, server saw %d rows; want 3, 7, 3", res.Arrivals.Started, res.Arrivals.Missed, emails.Load())
 	}
 }

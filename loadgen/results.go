@@ -44,6 +44,7 @@ type Arrivals struct {
 	Started   int64
 	Missed    int64
 	Completed int64 // started visits whose every step succeeded
+	Exhausted int64 // of the missed, those whose journey's unique data file had run out
 }
 
 // Scheduled is the number of arrivals the schedule actually produced:

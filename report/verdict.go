@@ -145,9 +145,7 @@ func health(res *loadgen.Results) Health {
 	}
 	if h.MissedArrivals() {
 		h.Limited = true
-		h.Reasons = append(h.Reasons, fmt.Sprintf(
-			"The generator was the bottleneck: it could not start %s of %s arrivals (%s) because max_concurrency (%d) visitors were already in flight. Raise max_concurrency, or spread the load over more generators.",
-			count(res.Arrivals.Missed), count(res.Arrivals.Scheduled()), percent(h.MissedShare), res.Scenario.MaxConcurrency))
+		h.Reasons = append(h.Reasons, missedReason(res))
 	}
 	if n := res.Lag.Count(); n > 0 {
 		h.Late = res.Lag.CountAbove(MaxLagP99)
@@ -160,6 +158,21 @@ func health(res *loadgen.Results) Health {
 			count(h.Late), percent(h.LateShare), scenario.FormatLatency(MaxLagP99), scenario.FormatLatency(h.LagP99)))
 	}
 	return h
+}
+
+// missedReason explains missed arrivals by their causes: the
+// max_concurrency cap, and unique data files that ran out.
+func missedReason(res *loadgen.Results) string {
+	a := res.Arrivals
+	s := fmt.Sprintf("The generator was the bottleneck: it could not start %s of %s arrivals (%s)", count(a.Missed), count(a.Scheduled()), percent(float64(a.Missed)/float64(a.Scheduled())))
+	capped := a.Missed - a.Exhausted
+	switch {
+	case a.Exhausted == 0:
+		return s + fmt.Sprintf(" because max_concurrency (%d) visitors were already in flight. Raise max_concurrency, or spread the load over more generators.", res.Scenario.MaxConcurrency)
+	case capped == 0:
+		return s + " because a journey's unique data file had run out of rows. Give it more rows, or use order: sequential."
+	}
+	return s + fmt.Sprintf(": %s because max_concurrency (%d) visitors were already in flight, %s because a journey's unique data file had run out of rows.", count(capped), res.Scenario.MaxConcurrency, count(a.Exhausted))
 }
 
 func findingSentence(f Finding) string {

@@ -26,6 +26,7 @@ type results struct {
 	latency, service []time.Duration
 	errors           int64
 	started, missed  int64
+	exhausted        int64 // of missed
 	completed        int64
 	lag              time.Duration
 	lateLag          time.Duration // the lag of the last `late` requests, when late > 0
@@ -57,7 +58,7 @@ func (r results) build() *loadgen.Results {
 		Elapsed:     time.Minute,
 		Interrupted: r.interrupted,
 		Interval:    time.Second,
-		Arrivals:    loadgen.Arrivals{Planned: float64(r.started + r.missed), Started: r.started, Missed: r.missed, Completed: r.completed},
+		Arrivals:    loadgen.Arrivals{Planned: float64(r.started + r.missed), Started: r.started, Missed: r.missed, Completed: r.completed, Exhausted: r.exhausted},
 		Requests:    n,
 		Errors:      r.errors,
 		Keys:        []loadgen.KeyResult{key(loadgen.Key{}), key(loadgen.Key{Journey: "shop"}), key(loadgen.Key{Journey: "shop", Step: "GET /"})},
@@ -118,6 +119,12 @@ func TestEvaluate(t *testing.T) {
 			rules:   []string{"p95 < 300ms"},
 			verdict: Inconclusive, findings: []string{"pass"},
 			reason: "could not start 50 of 1,000 arrivals (5%) because max_concurrency (50) visitors were already in flight",
+		},
+		{
+			name: "a unique data file that runs out limits the run", res: results{latency: fast, service: fast, started: 900, missed: 100, exhausted: 100, completed: 900, lag: time.Millisecond},
+			rules:   []string{"p95 < 300ms"},
+			verdict: Inconclusive, findings: []string{"pass"},
+			reason: "could not start 100 of 1,000 arrivals (10%) because a journey's unique data file had run out of rows",
 		},
 		{
 			name: "a missed share under 0.1% is fine", res: results{latency: fast, service: fast, started: 9995, missed: 5, completed: 9995, lag: time.Millisecond},
