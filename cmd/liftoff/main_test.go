@@ -260,8 +260,8 @@ func TestValidate(t *testing.T) {
 }
 
 // TestSecretsNeverPrinted sends a ${VAR} token to a target that echoes it
-// back in its error pages: neither the terminal, nor stderr, nor the results
-// file may show it.
+// back in its error pages: neither the terminal, nor stderr, nor any output
+// file (results, HTML, JUnit, Markdown) may show it.
 func TestSecretsNeverPrinted(t *testing.T) {
 	t.Parallel()
 	const secret = "tok-5f3c9a1e-very-secret"
@@ -277,14 +277,26 @@ journeys:
     steps: [ "GET /account?token=${SHOP_TOKEN}" ]
 slo: [ error_rate < 1% ]
 `)
-	out := filepath.Join(t.TempDir(), "results.json")
+	dir := t.TempDir()
+	outputs := map[string]string{"--json": "results.json", "--html": "report.html", "--junit": "junit.xml", "--markdown": "summary.md"}
+	args := []string{"run", file, "--progress", "plain"}
+	for flag, name := range outputs {
+		args = append(args, flag, filepath.Join(dir, name))
+	}
 	tio := newTestIO(map[string]string{"SHOP_TOKEN": secret})
-	code := tio.liftoff(t.Context(), "run", file, "--json", out, "--progress", "plain")
+	code := tio.liftoff(t.Context(), args...)
 	if code != exitNoGo {
 		t.Fatalf("exit code %d, want %d\n%s\n%s", code, exitNoGo, tio.out, tio.err)
 	}
-	data, _ := os.ReadFile(out)
-	for name, text := range map[string]string{"stdout": tio.out.String(), "stderr": tio.err.String(), "results file": string(data)} {
+	texts := map[string]string{"stdout": tio.out.String(), "stderr": tio.err.String()}
+	for _, name := range outputs {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[name] = string(data)
+	}
+	for name, text := range texts {
 		if strings.Contains(text, secret) {
 			t.Errorf("%s shows the secret:\n%s", name, text)
 		}
