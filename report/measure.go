@@ -2,7 +2,6 @@ package report
 
 import (
 	"math"
-	"strings"
 	"time"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -362,13 +361,4 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // offset formats a time into the run: "45s", "2m10s", "10m", "1h30m".
-func offset(d time.Duration) string {
-	s := roundDuration(d).String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func offset(d time.Duration) string { return scenario.FormatSpan(d) }

@@ -256,6 +256,21 @@ func FormatLatency(d time.Duration) string {
 	}
 }
 
+// FormatSpan prints a stretch of time as people read it: whole seconds
+// from a minute up, tenths of a second below, milliseconds under a second,
+// and no trailing zero units ("1h30m", "2m10s", "4.5s").
+func FormatSpan(d time.Duration) string {
+	switch {
+	case d >= time.Minute:
+		d = d.Round(time.Second)
+	case d >= time.Second:
+		d = d.Round(100 * time.Millisecond)
+	default:
+		d = d.Round(time.Millisecond)
+	}
+	return formatDuration(d)
+}
+
 // formatDuration prints a duration without Go's trailing zero units
 // ("1m", not "1m0s").
 func formatDuration(d time.Duration) string {

@@ -306,25 +306,7 @@ func requestRate(perSecond float64) string { return decimal(perSecond) + " reque
 
 func percent(ratio float64) string { return decimal(ratio*100) + "%" }
 
-// span formats a duration as people read a plan: whole seconds from a
-// minute up, tenths below, without Go's trailing zero units ("1h30m").
-func span(d time.Duration) string {
-	switch {
-	case d >= time.Minute:
-		d = d.Round(time.Second)
-	case d >= time.Second:
-		d = d.Round(100 * time.Millisecond)
-	default:
-		d = d.Round(time.Millisecond)
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+// span formats a duration as people read a plan.
+func span(d time.Duration) string { return scenario.FormatSpan(d) }
 
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
