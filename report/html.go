@@ -449,7 +449,7 @@ func facts(res *loadgen.Results, j Judgement, tp trafficPlan) []fact {
 	if !res.Started.IsZero() {
 		out = append(out, fact{"Started", res.Started.UTC().Format("2006-01-02 15:04:05 UTC")})
 	}
-	ran := fmt.Sprintf("%s of the planned %s", roundDuration(res.Elapsed), roundDuration(sc.Plan().Duration()))
+	ran := fmt.Sprintf("%s of the planned %s", offset(res.Elapsed), offset(sc.Plan().Duration()))
 	if res.Interrupted {
 		ran += ", interrupted"
 	}
@@ -498,7 +498,7 @@ func nonEmpty(s, otherwise string) string {
 func phaseRows(sc scenario.Summary) []phaseRow {
 	var out []phaseRow
 	for _, ph := range sc.Phases {
-		row := phaseRow{Name: ph.Name, Start: offset(seconds(ph.StartS)), Length: roundDuration(seconds(ph.DurationS)).String()}
+		row := phaseRow{Name: ph.Name, Start: offset(seconds(ph.StartS)), Length: offset(seconds(ph.DurationS))}
 		switch {
 		case ph.Concurrency > 0:
 			row.Traffic = count(int64(ph.Concurrency)) + " looping visitors"

@@ -191,7 +191,7 @@ func healthCase(doc Document, t string) junitCase {
 func completionCase(doc Document, t string) junitCase {
 	res := doc.Results
 	c := junitCase{Name: "run completed the plan", Classname: "liftoff.run", Time: t}
-	ran := fmt.Sprintf("ran %s of the planned %s\n", roundDuration(res.Elapsed), roundDuration(res.Scenario.Plan().Duration()))
+	ran := fmt.Sprintf("ran %s of the planned %s\n", offset(res.Elapsed), offset(res.Scenario.Plan().Duration()))
 	if !res.Interrupted {
 		c.SystemOut = &junitBody{Text: ran}
 		return c

@@ -41,7 +41,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 		out.printf("\n")
 	}
 	s := Summarize(res)
-	ran := fmt.Sprintf("%s of %s", roundDuration(res.Elapsed), roundDuration(res.Scenario.Plan().Duration()))
+	ran := fmt.Sprintf("%s of %s", offset(res.Elapsed), offset(res.Scenario.Plan().Duration()))
 	if res.Interrupted {
 		ran += " (interrupted)"
 	}

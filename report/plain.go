@@ -291,7 +291,7 @@ func inconclusiveNext(doc Document) []string {
 	res, j := doc.Results, doc.Judgement
 	var next []string
 	if res.Interrupted {
-		next = append(next, fmt.Sprintf("The test was stopped after %s of the planned %s. Run it to the end.", roundDuration(res.Elapsed), roundDuration(res.Scenario.Plan().Duration())))
+		next = append(next, fmt.Sprintf("The test was stopped after %s of the planned %s. Run it to the end.", offset(res.Elapsed), offset(res.Scenario.Plan().Duration())))
 	}
 	if j.Health.MissedArrivals() {
 		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached its limit of %s visitors at once. Raise max_concurrency in the scenario, or run the test from more machines.",

@@ -71,7 +71,7 @@ func (e *errWriter) printf(format string, args ...any) {
 func writeHeadline(w *errWriter, res *loadgen.Results) {
 	sc := res.Scenario
 	w.printf("%s → %s\n", sc.Name, sc.Target)
-	ran := fmt.Sprintf("ran %s of %s", roundDuration(res.Elapsed), roundDuration(res.Scenario.Plan().Duration()))
+	ran := fmt.Sprintf("ran %s of %s", offset(res.Elapsed), offset(res.Scenario.Plan().Duration()))
 	if res.Interrupted {
 		ran += " (interrupted)"
 	}

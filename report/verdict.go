@@ -122,7 +122,7 @@ func Evaluate(res *loadgen.Results, rules []scenario.Rule) Judgement {
 		j.Reasons = append(j.Reasons, goSentence(res, len(rules)))
 	}
 	if res.Interrupted {
-		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", roundDuration(res.Elapsed), roundDuration(res.Scenario.Plan().Duration())))
+		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(res.Elapsed), offset(res.Scenario.Plan().Duration())))
 	}
 	j.Reasons = append(j.Reasons, j.Health.Reasons...)
 	if j.Verdict != NoGo {

@@ -168,7 +168,7 @@ func TestEvaluate(t *testing.T) {
 			res:     results{latency: fast, service: fast, started: 1000, completed: 1000, lag: time.Millisecond, interrupted: true},
 			rules:   []string{"p95 < 300ms"},
 			verdict: Inconclusive, findings: []string{"pass"},
-			reason: "The run was interrupted after 1m0s of the planned 1m0s.",
+			reason: "The run was interrupted after 1m of the planned 1m.",
 		},
 		{
 			name:    "interrupted with the target failing",
