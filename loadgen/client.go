@@ -80,7 +80,13 @@ type clientFactory struct {
 	version   scenario.HTTPVersion
 	tlsConfig *tls.Config
 	userAgent string
-	maxConns  int // per host, for shared clients
+	// maxConns bounds a shared client's connections per host: open-model
+	// visitors (max_concurrency) plus the largest closed-model phase,
+	// because a phase's last visitors may overlap the next phase's.
+	maxConns int
+	// connWait is how long a request waits for a pooled connection before
+	// failing; it only matters when the pool is full.
+	connWait time.Duration
 }
 
 func (f *clientFactory) newClient(shared bool) httpClient {
@@ -136,6 +142,7 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 		IsTLS:                  isTLS,
 		TLSConfig:              c.factory.tlsConfig,
 		MaxConns:               c.conns,
+		MaxConnWaitTimeout:     c.factory.connWait,
 		Name:                   c.factory.userAgent,
 		ReadBufferSize:         16 << 10, // real sites send large headers (cookies, CSP)
 		MaxIdleConnDuration:    30 * time.Second,
@@ -149,11 +156,14 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 	return hc
 }
 
-// retryStaleConnection retries a request once when the server closed a
-// kept-alive connection before answering, which is how idle connections
-// expire and what browsers retry too. Every other failure is the target's
-// answer and is counted, never retried. Only idempotent methods are
-// retried, as net/http does.
+// retryStaleConnection retries a request once when the server closed the
+// connection before sending a byte of its answer. That is how a kept-alive
+// connection the server let expire fails, and browsers retry it too.
+// fasthttp does not say whether the connection was kept alive or new, so
+// a server that closes every new connection at once has each idempotent
+// request tried twice (and counted once, as a reset). Every other failure
+// is the target's answer and is counted, never retried. Only idempotent
+// methods are retried, as net/http does.
 func retryStaleConnection(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
 	idempotent := req.Header.IsGet() || req.Header.IsHead() || req.Header.IsPut() || req.Header.IsDelete() || req.Header.IsOptions()
 	stale := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
@@ -170,6 +180,7 @@ func (c *fastClient) do(ex *exchange) error {
 		switch {
 		case strings.EqualFold(h.Name, "Host"):
 			req.Header.SetHost(h.Value)
+			req.UseHostHeader = true // else fasthttp writes the URL's host
 		case !strings.EqualFold(h.Name, "Cookie"): // ex.cookie holds the step's own cookies too
 			req.Header.Set(h.Name, h.Value)
 		}

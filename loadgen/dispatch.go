@@ -95,9 +95,12 @@ func (r *run) worker(id int, first arrival) {
 	defer v.release()
 	a := first
 	for {
-		if ok := v.visit(a, true); ok {
+		switch v.visit(a, true) {
+		case completed:
 			r.completed.Add(1)
 			r.tickCompleted.Add(1)
+		case failed:
+			r.failedVisits.Add(1)
 		}
 		if r.shared == nil {
 			v.client.close()
@@ -154,7 +157,9 @@ func (r *run) loop(ctx context.Context, id int, seed uint64) {
 			}
 			a.row = row
 		}
-		v.visit(a, false)
+		if v.visit(a, false) == halted {
+			return
+		}
 	}
 }
 

@@ -46,6 +46,7 @@ type arrivalsFile struct {
 	Started   int64   `json:"started"`             // visitors started
 	Missed    int64   `json:"missed"`              // not started: max_concurrency was reached
 	Completed int64   `json:"completed"`           // started visits whose every step succeeded
+	Failed    int64   `json:"failed"`              // started visits that ended with a failed step
 	Exhausted int64   `json:"exhausted,omitempty"` // of the missed, those a unique data file had no row for
 }
 

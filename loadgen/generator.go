@@ -149,16 +149,18 @@ type run struct {
 	layout   keyLayout
 	rec      *recorder
 	journeys []journeyPlan
-	host     string // the target's host: redirects are followed only to it
+	target   *url.URL // redirects are followed only to its host
 	clients  *clientFactory
 	shared   httpClient // nil when every visitor has its own connections
 
 	start time.Time
 	idle  chan arrival  // idle visitors wait here for their next arrival
 	quit  chan struct{} // closed when no more arrivals will come
+	halt  chan struct{} // closed when the grace period after an interrupt is over
 	busy  sync.WaitGroup
 
 	completed     atomic.Int64
+	failedVisits  atomic.Int64 // open-model visits that ended with a failed step
 	exhausted     atomic.Int64 // arrivals missed because a unique data file ran out
 	visitorSeq    atomic.Int64 // numbers every visit of the run, open and closed model
 	tickArrivals  atomic.Int64
@@ -185,14 +187,14 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 			version:   sc.Defaults.HTTP,
 			tlsConfig: cfg.TLSConfig,
 			userAgent: cfg.UserAgent,
-			maxConns:  sc.Traffic.MaxConcurrency,
+			maxConns:  sc.Traffic.MaxConcurrency + sc.Plan.MaxConcurrency(),
+			connWait:  sc.Defaults.Timeout,
 		},
 		idle: make(chan arrival),
 		quit: make(chan struct{}),
+		halt: make(chan struct{}),
 	}
-	if u, err := url.Parse(sc.Target.URL); err == nil {
-		r.host = u.Host
-	}
+	r.target, _ = url.Parse(sc.Target.URL) // Run checked it parses
 	if sc.Defaults.Connection == scenario.SharedConnections {
 		r.shared = r.clients.newClient(true)
 	}
@@ -226,6 +228,7 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	if interrupted {
 		g.stopping.Store(true)
 		waitTimeout(&r.busy, r.cfg.Grace)
+		close(r.halt) // visitors still in flight stop at their next step or pause
 	} else {
 		r.busy.Wait()
 	}
@@ -246,6 +249,7 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 		Started:   g.arrivals.Load(),
 		Missed:    g.missed.Load(),
 		Completed: r.completed.Load(),
+		Failed:    r.failedVisits.Load(),
 		Exhausted: r.exhausted.Load(),
 	}
 	if interrupted {
@@ -258,21 +262,24 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 // closes the last, partial one.
 func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	ticker := time.NewTicker(r.cfg.Interval)
+	width := r.cfg.Interval
+	ticker := time.NewTicker(width)
 	defer ticker.Stop()
-	offset := time.Duration(0)
 	lastRequests := int64(0)
 	for {
 		select {
 		case <-ticker.C:
 		case <-stop:
-			r.rec.collect(offset, r.takeTickCounts())
+			r.rec.collect(time.Since(r.start).Truncate(width), r.takeTickCounts())
 			return
 		}
-		r.rec.collect(offset, r.takeTickCounts())
-		offset += r.cfg.Interval
+		// The interval closing now is the one that ended at the last whole
+		// interval. Taking its offset from the clock, not from a count of
+		// ticks, keeps a tick the ticker dropped (a stalled collector) from
+		// shifting every later interval.
+		r.rec.collect(max(0, time.Since(r.start).Truncate(width)-width), r.takeTickCounts())
 		n := r.rec.requests.Load()
-		rate := float64(n-lastRequests) / r.cfg.Interval.Seconds()
+		rate := float64(n-lastRequests) / width.Seconds()
 		r.g.rateBits.Store(math.Float64bits(rate))
 		lastRequests = n
 	}
@@ -280,6 +287,16 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 
 func (r *run) takeTickCounts() tickCounts {
 	return tickCounts{arrivals: r.tickArrivals.Swap(0), missed: r.tickMissed.Swap(0), completed: r.tickCompleted.Swap(0)}
+}
+
+// isHalted reports whether visitors must stop.
+func (r *run) isHalted() bool {
+	select {
+	case <-r.halt:
+		return true
+	default:
+		return false
+	}
 }
 
 // waitTimeout waits for wg, or for d to pass, whichever comes first.

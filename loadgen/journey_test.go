@@ -2,11 +2,14 @@ package loadgen
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -434,7 +437,7 @@ func BenchmarkStep(b *testing.B) {
 			vars := map[string]any{scenario.VarVisitor: int64(7)}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, class, detail, err := v.step(st, vars, time.Now()); class != ClassNone {
+				if _, _, class, detail, err := v.step(st, vars); class != ClassNone {
 					b.Fatal(class, detail, err)
 				}
 			}
@@ -488,6 +491,147 @@ journeys:
 		res := runScenario(t, sc, Config{})
 		if res.Errors != 0 || seen.Load() != "pref=dark; sid=s1" {
 			t.Errorf("HTTP/%s: the server saw Cookie %q (errors %d), want \"pref=dark; sid=s1\"", tc.version, seen.Load(), res.Errors)
+		}
+	}
+}
+
+// TestPhasesOverlapInASharedPool starts a closed-model phase while the open
+// phase's last visitors are still waiting on a slow target: the shared pool
+// has room for both, so no request fails for want of a connection.
+func TestPhasesOverlapInASharedPool(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+	}))
+	t.Cleanup(srv.Close)
+	sc := load(t, srv.URL, `defaults: { connection: shared }
+traffic:
+  arrivals: uniform
+  max_concurrency: 4
+  phases:
+    - { duration: 500ms, rate: 8/s }
+    - { duration: 700ms, concurrency: 4 }
+journeys:
+  - name: j
+    steps: [ GET / ]
+`)
+	res := runScenario(t, sc, Config{})
+	if res.Errors != 0 {
+		t.Fatalf("%d errors (%v): %q", res.Errors, res.Classes, res.Examples)
+	}
+}
+
+// TestHaltStopsVisitors interrupts a run while visitors think: once the
+// grace period is over they stop, and nothing reaches the target after Run
+// returns.
+func TestHaltStopsVisitors(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
+	t.Cleanup(srv.Close)
+	sc := load(t, srv.URL, `defaults: { think: 2s }
+traffic:
+  arrivals: uniform
+  phases: [ { duration: 10s, rate: 20/s } ]
+journeys:
+  - name: j
+    steps: [ GET /a, GET /b, GET /c ]
+`)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(time.Second, cancel)
+	res, err := New(Config{Grace: 300 * time.Millisecond}).Run(ctx, sc)
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("Run error %v, want ErrInterrupted", err)
+	}
+	after := requests.Load()
+	time.Sleep(2500 * time.Millisecond) // past every think time that was running
+	if late := requests.Load() - after; late != 0 {
+		t.Errorf("the target got %d requests after Run returned", late)
+	}
+	if res.Arrivals.Ended() != 0 || res.Arrivals.Started == 0 {
+		t.Errorf("started %d, ended %d; want visits started and none ended (every one was thinking)", res.Arrivals.Started, res.Arrivals.Ended())
+	}
+}
+
+// TestHostHeader sends the Host a step sets, over HTTP/1.1 as over HTTP/2.
+func TestHostHeader(t *testing.T) {
+	t.Parallel()
+	var host atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { host.Store(r.Host) }))
+	t.Cleanup(srv.Close)
+	sc := load(t, srv.URL, `traffic:
+  arrivals: uniform
+  phases: [ { duration: 100ms, rate: 10/s } ]
+journeys:
+  - name: j
+    steps: [ { request: GET /, headers: { Host: shop.example.test } } ]
+`)
+	res := runScenario(t, sc, Config{})
+	if res.Errors != 0 || host.Load() != "shop.example.test" {
+		t.Errorf("the server saw Host %q (errors %d), want shop.example.test", host.Load(), res.Errors)
+	}
+}
+
+// TestUnsentRequestsHaveNoTimings fails every visit's second step on a
+// template: the failures count, but as requests never sent they add no
+// latency, service time or lag.
+func TestUnsentRequestsHaveNoTimings(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	sc := load(t, srv.URL, `traffic:
+  arrivals: uniform
+  phases: [ { duration: 500ms, rate: 10/s } ]
+journeys:
+  - name: j
+    steps: [ GET /, "GET /{{ randInt 2 1 }}" ]
+`)
+	res := runScenario(t, sc, Config{})
+	all := res.Keys[0]
+	if all.Requests != 10 || all.Errors != 5 || all.Latency.Count() != 5 || res.Lag.Count() != 5 {
+		t.Errorf("requests %d, errors %d, latencies %d, lags %d; want 10, 5, 5, 5", all.Requests, all.Errors, all.Latency.Count(), res.Lag.Count())
+	}
+}
+
+// TestRedirectLoop stops a redirect loop after 10 hops as a check failure.
+func TestRedirectLoop(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/again", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	sc := load(t, srv.URL, `traffic:
+  arrivals: uniform
+  phases: [ { duration: 200ms, rate: 10/s } ]
+journeys:
+  - name: j
+    steps: [ GET / ]
+`)
+	res := runScenario(t, sc, Config{})
+	if res.Classes.Of(ClassCheck) != 2 {
+		t.Fatalf("classes %v, want 2 check failures", res.Classes)
+	}
+	if ex := res.Examples[ClassCheck]; len(ex) == 0 || !strings.Contains(ex[0], "stopped after 10 redirects") {
+		t.Errorf("examples %q", ex)
+	}
+}
+
+func TestSameHost(t *testing.T) {
+	t.Parallel()
+	target, _ := url.Parse("http://Shop.Example.com")
+	tests := []struct {
+		loc  string
+		want bool
+	}{
+		{"http://shop.example.com/x", true},
+		{"http://shop.example.com:80/x", true},
+		{"https://shop.example.com/x", false}, // port 443, not 80
+		{"http://shop.example.com:8080/x", false},
+		{"http://cdn.example.com/x", false},
+	}
+	for _, tc := range tests {
+		u, _ := url.Parse(tc.loc)
+		if got := sameHost(u, target); got != tc.want {
+			t.Errorf("sameHost(%s, %s) = %v, want %v", tc.loc, target, got, tc.want)
 		}
 	}
 }

@@ -20,6 +20,7 @@ type sample struct {
 	done     time.Time
 	class    ErrorClass
 	open     bool // intended came from the arrival schedule, so lag means something
+	unsent   bool // the request could not be built: it counts as a failed request, with no timings
 }
 
 // keyLayout maps journey and step ordinals to indexes without building
@@ -186,15 +187,17 @@ func (r *recorder) record(visitor int, s sample) {
 	sh := &r.shards[visitor%len(r.shards)]
 	sh.mu.Lock()
 	b := sh.cur
-	b.latency[k].RecordValue(latency)
-	b.service[k].RecordValue(service)
+	if !s.unsent {
+		b.latency[k].RecordValue(latency)
+		b.service[k].RecordValue(service)
+		if s.open {
+			b.lag.RecordValue(micros(s.sent.Sub(s.intended)))
+		}
+	}
 	b.requests[k]++
 	if failed {
 		b.errors[k]++
 		b.classes[s.class]++
-	}
-	if s.open {
-		b.lag.RecordValue(micros(s.sent.Sub(s.intended)))
 	}
 	sh.mu.Unlock()
 

@@ -44,8 +44,13 @@ type Arrivals struct {
 	Started   int64
 	Missed    int64
 	Completed int64 // started visits whose every step succeeded
+	Failed    int64 // started visits that ended with a failed step
 	Exhausted int64 // of the missed, those whose journey's unique data file had run out
 }
+
+// Ended is the visits that ended, well or not. Short of Started only when
+// the run was interrupted with visits in flight.
+func (a Arrivals) Ended() int64 { return a.Completed + a.Failed }
 
 // Scheduled is the number of arrivals the schedule actually produced:
 // started plus missed. Poisson arrivals scatter around Planned; rules that

@@ -48,11 +48,22 @@ func (v *visitor) release() {
 // maxRedirects bounds the redirects one step follows, as browsers do.
 const maxRedirects = 10
 
-// visit runs arrival a's journey and reports whether every step succeeded.
-// Each request's latency runs from its intended time: the arrival's time
-// for the first, the previous response plus think time for the next. A
-// failed step ends the visit, as an error page ends a real visitor's path.
-func (v *visitor) visit(a arrival, open bool) (ok bool) {
+// outcome is how a visit ended.
+type outcome uint8
+
+const (
+	completed outcome = iota // every step succeeded
+	failed                   // a step failed, which ended the visit
+	halted                   // the run stopped before the visit ended
+)
+
+// visit runs arrival a's journey. Each request's latency runs from its
+// intended time: the arrival's time for the first, the previous response
+// plus think time for the next. A failed step ends the visit, as an error
+// page ends a real visitor's path. When the run halts (its grace period
+// after an interrupt is over), the visit stops at its next step or pause
+// and is not counted: it did not end.
+func (v *visitor) visit(a arrival, open bool) outcome {
 	jp := &v.r.journeys[a.journey]
 	var vars map[string]any
 	if jp.needsVars {
@@ -64,31 +75,37 @@ func (v *visitor) visit(a arrival, open bool) (ok bool) {
 	v.jar = nil // a new visitor brings no cookies
 	start, intended := a.intended, a.intended
 	last := intended
-	failed := false
 	for s := range jp.steps {
 		st := &jp.steps[s]
 		if s > 0 {
 			intended = last.Add(thinkTime(jp.steps[s-1].think))
-			v.sleepUntil(intended)
+			if !v.sleepUntil(intended) {
+				return halted
+			}
 		}
-		sent, done, class, detail, err := v.step(st, vars, intended)
+		if v.r.isHalted() {
+			return halted
+		}
+		sent, done, class, detail, err := v.step(st, vars)
 		if class != ClassNone && v.r.rec.examples.wants(class) {
 			v.r.rec.examples.add(class, v.r.sc.Redact(describeFailure(jp.name, st, &v.ex, class, err, detail)))
 		}
-		v.r.rec.record(v.id, sample{journey: a.journey, step: s, intended: intended, sent: sent, done: done, class: class, open: open})
+		v.r.rec.record(v.id, sample{journey: a.journey, step: s, intended: intended, sent: sent, done: done,
+			class: class, open: open, unsent: class == ClassTemplate})
 		last = done
 		if class != ClassNone {
-			failed = true
-			break
+			v.r.rec.recordVisit(v.id, a.journey, last.Sub(start), true)
+			return failed
 		}
 	}
-	v.r.rec.recordVisit(v.id, a.journey, last.Sub(start), failed)
-	return !failed
+	v.r.rec.recordVisit(v.id, a.journey, last.Sub(start), false)
+	return completed
 }
 
 // step sends one step's request, following redirects on the target's
-// host, then checks the response and takes its captures.
-func (v *visitor) step(st *stepPlan, vars map[string]any, intended time.Time) (sent, done time.Time, class ErrorClass, detail string, err error) {
+// host within the step's one timeout, then checks the response and takes
+// its captures.
+func (v *visitor) step(st *stepPlan, vars map[string]any) (sent, done time.Time, class ErrorClass, detail string, err error) {
 	ex := &v.ex
 	if err := st.build(ex, &v.bufs, vars); err != nil {
 		now := time.Now()
@@ -96,23 +113,36 @@ func (v *visitor) step(st *stepPlan, vars map[string]any, intended time.Time) (s
 	}
 	ex.wantSnippet = v.r.rec.examples.wants(ClassStatus4xx) || v.r.rec.examples.wants(ClassStatus5xx)
 	sent = time.Now()
-	for hop := 0; ; hop++ {
+	deadline := sent.Add(st.timeout)
+	redirects := 0
+	for {
 		ex.cookie = joinCookies(headerValue(ex.headers, "Cookie"), v.cookiesFor(ex.url))
+		if redirects > 0 {
+			if ex.timeout = time.Until(deadline); ex.timeout <= 0 {
+				err = fasthttp.ErrTimeout
+				break
+			}
+		}
 		if err = v.client.do(ex); err != nil {
 			break
 		}
 		v.keepCookies(ex.url, ex.setCookies)
-		next, follow := v.redirect(ex, hop)
+		next, follow := v.redirect(ex)
 		if !follow {
 			break
 		}
+		if redirects == maxRedirects {
+			done = time.Now()
+			return sent, done, ClassCheck, fmt.Sprintf("stopped after %d redirects", maxRedirects), nil
+		}
+		redirects++
 		ex.url = next
 	}
 	done = time.Now()
 	if err != nil {
 		return sent, done, classifyError(err), "", err
 	}
-	if class, detail = st.classifyResponse(ex, done.Sub(intended)); class != ClassNone {
+	if class, detail = st.classifyResponse(ex, done.Sub(sent)); class != ClassNone {
 		return sent, done, class, detail, nil
 	}
 	if len(st.captures) > 0 {
@@ -128,13 +158,13 @@ func (v *visitor) step(st *stepPlan, vars map[string]any, intended time.Time) (s
 // target's host, so it never sends load to a site it was not pointed at.
 // A 303, and a 301 or 302 answering a POST, continue as a GET without a
 // body, as browsers do.
-func (v *visitor) redirect(ex *exchange, hop int) (next string, follow bool) {
+func (v *visitor) redirect(ex *exchange) (next string, follow bool) {
 	switch ex.status {
 	case 301, 302, 303, 307, 308:
 	default:
 		return "", false
 	}
-	if hop >= maxRedirects || ex.location == "" {
+	if ex.location == "" {
 		return "", false
 	}
 	base, err := url.Parse(ex.url)
@@ -142,7 +172,7 @@ func (v *visitor) redirect(ex *exchange, hop int) (next string, follow bool) {
 		return "", false
 	}
 	loc, err := base.Parse(ex.location)
-	if err != nil || loc.Host != v.r.host || (loc.Scheme != "http" && loc.Scheme != "https") {
+	if err != nil || (loc.Scheme != "http" && loc.Scheme != "https") || !sameHost(loc, v.r.target) {
 		return "", false
 	}
 	if ex.status == 303 || (ex.status <= 302 && ex.method == http.MethodPost) {
@@ -153,6 +183,22 @@ func (v *visitor) redirect(ex *exchange, hop int) (next string, follow bool) {
 		ex.headers = withoutHeader(ex.headers, "Content-Type")
 	}
 	return loc.String(), true
+}
+
+// sameHost reports whether u is on the target's host: names compare
+// without case, and a default port (80, 443) equals no port.
+func sameHost(u, target *url.URL) bool {
+	return strings.EqualFold(u.Hostname(), target.Hostname()) && portOf(u) == portOf(target)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }
 
 // cookiesFor returns the Cookie header the visitor sends to rawURL.
@@ -235,18 +281,25 @@ func (v *visitor) keepCookies(rawURL string, setCookies []string) {
 	v.jar.SetCookies(u, cookies)
 }
 
-// sleepUntil pauses the visitor until t, on one reused timer.
-func (v *visitor) sleepUntil(t time.Time) {
+// sleepUntil pauses the visitor until t, on one reused timer. It returns
+// false when the run halts first.
+func (v *visitor) sleepUntil(t time.Time) bool {
 	d := time.Until(t)
 	if d <= 0 {
-		return
+		return !v.r.isHalted()
 	}
 	if v.timer == nil {
 		v.timer = time.NewTimer(d)
 	} else {
 		v.timer.Reset(d)
 	}
-	<-v.timer.C
+	select {
+	case <-v.timer.C:
+		return true
+	case <-v.r.halt:
+		v.timer.Stop()
+		return false
+	}
 }
 
 // thinkTime picks a pause: Min, or uniform between Min and Max.
