@@ -265,19 +265,25 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 	width := r.cfg.Interval
 	ticker := time.NewTicker(width)
 	defer ticker.Stop()
+	next := time.Duration(0) // the offset of the interval not yet collected
 	lastRequests := int64(0)
+	collect := func() {
+		// The interval closing now normally starts at next. If the ticker
+		// dropped a tick (a stalled collector), the clock is ahead: the
+		// offset follows the clock, so one interval holds two ticks' data
+		// instead of every later interval sliding early.
+		offset := max(next, time.Since(r.start).Truncate(width)-width)
+		r.rec.collect(offset, r.takeTickCounts())
+		next = offset + width
+	}
 	for {
 		select {
 		case <-ticker.C:
 		case <-stop:
-			r.rec.collect(time.Since(r.start).Truncate(width), r.takeTickCounts())
+			collect()
 			return
 		}
-		// The interval closing now is the one that ended at the last whole
-		// interval. Taking its offset from the clock, not from a count of
-		// ticks, keeps a tick the ticker dropped (a stalled collector) from
-		// shifting every later interval.
-		r.rec.collect(max(0, time.Since(r.start).Truncate(width)-width), r.takeTickCounts())
+		collect()
 		n := r.rec.requests.Load()
 		rate := float64(n-lastRequests) / width.Seconds()
 		r.g.rateBits.Store(math.Float64bits(rate))
