@@ -101,6 +101,7 @@ func (r *run) worker(id int, first arrival) {
 			r.tickCompleted.Add(1)
 		case failed:
 			r.failedVisits.Add(1)
+			r.tickFailed.Add(1)
 		}
 		if r.shared == nil {
 			v.client.close()

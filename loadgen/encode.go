@@ -71,6 +71,7 @@ type intervalFile struct {
 	Arrivals  int64             `json:"arrivals"`
 	Missed    int64             `json:"missed"`
 	Completed int64             `json:"completed"`
+	Failed    int64             `json:"failed,omitempty"`
 	Requests  int64             `json:"requests"`
 	Errors    int64             `json:"errors"`
 	Classes   map[string]int64  `json:"classes,omitempty"`
@@ -116,7 +117,7 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 	}
 	f.Timeline = make([]intervalFile, 0, len(r.Timeline))
 	for _, iv := range r.Timeline {
-		ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed,
+		ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
 			Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes)}
 		if len(ivf.Classes) == 0 {
 			ivf.Classes = nil
@@ -184,7 +185,7 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	}
 	for i, ivf := range f.Timeline {
 		iv := Interval{Offset: time.Duration(ivf.OffsetUS) * time.Microsecond, Arrivals: ivf.Arrivals, Missed: ivf.Missed,
-			Completed: ivf.Completed, Requests: ivf.Requests, Errors: ivf.Errors}
+			Completed: ivf.Completed, Failed: ivf.Failed, Requests: ivf.Requests, Errors: ivf.Errors}
 		if iv.Classes, err = parseClassMap(ivf.Classes); err != nil {
 			return fmt.Errorf("timeline[%d]: %w", i, err)
 		}

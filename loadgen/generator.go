@@ -166,6 +166,7 @@ type run struct {
 	tickArrivals  atomic.Int64
 	tickMissed    atomic.Int64
 	tickCompleted atomic.Int64
+	tickFailed    atomic.Int64
 }
 
 func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
@@ -292,7 +293,8 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 }
 
 func (r *run) takeTickCounts() tickCounts {
-	return tickCounts{arrivals: r.tickArrivals.Swap(0), missed: r.tickMissed.Swap(0), completed: r.tickCompleted.Swap(0)}
+	return tickCounts{arrivals: r.tickArrivals.Swap(0), missed: r.tickMissed.Swap(0),
+		completed: r.tickCompleted.Swap(0), failed: r.tickFailed.Swap(0)}
 }
 
 // isHalted reports whether visitors must stop.

@@ -221,7 +221,7 @@ func (r *recorder) recordVisit(visitor, j int, d time.Duration, failed bool) {
 }
 
 // tickCounts are the open model's visitor counts of one interval.
-type tickCounts struct{ arrivals, missed, completed int64 }
+type tickCounts struct{ arrivals, missed, completed, failed int64 }
 
 // collect closes the interval that started at offset: it takes every
 // shard's bucket, adds it to the run's totals and to the interval, and

@@ -106,6 +106,7 @@ type Interval struct {
 	Arrivals  int64         // visitors started
 	Missed    int64         // arrivals not started (max_concurrency reached)
 	Completed int64         // open-model visits that ended without a failed step
+	Failed    int64         // open-model visits that ended with a failed step
 	Requests  int64
 	Errors    int64
 	Classes   ClassCounts

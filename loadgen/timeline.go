@@ -54,6 +54,7 @@ func mergeIntervals(a, b Interval) Interval {
 	a.Arrivals += b.Arrivals
 	a.Missed += b.Missed
 	a.Completed += b.Completed
+	a.Failed += b.Failed
 	a.Requests += b.Requests
 	a.Errors += b.Errors
 	for c := range a.Classes {
@@ -128,7 +129,7 @@ func (ib *intervalBuilder) add(b *bucket) {
 // histograms merged from the steps'.
 func (ib *intervalBuilder) build(offset time.Duration, c tickCounts) Interval {
 	kl := ib.layout
-	iv := Interval{Offset: offset, Arrivals: c.arrivals, Missed: c.missed, Completed: c.completed, Classes: ib.classes}
+	iv := Interval{Offset: offset, Arrivals: c.arrivals, Missed: c.missed, Completed: c.completed, Failed: c.failed, Classes: ib.classes}
 	merged := map[int]*IntervalKey{}
 	into := func(key int, from IntervalKey) {
 		ik, ok := merged[key]

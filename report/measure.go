@@ -21,14 +21,16 @@ type stretch struct {
 	latency, service   loadgen.Distribution
 	requests, errors   int64
 	scheduled, started int64
-	completed          int64
+	completed, ended   int64 // visits that ended well; visits that ended at all
 	from, to           time.Duration
 }
 
 // evaluateRule measures rule r and decides whether it held. When the
 // generator limited the run, a failed latency rule is measured again on
-// service time, and a failed throughput rule again against the visits that
-// actually started: only if it still fails is it the target's fault.
+// service time; when it limited the run or the run was interrupted, a
+// failed throughput rule is measured again against the visits that ended
+// (not those it could not start, nor those cut off mid-visit). Only if the
+// rule still fails is it the target's fault.
 func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
 	f := Finding{Rule: r.Text, Scope: r.ScopeName(), Metric: r.MetricName(), Unit: "ratio", Basis: "latency"}
 	if r.Metric.IsLatency() {
@@ -67,19 +69,15 @@ func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
 		return f
 	}
 	f.TargetFault = true
-	if !limited {
-		return f
-	}
 	switch {
-	case r.Metric.IsLatency():
+	case r.Metric == scenario.MetricThroughput && (limited || res.Interrupted):
+		if _, sm := worstOf(r, stretches, true); !sm.ok || r.Op.Holds(sm.value, f.Limit) {
+			f.TargetFault = false
+		}
+	case r.Metric.IsLatency() && limited:
 		if _, sm := worstOf(r, stretches, true); sm.ok && !r.Op.Holds(sm.value, f.Limit) {
 			f.Measured, f.Basis = sm.value, "service time"
 		} else {
-			f.TargetFault = false
-		}
-	case r.Metric == scenario.MetricThroughput:
-		// Missed arrivals are the generator's; judge the visits it started.
-		if _, sm := worstOf(r, stretches, true); !sm.ok || r.Op.Holds(sm.value, f.Limit) {
 			f.TargetFault = false
 		}
 	}
@@ -174,7 +172,8 @@ func ruleKey(res *loadgen.Results, r scenario.Rule) int {
 }
 
 func wholeRun(res *loadgen.Results, key int) stretch {
-	s := stretch{scheduled: res.Arrivals.Scheduled(), started: res.Arrivals.Started, completed: res.Arrivals.Completed, to: res.Elapsed}
+	a := res.Arrivals
+	s := stretch{scheduled: a.Scheduled(), started: a.Started, completed: a.Completed, ended: a.Ended(), to: res.Elapsed}
 	if key >= 0 && key < len(res.Keys) {
 		k := res.Keys[key]
 		s.latency, s.service, s.requests, s.errors = k.Latency, k.Service, k.Requests, k.Errors
@@ -189,6 +188,7 @@ func sumIntervals(res *loadgen.Results, key int, idx []int, from, to time.Durati
 		s.scheduled += iv.Arrivals + iv.Missed
 		s.started += iv.Arrivals
 		s.completed += iv.Completed
+		s.ended += iv.Completed + iv.Failed
 		if ik, ok := iv.Key(key); ok {
 			s.latency.Merge(ik.Latency())
 			s.service.Merge(ik.Service())
@@ -201,8 +201,8 @@ func sumIntervals(res *loadgen.Results, key int, idx []int, from, to time.Durati
 
 // worstOf measures every stretch and returns the index and measurement of
 // the one furthest on the failing side of the rule's comparison. onService
-// measures latency on service time and throughput against started (not
-// scheduled) visits.
+// measures latency on service time and throughput against the visits that
+// ended (not those scheduled).
 func worstOf(r scenario.Rule, stretches []stretch, onService bool) (int, measurement) {
 	best := -1
 	var bestM measurement
@@ -249,7 +249,7 @@ func measure(r scenario.Rule, s stretch, onService bool) measurement {
 	case scenario.MetricThroughput:
 		base := s.scheduled
 		if onService {
-			base = s.started
+			base = s.ended
 		}
 		if base == 0 {
 			return measurement{}

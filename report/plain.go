@@ -306,7 +306,7 @@ func inconclusiveNext(doc Document) []string {
 		case f.NoData:
 			next = append(next, fmt.Sprintf("The goal %q could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", f.Rule))
 		case f.Metric == "throughput":
-			next = append(next, fmt.Sprintf("The goal %q was missed only because the load generator could not start every visitor; the site served the visitors it did start.", f.Rule))
+			next = append(next, fmt.Sprintf("The goal %q was missed only because not every visitor got to finish (the load generator could not start them all, or the test was stopped); the site served the visits that ran to the end.", f.Rule))
 		default:
 			next = append(next, fmt.Sprintf("The goal %q was missed, but the site's own response times met it: the slowness came from the load generator.", f.Rule))
 		}

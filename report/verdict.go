@@ -106,7 +106,11 @@ func Evaluate(res *loadgen.Results, rules []scenario.Rule) Judgement {
 		case f.NoData:
 			unproven = append(unproven, fmt.Sprintf("%s could not be judged: nothing in its scope was measured.", f.Rule))
 		case f.Metric == "throughput":
-			unproven = append(unproven, fmt.Sprintf("%s failed against the scheduled visits, but the visits the generator started met it, so the failure is the generator's.", f.Rule))
+			if res.Interrupted {
+				unproven = append(unproven, fmt.Sprintf("%s failed against the scheduled visits, but the visits that ended met it: the others were never started or were cut off by the interrupt.", f.Rule))
+			} else {
+				unproven = append(unproven, fmt.Sprintf("%s failed against the scheduled visits, but the visits the generator started met it, so the failure is the generator's.", f.Rule))
+			}
 		default:
 			unproven = append(unproven, fmt.Sprintf("%s failed on %s, but the target's own service time met the limit, so the failure may be the generator's.", f.Rule, f.Basis))
 		}

@@ -28,6 +28,7 @@ type results struct {
 	started, missed  int64
 	exhausted        int64 // of missed
 	completed        int64
+	cutOff           int64 // started visits an interrupt cut off before they ended
 	lag              time.Duration
 	lateLag          time.Duration // the lag of the last `late` requests, when late > 0
 	late             int
@@ -58,11 +59,12 @@ func (r results) build() *loadgen.Results {
 		Elapsed:     time.Minute,
 		Interrupted: r.interrupted,
 		Interval:    time.Second,
-		Arrivals:    loadgen.Arrivals{Planned: float64(r.started + r.missed), Started: r.started, Missed: r.missed, Completed: r.completed, Exhausted: r.exhausted},
-		Requests:    n,
-		Errors:      r.errors,
-		Keys:        []loadgen.KeyResult{key(loadgen.Key{}), key(loadgen.Key{Journey: "shop"}), key(loadgen.Key{Journey: "shop", Step: "GET /"})},
-		Lag:         loadgen.DistributionOf(lags...),
+		Arrivals: loadgen.Arrivals{Planned: float64(r.started + r.missed), Started: r.started, Missed: r.missed, Completed: r.completed,
+			Failed: r.started - r.cutOff - r.completed, Exhausted: r.exhausted},
+		Requests: n,
+		Errors:   r.errors,
+		Keys:     []loadgen.KeyResult{key(loadgen.Key{}), key(loadgen.Key{Journey: "shop"}), key(loadgen.Key{Journey: "shop", Step: "GET /"})},
+		Lag:      loadgen.DistributionOf(lags...),
 	}
 }
 

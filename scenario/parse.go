@@ -368,6 +368,11 @@ func (d *decoder) ruleText(item *yaml.Node, path string) (string, bool) {
 // checkScope reports a rule whose scope names nothing in the scenario, or
 // that measures something its scope cannot have.
 func checkScope(r Rule, sc *Scenario) (msg, hint string) {
+	if r.Metric == MetricThroughput {
+		if msg, hint := checkThroughput(r, sc); msg != "" {
+			return msg, hint
+		}
+	}
 	if r.Phase != "" {
 		var names []string
 		for _, ph := range sc.Plan.Phases {
@@ -404,14 +409,25 @@ func checkScope(r Rule, sc *Scenario) (msg, hint string) {
 		}
 		return fmt.Sprintf("no journey is named %q", r.Journey), suggest(r.Journey, names, "journeys")
 	}
-	if r.Metric == MetricThroughput && len(sc.Plan.Phases) > 0 {
-		open := false
-		for _, ph := range sc.Plan.Phases {
-			open = open || !ph.Closed()
+	return "", ""
+}
+
+// checkThroughput reports a throughput rule that cannot be judged:
+// throughput compares visits with the arrivals the schedule planned, which
+// exist only in open-model phases and are counted over all journeys.
+func checkThroughput(r Rule, sc *Scenario) (msg, hint string) {
+	if r.Journey != "" {
+		return "throughput is judged over all visitors, not per journey", "judge a journey with error_rate, e.g. " + r.Journey + ": error_rate < 1%"
+	}
+	open := false
+	for _, ph := range sc.Plan.Phases {
+		if ph.Closed() && ph.Name == r.Phase {
+			return fmt.Sprintf("phase %q is closed-model: it plans no arrivals to measure throughput against", r.Phase), "judge it with error_rate, or drop this rule"
 		}
-		if !open {
-			return "throughput is measured against a planned arrival rate, and every phase here is closed-model", "add a phase with a rate, or drop this rule"
-		}
+		open = open || !ph.Closed()
+	}
+	if !open && len(sc.Plan.Phases) > 0 {
+		return "throughput is measured against a planned arrival rate, and every phase here is closed-model", "add a phase with a rate, or drop this rule"
 	}
 	return "", ""
 }

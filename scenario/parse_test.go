@@ -213,6 +213,16 @@ func TestParseProblems(t *testing.T) {
 			want: []string{`launch.yaml:4:3: traffic.max_concurrency: phase "phase 1" runs 50 visitors, above max_concurrency 10 (raise max_concurrency)`},
 		},
 		{
+			name: "throughput scoped to a journey",
+			src:  head + phases + journeys + "slo:\n  - browse: throughput >= 99%\n",
+			want: []string{`launch.yaml:10:5: slo[0]: throughput is judged over all visitors, not per journey (judge a journey with error_rate, e.g. browse: error_rate < 1%)`},
+		},
+		{
+			name: "throughput of a closed-model phase",
+			src:  head + "traffic:\n  phases:\n    - { name: open, duration: 1m, rate: 1/s }\n    - { name: soak, duration: 1m, concurrency: 5 }\n" + journeys + "slo:\n  - phase soak: throughput >= 99%\n",
+			want: []string{`launch.yaml:11:5: slo[0]: phase "soak" is closed-model: it plans no arrivals to measure throughput against (judge it with error_rate, or drop this rule)`},
+		},
+		{
 			name: "throughput rule with only closed phases",
 			src:  head + "traffic:\n  phases:\n    - { duration: 1m, concurrency: 5 }\n" + journeys + "slo:\n  - throughput >= 99%\n",
 			want: []string{`launch.yaml:10:5: slo[0]: throughput is measured against a planned arrival rate, and every phase here is closed-model (add a phase with a rate, or drop this rule)`},
