@@ -94,11 +94,7 @@ journeys:
 // not.
 func TestStallShowsInTheTail(t *testing.T) {
 	t.Parallel()
-	shop, err := simtarget.Start(simtarget.Config{Workers: 64, Service: 2 * time.Millisecond, Spread: -1, StallEvery: 5 * time.Second, StallFor: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(shop.Close)
+	shop := startShop(t, simtarget.Config{Workers: 64, Service: 2 * time.Millisecond, Spread: -1, StallEvery: 5 * time.Second, StallFor: time.Second})
 	sc := load(t, shop.URL(), `traffic:
   arrivals: uniform
   max_concurrency: 1000
@@ -125,11 +121,7 @@ journeys:
 // arrivals, and counts every one it could not start.
 func TestTooSlowTargetMissesArrivals(t *testing.T) {
 	t.Parallel()
-	shop, err := simtarget.Start(simtarget.Config{Workers: 2, Service: 200 * time.Millisecond, Spread: -1, Queue: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(shop.Close)
+	shop := startShop(t, simtarget.Config{Workers: 2, Service: 200 * time.Millisecond, Spread: -1, Queue: 100})
 	sc := load(t, shop.URL(), `traffic:
   arrivals: uniform
   max_concurrency: 5
@@ -371,11 +363,7 @@ journeys:
 // the decoded results encode to the same bytes.
 func TestResultsRoundTrip(t *testing.T) {
 	t.Parallel()
-	shop, err := simtarget.Start(simtarget.Config{ErrorRate: 0.1, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(shop.Close)
+	shop := startShop(t, simtarget.Config{ErrorRate: 0.1, Seed: 3})
 	sc := load(t, shop.URL(), `traffic:
   phases: [ { duration: 1500ms, rate: 100/s } ]
 journeys:
