@@ -40,7 +40,7 @@ func TestExamples(t *testing.T) {
 		if !strings.HasPrefix(sc.Target.Sim, "sim:shop") {
 			t.Errorf("%s: target %q; examples target the simulated shop, so they run anywhere", file, sc.TargetName())
 		}
-		f := sc.Summary().Forecast()
+		f := sc.Record().Forecast()
 		if f.ExpectedVisitors <= 0 || f.TestedVisitors <= 0 || f.TestedPeakVisitorsPerS <= 0 || f.RequestsPerVisitor <= 0 {
 			t.Errorf("%s: forecast %+v has no traffic", file, f)
 		}

@@ -9,8 +9,12 @@ import (
 	"github.com/liftoff/liftoff/scenario"
 )
 
-// SchemaVersion is the version of the results encoding. Fields keep their
-// meaning within a version; new fields may be added.
+// SchemaVersion versions the results file as a whole: this encoding of
+// Results, which the file holds under "results" (and writes again as its
+// "version"), and the report's envelope around it, whose "schema" it is
+// too. Fields keep their meaning within a version; new fields may be
+// added. The two parts change together, so the one constant lives here,
+// in the lower layer, where report can read it.
 const SchemaVersion = 1
 
 // The results encoding is JSON. Durations are integer microseconds or
@@ -21,13 +25,13 @@ const SchemaVersion = 1
 
 // resultsFile is the encoded form of Results.
 type resultsFile struct {
-	Version     int              `json:"version"`           // SchemaVersion
-	Liftoff     string           `json:"liftoff,omitempty"` // the liftoff version that measured
-	Scenario    scenario.Summary `json:"scenario"`          // what was tested, secrets removed
-	Started     time.Time        `json:"started"`           // wall-clock start of the run
-	ElapsedUS   int64            `json:"elapsed_us"`        // how long the run took
-	Interrupted bool             `json:"interrupted"`       // stopped before the plan ended
-	IntervalUS  int64            `json:"interval_us"`       // width of each timeline interval
+	Version     int             `json:"version"`           // SchemaVersion
+	Liftoff     string          `json:"liftoff,omitempty"` // the liftoff version that measured
+	Scenario    scenario.Record `json:"scenario"`          // what was tested, secrets removed
+	Started     time.Time       `json:"started"`           // wall-clock start of the run
+	ElapsedUS   int64           `json:"elapsed_us"`        // how long the run took
+	Interrupted bool            `json:"interrupted"`       // stopped before the plan ended
+	IntervalUS  int64           `json:"interval_us"`       // width of each timeline interval
 
 	Arrivals arrivalsFile        `json:"arrivals"`
 	Requests int64               `json:"requests"`
@@ -148,7 +152,7 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		Elapsed:     time.Duration(f.ElapsedUS) * time.Microsecond,
 		Interrupted: f.Interrupted,
 		Interval:    time.Duration(f.IntervalUS) * time.Microsecond,
-		Arrivals:    Arrivals(f.Arrivals),
+		Arrivals:    ArrivalCounts(f.Arrivals),
 		Requests:    f.Requests,
 		Errors:      f.Errors,
 	}

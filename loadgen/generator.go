@@ -240,12 +240,12 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	<-collectorDone
 
 	res := r.rec.results()
-	res.Scenario = r.sc.Summary()
+	res.Scenario = r.sc.Record()
 	res.Started = r.start
 	res.Elapsed = time.Since(r.start)
 	res.Interrupted = interrupted
 	ran := min(res.Elapsed, plan.Duration())
-	res.Arrivals = Arrivals{
+	res.Arrivals = ArrivalCounts{
 		Planned:   plan.VisitorsBetween(0, ran),
 		Started:   g.arrivals.Load(),
 		Missed:    g.missed.Load(),

@@ -13,14 +13,14 @@ import (
 // histograms, so its size depends on the scenario's shape, not on how long
 // the run lasted.
 type Results struct {
-	Scenario    scenario.Summary // what was tested, secrets removed
-	Version     string           // liftoff version that measured it; set by the caller
+	Scenario    scenario.Record // what was tested, secrets removed
+	Version     string          // liftoff version that measured it; set by the caller
 	Started     time.Time
 	Elapsed     time.Duration
 	Interrupted bool          // the run was stopped before the plan ended
 	Interval    time.Duration // width of each timeline interval
 
-	Arrivals Arrivals
+	Arrivals ArrivalCounts
 	Requests int64
 	Errors   int64
 	Classes  ClassCounts
@@ -36,10 +36,11 @@ type Results struct {
 	Timeline []Interval
 }
 
-// Arrivals counts the open model's visitors: how many the plan expected,
-// how many started, and how many the generator could not start because
-// max_concurrency visitors were already in flight.
-type Arrivals struct {
+// ArrivalCounts counts the open model's visitors: how many the plan
+// expected, how many started, and how many the generator could not start
+// because max_concurrency visitors were already in flight. (How arrivals
+// are spread in time is scenario.Arrivals.)
+type ArrivalCounts struct {
 	Planned   float64 // expected arrivals over the part of the plan that ran
 	Started   int64
 	Missed    int64
@@ -50,13 +51,13 @@ type Arrivals struct {
 
 // Ended is the visits that ended, well or not. Short of Started only when
 // the run was interrupted with visits in flight.
-func (a Arrivals) Ended() int64 { return a.Completed + a.Failed }
+func (a ArrivalCounts) Ended() int64 { return a.Completed + a.Failed }
 
 // Scheduled is the number of arrivals the schedule actually produced:
 // started plus missed. Poisson arrivals scatter around Planned; rules that
 // judge the target compare against what was really scheduled, so Poisson
 // noise never passes for a target's failure.
-func (a Arrivals) Scheduled() int64 { return a.Started + a.Missed }
+func (a ArrivalCounts) Scheduled() int64 { return a.Started + a.Missed }
 
 // ClassCounts counts requests by error class.
 type ClassCounts [numClasses]int64

@@ -335,7 +335,7 @@ func achievedAtPeak(res *loadgen.Results, peak float64) string {
 // meeting: "An email blast: an email send: … 200,000 people reached × 6%
 // = 12,000 expected visitors over 3 hours, peaking at 7.2 visitors a
 // second 20m in."
-func campaignSentence(c *scenario.CampaignSummary) string {
+func campaignSentence(c *scenario.CampaignRecord) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "The campaign (%s)", c.Shape)
 	if c.Description != "" {
@@ -495,7 +495,7 @@ func nonEmpty(s, otherwise string) string {
 	return s
 }
 
-func phaseRows(sc scenario.Summary) []phaseRow {
+func phaseRows(sc scenario.Record) []phaseRow {
 	var out []phaseRow
 	for _, ph := range sc.Phases {
 		row := phaseRow{Name: ph.Name, Start: offset(seconds(ph.StartS)), Length: offset(seconds(ph.DurationS))}
@@ -512,7 +512,7 @@ func phaseRows(sc scenario.Summary) []phaseRow {
 	return out
 }
 
-func journeyRows(sc scenario.Summary) []journeyRow {
+func journeyRows(sc scenario.Record) []journeyRow {
 	total := 0
 	for _, j := range sc.Journeys {
 		total += j.Weight

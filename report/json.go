@@ -8,10 +8,6 @@ import (
 	"github.com/liftoff/liftoff/loadgen"
 )
 
-// SchemaVersion versions the results file as a whole. Fields keep their
-// meaning within a version; new fields may be added.
-const SchemaVersion = 1
-
 // resultsDocument is the results file: the verdict and summary for people
 // and scripts on top, the full measurements below for re-rendering,
 // merging and comparing.
@@ -57,7 +53,7 @@ type jsonHealth struct {
 func WriteJSON(w io.Writer, doc Document) error {
 	j := doc.Judgement
 	out := resultsDocument{
-		Schema:      SchemaVersion,
+		Schema:      loadgen.SchemaVersion,
 		Liftoff:     doc.Results.Version,
 		Verdict:     j.Verdict,
 		Interrupted: j.Interrupted,
@@ -90,8 +86,8 @@ func ReadJSON(r io.Reader) (Document, error) {
 	if err := json.NewDecoder(r).Decode(&in); err != nil {
 		return Document{}, fmt.Errorf("read results file: %w", err)
 	}
-	if in.Schema != SchemaVersion {
-		return Document{}, fmt.Errorf("results file schema %d is not supported (this liftoff reads schema %d)", in.Schema, SchemaVersion)
+	if in.Schema != loadgen.SchemaVersion {
+		return Document{}, fmt.Errorf("results file schema %d is not supported (this liftoff reads schema %d)", in.Schema, loadgen.SchemaVersion)
 	}
 	if in.Results == nil {
 		return Document{}, fmt.Errorf("results file has no results")

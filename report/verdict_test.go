@@ -50,16 +50,16 @@ func (r results) build() *loadgen.Results {
 		lags = append(lags, lag)
 	}
 	return &loadgen.Results{
-		Scenario: scenario.Summary{
+		Scenario: scenario.Record{
 			Name: "t", MaxConcurrency: 50,
-			Phases:   []scenario.PhaseSummary{{Name: "peak", DurationS: 60, Rate: 100, RampTo: 100}},
-			Curve:    []scenario.PointSummary{{AtS: 0, Rate: 100}, {AtS: 60, Rate: 100}},
-			Journeys: []scenario.JourneySummary{{Name: "shop", Weight: 1, Steps: []scenario.StepSummary{{Name: "GET /", Request: "GET /"}}}},
+			Phases:   []scenario.PhaseRecord{{Name: "peak", DurationS: 60, Rate: 100, RampTo: 100}},
+			Curve:    []scenario.PointRecord{{AtS: 0, Rate: 100}, {AtS: 60, Rate: 100}},
+			Journeys: []scenario.JourneyRecord{{Name: "shop", Weight: 1, Steps: []scenario.StepRecord{{Name: "GET /", Request: "GET /"}}}},
 		},
 		Elapsed:     time.Minute,
 		Interrupted: r.interrupted,
 		Interval:    time.Second,
-		Arrivals: loadgen.Arrivals{Planned: float64(r.started + r.missed), Started: r.started, Missed: r.missed, Completed: r.completed,
+		Arrivals: loadgen.ArrivalCounts{Planned: float64(r.started + r.missed), Started: r.started, Missed: r.missed, Completed: r.completed,
 			Failed: r.started - r.cutOff - r.completed, Exhausted: r.exhausted},
 		Requests: n,
 		Errors:   r.errors,

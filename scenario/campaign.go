@@ -324,7 +324,7 @@ func refine(out []corner, f func(float64) float64, a, b corner, tol float64, dep
 func curveOf(cs []corner, area, visitors float64) []Point {
 	out := make([]Point, len(cs))
 	for i, c := range cs {
-		out[i] = Point{At: seconds(c.t), Rate: Rate(c.v * visitors / area)}
+		out[i] = Point{At: Seconds(c.t), Rate: Rate(c.v * visitors / area)}
 	}
 	if got := (Plan{Curve: out}).curveIntegral(); got > 0 {
 		fix := visitors / got

@@ -226,25 +226,25 @@ func TestTrafficProblems(t *testing.T) {
 	}
 }
 
-// TestCampaignSummary checks what results files record of a campaign: the
+// TestCampaignRecord checks what results files record of a campaign: the
 // JSON names other tools read.
-func TestCampaignSummary(t *testing.T) {
+func TestCampaignRecord(t *testing.T) {
 	t.Parallel()
 	sc := campaignScenario(t, shapeCampaigns[ShapeEmailBlast], "window: peak 15m", "load_factor: 2x")
-	sum := sc.Summary()
-	want := &CampaignSummary{
+	sum := sc.Record()
+	want := &CampaignRecord{
 		Shape: "email-blast", Description: ShapeEmailBlast.Description(),
 		Audience: 400000, Response: 0.06, Visitors: 24000, PeakRate: float64(sc.Traffic.Campaign.PeakRate),
 		PeakAtS: 1200, DurationS: 10800,
 	}
 	if diff := cmp.Diff(want, sum.Campaign); diff != "" {
-		t.Errorf("Summary().Campaign (-want +got):\n%s", diff)
+		t.Errorf("Record().Campaign (-want +got):\n%s", diff)
 	}
 	if sum.LoadFactor != 2 || sum.Window != "peak 15m" || sum.WindowStartS != 687 {
-		t.Errorf("Summary() load factor %v, window %q from %vs; want 2, peak 15m from 687s", sum.LoadFactor, sum.Window, sum.WindowStartS)
+		t.Errorf("Record() load factor %v, window %q from %vs; want 2, peak 15m from 687s", sum.LoadFactor, sum.Window, sum.WindowStartS)
 	}
 	if len(sum.Expected) != len(sc.Expected.Curve) || len(sum.ExpectedPhases) != 3 {
-		t.Errorf("Summary() has %d expected corners and %d phases, want %d and 3", len(sum.Expected), len(sum.ExpectedPhases), len(sc.Expected.Curve))
+		t.Errorf("Record() has %d expected corners and %d phases, want %d and 3", len(sum.Expected), len(sum.ExpectedPhases), len(sc.Expected.Curve))
 	}
 	f := sum.Forecast()
 	got := []float64{f.ExpectedVisitors, f.PeakAtS, f.TestedDurationS, f.RequestsPerVisitor, f.LoadFactor}
@@ -257,9 +257,9 @@ func TestCampaignSummary(t *testing.T) {
 
 	// With the full window and no load factor, Expected stays empty: it
 	// would repeat Curve.
-	plain := campaignScenario(t, shapeCampaigns[ShapeEmailBlast]).Summary()
+	plain := campaignScenario(t, shapeCampaigns[ShapeEmailBlast]).Record()
 	if plain.Expected != nil || plain.Window != "full" || plain.LoadFactor != 1 {
-		t.Errorf("plain Summary() Expected %d corners, window %q, load factor %v; want none, full, 1", len(plain.Expected), plain.Window, plain.LoadFactor)
+		t.Errorf("plain Record() Expected %d corners, window %q, load factor %v; want none, full, 1", len(plain.Expected), plain.Window, plain.LoadFactor)
 	}
 }
 

@@ -11,7 +11,7 @@
 // numbers become an expected visitor-rate curve (campaign.go, one formula
 // per shape; replay.go for CSV exports), and traffic.window and
 // traffic.load_factor turn it into the Plan a test sends (window.go).
-// Summary.Forecast adds it up for `liftoff plan`.
+// Record.Forecast adds it up for `liftoff plan`.
 //
 // ImportHAR writes the format too: it turns a browser recording (HAR) into
 // a scenario's YAML, credentials replaced by ${VAR} references (har*.go).

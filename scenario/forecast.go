@@ -36,17 +36,17 @@ type Forecast struct {
 	LoopingVisitors int `json:"looping_visitors,omitempty"`
 }
 
-// Forecast computes the forecast of the traffic a summary describes.
-func (sum Summary) Forecast() Forecast {
-	expected, tested := sum.ExpectedPlan(), sum.Plan()
-	rpv := sum.RequestsPerVisitor()
+// Forecast computes the forecast of the traffic a record describes.
+func (rec Record) Forecast() Forecast {
+	expected, tested := rec.ExpectedPlan(), rec.Plan()
+	rpv := rec.RequestsPerVisitor()
 	f := Forecast{
 		ExpectedVisitors:   expected.Visitors(),
 		ExpectedDurationS:  expected.Duration().Seconds(),
 		RequestsPerVisitor: rpv,
-		LoadFactor:         LoadFactor(sum.LoadFactor).Value(),
-		Window:             sum.Window,
-		WindowStartS:       sum.WindowStartS,
+		LoadFactor:         LoadFactor(rec.LoadFactor).Value(),
+		Window:             rec.Window,
+		WindowStartS:       rec.WindowStartS,
 		TestedVisitors:     tested.Visitors(),
 		TestedDurationS:    tested.Duration().Seconds(),
 		LoopingVisitors:    tested.MaxConcurrency(),

@@ -271,12 +271,12 @@ func TestRedact(t *testing.T) {
 	if got := sc.Redact("GET /?k=k3y-value with session=abcdef123"); got != "GET /?k=[redacted] with [redacted]" {
 		t.Errorf("Redact = %q", got)
 	}
-	sum := sc.Summary()
+	sum := sc.Record()
 	if sum.Target != "https://shop.example.com" {
-		t.Errorf("Summary().Target = %q, want credentials removed", sum.Target)
+		t.Errorf("Record().Target = %q, want credentials removed", sum.Target)
 	}
 	if got := sum.Journeys[0].Steps[0].Request; got != "GET /?k=[redacted]" {
-		t.Errorf("Summary step request = %q, want the secret redacted", got)
+		t.Errorf("Record step request = %q, want the secret redacted", got)
 	}
 }
 

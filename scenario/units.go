@@ -142,3 +142,9 @@ func formatNumber(v float64) string {
 	s = strings.TrimRight(s, "0")
 	return strings.TrimSuffix(s, ".")
 }
+
+// Seconds is the Duration of s float seconds, rounded to the nanosecond:
+// the inverse of time.Duration.Seconds for the float seconds that results
+// files and JSON output write. Truncating instead would read 1.001s back
+// as 1.000999999s.
+func Seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }

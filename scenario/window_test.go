@@ -236,8 +236,8 @@ func TestLoadFactor(t *testing.T) {
 					t.Errorf("phase %d = %+v, want %+v", i, ph, e)
 				}
 			}
-			if sum := sc.Summary(); sum.LoadFactor != 2.5 || len(sum.Expected) != len(exp.Curve) {
-				t.Errorf("Summary LoadFactor %v with %d expected corners, want 2.5 with %d", sum.LoadFactor, len(sum.Expected), len(exp.Curve))
+			if sum := sc.Record(); sum.LoadFactor != 2.5 || len(sum.Expected) != len(exp.Curve) {
+				t.Errorf("Record LoadFactor %v with %d expected corners, want 2.5 with %d", sum.LoadFactor, len(sum.Expected), len(exp.Curve))
 			}
 		})
 	}
@@ -310,7 +310,7 @@ func TestCampaignTime(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.window, func(t *testing.T) {
 			t.Parallel()
-			sum := campaignScenario(t, shapeCampaigns[ShapeEmailBlast], tc.window).Summary()
+			sum := campaignScenario(t, shapeCampaigns[ShapeEmailBlast], tc.window).Record()
 			if got := sum.CampaignTime(tc.at); got != tc.want {
 				t.Errorf("CampaignTime(%s) = %s, want %s", tc.at, got, tc.want)
 			}

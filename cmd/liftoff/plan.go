@@ -58,14 +58,14 @@ func planRun(opts *planOptions) error {
 		return err
 	}
 	if opts.json {
-		return writePlanJSON(opts.env.Out, sc.Summary(), sc.DataUses())
+		return writePlanJSON(opts.env.Out, sc.Record(), sc.DataUses())
 	}
-	return writePlan(opts.env.Out, sc.Summary(), sc.DataUses())
+	return writePlan(opts.env.Out, sc.Record(), sc.DataUses())
 }
 
 // writePlan writes the plan for people: the campaign, expected and tested
 // traffic, a chart of both, and the phases of the test.
-func writePlan(w io.Writer, sum scenario.Summary, data []scenario.DataUse) error {
+func writePlan(w io.Writer, sum scenario.Record, data []scenario.DataUse) error {
 	f := sum.Forecast()
 	out := &strings.Builder{}
 	fmt.Fprintf(out, "%s → %s\n", sum.Name, sum.Target)
@@ -108,7 +108,7 @@ func writePlan(w io.Writer, sum scenario.Summary, data []scenario.DataUse) error
 }
 
 // campaignNumbers restates the marketing numbers and what they add up to.
-func campaignNumbers(c *scenario.CampaignSummary) string {
+func campaignNumbers(c *scenario.CampaignRecord) string {
 	var size string
 	switch {
 	case c.Audience > 0:
@@ -147,7 +147,7 @@ func testedHow(f scenario.Forecast) string {
 	return strings.Join(parts, " · ")
 }
 
-func phaseTable(w io.Writer, sum scenario.Summary, f scenario.Forecast) error {
+func phaseTable(w io.Writer, sum scenario.Record, f scenario.Forecast) error {
 	plan := sum.Plan()
 	campaignCol := f.Window != string(scenario.WindowFull)
 	header := []string{"Phase", "Starts", "Lasts", "Visitors", "Peak visitors/s", "Peak requests/s"}
@@ -189,15 +189,15 @@ type planDoc struct {
 	Name   string `json:"name"`
 	Target string `json:"target"`
 	scenario.Forecast
-	Campaign       *scenario.CampaignSummary `json:"campaign,omitempty"`
-	Phases         []scenario.PhaseSummary   `json:"phases"`          // the test's phases
-	Curve          []scenario.PointSummary   `json:"curve"`           // the test's visitor rate
-	ExpectedPhases []scenario.PhaseSummary   `json:"expected_phases"` // the campaign's phases
-	Expected       []scenario.PointSummary   `json:"expected"`        // the expected visitor rate
-	Data           []scenario.DataUse        `json:"data,omitempty"`  // journeys' data files against the plan
+	Campaign       *scenario.CampaignRecord `json:"campaign,omitempty"`
+	Phases         []scenario.PhaseRecord   `json:"phases"`          // the test's phases
+	Curve          []scenario.PointRecord   `json:"curve"`           // the test's visitor rate
+	ExpectedPhases []scenario.PhaseRecord   `json:"expected_phases"` // the campaign's phases
+	Expected       []scenario.PointRecord   `json:"expected"`        // the expected visitor rate
+	Data           []scenario.DataUse       `json:"data,omitempty"`  // journeys' data files against the plan
 }
 
-func writePlanJSON(w io.Writer, sum scenario.Summary, data []scenario.DataUse) error {
+func writePlanJSON(w io.Writer, sum scenario.Record, data []scenario.DataUse) error {
 	exp := sum.ExpectedPlan()
 	doc := planDoc{
 		Data: data,
@@ -222,10 +222,10 @@ func writePlanJSON(w io.Writer, sum scenario.Summary, data []scenario.DataUse) e
 	return err
 }
 
-func phasesJSON(phases []scenario.Phase) []scenario.PhaseSummary {
-	out := []scenario.PhaseSummary{}
+func phasesJSON(phases []scenario.Phase) []scenario.PhaseRecord {
+	out := []scenario.PhaseRecord{}
 	for _, ph := range phases {
-		ps := scenario.PhaseSummary{Name: ph.Name, StartS: ph.Start.Seconds(), DurationS: ph.Duration.Seconds(),
+		ps := scenario.PhaseRecord{Name: ph.Name, StartS: ph.Start.Seconds(), DurationS: ph.Duration.Seconds(),
 			Rate: float64(ph.Rate), RampTo: float64(ph.RampTo), Concurrency: ph.Concurrency}
 		roundAll(&ps.StartS, &ps.DurationS, &ps.Rate, &ps.RampTo)
 		out = append(out, ps)
@@ -233,10 +233,10 @@ func phasesJSON(phases []scenario.Phase) []scenario.PhaseSummary {
 	return out
 }
 
-func curveJSON(curve []scenario.Point) []scenario.PointSummary {
-	out := []scenario.PointSummary{}
+func curveJSON(curve []scenario.Point) []scenario.PointRecord {
+	out := []scenario.PointRecord{}
 	for _, pt := range curve {
-		ps := scenario.PointSummary{AtS: pt.At.Seconds(), Rate: float64(pt.Rate)}
+		ps := scenario.PointRecord{AtS: pt.At.Seconds(), Rate: float64(pt.Rate)}
 		roundAll(&ps.AtS, &ps.Rate)
 		out = append(out, ps)
 	}

@@ -27,7 +27,7 @@ const (
 // writeChart draws the expected visitor rate over campaign time and the
 // tested one over the same axis: a peak window covers its stretch, a
 // compressed test is stretched back to campaign time.
-func writeChart(b *strings.Builder, sum scenario.Summary, f scenario.Forecast) {
+func writeChart(b *strings.Builder, sum scenario.Record, f scenario.Forecast) {
 	exp, tested := sum.ExpectedPlan(), sum.Plan()
 	total, testLen := exp.Duration(), tested.Duration()
 	if total <= 0 || f.PeakVisitorsPerS+f.TestedPeakVisitorsPerS == 0 {

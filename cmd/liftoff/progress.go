@@ -151,7 +151,7 @@ func truncateName(s string, n int) string {
 // what it expects and what window and load factor make of it; then the
 // test's visitors, length and peak. 'liftoff plan' shows it in full.
 func planLine(sc *scenario.Scenario) string {
-	sum := sc.Summary()
+	sum := sc.Record()
 	f := sum.Forecast()
 	s := "plan: "
 	if c := sum.Campaign; c != nil {

@@ -1,47 +1,46 @@
 package scenario
 
 import (
-	"math"
 	"net/url"
 	"strings"
 	"time"
 )
 
-// Summary is the scenario as results files record it: everything a report
+// Record is the scenario as results files record it: everything a report
 // shows about what was tested, with secrets removed. Header values are not
 // kept at all, and the target loses any user:password part.
-type Summary struct {
-	Name           string         `json:"name"`
-	File           string         `json:"file,omitempty"`
-	Target         string         `json:"target"`
-	Arrivals       Arrivals       `json:"arrivals"`
-	Seed           uint64         `json:"seed"`
-	MaxConcurrency int            `json:"max_concurrency"`
-	Phases         []PhaseSummary `json:"phases"`
-	Curve          []PointSummary `json:"curve"` // the tested visitor rate over run time
+type Record struct {
+	Name           string        `json:"name"`
+	File           string        `json:"file,omitempty"`
+	Target         string        `json:"target"`
+	Arrivals       Arrivals      `json:"arrivals"`
+	Seed           uint64        `json:"seed"`
+	MaxConcurrency int           `json:"max_concurrency"`
+	Phases         []PhaseRecord `json:"phases"`
+	Curve          []PointRecord `json:"curve"` // the tested visitor rate over run time
 	// Expected is the traffic the campaign expects, before load_factor and
 	// window shape it into the test: the visitor rate over campaign time.
 	// Empty when it equals Curve.
-	Expected []PointSummary `json:"expected,omitempty"`
+	Expected []PointRecord `json:"expected,omitempty"`
 	// ExpectedPhases are the phases in campaign time; empty with Expected.
-	ExpectedPhases []PhaseSummary `json:"expected_phases,omitempty"`
-	LoadFactor     float64        `json:"load_factor,omitempty"` // rates were scaled by this; 0 or 1 means as expected
-	Window         string         `json:"window,omitempty"`      // "full", "peak 15m", "compressed 10m"; empty means full
+	ExpectedPhases []PhaseRecord `json:"expected_phases,omitempty"`
+	LoadFactor     float64       `json:"load_factor,omitempty"` // rates were scaled by this; 0 or 1 means as expected
+	Window         string        `json:"window,omitempty"`      // "full", "peak 15m", "compressed 10m"; empty means full
 	// WindowStartS is where the test's time 0 falls in campaign time, in
 	// seconds: the start of the busiest stretch for a peak window, 0
 	// otherwise. See CampaignTime.
 	WindowStartS float64 `json:"window_start_s,omitempty"`
 	// Campaign holds the marketing numbers the plan was derived from;
 	// absent when the scenario gives explicit phases.
-	Campaign *CampaignSummary `json:"campaign,omitempty"`
-	Journeys []JourneySummary `json:"journeys"`
-	SLO      []string         `json:"slo"`
+	Campaign *CampaignRecord `json:"campaign,omitempty"`
+	Journeys []JourneyRecord `json:"journeys"`
+	SLO      []string        `json:"slo"`
 }
 
-// CampaignSummary is traffic.campaign as results record it: the marketing
+// CampaignRecord is traffic.campaign as results record it: the marketing
 // numbers and what liftoff derived from them, before window and
 // load_factor.
-type CampaignSummary struct {
+type CampaignRecord struct {
 	Shape       string  `json:"shape"`                // email-blast, tv-spot, social-viral, product-launch, flash-sale, steady or custom
 	Description string  `json:"description"`          // what the shape models, in plain words
 	Audience    float64 `json:"audience,omitempty"`   // people reached; absent when the scenario gave visitors or peak
@@ -55,8 +54,8 @@ type CampaignSummary struct {
 	DataStart   string  `json:"data_start,omitempty"` // custom: the first row's time as the CSV writes it, campaign time 0
 }
 
-// PhaseSummary is one phase of the plan.
-type PhaseSummary struct {
+// PhaseRecord is one phase of the plan.
+type PhaseRecord struct {
 	Name        string  `json:"name"`
 	StartS      float64 `json:"start_s"`
 	DurationS   float64 `json:"duration_s"`
@@ -65,28 +64,28 @@ type PhaseSummary struct {
 	Concurrency int     `json:"concurrency,omitempty"`
 }
 
-// PointSummary is one corner of the planned visitor rate curve.
-type PointSummary struct {
+// PointRecord is one corner of the planned visitor rate curve.
+type PointRecord struct {
 	AtS  float64 `json:"at_s"`
 	Rate float64 `json:"rate_per_s"`
 }
 
-// JourneySummary is one journey and its steps' request lines.
-type JourneySummary struct {
-	Name   string        `json:"name"`
-	Weight int           `json:"weight"`
-	Steps  []StepSummary `json:"steps"`
+// JourneyRecord is one journey and its steps' request lines.
+type JourneyRecord struct {
+	Name   string       `json:"name"`
+	Weight int          `json:"weight"`
+	Steps  []StepRecord `json:"steps"`
 }
 
-// StepSummary is one step: its name and request line.
-type StepSummary struct {
+// StepRecord is one step: its name and request line.
+type StepRecord struct {
 	Name    string `json:"name"`
 	Request string `json:"request"`
 }
 
-// Summary returns the scenario as results record it.
-func (s *Scenario) Summary() Summary {
-	sum := Summary{
+// Record returns the scenario as results record it.
+func (s *Scenario) Record() Record {
+	rec := Record{
 		Name:           s.Name,
 		File:           s.File,
 		Target:         s.TargetName(),
@@ -94,17 +93,17 @@ func (s *Scenario) Summary() Summary {
 		Seed:           s.Traffic.Seed,
 		MaxConcurrency: s.Traffic.MaxConcurrency,
 	}
-	sum.Phases = phaseSummaries(s.Plan.Phases)
-	sum.Curve = pointSummaries(s.Plan.Curve)
-	sum.LoadFactor = s.Traffic.LoadFactor.Value()
-	sum.Window = s.Traffic.Window.String()
-	sum.WindowStartS = s.WindowStart.Seconds()
+	rec.Phases = phaseRecords(s.Plan.Phases)
+	rec.Curve = pointRecords(s.Plan.Curve)
+	rec.LoadFactor = s.Traffic.LoadFactor.Value()
+	rec.Window = s.Traffic.Window.String()
+	rec.WindowStartS = s.WindowStart.Seconds()
 	if !s.Traffic.Window.IsFull() || s.Traffic.LoadFactor.Value() != 1 {
-		sum.Expected = pointSummaries(s.Expected.Curve)
-		sum.ExpectedPhases = phaseSummaries(s.Expected.Phases)
+		rec.Expected = pointRecords(s.Expected.Curve)
+		rec.ExpectedPhases = phaseRecords(s.Expected.Phases)
 	}
 	if c := s.Traffic.Campaign; c != nil {
-		sum.Campaign = &CampaignSummary{
+		rec.Campaign = &CampaignRecord{
 			Shape: string(c.Shape), Description: c.Shape.Description(),
 			Audience: c.Audience, Response: float64(c.Response), Visitors: c.Visitors,
 			PeakRate: float64(c.PeakRate), PeakAtS: c.PeakAt.Seconds(), DurationS: c.Duration.Seconds(),
@@ -112,23 +111,23 @@ func (s *Scenario) Summary() Summary {
 		}
 	}
 	for _, j := range s.Journeys {
-		js := JourneySummary{Name: j.Name, Weight: j.Weight}
+		js := JourneyRecord{Name: j.Name, Weight: j.Weight}
 		for _, st := range j.Steps {
-			js.Steps = append(js.Steps, StepSummary{Name: s.Redact(st.Name), Request: s.Redact(st.Method + " " + st.Path)})
+			js.Steps = append(js.Steps, StepRecord{Name: s.Redact(st.Name), Request: s.Redact(st.Method + " " + st.Path)})
 		}
-		sum.Journeys = append(sum.Journeys, js)
+		rec.Journeys = append(rec.Journeys, js)
 	}
 	for _, r := range s.SLO {
-		sum.SLO = append(sum.SLO, r.Text)
+		rec.SLO = append(rec.SLO, r.Text)
 	}
-	sum.Name = s.Redact(sum.Name)
-	return sum
+	rec.Name = s.Redact(rec.Name)
+	return rec
 }
 
-func phaseSummaries(phases []Phase) []PhaseSummary {
-	var out []PhaseSummary
+func phaseRecords(phases []Phase) []PhaseRecord {
+	var out []PhaseRecord
 	for _, ph := range phases {
-		out = append(out, PhaseSummary{
+		out = append(out, PhaseRecord{
 			Name: ph.Name, StartS: ph.Start.Seconds(), DurationS: ph.Duration.Seconds(),
 			Rate: float64(ph.Rate), RampTo: float64(ph.RampTo), Concurrency: ph.Concurrency,
 		})
@@ -136,57 +135,57 @@ func phaseSummaries(phases []Phase) []PhaseSummary {
 	return out
 }
 
-func pointSummaries(curve []Point) []PointSummary {
-	var out []PointSummary
+func pointRecords(curve []Point) []PointRecord {
+	var out []PointRecord
 	for _, pt := range curve {
-		out = append(out, PointSummary{AtS: pt.At.Seconds(), Rate: float64(pt.Rate)})
+		out = append(out, PointRecord{AtS: pt.At.Seconds(), Rate: float64(pt.Rate)})
 	}
 	return out
 }
 
-// Plan rebuilds the plan a summary describes, the traffic that was
+// Plan rebuilds the plan a record describes, the traffic that was
 // tested, for reports that read a results file.
-func (sum Summary) Plan() Plan {
-	return planOf(sum.Phases, sum.Curve)
+func (rec Record) Plan() Plan {
+	return planOf(rec.Phases, rec.Curve)
 }
 
 // ExpectedPlan rebuilds the traffic the campaign expects, in campaign
 // time: Expected, or the tested plan when the two are the same.
-func (sum Summary) ExpectedPlan() Plan {
-	if len(sum.Expected) == 0 {
-		return sum.Plan()
+func (rec Record) ExpectedPlan() Plan {
+	if len(rec.Expected) == 0 {
+		return rec.Plan()
 	}
-	return planOf(sum.ExpectedPhases, sum.Expected)
+	return planOf(rec.ExpectedPhases, rec.Expected)
 }
 
 // CampaignTime maps an offset into the test to campaign time: shifted by
 // the start of a peak window, stretched by a compressed window's factor.
-func (sum Summary) CampaignTime(t time.Duration) time.Duration {
-	tested, expected := sum.Plan().Duration(), sum.ExpectedPlan().Duration()
-	if w, err := ParseWindow(sum.Window); err == nil && w.Kind == WindowCompressed && tested > 0 {
+func (rec Record) CampaignTime(t time.Duration) time.Duration {
+	tested, expected := rec.Plan().Duration(), rec.ExpectedPlan().Duration()
+	if w, err := ParseWindow(rec.Window); err == nil && w.Kind == WindowCompressed && tested > 0 {
 		return time.Duration(float64(t) * float64(expected) / float64(tested))
 	}
-	return seconds(sum.WindowStartS) + t
+	return Seconds(rec.WindowStartS) + t
 }
 
-func planOf(phases []PhaseSummary, curve []PointSummary) Plan {
+func planOf(phases []PhaseRecord, curve []PointRecord) Plan {
 	var p Plan
 	for _, ph := range phases {
 		p.Phases = append(p.Phases, Phase{
-			Name: ph.Name, Start: seconds(ph.StartS), Duration: seconds(ph.DurationS),
+			Name: ph.Name, Start: Seconds(ph.StartS), Duration: Seconds(ph.DurationS),
 			Rate: Rate(ph.Rate), RampTo: Rate(ph.RampTo), Concurrency: ph.Concurrency,
 		})
 	}
 	for _, pt := range curve {
-		p.Curve = append(p.Curve, Point{At: seconds(pt.AtS), Rate: Rate(pt.Rate)})
+		p.Curve = append(p.Curve, Point{At: Seconds(pt.AtS), Rate: Rate(pt.Rate)})
 	}
 	return p
 }
 
-// Rules parses the summary's SLO rules back.
-func (sum Summary) Rules() ([]Rule, error) {
+// Rules parses the record's SLO rules back.
+func (rec Record) Rules() ([]Rule, error) {
 	var out []Rule
-	for _, text := range sum.SLO {
+	for _, text := range rec.SLO {
 		r, err := ParseRule(text)
 		if err != nil {
 			return nil, err
@@ -198,9 +197,9 @@ func (sum Summary) Rules() ([]Rule, error) {
 
 // RequestsPerVisitor is the expected number of requests one visitor sends:
 // the journeys' step counts averaged by weight.
-func (sum Summary) RequestsPerVisitor() float64 {
+func (rec Record) RequestsPerVisitor() float64 {
 	var steps, weights float64
-	for _, j := range sum.Journeys {
+	for _, j := range rec.Journeys {
 		steps += float64(j.Weight * len(j.Steps))
 		weights += float64(j.Weight)
 	}
@@ -209,8 +208,6 @@ func (sum Summary) RequestsPerVisitor() float64 {
 	}
 	return steps / weights
 }
-
-func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
 
 // TargetName is the target as shown to people: the sim spec, or the URL
 // without credentials.
