@@ -3,8 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -64,7 +62,7 @@ type ComparisonRow struct {
 	Group    string   // "slo" or "key"
 	Subject  string   // the rule, or the journey/step ("all requests", "browse", "browse/GET /")
 	Metric   string   // "p50", "p95", "p99", "error_rate", "throughput"; for rules, the rule's metric
-	Unit     string   // "ms", "ratio" (0..1) or "req/s"
+	Unit     Unit     // UnitMS, UnitRatio or UnitPerSecond
 	Better   string   // "lower" or "higher"
 	Baseline *float64 // nil when the run has no value
 	Current  *float64
@@ -88,7 +86,7 @@ func Compare(baseline, current Document, baselineLabel, currentLabel string, max
 	if c.Baseline.Scenario != c.Current.Scenario {
 		c.Notes = append(c.Notes, fmt.Sprintf("The runs are of different scenarios (%q and %q).", c.Baseline.Scenario, c.Current.Scenario))
 	}
-	samePlan := sameTraffic(baseline.Results, current.Results)
+	samePlan := sameTraffic(baseline.Plan, current.Plan)
 	if !samePlan {
 		c.Notes = append(c.Notes, "The runs planned different traffic, so their throughput is shown but not judged.")
 	}
@@ -118,8 +116,7 @@ func runInfo(doc Document, label string) RunInfo {
 
 // sameTraffic reports whether two runs planned the same traffic: the same
 // length and, within 1%, the same number of visitors.
-func sameTraffic(a, b *loadgen.Results) bool {
-	pa, pb := a.Scenario.Plan(), b.Scenario.Plan()
+func sameTraffic(pa, pb scenario.Plan) bool {
 	if pa.Duration() != pb.Duration() || pa.MaxConcurrency() != pb.MaxConcurrency() {
 		return false
 	}
@@ -132,9 +129,9 @@ func sloRows(base, cur Judgement) []ComparisonRow {
 	seen := map[string]bool{}
 	for _, fs := range [][]Finding{base.Findings, cur.Findings} {
 		for _, f := range fs {
-			if !seen[f.Rule] {
-				seen[f.Rule] = true
-				rules = append(rules, f.Rule)
+			if !seen[f.Rule.Text] {
+				seen[f.Rule.Text] = true
+				rules = append(rules, f.Rule.Text)
 			}
 		}
 	}
@@ -146,8 +143,8 @@ func sloRows(base, cur Judgement) []ComparisonRow {
 		if !bok {
 			f = c
 		}
-		row := ComparisonRow{Group: "slo", Subject: rule, Metric: f.Metric, Unit: f.Unit, Better: "lower"}
-		if r, err := scenario.ParseRule(rule); err == nil && (r.Op == scenario.Greater || r.Op == scenario.GreaterEqual) {
+		row := ComparisonRow{Group: "slo", Subject: rule, Metric: f.Rule.MetricName(), Unit: f.Unit(), Better: "lower"}
+		if op := f.Rule.Op; op == scenario.Greater || op == scenario.GreaterEqual {
 			row.Better = "higher"
 		}
 		if bok {
@@ -170,7 +167,7 @@ func sloRows(base, cur Judgement) []ComparisonRow {
 
 func findingOf(j Judgement, rule string) (Finding, bool) {
 	for _, f := range j.Findings {
-		if f.Rule == rule {
+		if f.Rule.Text == rule {
 			return f, true
 		}
 	}
@@ -193,16 +190,16 @@ func keyCompareRows(base, cur *loadgen.Results, samePlan bool) []ComparisonRow {
 		b, bok := keyResult(base, key)
 		c, cok := keyResult(cur, key)
 		few := (bok && b.Requests < MinCompareRequests) || (cok && c.Requests < MinCompareRequests)
-		for _, m := range []string{"p50", "p95", "p99", "error_rate", "throughput"} {
-			row := ComparisonRow{Group: "key", Subject: key.String(), Metric: m}
-			row.Baseline = keyMetric(base, b, bok, m, &row)
-			row.Current = keyMetric(cur, c, cok, m, &row)
+		for _, m := range keyMetrics {
+			row := ComparisonRow{Group: "key", Subject: key.String(), Metric: m.name, Unit: m.unit, Better: m.better}
+			row.Baseline = m.measure(base, b, bok)
+			row.Current = m.measure(cur, c, cok)
 			finish(&row)
 			switch {
 			case !row.Gated:
 			case few:
 				row.Gated, row.Note = false, fmt.Sprintf("fewer than %d requests", MinCompareRequests)
-			case m == "throughput" && !samePlan:
+			case m.unit == UnitPerSecond && !samePlan:
 				row.Gated, row.Note = false, "the runs planned different traffic"
 			}
 			out = append(out, row)
@@ -218,26 +215,35 @@ func keyResult(res *loadgen.Results, key loadgen.Key) (loadgen.KeyResult, bool) 
 	return loadgen.KeyResult{}, false
 }
 
-// keyMetric measures metric m of one key and sets the row's unit and
-// direction.
-func keyMetric(res *loadgen.Results, k loadgen.KeyResult, ok bool, m string, row *ComparisonRow) *float64 {
-	row.Unit, row.Better = "ms", "lower"
-	switch m {
-	case "error_rate":
-		row.Unit = "ratio"
-	case "throughput":
-		row.Unit, row.Better = "req/s", "higher"
-	}
+// keyMetric is a metric compared for every journey and step.
+type keyMetric struct {
+	name     string
+	unit     Unit
+	better   string
+	quantile float64 // for UnitMS: the percentile
+}
+
+// keyMetrics are the metrics compared for every key, in row order.
+var keyMetrics = []keyMetric{
+	{name: "p50", unit: UnitMS, better: "lower", quantile: 50},
+	{name: "p95", unit: UnitMS, better: "lower", quantile: 95},
+	{name: "p99", unit: UnitMS, better: "lower", quantile: 99},
+	{name: "error_rate", unit: UnitRatio, better: "lower"},
+	{name: "throughput", unit: UnitPerSecond, better: "higher"},
+}
+
+// measure returns the metric of one key, or nil when the run has no value.
+func (m keyMetric) measure(res *loadgen.Results, k loadgen.KeyResult, ok bool) *float64 {
 	if !ok {
 		return nil
 	}
-	switch m {
-	case "error_rate":
+	switch m.unit {
+	case UnitRatio:
 		if k.Requests == 0 {
 			return nil
 		}
 		return ptr(float64(k.Errors) / float64(k.Requests))
-	case "throughput":
+	case UnitPerSecond:
 		if res.Elapsed <= 0 {
 			return nil
 		}
@@ -246,8 +252,7 @@ func keyMetric(res *loadgen.Results, k loadgen.KeyResult, ok bool, m string, row
 	if k.Latency.Count() == 0 {
 		return nil
 	}
-	q, _ := strconv.ParseFloat(strings.TrimPrefix(m, "p"), 64)
-	return ptr(ms(k.Latency.Percentile(q)))
+	return ptr(ms(k.Latency.Percentile(m.quantile)))
 }
 
 // finish computes a row's change and whether it can be judged at all.
@@ -286,9 +291,9 @@ func regressed(row ComparisonRow, tolerance float64) bool {
 	}
 	floor := 0.0
 	switch row.Unit {
-	case "ms":
+	case UnitMS:
 		floor = latencyFloorMS
-	case "ratio":
+	case UnitRatio:
 		floor = ratioFloor
 	}
 	if worse <= floor || worse <= 0 {

@@ -60,23 +60,24 @@ func TestRegressed(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name          string
-		unit, better  string
+		unit          Unit
+		better        string
 		base, current float64
 		tolerance     float64
 		want          bool
 	}{
-		{"latency within tolerance", "ms", "lower", 100, 110, 0.1, false},
-		{"latency beyond tolerance", "ms", "lower", 100, 111, 0.1, true},
-		{"latency improved", "ms", "lower", 100, 50, 0.1, false},
-		{"sub-millisecond jitter is noise", "ms", "lower", 2, 2.9, 0.1, false},
-		{"latency from zero", "ms", "lower", 0, 5, 0.1, true},
-		{"error rate within the noise floor", "ratio", "lower", 0.001, 0.0015, 0.1, false},
-		{"error rate from zero", "ratio", "lower", 0, 0.02, 0.1, true},
-		{"error rate from zero, below the floor", "ratio", "lower", 0, 0.0005, 0.1, false},
-		{"throughput drop within tolerance", "req/s", "higher", 100, 91, 0.1, false},
-		{"throughput drop beyond tolerance", "req/s", "higher", 100, 89, 0.1, true},
-		{"throughput rise", "req/s", "higher", 100, 150, 0.1, false},
-		{"zero tolerance", "ms", "lower", 100, 102, 0, true},
+		{"latency within tolerance", UnitMS, "lower", 100, 110, 0.1, false},
+		{"latency beyond tolerance", UnitMS, "lower", 100, 111, 0.1, true},
+		{"latency improved", UnitMS, "lower", 100, 50, 0.1, false},
+		{"sub-millisecond jitter is noise", UnitMS, "lower", 2, 2.9, 0.1, false},
+		{"latency from zero", UnitMS, "lower", 0, 5, 0.1, true},
+		{"error rate within the noise floor", UnitRatio, "lower", 0.001, 0.0015, 0.1, false},
+		{"error rate from zero", UnitRatio, "lower", 0, 0.02, 0.1, true},
+		{"error rate from zero, below the floor", UnitRatio, "lower", 0, 0.0005, 0.1, false},
+		{"throughput drop within tolerance", UnitPerSecond, "higher", 100, 91, 0.1, false},
+		{"throughput drop beyond tolerance", UnitPerSecond, "higher", 100, 89, 0.1, true},
+		{"throughput rise", UnitPerSecond, "higher", 100, 150, 0.1, false},
+		{"zero tolerance", UnitMS, "lower", 100, 102, 0, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

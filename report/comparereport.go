@@ -13,17 +13,11 @@ import (
 // This file renders a Comparison: terminal tables, Markdown and JSON.
 
 // formatCompared formats a row's value in its unit.
-func formatCompared(v *float64, unit string) string {
+func formatCompared(v *float64, unit Unit) string {
 	if v == nil {
 		return "–"
 	}
-	switch unit {
-	case "req/s":
-		return rate(*v)
-	case "ms":
-		return formatValue(*v, "ms")
-	}
-	return percent(*v)
+	return formatValue(*v, unit)
 }
 
 // formatChange formats a relative change: "+12.5%", "-3%", "0%", "new"
@@ -290,7 +284,9 @@ func WriteComparisonJSON(w io.Writer, c Comparison) error {
 	out := comparisonFile{Baseline: run(c.Baseline), Current: run(c.Current), MaxRegression: c.MaxRegression,
 		Regressions: len(c.Regressions()), Notes: nonNil(c.Notes), Rows: []rowFile{}}
 	for _, r := range c.Rows {
-		out.Rows = append(out.Rows, rowFile(r))
+		out.Rows = append(out.Rows, rowFile{Group: r.Group, Subject: r.Subject, Metric: r.Metric, Unit: r.Unit.String(), Better: r.Better,
+			Baseline: r.Baseline, Current: r.Current, Change: r.Change, BaselinePassed: r.BaselinePassed, CurrentPassed: r.CurrentPassed,
+			Regression: r.Regression, Gated: r.Gated, Note: r.Note})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

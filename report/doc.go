@@ -1,14 +1,23 @@
-// Package report judges a run and renders what it found. Evaluate turns
-// Results and SLO rules into a Judgement: GO, NO-GO with a finding per
-// failed rule, or INCONCLUSIVE when the run cannot prove either; rules may
-// be scoped to a journey, a step or a phase, and judged in every window of
-// a length ("p95 < 300ms for 1m"). Renderers write a Document (Results
-// plus Judgement) to an io.Writer as terminal tables, the JSON results
-// file, JUnit XML, Markdown or a self-contained HTML page; Compare sets a
-// run against a baseline and has renderers of its own. Renderers are pure
-// and deterministic, reading no clock and no environment, so a results
-// file renders the same, byte for byte, whenever it is rendered.
+// Package report judges a run and renders what it found. NewDocument
+// decodes what a Results records of its scenario once (the plan tested,
+// the campaign's expected plan, the SLO rules) and judges the run: a
+// Judgement of GO, NO-GO, or INCONCLUSIVE when the run cannot prove
+// either, with one Finding per rule that keeps the scenario.Rule itself
+// and its Unit and Basis as typed values. Rules may be scoped to a
+// journey, a step or a phase, and judged in every window of a length
+// ("p95 < 300ms for 1m"). Renderers write a Document to an io.Writer as
+// terminal tables, the JSON results file, JUnit XML, Markdown or a
+// self-contained HTML page; Compare sets a run against a baseline and has
+// renderers of its own. Renderers are pure and deterministic, reading no
+// clock and no environment, so a results file renders the same, byte for
+// byte, whenever it is rendered.
 //
-// report imports loadgen (for Results) and scenario (for rules); it never
-// sends traffic.
+// Homes: document.go holds Document and the jq Summary; verdict.go and
+// measure.go the judgement; json.go the results file's envelope, the only
+// place findings become text (the measurements inside are loadgen's
+// encoding, and loadgen.SchemaVersion versions both); series.go and
+// chart.go the HTML charts.
+//
+// report imports loadgen (for Results) and scenario (for plans and rules);
+// it never sends traffic.
 package report

@@ -4,40 +4,53 @@ import (
 	"fmt"
 
 	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/scenario"
 )
 
-// Document is what every renderer renders: the measured Results and the
-// Judgement made of them.
+// Document is what every renderer renders: the measured Results, the
+// scenario they record decoded once into typed values, and the Judgement
+// made of them. Renderers read Plan, Expected and Rules here, never the
+// float seconds and rule texts of Results.Scenario again.
 type Document struct {
-	Results   *loadgen.Results
+	Results *loadgen.Results
+	// Plan is the traffic the run was to send, in run time.
+	Plan scenario.Plan
+	// Expected is the traffic the campaign expects, in campaign time,
+	// before window and load_factor; Plan when the two are the same.
+	Expected scenario.Plan
+	// Rules are the SLO rules, one Finding each, in the same order.
+	Rules     []scenario.Rule
 	Judgement Judgement
 }
 
-// NewDocument judges res against the SLO rules recorded in it, so a results
-// file read back later gets the same verdict as the run that wrote it.
+// NewDocument decodes the scenario recorded in res and judges res against
+// its SLO rules, so a results file read back later gets the same verdict
+// as the run that wrote it.
 func NewDocument(res *loadgen.Results) (Document, error) {
 	rules, err := res.Scenario.Rules()
 	if err != nil {
 		return Document{}, fmt.Errorf("results hold an unreadable SLO rule: %w", err)
 	}
-	return Document{Results: res, Judgement: Evaluate(res, rules)}, nil
+	doc := Document{Results: res, Plan: res.Scenario.Plan(), Expected: res.Scenario.ExpectedPlan(), Rules: rules}
+	doc.Judgement = evaluate(doc)
+	return doc, nil
 }
 
 // Summary is the part of the results file that CI scripts read with jq.
 // Its fields keep their meaning within a schema version.
 type Summary struct {
-	Requests         int64     `json:"requests"`
-	Errors           int64     `json:"errors"`
-	ErrorRate        float64   `json:"error_rate"`         // 0..1
-	PlannedRate      float64   `json:"planned_rate"`       // requests/s the open-model plan implies
-	AchievedRate     float64   `json:"achieved_rate"`      // requests/s completed
-	DurationS        float64   `json:"duration_s"`         // how long the run took
-	PlannedDurationS float64   `json:"planned_duration_s"` // how long the plan was
-	LatencyMS        Latencies `json:"latency_ms"`         // all requests, from intended send time
-	LagMS            Lag       `json:"lag_ms"`             // how late the generator sent
-	Arrivals         Arrivals  `json:"arrivals"`
-	Visits           int64     `json:"visits"`        // visits that ended, closed-model included
-	FailedVisits     int64     `json:"failed_visits"` // visits with a failed step
+	Requests         int64         `json:"requests"`
+	Errors           int64         `json:"errors"`
+	ErrorRate        float64       `json:"error_rate"`         // 0..1
+	PlannedRate      float64       `json:"planned_rate"`       // requests/s the open-model plan implies
+	AchievedRate     float64       `json:"achieved_rate"`      // requests/s completed
+	DurationS        float64       `json:"duration_s"`         // how long the run took
+	PlannedDurationS float64       `json:"planned_duration_s"` // how long the plan was
+	LatencyMS        Latencies     `json:"latency_ms"`         // all requests, from intended send time
+	LagMS            Lag           `json:"lag_ms"`             // how late the generator sent
+	Arrivals         ArrivalCounts `json:"arrivals"`
+	Visits           int64         `json:"visits"`        // visits that ended, closed-model included
+	FailedVisits     int64         `json:"failed_visits"` // visits with a failed step
 }
 
 // Latencies are latency percentiles in milliseconds.
@@ -58,21 +71,22 @@ type Lag struct {
 	Max float64 `json:"max"`
 }
 
-// Arrivals counts open-model visitors.
-type Arrivals struct {
+// ArrivalCounts counts open-model visitors: loadgen.ArrivalCounts as
+// scripts read it, the planned count rounded to whole visitors.
+type ArrivalCounts struct {
 	Planned   int64 `json:"planned"`   // expected by the plan over the part that ran
 	Started   int64 `json:"started"`   // visitors started
 	Missed    int64 `json:"missed"`    // not started: max_concurrency was reached
 	Completed int64 `json:"completed"` // started visits whose every step succeeded
 }
 
-// Summarize computes the Summary of res.
-func Summarize(res *loadgen.Results) Summary {
+// Summarize computes the Summary of doc.
+func Summarize(doc Document) Summary {
+	res, plan := doc.Results, doc.Plan
 	all := loadgen.KeyResult{}
 	if len(res.Keys) > 0 {
 		all = res.Keys[0]
 	}
-	plan := res.Scenario.Plan()
 	s := Summary{
 		Requests:         res.Requests,
 		Errors:           res.Errors,
@@ -82,7 +96,7 @@ func Summarize(res *loadgen.Results) Summary {
 		PlannedDurationS: plan.Duration().Seconds(),
 		LatencyMS:        latencies(all.Latency),
 		LagMS:            Lag{P50: ms(res.Lag.Percentile(50)), P99: ms(res.Lag.Percentile(99)), Max: ms(res.Lag.Max())},
-		Arrivals: Arrivals{
+		Arrivals: ArrivalCounts{
 			Planned:   int64(res.Arrivals.Planned + 0.5),
 			Started:   res.Arrivals.Started,
 			Missed:    res.Arrivals.Missed,

@@ -51,10 +51,13 @@ func trimZeros(s string) string {
 	return strings.TrimSuffix(strings.TrimRight(s, "0"), ".")
 }
 
-// formatValue formats a finding's value in its unit.
-func formatValue(v float64, unit string) string {
-	if unit == "ms" {
+// formatValue formats a value in its unit.
+func formatValue(v float64, unit Unit) string {
+	switch unit {
+	case UnitMS:
 		return latency(time.Duration(v * float64(time.Millisecond)))
+	case UnitPerSecond:
+		return rate(v)
 	}
 	return percent(v)
 }

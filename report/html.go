@@ -128,9 +128,9 @@ func newHTMLView(doc Document) htmlView {
 		Readiness: r,
 		Scenario:  sc.Name,
 		Target:    sc.Target,
-		When:      whenLine(res),
+		When:      whenLine(doc),
 		Cards:     cards(res, j, tp),
-		Traffic:   trafficRows(res, tp),
+		Traffic:   trafficRows(doc, tp),
 		Reasons:   j.Reasons,
 		Version:   res.Version,
 		CSS:       reportCSS,
@@ -138,7 +138,7 @@ func newHTMLView(doc Document) htmlView {
 	if v.Version == "" {
 		v.Version = "unknown"
 	}
-	visitors := visitorChart(res)
+	visitors := visitorChart(doc)
 	if tp.HasExpectation {
 		if sameLength(tp) {
 			visitors = withExpected(visitors, tp)
@@ -148,13 +148,13 @@ func newHTMLView(doc Document) htmlView {
 		}
 	}
 	v.PlanCharts = append(v.PlanCharts, visitors)
-	v.Charts = []chart{requestChart(res), latencyChart(res, j), errorChart(res, j)}
-	v.Findings = findingRows(res, j)
+	v.Charts = []chart{requestChart(doc), latencyChart(doc), errorChart(doc)}
+	v.Findings = findingRows(j)
 	v.Keys = keyRows(res)
 	v.Visits = visitRows(res)
 	v.Errors = errorRows(res)
-	v.Facts = facts(res, j, tp)
-	v.Phases = phaseRows(sc)
+	v.Facts = facts(doc)
+	v.Phases = phaseRows(doc.Plan)
 	v.Journeys = journeyRows(sc)
 	return v
 }
@@ -171,7 +171,8 @@ func tone(v Verdict) string {
 
 // whenLine says when the test ran and for how long, from the results
 // alone: "Tested on 22 November 2026 at 21:56 UTC for 30 seconds".
-func whenLine(res *loadgen.Results) string {
+func whenLine(doc Document) string {
+	res := doc.Results
 	var b strings.Builder
 	b.WriteString("Tested")
 	if !res.Started.IsZero() {
@@ -179,7 +180,7 @@ func whenLine(res *loadgen.Results) string {
 	}
 	fmt.Fprintf(&b, " for %s", friendlyLength(roundDuration(res.Elapsed)))
 	if res.Interrupted {
-		fmt.Fprintf(&b, " of the planned %s (stopped early)", friendlyLength(res.Scenario.Plan().Duration()))
+		fmt.Fprintf(&b, " of the planned %s (stopped early)", friendlyLength(doc.Plan.Duration()))
 	}
 	return b.String()
 }
@@ -192,11 +193,7 @@ func sameLength(tp trafficPlan) bool {
 }
 
 func withExpected(c chart, tp trafficPlan) chart {
-	l := line{Name: "expected", Class: "s-expected", Dashed: true}
-	for _, pt := range tp.Expected.Curve {
-		l.X = append(l.X, pt.At.Seconds())
-		l.Y = append(l.Y, float64(pt.Rate))
-	}
+	l := curveLine(line{Name: "expected", Class: "s-expected", Dashed: true}, tp.Expected.Curve, 1)
 	c.Lines = append([]line{l}, c.Lines...)
 	c.Legend = append([]legendEntry{{Name: "campaign expects", Class: "s-expected", Kind: "dash"}}, c.Legend...)
 	c.Note = "The grey dashed line is what the campaign expects; the blue dashed line is the test plan; the solid line is the visitors the load generator started."
@@ -206,10 +203,10 @@ func withExpected(c chart, tp trafficPlan) chart {
 // cardTone is "bad" when a failed rule on one of metrics is the target's
 // fault, "warn" when one failed but not provably by the target, "good"
 // when such rules exist and held, "" when none judged it.
-func cardTone(j Judgement, metric func(string) bool) string {
+func cardTone(j Judgement, metric func(scenario.Metric) bool) string {
 	t := ""
 	for _, f := range j.Findings {
-		if !metric(f.Metric) || f.NoData {
+		if !metric(f.Rule.Metric) || f.NoData {
 			continue
 		}
 		switch {
@@ -226,22 +223,21 @@ func cardTone(j Judgement, metric func(string) bool) string {
 
 func cards(res *loadgen.Results, j Judgement, tp trafficPlan) []card {
 	var out []card
-	isLatency := func(m string) bool { return m != "error_rate" && m != "throughput" }
 	if share, ok := visitSuccess(res); ok {
 		var visits int64
 		for _, jr := range res.Journeys {
 			visits += jr.Visits
 		}
 		out = append(out, card{Label: "Visits that succeeded", Value: percent(share), Detail: "of " + count(visits) + " visits",
-			Tone: cardTone(j, func(m string) bool { return m == "throughput" })})
+			Tone: cardTone(j, is(scenario.MetricThroughput))})
 	}
 	if len(res.Keys) > 0 && res.Keys[0].Latency.Count() > 0 {
 		out = append(out, card{Label: "Answered within", Value: friendlyLatency(res.Keys[0].Latency.Percentile(95)), Detail: "for 95% of requests",
-			Tone: cardTone(j, isLatency)})
+			Tone: cardTone(j, scenario.Metric.IsLatency)})
 	}
 	if res.Requests > 0 {
 		out = append(out, card{Label: "Requests that failed", Value: percent(res.ErrorRate()), Detail: count(res.Errors) + " of " + count(res.Requests),
-			Tone: cardTone(j, func(m string) bool { return m == "error_rate" })})
+			Tone: cardTone(j, is(scenario.MetricErrorRate))})
 	}
 	switch {
 	case tp.TestedPeak > 0:
@@ -256,7 +252,8 @@ func cards(res *loadgen.Results, j Judgement, tp trafficPlan) []card {
 	return out
 }
 
-func trafficRows(res *loadgen.Results, tp trafficPlan) trafficTable {
+func trafficRows(doc Document, tp trafficPlan) trafficTable {
+	res := doc.Results
 	t := trafficTable{Expected: tp.HasExpectation}
 	a := res.Arrivals
 	perVisit := res.Scenario.RequestsPerVisitor()
@@ -275,7 +272,7 @@ func trafficRows(res *loadgen.Results, tp trafficPlan) trafficTable {
 			planned += " (" + factor(tp.Factor) + ")"
 		}
 		t.Rows = append(t.Rows,
-			trafficRow{Label: "Peak visitors per second", Expected: shortRate(tp.ExpectedPeak), Planned: planned, Achieved: achievedAtPeak(res, tp.TestedPeak)},
+			trafficRow{Label: "Peak visitors per second", Expected: shortRate(tp.ExpectedPeak), Planned: planned, Achieved: achievedAtPeak(res, doc.Plan, tp.TestedPeak)},
 			trafficRow{Label: "Visitors", Expected: count(int64(tp.ExpectedVisitors + 0.5)), Planned: count(int64(tp.TestedVisitors + 0.5)), Achieved: started},
 		)
 	}
@@ -314,8 +311,7 @@ func trafficRows(res *loadgen.Results, tp trafficPlan) trafficTable {
 // achievedAtPeak is the visitor rate the generator started while the plan
 // was at its peak (within 5%), averaged over that stretch: one second of
 // Poisson arrivals is too noisy to be called a peak.
-func achievedAtPeak(res *loadgen.Results, peak float64) string {
-	plan := res.Scenario.Plan()
+func achievedAtPeak(res *loadgen.Results, plan scenario.Plan, peak float64) string {
 	var arrivals int64
 	var span time.Duration
 	for _, iv := range res.Timeline {
@@ -345,24 +341,17 @@ func campaignSentence(c *scenario.CampaignRecord) string {
 	if c.Audience > 0 && c.Response > 0 {
 		fmt.Fprintf(&b, "%s people reached × %s = ", count(int64(c.Audience+0.5)), percent(c.Response))
 	}
-	fmt.Fprintf(&b, "%s expected visitors over %s", count(int64(c.Visitors+0.5)), friendlyLength(seconds(c.DurationS)))
+	fmt.Fprintf(&b, "%s expected visitors over %s", count(int64(c.Visitors+0.5)), friendlyLength(scenario.Seconds(c.DurationS)))
 	if c.PeakRate > 0 {
-		fmt.Fprintf(&b, ", peaking at %s %s in", visitorRate(c.PeakRate), offset(seconds(c.PeakAtS)))
+		fmt.Fprintf(&b, ", peaking at %s %s in", visitorRate(c.PeakRate), offset(scenario.Seconds(c.PeakAtS)))
 	}
 	return b.String() + "."
 }
 
-func findingRows(res *loadgen.Results, j Judgement) []findingRow {
-	rules, err := res.Scenario.Rules()
-	if err != nil || len(rules) != len(j.Findings) {
-		rules = nil
-	}
+func findingRows(j Judgement) []findingRow {
 	var out []findingRow
-	for i, f := range j.Findings {
-		row := findingRow{Rule: f.Rule, Measured: formatValue(f.Measured, f.Unit), Limit: formatValue(f.Limit, f.Unit), Where: f.Where}
-		if rules != nil {
-			row.Words = ruleInWords(rules[i])
-		}
+	for _, f := range j.Findings {
+		row := findingRow{Words: ruleInWords(f.Rule), Rule: f.Rule.Text, Measured: formatValue(f.Measured, f.Unit()), Limit: formatValue(f.Limit, f.Unit()), Where: f.Where}
 		if f.NoData {
 			row.Measured = "no data"
 		}
@@ -375,7 +364,7 @@ func findingRows(res *loadgen.Results, j Judgement) []findingRow {
 		default:
 			row.Tone = "warn"
 		}
-		if f.Basis == "service time" && !f.Passed {
+		if f.Basis == BasisServiceTime && !f.Passed {
 			row.Where = strings.TrimSpace(row.Where + " (on the target's service time)")
 		}
 		out = append(out, row)
@@ -439,8 +428,8 @@ func errorRows(res *loadgen.Results) []errorRow {
 	return out
 }
 
-func facts(res *loadgen.Results, j Judgement, tp trafficPlan) []fact {
-	sc := res.Scenario
+func facts(doc Document) []fact {
+	res, j, sc := doc.Results, doc.Judgement, doc.Results.Scenario
 	out := []fact{{"Scenario", sc.Name}}
 	if sc.File != "" {
 		out = append(out, fact{"Scenario file", sc.File})
@@ -449,7 +438,7 @@ func facts(res *loadgen.Results, j Judgement, tp trafficPlan) []fact {
 	if !res.Started.IsZero() {
 		out = append(out, fact{"Started", res.Started.UTC().Format("2006-01-02 15:04:05 UTC")})
 	}
-	ran := fmt.Sprintf("%s of the planned %s", offset(res.Elapsed), offset(sc.Plan().Duration()))
+	ran := fmt.Sprintf("%s of the planned %s", offset(res.Elapsed), offset(doc.Plan.Duration()))
 	if res.Interrupted {
 		ran += ", interrupted"
 	}
@@ -459,7 +448,7 @@ func facts(res *loadgen.Results, j Judgement, tp trafficPlan) []fact {
 	}
 	if c := sc.Campaign; c != nil {
 		out = append(out, fact{"Campaign", fmt.Sprintf("%s · %s expected visitors over %s · peak %s at %s",
-			c.Shape, count(int64(c.Visitors+0.5)), offset(seconds(c.DurationS)), shortRate(c.PeakRate), offset(seconds(c.PeakAtS)))})
+			c.Shape, count(int64(c.Visitors+0.5)), offset(scenario.Seconds(c.DurationS)), shortRate(c.PeakRate), offset(scenario.Seconds(c.PeakAtS)))})
 	}
 	if sc.LoadFactor > 0 {
 		out = append(out, fact{"Load factor", factor(sc.LoadFactor)})
@@ -470,7 +459,7 @@ func facts(res *loadgen.Results, j Judgement, tp trafficPlan) []fact {
 	if sc.MaxConcurrency > 0 {
 		out = append(out, fact{"Max concurrency", count(int64(sc.MaxConcurrency)) + " visitors in flight"})
 	}
-	if s := Summarize(res); s.PlannedRate > 0 {
+	if s := Summarize(doc); s.PlannedRate > 0 {
 		out = append(out, fact{"Request rate", fmt.Sprintf("%s achieved (plan: %s)", rate(s.AchievedRate), rate(s.PlannedRate))})
 	} else {
 		out = append(out, fact{"Request rate", rate(s.AchievedRate) + " achieved"})
@@ -495,17 +484,17 @@ func nonEmpty(s, otherwise string) string {
 	return s
 }
 
-func phaseRows(sc scenario.Record) []phaseRow {
+func phaseRows(plan scenario.Plan) []phaseRow {
 	var out []phaseRow
-	for _, ph := range sc.Phases {
-		row := phaseRow{Name: ph.Name, Start: offset(seconds(ph.StartS)), Length: offset(seconds(ph.DurationS))}
+	for _, ph := range plan.Phases {
+		row := phaseRow{Name: ph.Name, Start: offset(ph.Start), Length: offset(ph.Duration)}
 		switch {
 		case ph.Concurrency > 0:
 			row.Traffic = count(int64(ph.Concurrency)) + " looping visitors"
 		case ph.RampTo != 0 && ph.RampTo != ph.Rate:
-			row.Traffic = scenario.Rate(ph.Rate).String() + " → " + scenario.Rate(ph.RampTo).String()
+			row.Traffic = ph.Rate.String() + " → " + ph.RampTo.String()
 		default:
-			row.Traffic = scenario.Rate(ph.Rate).String()
+			row.Traffic = ph.Rate.String()
 		}
 		out = append(out, row)
 	}

@@ -10,7 +10,10 @@ import (
 
 // resultsDocument is the results file: the verdict and summary for people
 // and scripts on top, the full measurements below for re-rendering,
-// merging and comparing.
+// merging and comparing. Its schema is these types around loadgen's
+// encoding of Results (loadgen/encode.go), versioned as a whole by
+// loadgen.SchemaVersion: "schema" here, "results.version" there. The
+// judgement's typed values (rules, units, bases) become text only here.
 type resultsDocument struct {
 	Schema      int              `json:"schema"`
 	Liftoff     string           `json:"liftoff,omitempty"`
@@ -32,7 +35,7 @@ type jsonFinding struct {
 	Limit       float64 `json:"limit"`
 	Passed      bool    `json:"passed"`
 	TargetFault bool    `json:"target_fault"`
-	Basis       string  `json:"basis"`
+	Basis       string  `json:"basis"` // "latency", "service time", "requests" or "visits"
 	Where       string  `json:"where,omitempty"`
 	Samples     int64   `json:"samples"`
 	NoData      bool    `json:"no_data,omitempty"`
@@ -61,14 +64,14 @@ func WriteJSON(w io.Writer, doc Document) error {
 		Findings:    []jsonFinding{},
 		Generator: jsonHealth{Limited: j.Health.Limited, MissedShare: j.Health.MissedShare,
 			LagP99MS: ms(j.Health.LagP99), Late: j.Health.Late, LateShare: j.Health.LateShare, Reasons: nonNil(j.Health.Reasons)},
-		Summary: Summarize(doc.Results),
+		Summary: Summarize(doc),
 		Results: doc.Results,
 	}
 	for _, f := range j.Findings {
 		out.Findings = append(out.Findings, jsonFinding{
-			Rule: f.Rule, Scope: f.Scope, Metric: f.Metric, Unit: f.Unit,
+			Rule: f.Rule.Text, Scope: f.Rule.ScopeName(), Metric: f.Rule.MetricName(), Unit: f.Unit().String(),
 			Measured: f.Measured, Limit: f.Limit, Passed: f.Passed, TargetFault: f.TargetFault,
-			Basis: f.Basis, Where: f.Where, Samples: f.Samples, NoData: f.NoData,
+			Basis: f.Basis.String(), Where: f.Where, Samples: f.Samples, NoData: f.NoData,
 			FromS: f.From.Seconds(), ToS: f.To.Seconds(),
 		})
 	}

@@ -116,10 +116,10 @@ func WriteJUnit(w io.Writer, doc Document) error {
 	for _, r := range j.Reasons {
 		fmt.Fprintf(&out, "- %s\n", r)
 	}
-	s := Summarize(res)
+	s := Summarize(doc)
 	fmt.Fprintf(&out, "requests %s, errors %s (%s), achieved %s, latency p50 %s p95 %s p99 %s\n",
 		count(s.Requests), count(s.Errors), percent(s.ErrorRate), rate(s.AchievedRate),
-		formatValue(s.LatencyMS.P50, "ms"), formatValue(s.LatencyMS.P95, "ms"), formatValue(s.LatencyMS.P99, "ms"))
+		formatValue(s.LatencyMS.P50, UnitMS), formatValue(s.LatencyMS.P95, UnitMS), formatValue(s.LatencyMS.P99, UnitMS))
 	suite.SystemOut = &junitBody{Text: out.String()}
 
 	root := junitSuites{Name: "liftoff", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Time: elapsed, Suites: []junitSuite{suite}}
@@ -136,13 +136,13 @@ func WriteJUnit(w io.Writer, doc Document) error {
 }
 
 func findingCase(f Finding, t string) junitCase {
-	c := junitCase{Name: f.Rule, Classname: "liftoff.slo", Time: t}
-	measured := formatValue(f.Measured, f.Unit)
-	limit := formatValue(f.Limit, f.Unit)
+	c := junitCase{Name: f.Rule.Text, Classname: "liftoff.slo", Time: t}
+	measured := formatValue(f.Measured, f.Unit())
+	limit := formatValue(f.Limit, f.Unit())
 	var body strings.Builder
-	fmt.Fprintf(&body, "rule: %s\n", f.Rule)
-	if f.Scope != "" {
-		fmt.Fprintf(&body, "scope: %s\n", f.Scope)
+	fmt.Fprintf(&body, "rule: %s\n", f.Rule.Text)
+	if scope := f.Rule.ScopeName(); scope != "" {
+		fmt.Fprintf(&body, "scope: %s\n", scope)
 	}
 	if !f.NoData {
 		fmt.Fprintf(&body, "measured: %s (%s, %s samples)\n", measured, f.Basis, count(f.Samples))
@@ -157,17 +157,17 @@ func findingCase(f Finding, t string) junitCase {
 	case f.NoData:
 		c.Error = &junitProblem{Type: "no-data", Message: "not judged: nothing in the rule's scope was measured", Body: body.String()}
 	case f.TargetFault:
-		msg := fmt.Sprintf("%s was %s, limit %s", f.Metric, measured, limit)
+		msg := fmt.Sprintf("%s was %s, limit %s", f.Rule.MetricName(), measured, limit)
 		if f.Where != "" {
 			msg += " (" + f.Where + ")"
 		}
-		if f.Basis == "service time" {
+		if f.Basis == BasisServiceTime {
 			msg += ", on the target's service time"
 		}
 		c.Failure = &junitProblem{Type: "slo", Message: msg, Body: body.String()}
 	default:
 		c.Error = &junitProblem{Type: "generator",
-			Message: fmt.Sprintf("%s was %s, limit %s, but the generator limited the run and the target's own service time met the limit", f.Metric, measured, limit),
+			Message: fmt.Sprintf("%s was %s, limit %s, but the generator limited the run and the target's own service time met the limit", f.Rule.MetricName(), measured, limit),
 			Body:    body.String()}
 	}
 	return c
@@ -191,7 +191,7 @@ func healthCase(doc Document, t string) junitCase {
 func completionCase(doc Document, t string) junitCase {
 	res := doc.Results
 	c := junitCase{Name: "run completed the plan", Classname: "liftoff.run", Time: t}
-	ran := fmt.Sprintf("ran %s of the planned %s\n", offset(res.Elapsed), offset(res.Scenario.Plan().Duration()))
+	ran := fmt.Sprintf("ran %s of the planned %s\n", offset(res.Elapsed), offset(doc.Plan.Duration()))
 	if !res.Interrupted {
 		c.SystemOut = &junitBody{Text: ran}
 		return c

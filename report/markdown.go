@@ -31,17 +31,17 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	if len(j.Findings) > 0 {
 		out.printf("| SLO | Measured | Limit | Result | Where |\n| --- | ---: | ---: | --- | --- |\n")
 		for _, f := range j.Findings {
-			measured := formatValue(f.Measured, f.Unit)
+			measured := formatValue(f.Measured, f.Unit())
 			if f.NoData {
 				measured = "no data"
 			}
-			out.printf("| %s | %s | %s | %s %s | %s |\n", mdText(f.Rule), measured, formatValue(f.Limit, f.Unit),
+			out.printf("| %s | %s | %s | %s %s | %s |\n", mdText(f.Rule.Text), measured, formatValue(f.Limit, f.Unit()),
 				findingIcon(f), findingResult(f), mdText(f.Where))
 		}
 		out.printf("\n")
 	}
-	s := Summarize(res)
-	ran := fmt.Sprintf("%s of %s", offset(res.Elapsed), offset(res.Scenario.Plan().Duration()))
+	s := Summarize(doc)
+	ran := fmt.Sprintf("%s of %s", offset(res.Elapsed), offset(doc.Plan.Duration()))
 	if res.Interrupted {
 		ran += " (interrupted)"
 	}
@@ -52,7 +52,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	out.printf("**Run:** %s · %s requests · %s · errors %s (%s)  \n", ran, count(s.Requests), achieved, count(s.Errors), percent(s.ErrorRate))
 	if s.Requests > 0 {
 		l := s.LatencyMS
-		out.printf("**Latency:** p50 %s · p95 %s · p99 %s · max %s  \n", formatValue(l.P50, "ms"), formatValue(l.P95, "ms"), formatValue(l.P99, "ms"), formatValue(l.Max, "ms"))
+		out.printf("**Latency:** p50 %s · p95 %s · p99 %s · max %s  \n", formatValue(l.P50, UnitMS), formatValue(l.P95, UnitMS), formatValue(l.P99, UnitMS), formatValue(l.Max, UnitMS))
 	}
 	health := "kept up"
 	if j.Health.Limited {

@@ -31,22 +31,17 @@ type stretch struct {
 // failed throughput rule is measured again against the visits that ended
 // (not those it could not start, nor those cut off mid-visit). Only if the
 // rule still fails is it the target's fault.
-func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
-	f := Finding{Rule: r.Text, Scope: r.ScopeName(), Metric: r.MetricName(), Unit: "ratio", Basis: "latency"}
-	if r.Metric.IsLatency() {
-		f.Unit = "ms"
-		f.Limit = ms(r.Latency)
-	} else {
-		f.Limit = float64(r.Ratio)
-	}
+func evaluateRule(doc Document, r scenario.Rule, limited bool) Finding {
+	res := doc.Results
+	f := Finding{Rule: r, Limit: limitOf(r), Basis: BasisLatency}
 	switch r.Metric {
 	case scenario.MetricErrorRate:
-		f.Basis = "requests"
+		f.Basis = BasisRequests
 	case scenario.MetricThroughput:
-		f.Basis = "visits"
+		f.Basis = BasisVisits
 	}
 
-	stretches := stretchesFor(res, r)
+	stretches := stretchesFor(doc, r)
 	at, m := worstOf(r, stretches, false)
 	if !m.ok {
 		f.NoData = true
@@ -57,12 +52,12 @@ func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
 	switch {
 	case r.Window > 0:
 		s := stretches[at]
-		f.Where, f.From, f.To = describeStretch(res, r, s), s.from, s.to
+		f.Where, f.From, f.To = describeStretch(doc.Plan, r, s), s.from, s.to
 	case !f.Passed && r.Metric != scenario.MetricThroughput:
 		// A visit completes intervals after it arrives, so one interval's
 		// throughput says little; the other metrics have a worst moment.
-		if s, ok := worstInterval(res, r); ok {
-			f.Where, f.From, f.To = describeWorst(res, r, s), s.from, s.to
+		if s, ok := worstInterval(doc, r); ok {
+			f.Where, f.From, f.To = describeWorst(doc.Plan, r, s), s.from, s.to
 		}
 	}
 	if f.Passed {
@@ -76,7 +71,7 @@ func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
 		}
 	case r.Metric.IsLatency() && limited:
 		if _, sm := worstOf(r, stretches, true); sm.ok && !r.Op.Holds(sm.value, f.Limit) {
-			f.Measured, f.Basis = sm.value, "service time"
+			f.Measured, f.Basis = sm.value, BasisServiceTime
 		} else {
 			f.TargetFault = false
 		}
@@ -84,14 +79,23 @@ func evaluateRule(res *loadgen.Results, r scenario.Rule, limited bool) Finding {
 	return f
 }
 
+// limitOf is a rule's limit in its unit: milliseconds or a 0..1 ratio.
+func limitOf(r scenario.Rule) float64 {
+	if r.Metric.IsLatency() {
+		return ms(r.Latency)
+	}
+	return float64(r.Ratio)
+}
+
 // stretchesFor returns the stretches rule r is judged on: the whole run or
 // its phase, or every window of the rule's length within it.
-func stretchesFor(res *loadgen.Results, r scenario.Rule) []stretch {
+func stretchesFor(doc Document, r scenario.Rule) []stretch {
+	res := doc.Results
 	key := ruleKey(res, r)
 	if r.Window == 0 && r.Phase == "" {
 		return []stretch{wholeRun(res, key)}
 	}
-	from, to := ruleRange(res, r)
+	from, to := ruleRange(doc, r)
 	in := intervalsIn(res, from, to)
 	if r.Window == 0 {
 		return []stretch{sumIntervals(res, key, in, from, to)}
@@ -131,19 +135,19 @@ func stretchesFor(res *loadgen.Results, r scenario.Rule) []stretch {
 // its phase. The last phase keeps the drain after the plan's end, where the
 // answers to its slowest requests arrive; cutting it off would drop the
 // worst latencies of a target that fell behind at the end.
-func ruleRange(res *loadgen.Results, r scenario.Rule) (from, to time.Duration) {
-	from, to = 0, res.Elapsed
+func ruleRange(doc Document, r scenario.Rule) (from, to time.Duration) {
+	from, to = 0, doc.Results.Elapsed
 	if r.Phase == "" {
 		return from, to
 	}
-	phases := res.Scenario.Phases
+	phases := doc.Plan.Phases
 	for i, ph := range phases {
 		if ph.Name != r.Phase {
 			continue
 		}
-		from = seconds(ph.StartS)
+		from = ph.Start
 		if i < len(phases)-1 {
-			to = min(to, from+seconds(ph.DurationS))
+			to = min(to, from+ph.Duration)
 		}
 	}
 	return from, to
@@ -273,24 +277,16 @@ func latencyMeasurement(d loadgen.Distribution, value func() time.Duration) meas
 // slow request in a quiet second does not pass for the start of trouble.
 // Throughput is left out: a visit counts where it ends, which skews one
 // interval's share at every ramp.
-func firstFailure(res *loadgen.Results, r scenario.Rule, onService bool) (time.Duration, bool) {
+func firstFailure(doc Document, r scenario.Rule, onService bool) (time.Duration, bool) {
 	if r.Metric == scenario.MetricThroughput {
 		return 0, false
 	}
-	limit := float64(r.Ratio)
-	if r.Metric.IsLatency() {
-		limit = ms(r.Latency)
-	}
+	limit := limitOf(r)
 	var candidates []stretch
 	if r.Window > 0 {
-		candidates = stretchesFor(res, r)
+		candidates = stretchesFor(doc, r)
 	} else {
-		key := ruleKey(res, r)
-		from, to := ruleRange(res, r)
-		for _, i := range intervalsIn(res, from, to) {
-			iv := res.Timeline[i]
-			candidates = append(candidates, sumIntervals(res, key, []int{i}, iv.Offset, iv.Offset+res.Interval))
-		}
+		candidates = eachInterval(doc, r)
 	}
 	for _, s := range candidates {
 		m := measure(r, s, onService)
@@ -308,9 +304,9 @@ const minTroubleSamples = 10
 // describeStretch names a windowed rule's worst window in words: "in the
 // window 8s–10s (phase blast)". The phase is left out when the rule is
 // scoped to it already.
-func describeStretch(res *loadgen.Results, r scenario.Rule, s stretch) string {
+func describeStretch(plan scenario.Plan, r scenario.Rule, s stretch) string {
 	place := "in the window " + offset(s.from) + "–" + offset(s.to)
-	if ph := phaseAt(res, s.from); ph != "" && ph != r.Phase {
+	if ph := phaseAt(plan, s.from); ph != "" && ph != r.Phase {
 		place += " (phase " + ph + ")"
 	}
 	return place
@@ -319,14 +315,8 @@ func describeStretch(res *loadgen.Results, r scenario.Rule, s stretch) string {
 // worstInterval finds the timeline interval within the rule's scope where
 // its metric was worst, so a failed rule says when it failed, not only that
 // it did.
-func worstInterval(res *loadgen.Results, r scenario.Rule) (stretch, bool) {
-	key := ruleKey(res, r)
-	from, to := ruleRange(res, r)
-	var ss []stretch
-	for _, i := range intervalsIn(res, from, to) {
-		iv := res.Timeline[i]
-		ss = append(ss, sumIntervals(res, key, []int{i}, iv.Offset, iv.Offset+res.Interval))
-	}
+func worstInterval(doc Document, r scenario.Rule) (stretch, bool) {
+	ss := eachInterval(doc, r)
 	i, m := worstOf(r, ss, false)
 	if !m.ok {
 		return stretch{}, false
@@ -334,31 +324,42 @@ func worstInterval(res *loadgen.Results, r scenario.Rule) (stretch, bool) {
 	return ss[i], true
 }
 
+// eachInterval returns one stretch per timeline interval within the rule's
+// scope.
+func eachInterval(doc Document, r scenario.Rule) []stretch {
+	res := doc.Results
+	key := ruleKey(res, r)
+	from, to := ruleRange(doc, r)
+	var ss []stretch
+	for _, i := range intervalsIn(res, from, to) {
+		iv := res.Timeline[i]
+		ss = append(ss, sumIntervals(res, key, []int{i}, iv.Offset, iv.Offset+res.Interval))
+	}
+	return ss
+}
+
 // describeWorst names the worst interval of a failed rule: "worst at 15s in
 // phase peak".
-func describeWorst(res *loadgen.Results, r scenario.Rule, s stretch) string {
+func describeWorst(plan scenario.Plan, r scenario.Rule, s stretch) string {
 	w := "worst at " + offset(s.from)
-	if ph := phaseAt(res, s.from); ph != "" && ph != r.Phase {
+	if ph := phaseAt(plan, s.from); ph != "" && ph != r.Phase {
 		w += " in phase " + ph
 	}
 	return w
 }
 
-func phaseAt(res *loadgen.Results, t time.Duration) string {
-	if len(res.Scenario.Phases) < 2 {
+// phaseAt names the phase running at t, when the plan has several.
+func phaseAt(plan scenario.Plan, t time.Duration) string {
+	if len(plan.Phases) < 2 {
 		return ""
 	}
-	for _, ph := range res.Scenario.Phases {
-		if t >= seconds(ph.StartS) && t < seconds(ph.StartS+ph.DurationS) {
-			return ph.Name
-		}
+	if i := plan.PhaseAt(t); i >= 0 {
+		return plan.Phases[i].Name
 	}
 	return ""
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // offset formats a time into the run: "45s", "2m10s", "10m", "1h30m".
 func offset(d time.Duration) string { return scenario.FormatSpan(d) }

@@ -149,8 +149,8 @@ func friendlyLatency(d time.Duration) string {
 }
 
 // friendlyValue formats a finding's value for people.
-func friendlyValue(v float64, unit string) string {
-	if unit == "ms" {
+func friendlyValue(v float64, unit Unit) string {
+	if unit == UnitMS {
 		return friendlyLatency(time.Duration(v * float64(time.Millisecond)))
 	}
 	return percent(v)
@@ -275,7 +275,7 @@ func onset(doc Document, tp trafficPlan) string {
 	if !ok {
 		return ""
 	}
-	rate := float64(doc.Results.Scenario.Plan().RateAt(at))
+	rate := float64(doc.Plan.RateAt(at))
 	s := fmt.Sprintf("Trouble began about %s into the test", offset(at))
 	if rate > 0 && tp.TestedPeak > 0 {
 		s += fmt.Sprintf(", when the test was sending about %s (%s of its peak", visitorRate(rate), percent(rate/tp.TestedPeak))
@@ -291,7 +291,7 @@ func inconclusiveNext(doc Document) []string {
 	res, j := doc.Results, doc.Judgement
 	var next []string
 	if res.Interrupted {
-		next = append(next, fmt.Sprintf("The test was stopped after %s of the planned %s. Run it to the end.", offset(res.Elapsed), offset(res.Scenario.Plan().Duration())))
+		next = append(next, fmt.Sprintf("The test was stopped after %s of the planned %s. Run it to the end.", offset(res.Elapsed), offset(doc.Plan.Duration())))
 	}
 	if j.Health.MissedArrivals() {
 		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached its limit of %s visitors at once. Raise max_concurrency in the scenario, or run the test from more machines.",
@@ -304,11 +304,11 @@ func inconclusiveNext(doc Document) []string {
 		switch {
 		case f.Passed || f.TargetFault:
 		case f.NoData:
-			next = append(next, fmt.Sprintf("The goal %q could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", f.Rule))
-		case f.Metric == "throughput":
-			next = append(next, fmt.Sprintf("The goal %q was missed only because not every visitor got to finish (the load generator could not start them all, or the test was stopped); the site served the visits that ran to the end.", f.Rule))
+			next = append(next, fmt.Sprintf("The goal %q could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", f.Rule.Text))
+		case f.Rule.Metric == scenario.MetricThroughput:
+			next = append(next, fmt.Sprintf("The goal %q was missed only because not every visitor got to finish (the load generator could not start them all, or the test was stopped); the site served the visits that ran to the end.", f.Rule.Text))
 		default:
-			next = append(next, fmt.Sprintf("The goal %q was missed, but the site's own response times met it: the slowness came from the load generator.", f.Rule))
+			next = append(next, fmt.Sprintf("The goal %q was missed, but the site's own response times met it: the slowness came from the load generator.", f.Rule.Text))
 		}
 	}
 	if len(next) == 0 {
@@ -319,16 +319,12 @@ func inconclusiveNext(doc Document) []string {
 
 // firstTrouble is the earliest time any failed rule broke its limit.
 func firstTrouble(doc Document) (time.Duration, bool) {
-	rules, err := doc.Results.Scenario.Rules()
-	if err != nil || len(rules) != len(doc.Judgement.Findings) {
-		return 0, false
-	}
 	first, found := time.Duration(0), false
-	for i, f := range doc.Judgement.Findings {
+	for _, f := range doc.Judgement.Findings {
 		if f.Passed || !f.TargetFault {
 			continue
 		}
-		if at, ok := firstFailure(doc.Results, rules[i], f.Basis == "service time"); ok && (!found || at < first) {
+		if at, ok := firstFailure(doc, f.Rule, f.Basis == BasisServiceTime); ok && (!found || at < first) {
 			first, found = at, true
 		}
 	}
@@ -338,20 +334,19 @@ func firstTrouble(doc Document) (time.Duration, bool) {
 // plainProblem says what a failed finding means for visitors: "36% of
 // requests failed (the goal is below 1%)."
 func plainProblem(f Finding) string {
-	who := plainScope(f.Scope, f.Metric == "throughput")
+	who := plainScope(f.Rule)
 	var s string
-	switch f.Metric {
-	case "error_rate":
+	switch f.Rule.Metric {
+	case scenario.MetricErrorRate:
 		s = fmt.Sprintf("%s of %s failed", percent(f.Measured), who)
-	case "throughput":
+	case scenario.MetricThroughput:
 		s = fmt.Sprintf("only %s of %s completed their visit", percent(f.Measured), who)
-	case "max":
-		s = fmt.Sprintf("the slowest %s took %s", strings.Replace(who, "requests", "request", 1), friendlyValue(f.Measured, f.Unit))
-	case "mean":
-		s = fmt.Sprintf("%s took %s on average", who, friendlyValue(f.Measured, f.Unit))
+	case scenario.MetricMax:
+		s = fmt.Sprintf("the slowest %s took %s", strings.Replace(who, "requests", "request", 1), friendlyValue(f.Measured, f.Unit()))
+	case scenario.MetricMean:
+		s = fmt.Sprintf("%s took %s on average", who, friendlyValue(f.Measured, f.Unit()))
 	default:
-		q := strings.TrimPrefix(f.Metric, "p")
-		s = fmt.Sprintf("%s%% of %s took up to %s to answer", q, who, friendlyValue(f.Measured, f.Unit))
+		s = fmt.Sprintf("%s%% of %s took up to %s to answer", quantile(f.Rule), who, friendlyValue(f.Measured, f.Unit()))
 	}
 	if f.To > 0 && !strings.HasPrefix(f.Where, "worst") {
 		s += fmt.Sprintf(" between %s and %s into the test", offset(f.From), offset(f.To))
@@ -360,32 +355,35 @@ func plainProblem(f Finding) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// plainScope names who a rule is about: "requests", "checkout requests",
-// "requests during the peak phase"; visitors for throughput.
-func plainScope(scope string, visits bool) string {
+// plainScope names who a rule is about: "requests", "requests in the
+// checkout journey", "requests during the peak phase"; visitors for
+// throughput.
+func plainScope(r scenario.Rule) string {
 	noun := "requests"
-	if visits {
+	if r.Metric == scenario.MetricThroughput {
 		noun = "visitors"
 	}
 	switch {
-	case scope == "":
-		return noun
-	case strings.HasPrefix(scope, "phase "):
-		return fmt.Sprintf("%s during the %s phase", noun, strings.TrimPrefix(scope, "phase "))
+	case r.Phase != "":
+		return fmt.Sprintf("%s during the %s phase", noun, r.Phase)
+	case r.Step != "":
+		return fmt.Sprintf("%s to %q in the %s journey", noun, r.Step, r.Journey)
+	case r.Journey != "":
+		return fmt.Sprintf("%s in the %s journey", noun, r.Journey)
 	}
-	if journey, step, ok := strings.Cut(scope, "/"); ok {
-		return fmt.Sprintf("%s to %q in the %s journey", noun, step, journey)
-	}
-	return fmt.Sprintf("%s in the %s journey", noun, scope)
+	return noun
 }
+
+// quantile is a percentile rule's quantile as written: "95", "99.9".
+func quantile(r scenario.Rule) string { return strconv.FormatFloat(r.Quantile, 'f', -1, 64) }
 
 // plainGoal states a finding's limit as a goal: "the goal is 250 ms".
 func plainGoal(f Finding) string {
-	limit := friendlyValue(f.Limit, f.Unit)
-	switch f.Metric {
-	case "error_rate":
+	limit := friendlyValue(f.Limit, f.Unit())
+	switch f.Rule.Metric {
+	case scenario.MetricErrorRate:
 		return "the goal is below " + limit
-	case "throughput":
+	case scenario.MetricThroughput:
 		return "the goal is at least " + limit
 	}
 	return "the goal is " + limit
@@ -395,7 +393,7 @@ func plainGoal(f Finding) string {
 // 250 ms", "fewer than 1% of requests fail". Rules with an unusual
 // comparison keep their own text.
 func ruleInWords(r scenario.Rule) string {
-	who := plainScope(r.ScopeName(), r.Metric == scenario.MetricThroughput)
+	who := plainScope(r)
 	lower := r.Op == scenario.Less || r.Op == scenario.LessEqual
 	var s string
 	switch {
@@ -404,7 +402,7 @@ func ruleInWords(r scenario.Rule) string {
 	case r.Metric == scenario.MetricThroughput && !lower:
 		s = fmt.Sprintf("at least %s of %s complete their visit", r.Ratio, who)
 	case r.Metric == scenario.MetricPercentile && lower:
-		s = fmt.Sprintf("%s%% of %s answered within %s", strconv.FormatFloat(r.Quantile, 'f', -1, 64), who, friendlyLatency(r.Latency))
+		s = fmt.Sprintf("%s%% of %s answered within %s", quantile(r), who, friendlyLatency(r.Latency))
 	case r.Metric == scenario.MetricMax && lower:
 		s = fmt.Sprintf("%s answered within %s", strings.Replace(who, "requests", "every request", 1), friendlyLatency(r.Latency))
 	case r.Metric == scenario.MetricMean && lower:

@@ -3,11 +3,13 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/scenario"
 )
 
 // column is one or more adjacent timeline intervals drawn as one point or
@@ -46,30 +48,67 @@ func columns(res *loadgen.Results) []column {
 
 func (c column) mid() float64 { return (c.From + c.Width/2).Seconds() }
 
+// perSecond sums count over each column's intervals and divides by the
+// time the counts fell in: one rate per column.
+func perSecond(res *loadgen.Results, cols []column, count func(*loadgen.Interval) int64) []float64 {
+	out := make([]float64, 0, len(cols))
+	for _, col := range cols {
+		var n int64
+		for _, i := range col.Idx {
+			n += count(&res.Timeline[i])
+		}
+		out = append(out, float64(n)/col.Width.Seconds())
+	}
+	return out
+}
+
+// mids are the columns' midpoints in seconds, where their values are
+// drawn.
+func mids(cols []column) []float64 {
+	out := make([]float64, 0, len(cols))
+	for _, col := range cols {
+		out = append(out, col.mid())
+	}
+	return out
+}
+
+// curveLine draws a planned rate curve into l, its rates times scale.
+func curveLine(l line, curve []scenario.Point, scale float64) line {
+	for _, pt := range curve {
+		l.X = append(l.X, pt.At.Seconds())
+		l.Y = append(l.Y, float64(pt.Rate)*scale)
+	}
+	return l
+}
+
 // chartSpan is the time the charts cover: the run, or the plan if longer.
-func chartSpan(res *loadgen.Results) float64 {
-	return math.Max(res.Elapsed.Seconds(), res.Scenario.Plan().Duration().Seconds())
+func chartSpan(doc Document) float64 {
+	return math.Max(doc.Results.Elapsed.Seconds(), doc.Plan.Duration().Seconds())
 }
 
 // phaseMarks labels the phases along the time axis when there are several.
-func phaseMarks(res *loadgen.Results) []mark {
-	phases := res.Scenario.Phases
+func phaseMarks(phases []scenario.Phase) []mark {
 	if len(phases) < 2 {
 		return nil
 	}
 	var out []mark
 	for _, ph := range phases {
-		out = append(out, mark{X: ph.StartS, Name: ph.Name, End: ph.StartS + ph.DurationS})
+		out = append(out, mark{X: ph.Start.Seconds(), Name: ph.Name, End: (ph.Start + ph.Duration).Seconds()})
 	}
 	return out
 }
 
+// is matches one metric.
+func is(m scenario.Metric) func(scenario.Metric) bool {
+	return func(x scenario.Metric) bool { return x == m }
+}
+
 // failedSpans are the stretches where failed findings of the given metrics
 // broke their limits.
-func failedSpans(j Judgement, metric func(string) bool) []span {
+func failedSpans(j Judgement, metric func(scenario.Metric) bool) []span {
 	var out []span
 	for _, f := range j.Findings {
-		if !f.Passed && f.To > 0 && metric(f.Metric) {
+		if !f.Passed && f.To > 0 && metric(f.Rule.Metric) {
 			out = append(out, span{From: f.From.Seconds(), To: f.To.Seconds()})
 		}
 	}
@@ -103,40 +142,27 @@ func mergeSpans(spans []span) []span {
 
 // visitorChart shows visitors per second: the plan against the visitors
 // the generator started (and those it could not).
-func visitorChart(res *loadgen.Results) chart {
+func visitorChart(doc Document) chart {
+	res := doc.Results
 	cols := columns(res)
 	c := chart{
 		Title:   "Visitors arriving per second",
 		Label:   "Visitors per second over the test: planned and started",
-		XMax:    chartSpan(res),
+		XMax:    chartSpan(doc),
 		YFormat: rateTick,
-		Marks:   phaseMarks(res),
+		Marks:   phaseMarks(doc.Plan.Phases),
 		Note:    "The dashed line is the test plan; the solid line is the visitors the load generator started.",
 	}
-	planned := line{Name: "planned", Class: "s-planned", Dashed: true}
-	for _, pt := range res.Scenario.Curve {
-		planned.X = append(planned.X, pt.AtS)
-		planned.Y = append(planned.Y, pt.Rate)
-	}
-	started := line{Name: "started", Class: "s-achieved"}
-	missed := line{Name: "could not start", Class: "s-missed"}
-	anyMissed := false
-	planEnd := res.Scenario.Plan().Duration()
-	for _, col := range cols {
-		if col.From >= planEnd && planEnd > 0 {
-			break // the drain after the plan: no visitor is due
+	planned := curveLine(line{Name: "planned", Class: "s-planned", Dashed: true}, doc.Plan.Curve, 1)
+	due := cols // the drain after the plan is left out: no visitor is due
+	if planEnd := doc.Plan.Duration(); planEnd > 0 {
+		if i := slices.IndexFunc(cols, func(col column) bool { return col.From >= planEnd }); i >= 0 {
+			due = cols[:i]
 		}
-		var a, m int64
-		for _, i := range col.Idx {
-			a += res.Timeline[i].Arrivals
-			m += res.Timeline[i].Missed
-		}
-		started.X = append(started.X, col.mid())
-		started.Y = append(started.Y, float64(a)/col.Width.Seconds())
-		missed.X = append(missed.X, col.mid())
-		missed.Y = append(missed.Y, float64(m)/col.Width.Seconds())
-		anyMissed = anyMissed || m > 0
 	}
+	started := line{Name: "started", Class: "s-achieved", X: mids(due), Y: perSecond(res, due, func(iv *loadgen.Interval) int64 { return iv.Arrivals })}
+	missed := line{Name: "could not start", Class: "s-missed", X: mids(due), Y: perSecond(res, due, func(iv *loadgen.Interval) int64 { return iv.Missed })}
+	anyMissed := slices.ContainsFunc(missed.Y, func(y float64) bool { return y > 0 })
 	c.Lines = []line{planned, started}
 	c.Legend = []legendEntry{{Name: "planned", Class: "s-planned", Kind: "dash"}, {Name: "started", Class: "s-achieved", Kind: "line"}}
 	if anyMissed {
@@ -151,35 +177,21 @@ func visitorChart(res *loadgen.Results) chart {
 
 // requestChart shows requests per second: what the plan implies, what the
 // target answered, and how many of those answers were failures.
-func requestChart(res *loadgen.Results) chart {
+func requestChart(doc Document) chart {
+	res := doc.Results
 	cols := columns(res)
 	perVisit := res.Scenario.RequestsPerVisitor()
 	c := chart{
 		Title:   "Requests answered per second",
 		Label:   "Requests per second over the test: planned, answered and failed",
-		XMax:    chartSpan(res),
+		XMax:    chartSpan(doc),
 		YFormat: rateTick,
-		Marks:   phaseMarks(res),
+		Marks:   phaseMarks(doc.Plan.Phases),
 	}
-	answered := line{Name: "answered", Class: "s-achieved"}
-	failed := line{Name: "failed", Class: "s-failed"}
-	for _, col := range cols {
-		var n, e int64
-		for _, i := range col.Idx {
-			n += res.Timeline[i].Requests
-			e += res.Timeline[i].Errors
-		}
-		answered.X = append(answered.X, col.mid())
-		answered.Y = append(answered.Y, float64(n)/col.Width.Seconds())
-		failed.X = append(failed.X, col.mid())
-		failed.Y = append(failed.Y, float64(e)/col.Width.Seconds())
-	}
-	if perVisit > 0 && len(res.Scenario.Curve) > 0 {
-		planned := line{Name: "planned", Class: "s-planned", Dashed: true}
-		for _, pt := range res.Scenario.Curve {
-			planned.X = append(planned.X, pt.AtS)
-			planned.Y = append(planned.Y, pt.Rate*perVisit)
-		}
+	answered := line{Name: "answered", Class: "s-achieved", X: mids(cols), Y: perSecond(res, cols, func(iv *loadgen.Interval) int64 { return iv.Requests })}
+	failed := line{Name: "failed", Class: "s-failed", X: mids(cols), Y: perSecond(res, cols, func(iv *loadgen.Interval) int64 { return iv.Errors })}
+	if perVisit > 0 && len(doc.Plan.Curve) > 0 {
+		planned := curveLine(line{Name: "planned", Class: "s-planned", Dashed: true}, doc.Plan.Curve, perVisit)
 		c.Lines = append(c.Lines, planned)
 		c.Legend = append(c.Legend, legendEntry{Name: "planned", Class: "s-planned", Kind: "dash"})
 		n := trimZeros(strconv.FormatFloat(perVisit, 'f', 2, 64))
@@ -199,14 +211,15 @@ func requestChart(res *loadgen.Results) chart {
 
 // latencyChart shows response time over the run (p50, p95, p99 of every
 // request) with the goals of the whole-run latency rules.
-func latencyChart(res *loadgen.Results, j Judgement) chart {
+func latencyChart(doc Document) chart {
+	res, j := doc.Results, doc.Judgement
 	cols := columns(res)
 	c := chart{
 		Title:   "Response time",
 		Label:   "Response time over the test: p50, p95 and p99 of all requests",
-		XMax:    chartSpan(res),
+		XMax:    chartSpan(doc),
 		YFormat: latencyTick,
-		Marks:   phaseMarks(res),
+		Marks:   phaseMarks(doc.Plan.Phases),
 		Note:    "Measured from when each request was due to be sent. p50: half of the requests were faster; p95: 95 in 100 were faster; p99: 99 in 100 were faster.",
 	}
 	quantiles := []struct {
@@ -240,8 +253,8 @@ func latencyChart(res *loadgen.Results, j Judgement) chart {
 		c.Legend = append(c.Legend, legendEntry{Name: quantiles[k].name, Class: quantiles[k].class, Kind: "line"})
 	}
 	for _, f := range j.Findings {
-		if f.Unit == "ms" && f.Scope == "" && !f.NoData {
-			c.Limits = append(c.Limits, limitLine{Y: f.Limit, Label: "goal: " + f.Rule})
+		if f.Unit() == UnitMS && f.Rule.ScopeName() == "" && !f.NoData {
+			c.Limits = append(c.Limits, limitLine{Y: f.Limit, Label: "goal: " + f.Rule.Text})
 		}
 	}
 	if len(c.Limits) > 0 {
@@ -250,18 +263,19 @@ func latencyChart(res *loadgen.Results, j Judgement) chart {
 	if !seen {
 		c.Empty = "No request was answered, so there is no response time to show."
 	}
-	return withShade(c, failedSpans(j, func(m string) bool { return m != "error_rate" && m != "throughput" }))
+	return withShade(c, failedSpans(j, scenario.Metric.IsLatency))
 }
 
 // errorChart stacks failed requests per second by error class.
-func errorChart(res *loadgen.Results, j Judgement) chart {
+func errorChart(doc Document) chart {
+	res, j := doc.Results, doc.Judgement
 	cols := columns(res)
 	c := chart{
 		Title:   "Errors per second, by kind",
 		Label:   "Failed requests per second over the test, stacked by kind of error",
-		XMax:    chartSpan(res),
+		XMax:    chartSpan(doc),
 		YFormat: rateTick,
-		Marks:   phaseMarks(res),
+		Marks:   phaseMarks(doc.Plan.Phases),
 	}
 	if res.Errors == 0 {
 		c.Empty = "No request failed."
@@ -277,18 +291,12 @@ func errorChart(res *loadgen.Results, j Judgement) chart {
 		if res.Classes.Of(class) == 0 {
 			continue
 		}
-		s := barSeries{Name: class.String(), Class: "e-" + class.String()}
-		for _, col := range cols {
-			var n int64
-			for _, i := range col.Idx {
-				n += res.Timeline[i].Classes.Of(class)
-			}
-			s.Values = append(s.Values, float64(n)/col.Width.Seconds())
-		}
+		s := barSeries{Name: class.String(), Class: "e-" + class.String(),
+			Values: perSecond(res, cols, func(iv *loadgen.Interval) int64 { return iv.Classes.Of(class) })}
 		c.Bars = append(c.Bars, s)
 		c.Legend = append(c.Legend, legendEntry{Name: class.String(), Class: s.Class, Kind: "bar", Detail: class.Description()})
 	}
-	return withShade(c, failedSpans(j, func(m string) bool { return m == "error_rate" }))
+	return withShade(c, failedSpans(j, is(scenario.MetricErrorRate)))
 }
 
 // expectedChart draws the campaign's expected visitor rate over campaign
@@ -300,19 +308,13 @@ func expectedChart(tp trafficPlan) chart {
 		Label:   "Expected visitors per second over the campaign",
 		YFormat: rateTick,
 	}
-	l := line{Name: "expected", Class: "s-expected"}
-	for _, pt := range tp.Expected.Curve {
-		l.X = append(l.X, pt.At.Seconds())
-		l.Y = append(l.Y, float64(pt.Rate))
-		c.XMax = math.Max(c.XMax, pt.At.Seconds())
+	l := curveLine(line{Name: "expected", Class: "s-expected"}, tp.Expected.Curve, 1)
+	for _, x := range l.X {
+		c.XMax = math.Max(c.XMax, x)
 	}
 	c.Lines = []line{l}
 	c.Legend = []legendEntry{{Name: "expected visitors per second", Class: "s-expected", Kind: "line"}}
-	if phases := tp.Expected.Phases; len(phases) > 1 {
-		for _, ph := range phases {
-			c.Marks = append(c.Marks, mark{X: ph.Start.Seconds(), Name: ph.Name, End: (ph.Start + ph.Duration).Seconds()})
-		}
-	}
+	c.Marks = phaseMarks(tp.Expected.Phases)
 	if tp.WindowTo > tp.WindowFrom && tp.Window != "" && tp.Window != "full" {
 		// However short the window, shade enough of the axis to see it.
 		from, to := tp.WindowFrom.Seconds(), tp.WindowTo.Seconds()

@@ -18,7 +18,7 @@ import (
 func WriteTerminal(w io.Writer, doc Document) error {
 	res, j := doc.Results, doc.Judgement
 	out := &errWriter{w: w}
-	writeHeadline(out, res)
+	writeHeadline(out, doc)
 	if len(j.Findings) > 0 {
 		out.printf("\nSLO rules\n")
 		if err := sloTable(out, j); err != nil {
@@ -68,14 +68,14 @@ func (e *errWriter) printf(format string, args ...any) {
 	fmt.Fprintf(e, format, args...)
 }
 
-func writeHeadline(w *errWriter, res *loadgen.Results) {
-	sc := res.Scenario
-	w.printf("%s → %s\n", sc.Name, sc.Target)
-	ran := fmt.Sprintf("ran %s of %s", offset(res.Elapsed), offset(res.Scenario.Plan().Duration()))
+func writeHeadline(w *errWriter, doc Document) {
+	res := doc.Results
+	w.printf("%s → %s\n", res.Scenario.Name, res.Scenario.Target)
+	ran := fmt.Sprintf("ran %s of %s", offset(res.Elapsed), offset(doc.Plan.Duration()))
 	if res.Interrupted {
 		ran += " (interrupted)"
 	}
-	s := Summarize(res)
+	s := Summarize(doc)
 	line := fmt.Sprintf("%s · %s visitors started · %s requests · %s achieved", ran, count(res.Arrivals.Started+closedVisits(res)), count(res.Requests), rate(s.AchievedRate))
 	if s.PlannedRate > 0 {
 		line += fmt.Sprintf(" (plan: %s)", rate(s.PlannedRate))
@@ -106,11 +106,11 @@ func sloTable(w io.Writer, j Judgement) error {
 	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft)
 	t.Header("Rule", "Measured", "Limit", "Result", "Where")
 	for _, f := range j.Findings {
-		measured := formatValue(f.Measured, f.Unit)
+		measured := formatValue(f.Measured, f.Unit())
 		if f.NoData {
 			measured = "no data"
 		}
-		if err := t.Append(f.Rule, measured, formatValue(f.Limit, f.Unit), findingResult(f), f.Where); err != nil {
+		if err := t.Append(f.Rule.Text, measured, formatValue(f.Limit, f.Unit()), findingResult(f), f.Where); err != nil {
 			return err
 		}
 	}
@@ -126,7 +126,7 @@ func findingResult(f Finding) string {
 		return "not judged"
 	case !f.TargetFault:
 		return "fail (generator)"
-	case f.Basis == "service time":
+	case f.Basis == BasisServiceTime:
 		return "FAIL (service time)"
 	}
 	return "FAIL"

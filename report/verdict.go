@@ -45,28 +45,83 @@ const (
 
 // Finding is one rule's outcome.
 type Finding struct {
-	Rule     string  // the rule in canonical form
-	Scope    string  // "" (whole run), a journey, journey/step, or "phase NAME"
-	Metric   string  // "p95", "max", "mean", "error_rate", "throughput"
-	Unit     string  // "ms" for latency metrics, "ratio" (0..1) otherwise
-	Measured float64 // in Unit; the worst window's value for windowed rules
-	Limit    float64 // in Unit
+	Rule     scenario.Rule
+	Measured float64 // in Unit(); the worst window's value for windowed rules
+	Limit    float64 // in Unit()
 	Passed   bool
 	// TargetFault is set on a failed finding that stands on what the target
 	// itself did. When the generator limited the run, a latency rule that
 	// fails only because of the generator's lag is not the target's fault.
 	TargetFault bool
-	// Basis says what was measured: "latency" (from intended send times),
-	// "service time" (from actual send times, used when the generator
-	// limited the run), "visits" for throughput.
-	Basis   string
-	Where   string // where it failed or was worst, in words
-	Samples int64  // requests (or scheduled visits) behind the measurement
-	NoData  bool   // nothing in scope was measured; the rule could not be judged
+	Basis       Basis  // what was measured
+	Where       string // where it failed or was worst, in words
+	Samples     int64  // requests (or scheduled visits) behind the measurement
+	NoData      bool   // nothing in scope was measured; the rule could not be judged
 	// From and To bound the stretch of the run that Where names: a
 	// windowed rule's worst window, or the interval where a failed rule
 	// was worst. Both are zero when Where is empty.
 	From, To time.Duration
+}
+
+// Unit is the unit of the finding's values: milliseconds for latency
+// metrics, a 0..1 ratio for error_rate and throughput.
+func (f Finding) Unit() Unit { return unitOf(f.Rule.Metric) }
+
+func unitOf(m scenario.Metric) Unit {
+	if m.IsLatency() {
+		return UnitMS
+	}
+	return UnitRatio
+}
+
+// Unit is what a measured value counts. The JSON encoders write it as
+// text ("ms", "ratio", "req/s"); everything else compares the constants.
+type Unit int
+
+// Units.
+const (
+	UnitMS        Unit = iota // milliseconds of latency
+	UnitRatio                 // a share, 0..1
+	UnitPerSecond             // requests per second
+)
+
+func (u Unit) String() string {
+	switch u {
+	case UnitRatio:
+		return "ratio"
+	case UnitPerSecond:
+		return "req/s"
+	}
+	return "ms"
+}
+
+// Basis says what a finding measured. The JSON encoder writes it as text
+// ("latency", "service time", "requests", "visits").
+type Basis int
+
+// Bases.
+const (
+	// BasisLatency: latency from intended send times.
+	BasisLatency Basis = iota
+	// BasisServiceTime: latency from actual send times, used when the
+	// generator limited the run.
+	BasisServiceTime
+	// BasisRequests: error_rate, over the requests answered.
+	BasisRequests
+	// BasisVisits: throughput, over the visits scheduled.
+	BasisVisits
+)
+
+func (b Basis) String() string {
+	switch b {
+	case BasisServiceTime:
+		return "service time"
+	case BasisRequests:
+		return "requests"
+	case BasisVisits:
+		return "visits"
+	}
+	return "latency"
 }
 
 // Health is the generator's own account of whether it kept up.
@@ -89,12 +144,13 @@ type Judgement struct {
 	Reasons []string
 }
 
-// Evaluate judges res against rules. It is pure: the same inputs give the
-// same Judgement.
-func Evaluate(res *loadgen.Results, rules []scenario.Rule) Judgement {
+// evaluate judges doc.Results against doc.Rules. It is pure: the same
+// inputs give the same Judgement.
+func evaluate(doc Document) Judgement {
+	res := doc.Results
 	j := Judgement{Health: health(res), Interrupted: res.Interrupted}
-	for _, r := range rules {
-		j.Findings = append(j.Findings, evaluateRule(res, r, j.Health.Limited))
+	for _, r := range doc.Rules {
+		j.Findings = append(j.Findings, evaluateRule(doc, r, j.Health.Limited))
 	}
 
 	var faults, unproven []string
@@ -104,15 +160,15 @@ func Evaluate(res *loadgen.Results, rules []scenario.Rule) Judgement {
 		case f.TargetFault:
 			faults = append(faults, findingSentence(f))
 		case f.NoData:
-			unproven = append(unproven, fmt.Sprintf("%s could not be judged: nothing in its scope was measured.", f.Rule))
-		case f.Metric == "throughput":
+			unproven = append(unproven, fmt.Sprintf("%s could not be judged: nothing in its scope was measured.", f.Rule.Text))
+		case f.Rule.Metric == scenario.MetricThroughput:
 			if res.Interrupted {
-				unproven = append(unproven, fmt.Sprintf("%s failed against the scheduled visits, but the visits that ended met it: the others were never started or were cut off by the interrupt.", f.Rule))
+				unproven = append(unproven, fmt.Sprintf("%s failed against the scheduled visits, but the visits that ended met it: the others were never started or were cut off by the interrupt.", f.Rule.Text))
 			} else {
-				unproven = append(unproven, fmt.Sprintf("%s failed against the scheduled visits, but the visits the generator started met it, so the failure is the generator's.", f.Rule))
+				unproven = append(unproven, fmt.Sprintf("%s failed against the scheduled visits, but the visits the generator started met it, so the failure is the generator's.", f.Rule.Text))
 			}
 		default:
-			unproven = append(unproven, fmt.Sprintf("%s failed on %s, but the target's own service time met the limit, so the failure may be the generator's.", f.Rule, f.Basis))
+			unproven = append(unproven, fmt.Sprintf("%s failed on %s, but the target's own service time met the limit, so the failure may be the generator's.", f.Rule.Text, f.Basis))
 		}
 	}
 	switch {
@@ -123,10 +179,10 @@ func Evaluate(res *loadgen.Results, rules []scenario.Rule) Judgement {
 		j.Verdict = Inconclusive
 	default:
 		j.Verdict = Go
-		j.Reasons = append(j.Reasons, goSentence(res, len(rules)))
+		j.Reasons = append(j.Reasons, goSentence(len(doc.Rules)))
 	}
 	if res.Interrupted {
-		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(res.Elapsed), offset(res.Scenario.Plan().Duration())))
+		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(res.Elapsed), offset(doc.Plan.Duration())))
 	}
 	j.Reasons = append(j.Reasons, j.Health.Reasons...)
 	if j.Verdict != NoGo {
@@ -181,34 +237,34 @@ func missedReason(res *loadgen.Results) string {
 
 func findingSentence(f Finding) string {
 	var b strings.Builder
-	switch f.Metric {
-	case "error_rate":
+	switch f.Rule.Metric {
+	case scenario.MetricErrorRate:
 		b.WriteString("The error rate")
-	case "throughput":
+	case scenario.MetricThroughput:
 		b.WriteString("Throughput")
-	case "max":
+	case scenario.MetricMax:
 		b.WriteString("Max latency")
-	case "mean":
+	case scenario.MetricMean:
 		b.WriteString("Mean latency")
 	default:
-		b.WriteString(f.Metric + " latency")
+		b.WriteString(f.Rule.MetricName() + " latency")
 	}
-	fmt.Fprintf(&b, " was %s", formatValue(f.Measured, f.Unit))
-	if f.Scope != "" {
-		fmt.Fprintf(&b, " for %s", f.Scope)
+	fmt.Fprintf(&b, " was %s", formatValue(f.Measured, f.Unit()))
+	if scope := f.Rule.ScopeName(); scope != "" {
+		fmt.Fprintf(&b, " for %s", scope)
 	}
-	fmt.Fprintf(&b, " (rule: %s)", f.Rule)
+	fmt.Fprintf(&b, " (rule: %s)", f.Rule.Text)
 	if f.Where != "" {
 		fmt.Fprintf(&b, ", %s", f.Where)
 	}
-	if f.Basis == "service time" {
+	if f.Basis == BasisServiceTime {
 		b.WriteString(", measured on the target's own service time")
 	}
 	b.WriteString(".")
 	return b.String()
 }
 
-func goSentence(res *loadgen.Results, rules int) string {
+func goSentence(rules int) string {
 	if rules == 0 {
 		return "The run completed and the generator kept up; the scenario defines no SLO rules to judge."
 	}

@@ -68,20 +68,19 @@ func (r results) build() *loadgen.Results {
 	}
 }
 
-func rules(t *testing.T, texts ...string) []scenario.Rule {
+// judge judges res against rules written as a scenario writes them, read
+// back from the record the way a results file holds them.
+func judge(t *testing.T, res *loadgen.Results, rules ...string) Judgement {
 	t.Helper()
-	var out []scenario.Rule
-	for _, s := range texts {
-		r, err := scenario.ParseRule(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
+	res.Scenario.SLO = rules
+	doc, err := NewDocument(res)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return doc.Judgement
 }
 
-func TestEvaluate(t *testing.T) {
+func TestJudgement(t *testing.T) {
 	t.Parallel()
 	fast := spread(1000, 20*time.Millisecond, 40*time.Millisecond, 0.1)
 	slow := spread(1000, 20*time.Millisecond, 900*time.Millisecond, 0.1)
@@ -189,7 +188,7 @@ func TestEvaluate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			j := Evaluate(tc.res.build(), rules(t, tc.rules...))
+			j := judge(t, tc.res.build(), tc.rules...)
 			if j.Verdict != tc.verdict {
 				t.Errorf("verdict = %s, want %s; reasons %q", j.Verdict, tc.verdict, j.Reasons)
 			}
@@ -223,15 +222,15 @@ func TestFindingValues(t *testing.T) {
 	t.Parallel()
 	res := results{latency: spread(1000, 20*time.Millisecond, 900*time.Millisecond, 0.1), started: 1000, completed: 990, errors: 10, lag: time.Millisecond}
 	res.service = res.latency
-	j := Evaluate(res.build(), rules(t, "shop/GET /: p95 < 300ms", "error_rate < 0.5%"))
+	j := judge(t, res.build(), "shop/GET /: p95 < 300ms", "error_rate < 0.5%")
 	p95, errRate := j.Findings[0], j.Findings[1]
-	if p95.Scope != "shop/GET /" || p95.Metric != "p95" || p95.Unit != "ms" || p95.Limit != 300 || p95.Samples != 1000 {
+	if p95.Rule.ScopeName() != "shop/GET /" || p95.Rule.MetricName() != "p95" || p95.Unit() != UnitMS || p95.Limit != 300 || p95.Samples != 1000 {
 		t.Errorf("p95 finding = %+v", p95)
 	}
 	if p95.Measured < 899 || p95.Measured > 901 {
 		t.Errorf("p95 measured %v ms, want 900 within the histogram's precision", p95.Measured)
 	}
-	if errRate.Measured != 0.01 || errRate.Limit != 0.005 || errRate.Unit != "ratio" || errRate.Basis != "requests" {
+	if errRate.Measured != 0.01 || errRate.Limit != 0.005 || errRate.Unit() != UnitRatio || errRate.Basis != BasisRequests {
 		t.Errorf("error rate finding = %+v", errRate)
 	}
 }

@@ -15,7 +15,7 @@ import (
 func findingFor(t *testing.T, j Judgement, rule string) Finding {
 	t.Helper()
 	for _, f := range j.Findings {
-		if f.Rule == rule {
+		if f.Rule.Text == rule {
 			return f
 		}
 	}
@@ -117,8 +117,8 @@ slo:
 	if peak.Passed || peak.Measured < 0.5 {
 		t.Errorf("peak rule: passed=%v measured=%v, want a failure of most requests", peak.Passed, peak.Measured)
 	}
-	if peak.Scope != "phase peak" || !strings.HasPrefix(peak.Where, "worst at ") || strings.Contains(peak.Where, "phase") || peak.From < 2*time.Second {
-		t.Errorf("peak rule: scope %q, where %q (from %v); want the worst interval inside phase peak, named without repeating the phase", peak.Scope, peak.Where, peak.From)
+	if peak.Rule.ScopeName() != "phase peak" || !strings.HasPrefix(peak.Where, "worst at ") || strings.Contains(peak.Where, "phase") || peak.From < 2*time.Second {
+		t.Errorf("peak rule: scope %q, where %q (from %v); want the worst interval inside phase peak, named without repeating the phase", peak.Rule.ScopeName(), peak.Where, peak.From)
 	}
 	whole := findingFor(t, j, "error_rate < 1%")
 	if whole.Passed || !strings.HasSuffix(whole.Where, "in phase peak") {
@@ -133,7 +133,8 @@ slo:
 // plan's end.
 func TestWindowsOverRecordedRun(t *testing.T) {
 	t.Parallel()
-	res := fixture(t, "nogo").Results // phases warm-up 0–3s, launch 3–8s, peak 8–14s; 1s intervals
+	doc := fixture(t, "nogo") // phases warm-up 0–3s, launch 3–8s, peak 8–14s; 1s intervals
+	res := doc.Results
 	last := res.Timeline[len(res.Timeline)-1].Offset
 	type window struct{ from, to time.Duration }
 	slide := func(from, to, length time.Duration) []window {
@@ -160,7 +161,7 @@ func TestWindowsOverRecordedRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []window
-			for _, s := range stretchesFor(res, r) {
+			for _, s := range stretchesFor(doc, r) {
 				got = append(got, window{s.from, s.to})
 			}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(window{})); diff != "" {
