@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
+
+	"github.com/liftoff/liftoff/internal/golden"
 )
 
 func TestCompareRunWithItself(t *testing.T) {
@@ -106,7 +108,7 @@ func TestComparisonRenderers(t *testing.T) {
 			if err := r.write(&b, c); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", "golden", r.name), b.Bytes())
+			golden.Check(t, filepath.Join("testdata", "golden", r.name), b.Bytes())
 		})
 	}
 	var b bytes.Buffer

@@ -2,16 +2,15 @@ package report
 
 import (
 	"bytes"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+	"github.com/liftoff/liftoff/internal/golden"
+)
 
 // renderers are every output a run can write.
 var renderers = []struct {
@@ -45,7 +44,7 @@ func TestRenderers(t *testing.T) {
 				if again := render(t, r.write, doc); !bytes.Equal(got, again) {
 					t.Fatalf("%s is not deterministic: two renders differ", r.name)
 				}
-				golden(t, filepath.Join("testdata", "golden", fx.name+"."+r.ext), got)
+				golden.Check(t, filepath.Join("testdata", "golden", fx.name+"."+r.ext), got)
 			})
 		}
 	}
@@ -58,28 +57,6 @@ func render(t *testing.T, write func(io.Writer, Document) error, doc Document) [
 		t.Fatalf("render: %v", err)
 	}
 	return b.Bytes()
-}
-
-// golden compares got with the file at path, or rewrites the file with
-// -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (write it with go test ./report -update)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the output (-want +got; accept with go test ./report -update):\n%s", path, cmp.Diff(string(want), string(got)))
-	}
 }
 
 // TestJSONRoundTrip checks that a results file read back and written again

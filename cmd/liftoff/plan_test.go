@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/liftoff/liftoff/internal/golden"
 )
 
 func TestPlan(t *testing.T) {
@@ -34,7 +36,7 @@ func TestPlan(t *testing.T) {
 			if tio.err.String() != "" {
 				t.Errorf("stderr: %s", tio.err)
 			}
-			golden(t, filepath.Join("TestPlan", tc.name+".golden"), []byte(tio.out.String()))
+			golden.Check(t, filepath.Join("testdata", "TestPlan", tc.name+".golden"), []byte(tio.out.String()))
 		})
 	}
 }
