@@ -10,7 +10,8 @@
 // Memory does not grow with run length: HDR histograms per key and a
 // timeline of per-interval histograms that coarsens when it grows long.
 // Everything measured ends up in a Results value, which can be encoded,
-// decoded and merged.
+// decoded and merged; its encoding (encode.go) is the measurements part of
+// the results file, and SchemaVersion there versions the whole file.
 //
 // loadgen imports only scenario. It never prints: progress is an atomic
 // snapshot (Generator.Progress) that cmd polls. The entry point is

@@ -13,6 +13,10 @@
 // traffic.load_factor turn it into the Plan a test sends (window.go).
 // Record.Forecast adds it up for `liftoff plan`.
 //
+// Record (record.go) is the scenario as a results file records it, secrets
+// removed; reports decode its plans and rules back from it, and Seconds
+// turns its float seconds into Durations.
+//
 // ImportHAR writes the format too: it turns a browser recording (HAR) into
 // a scenario's YAML, credentials replaced by ${VAR} references (har*.go).
 package scenario
