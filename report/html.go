@@ -351,10 +351,7 @@ func campaignSentence(c *scenario.CampaignRecord) string {
 func findingRows(j Judgement) []findingRow {
 	var out []findingRow
 	for _, f := range j.Findings {
-		row := findingRow{Words: ruleInWords(f.Rule), Rule: f.Rule.Text, Measured: formatValue(f.Measured, f.Unit()), Limit: formatValue(f.Limit, f.Unit()), Where: f.Where}
-		if f.NoData {
-			row.Measured = "no data"
-		}
+		row := findingRow{Words: ruleInWords(f.Rule), Rule: f.Rule.Text, Measured: measuredCell(f), Limit: formatValue(f.Limit, f.Unit()), Where: f.Where}
 		row.Result = findingResult(f)
 		switch {
 		case f.Passed:

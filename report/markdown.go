@@ -31,11 +31,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	if len(j.Findings) > 0 {
 		out.printf("| SLO | Measured | Limit | Result | Where |\n| --- | ---: | ---: | --- | --- |\n")
 		for _, f := range j.Findings {
-			measured := formatValue(f.Measured, f.Unit())
-			if f.NoData {
-				measured = "no data"
-			}
-			out.printf("| %s | %s | %s | %s %s | %s |\n", mdText(f.Rule.Text), measured, formatValue(f.Limit, f.Unit()),
+			out.printf("| %s | %s | %s | %s %s | %s |\n", mdText(f.Rule.Text), measuredCell(f), formatValue(f.Limit, f.Unit()),
 				findingIcon(f), findingResult(f), mdText(f.Where))
 		}
 		out.printf("\n")

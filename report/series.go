@@ -81,9 +81,11 @@ func curveLine(l line, curve []scenario.Point, scale float64) line {
 	return l
 }
 
-// chartSpan is the time the charts cover: the run, or the plan if longer.
-func chartSpan(doc Document) float64 {
-	return math.Max(doc.Results.Elapsed.Seconds(), doc.Plan.Duration().Seconds())
+// overTime starts a chart of the run over time: its axis spans the run,
+// or the plan if longer, with the plan's phases marked.
+func overTime(doc Document, title, label string, yFormat func(float64) string) chart {
+	return chart{Title: title, Label: label, YFormat: yFormat, Marks: phaseMarks(doc.Plan.Phases),
+		XMax: math.Max(doc.Results.Elapsed.Seconds(), doc.Plan.Duration().Seconds())}
 }
 
 // phaseMarks labels the phases along the time axis when there are several.
@@ -145,14 +147,8 @@ func mergeSpans(spans []span) []span {
 func visitorChart(doc Document) chart {
 	res := doc.Results
 	cols := columns(res)
-	c := chart{
-		Title:   "Visitors arriving per second",
-		Label:   "Visitors per second over the test: planned and started",
-		XMax:    chartSpan(doc),
-		YFormat: rateTick,
-		Marks:   phaseMarks(doc.Plan.Phases),
-		Note:    "The dashed line is the test plan; the solid line is the visitors the load generator started.",
-	}
+	c := overTime(doc, "Visitors arriving per second", "Visitors per second over the test: planned and started", rateTick)
+	c.Note = "The dashed line is the test plan; the solid line is the visitors the load generator started."
 	planned := curveLine(line{Name: "planned", Class: "s-planned", Dashed: true}, doc.Plan.Curve, 1)
 	due := cols // the drain after the plan is left out: no visitor is due
 	if planEnd := doc.Plan.Duration(); planEnd > 0 {
@@ -181,13 +177,7 @@ func requestChart(doc Document) chart {
 	res := doc.Results
 	cols := columns(res)
 	perVisit := res.Scenario.RequestsPerVisitor()
-	c := chart{
-		Title:   "Requests answered per second",
-		Label:   "Requests per second over the test: planned, answered and failed",
-		XMax:    chartSpan(doc),
-		YFormat: rateTick,
-		Marks:   phaseMarks(doc.Plan.Phases),
-	}
+	c := overTime(doc, "Requests answered per second", "Requests per second over the test: planned, answered and failed", rateTick)
 	answered := line{Name: "answered", Class: "s-achieved", X: mids(cols), Y: perSecond(res, cols, func(iv *loadgen.Interval) int64 { return iv.Requests })}
 	failed := line{Name: "failed", Class: "s-failed", X: mids(cols), Y: perSecond(res, cols, func(iv *loadgen.Interval) int64 { return iv.Errors })}
 	if perVisit > 0 && len(doc.Plan.Curve) > 0 {
@@ -214,14 +204,8 @@ func requestChart(doc Document) chart {
 func latencyChart(doc Document) chart {
 	res, j := doc.Results, doc.Judgement
 	cols := columns(res)
-	c := chart{
-		Title:   "Response time",
-		Label:   "Response time over the test: p50, p95 and p99 of all requests",
-		XMax:    chartSpan(doc),
-		YFormat: latencyTick,
-		Marks:   phaseMarks(doc.Plan.Phases),
-		Note:    "Measured from when each request was due to be sent. p50: half of the requests were faster; p95: 95 in 100 were faster; p99: 99 in 100 were faster.",
-	}
+	c := overTime(doc, "Response time", "Response time over the test: p50, p95 and p99 of all requests", latencyTick)
+	c.Note = "Measured from when each request was due to be sent. p50: half of the requests were faster; p95: 95 in 100 were faster; p99: 99 in 100 were faster."
 	quantiles := []struct {
 		q     float64
 		name  string
@@ -270,13 +254,7 @@ func latencyChart(doc Document) chart {
 func errorChart(doc Document) chart {
 	res, j := doc.Results, doc.Judgement
 	cols := columns(res)
-	c := chart{
-		Title:   "Errors per second, by kind",
-		Label:   "Failed requests per second over the test, stacked by kind of error",
-		XMax:    chartSpan(doc),
-		YFormat: rateTick,
-		Marks:   phaseMarks(doc.Plan.Phases),
-	}
+	c := overTime(doc, "Errors per second, by kind", "Failed requests per second over the test, stacked by kind of error", rateTick)
 	if res.Errors == 0 {
 		c.Empty = "No request failed."
 		return c

@@ -106,15 +106,19 @@ func sloTable(w io.Writer, j Judgement) error {
 	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft)
 	t.Header("Rule", "Measured", "Limit", "Result", "Where")
 	for _, f := range j.Findings {
-		measured := formatValue(f.Measured, f.Unit())
-		if f.NoData {
-			measured = "no data"
-		}
-		if err := t.Append(f.Rule.Text, measured, formatValue(f.Limit, f.Unit()), findingResult(f), f.Where); err != nil {
+		if err := t.Append(f.Rule.Text, measuredCell(f), formatValue(f.Limit, f.Unit()), findingResult(f), f.Where); err != nil {
 			return err
 		}
 	}
 	return t.Render()
+}
+
+// measuredCell is a finding's measured value in its unit, or "no data".
+func measuredCell(f Finding) string {
+	if f.NoData {
+		return "no data"
+	}
+	return formatValue(f.Measured, f.Unit())
 }
 
 // findingResult is a finding's outcome in one word or two.
