@@ -13,6 +13,9 @@
 // traffic.load_factor turn it into the Plan a test sends (window.go).
 // Summary.Forecast adds it up for `liftoff plan`.
 //
-// ImportHAR writes the format too: it turns a browser recording (HAR) into
-// a scenario's YAML, credentials replaced by ${VAR} references (har*.go).
+// Its sub-package har writes the format: it turns a browser recording
+// (HAR) into a scenario's YAML, credentials replaced by ${VAR} references,
+// and checks the result with Parse. It uses scenario's rules for what a
+// step may hold (ValidMethod, ValidHeaderName, SensitiveHeader,
+// FormatDuration); scenario knows nothing of it.
 package scenario

@@ -106,7 +106,7 @@ func (r Rule) ScopeName() string {
 // LimitString formats the rule's limit in its unit.
 func (r Rule) LimitString() string {
 	if r.Metric.IsLatency() {
-		return formatDuration(r.Latency)
+		return FormatDuration(r.Latency)
 	}
 	return r.Ratio.String()
 }
@@ -121,7 +121,7 @@ func (r Rule) String() string {
 	fmt.Fprintf(&b, "%s %s %s", r.MetricName(), r.Op, r.LimitString())
 	if r.Window > 0 {
 		b.WriteString(" for ")
-		b.WriteString(formatDuration(r.Window))
+		b.WriteString(FormatDuration(r.Window))
 	}
 	return b.String()
 }
@@ -268,18 +268,5 @@ func FormatSpan(d time.Duration) string {
 	default:
 		d = d.Round(time.Millisecond)
 	}
-	return formatDuration(d)
-}
-
-// formatDuration prints a duration without Go's trailing zero units
-// ("1m", not "1m0s").
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return FormatDuration(d)
 }

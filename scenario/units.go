@@ -110,6 +110,20 @@ func ParseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// FormatDuration writes a duration as a scenario file does: Go's form
+// without its trailing zero units ("1m", not "1m0s"). ParseDuration reads
+// back every result for a duration that is not negative.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // unitError is a value that could not be read; the decoder turns it into an
 // Error at the value's line.
 type unitError struct{ msg, hint string }

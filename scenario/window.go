@@ -41,7 +41,7 @@ func (w Window) String() string {
 	if w.IsFull() {
 		return string(WindowFull)
 	}
-	return string(w.Kind) + " " + formatDuration(w.Length)
+	return string(w.Kind) + " " + FormatDuration(w.Length)
 }
 
 // ParseWindow reads "full", "peak DURATION" or "compressed DURATION".
@@ -126,8 +126,8 @@ func checkWindow(w Window, plan Plan) (msg, hint string) {
 		return "", ""
 	}
 	if w.Length > total {
-		return fmt.Sprintf("window %s is longer than the traffic's %s", w, formatDuration(total)),
-			fmt.Sprintf("use full, or a window of at most %s", formatDuration(total))
+		return fmt.Sprintf("window %s is longer than the traffic's %s", w, FormatDuration(total)),
+			fmt.Sprintf("use full, or a window of at most %s", FormatDuration(total))
 	}
 	if w.Kind == WindowPeak && plan.Visitors() == 0 {
 		return fmt.Sprintf("window %s picks the busiest stretch by arrivals, and every phase is closed-model", w), "use full or compressed"
