@@ -5,7 +5,9 @@
 // It does no I/O beyond reading its input (the scenario file and the data
 // files it names) and knows nothing about HTTP execution; loadgen, report and
 // cmd consume its plain data types. Load reads a file; Parse reads any
-// io.Reader, so tests and fuzzers need no files.
+// io.Reader, so tests and fuzzers need no files. The template language is
+// the format's too: TemplateFuncs is the one list of the functions a
+// template may call, which the load-time check knows and loadgen runs.
 //
 // The campaign traffic model lives here too: traffic.campaign's marketing
 // numbers become an expected visitor-rate curve (campaign.go, one formula
