@@ -243,9 +243,9 @@ func stepNode(st *harStep) *yaml.Node {
 		add(n, "expect", e)
 	}
 	if st.think > 0 {
-		t := add(n, "think", strNode(formatDuration(st.think)))
+		t := add(n, "think", strNode(FormatDuration(st.think)))
 		if st.pause > 0 {
-			t.LineComment = fmt.Sprintf("the recording paused %s here; capped", formatDuration(st.pause.Round(time.Second)))
+			t.LineComment = fmt.Sprintf("the recording paused %s here; capped", FormatDuration(st.pause.Round(time.Second)))
 		}
 	}
 	if len(st.notes) > 0 {

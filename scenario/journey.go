@@ -109,9 +109,9 @@ type Think struct {
 
 func (t Think) String() string {
 	if t.Min == t.Max {
-		return formatDuration(t.Min)
+		return FormatDuration(t.Min)
 	}
-	return formatDuration(t.Min) + ".." + formatDuration(t.Max)
+	return FormatDuration(t.Min) + ".." + FormatDuration(t.Max)
 }
 
 var journeyKeys = []string{"name", "weight", "steps", "data", "order"}
