@@ -11,7 +11,8 @@
 // numbers become an expected visitor-rate curve (campaign.go, one formula
 // per shape; replay.go for CSV exports), and traffic.window and
 // traffic.load_factor turn it into the Plan a test sends (window.go).
-// Summary.Forecast adds it up for `liftoff plan`.
+// Every operation on the rate curve (interpolation, the cumulative Λ and
+// its inverse, scaling, compressing, slicing) lives with Plan in plan.go.
 //
 // ImportHAR writes the format too: it turns a browser recording (HAR) into
 // a scenario's YAML, credentials replaced by ${VAR} references (har*.go).
