@@ -9,6 +9,11 @@
 // and deterministic, reading no clock and no environment, so a results
 // file renders the same, byte for byte, whenever it is rendered.
 //
-// report imports loadgen (for Results) and scenario (for rules); it never
-// sends traffic.
+// WritePlan, WritePlanJSON and PlanLine render a scenario's traffic plan
+// before anything is sent (`liftoff plan`), from the same numbers the
+// HTML report sets beside what a run achieved (trafficplan.go). Every
+// formatter for people is in format.go.
+//
+// report imports loadgen (for Results) and scenario (for rules and
+// plans); it never sends traffic.
 package report

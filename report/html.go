@@ -294,7 +294,7 @@ func trafficRows(res *loadgen.Results, tp trafficPlan) trafficTable {
 	if c := res.Scenario.Campaign; c != nil {
 		t.Notes = append(t.Notes, campaignSentence(c))
 	}
-	switch w := tp.Window; {
+	switch w := tp.Window.String(); {
 	case !tp.HasExpectation && res.Scenario.Campaign == nil:
 		t.Notes = append(t.Notes, "The scenario's phases are the plan: the test sent the traffic the scenario describes, with no load factor.")
 	case !tp.HasExpectation:

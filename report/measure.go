@@ -359,6 +359,3 @@ func phaseAt(res *loadgen.Results, t time.Duration) string {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
-
-// offset formats a time into the run: "45s", "2m10s", "10m", "1h30m".
-func offset(d time.Duration) string { return scenario.FormatSpan(d) }

@@ -313,7 +313,7 @@ func expectedChart(tp trafficPlan) chart {
 			c.Marks = append(c.Marks, mark{X: ph.Start.Seconds(), Name: ph.Name, End: (ph.Start + ph.Duration).Seconds()})
 		}
 	}
-	if tp.WindowTo > tp.WindowFrom && tp.Window != "" && tp.Window != "full" {
+	if tp.WindowTo > tp.WindowFrom && !tp.Window.IsFull() {
 		// However short the window, shade enough of the axis to see it.
 		from, to := tp.WindowFrom.Seconds(), tp.WindowTo.Seconds()
 		if min := c.XMax / 60; to-from < min {

@@ -13,7 +13,8 @@
 // numbers become an expected visitor-rate curve (campaign.go, one formula
 // per shape; replay.go for CSV exports), and traffic.window and
 // traffic.load_factor turn it into the Plan a test sends (window.go).
-// Summary.Forecast adds it up for `liftoff plan`.
+// Every operation on the rate curve (interpolation, the cumulative Λ and
+// its inverse, scaling, compressing, slicing) lives with Plan in plan.go.
 //
 // Its sub-package har writes the format: it turns a browser recording
 // (HAR) into a scenario's YAML, credentials replaced by ${VAR} references,

@@ -239,34 +239,3 @@ func (r *Rule) setMetric(name string) error {
 	}
 	return &unitError{msg: fmt.Sprintf("unknown metric %q", name), hint: "known metrics: " + strings.Join(metricNames, ", ")}
 }
-
-// FormatLatency prints a latency the way reports show it: whole
-// milliseconds from 10ms up, fractions below, seconds from 10s.
-func FormatLatency(d time.Duration) string {
-	ms := float64(d) / float64(time.Millisecond)
-	switch {
-	case d >= 10*time.Second:
-		return formatNumber(float64(d)/float64(time.Second)) + "s"
-	case ms >= 10:
-		return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
-	case ms >= 1:
-		return strconv.FormatFloat(ms, 'f', 1, 64) + "ms"
-	default:
-		return strconv.FormatFloat(ms, 'f', 2, 64) + "ms"
-	}
-}
-
-// FormatSpan prints a stretch of time as people read it: whole seconds
-// from a minute up, tenths of a second below, milliseconds under a second,
-// and no trailing zero units ("1h30m", "2m10s", "4.5s").
-func FormatSpan(d time.Duration) string {
-	switch {
-	case d >= time.Minute:
-		d = d.Round(time.Second)
-	case d >= time.Second:
-		d = d.Round(100 * time.Millisecond)
-	default:
-		d = d.Round(time.Millisecond)
-	}
-	return FormatDuration(d)
-}

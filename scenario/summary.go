@@ -29,7 +29,7 @@ type Summary struct {
 	Window         string         `json:"window,omitempty"`      // "full", "peak 15m", "compressed 10m"; empty means full
 	// WindowStartS is where the test's time 0 falls in campaign time, in
 	// seconds: the start of the busiest stretch for a peak window, 0
-	// otherwise. See CampaignTime.
+	// otherwise.
 	WindowStartS float64 `json:"window_start_s,omitempty"`
 	// Campaign holds the marketing numbers the plan was derived from;
 	// absent when the scenario gives explicit phases.
@@ -159,15 +159,9 @@ func (sum Summary) ExpectedPlan() Plan {
 	return planOf(sum.ExpectedPhases, sum.Expected)
 }
 
-// CampaignTime maps an offset into the test to campaign time: shifted by
-// the start of a peak window, stretched by a compressed window's factor.
-func (sum Summary) CampaignTime(t time.Duration) time.Duration {
-	tested, expected := sum.Plan().Duration(), sum.ExpectedPlan().Duration()
-	if w, err := ParseWindow(sum.Window); err == nil && w.Kind == WindowCompressed && tested > 0 {
-		return time.Duration(float64(t) * float64(expected) / float64(tested))
-	}
-	return seconds(sum.WindowStartS) + t
-}
+// WindowStart is WindowStartS as a duration: where the test's time 0
+// falls in campaign time.
+func (sum Summary) WindowStart() time.Duration { return seconds(sum.WindowStartS) }
 
 func planOf(phases []PhaseSummary, curve []PointSummary) Plan {
 	var p Plan

@@ -156,3 +156,22 @@ func formatNumber(v float64) string {
 	s = strings.TrimRight(s, "0")
 	return strings.TrimSuffix(s, ".")
 }
+
+// FormatLatency writes a latency the way liftoff shows it everywhere:
+// whole milliseconds from 10ms up, fractions below, seconds from 10s.
+// It lives here, not with report's formatters, because loadgen writes
+// latencies into the messages of failed max_duration checks, and loadgen
+// cannot import report.
+func FormatLatency(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case d >= 10*time.Second:
+		return formatNumber(float64(d)/float64(time.Second)) + "s"
+	case ms >= 10:
+		return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
+	case ms >= 1:
+		return strconv.FormatFloat(ms, 'f', 1, 64) + "ms"
+	default:
+		return strconv.FormatFloat(ms, 'f', 2, 64) + "ms"
+	}
+}
