@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liftoff/liftoff/examples"
 	"github.com/liftoff/liftoff/scenario"
@@ -40,20 +41,21 @@ func TestExamples(t *testing.T) {
 		if !strings.HasPrefix(sc.Target.Sim, "sim:shop") {
 			t.Errorf("%s: target %q; examples target the simulated shop, so they run anywhere", file, sc.TargetName())
 		}
-		f := sc.Record().Forecast()
-		if f.ExpectedVisitors <= 0 || f.TestedVisitors <= 0 || f.TestedPeakVisitorsPerS <= 0 || f.RequestsPerVisitor <= 0 {
-			t.Errorf("%s: forecast %+v has no traffic", file, f)
+		expected, tested := sc.Expected.Visitors(), sc.Plan.Visitors()
+		peak, _ := sc.Plan.Peak()
+		if perVisitor := sc.Record().RequestsPerVisitor(); expected <= 0 || tested <= 0 || peak <= 0 || perVisitor <= 0 {
+			t.Errorf("%s: expects %v visitors, tests %v at up to %v, %v requests each: no traffic", file, expected, tested, peak, perVisitor)
 		}
-		if f.TestedDurationS > 30*60 {
-			t.Errorf("%s: tests for %vs; an example should finish within half an hour", file, f.TestedDurationS)
+		if d := sc.Plan.Duration(); d > 30*time.Minute {
+			t.Errorf("%s: tests for %s; an example should finish within half an hour", file, d)
 		}
 		if c := sc.Traffic.Campaign; c != nil {
 			if other, dup := shapes[c.Shape]; dup {
 				t.Errorf("%s and %s both show shape %s", other, file, c.Shape)
 			}
 			shapes[c.Shape] = file
-			if want := c.Visitors; math.Abs(f.ExpectedVisitors-want) > 1e-6*want {
-				t.Errorf("%s: the plan expects %v visitors, the campaign %v", file, f.ExpectedVisitors, want)
+			if want := c.Visitors; math.Abs(expected-want) > 1e-6*want {
+				t.Errorf("%s: the plan expects %v visitors, the campaign %v", file, expected, want)
 			}
 		}
 	}

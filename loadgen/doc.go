@@ -1,11 +1,12 @@
 // Package loadgen drives a target with a scenario's plan and measures it
 // honestly. One scheduler turns the plan's rate curve into intended arrival
-// times (Schedule); a pool of visitor goroutines runs each arrival's journey
-// over HTTP; every request's latency is measured from its intended time, so
-// a stalled target cannot hide its stall (coordinated omission). The
-// generator also measures itself: its lag behind the schedule and the
-// arrivals it could not start, which is how the verdict tells a slow target
-// from a slow generator.
+// times (Schedule, through the plan's scenario.Cumulative); a pool of
+// visitor goroutines runs each arrival's journey over HTTP; every
+// request's latency is measured from its intended time, so a stalled
+// target cannot hide its stall (coordinated omission). The generator also
+// measures itself: its lag behind the schedule and the arrivals it could
+// not start, which is how the verdict tells a slow target from a slow
+// generator.
 //
 // Memory does not grow with run length: HDR histograms per key and a
 // timeline of per-interval histograms that coarsens when it grows long.

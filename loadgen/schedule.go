@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"math"
 	"math/rand/v2"
 	"time"
 
@@ -20,25 +19,19 @@ import (
 //	poisson: u_k = E_1 + … + E_k      (E_i independent exponential, mean 1)
 //
 // Mapping a unit-rate Poisson process through Λ⁻¹ gives a Poisson process
-// whose rate follows the curve exactly, ramps included.
+// whose rate follows the curve exactly, ramps included. Λ and its inverse
+// are the plan's (scenario.Cumulative); the schedule only draws the u_k.
 type Schedule struct {
-	curve   []scenario.Point
-	cum     []float64 // cum[i] = Λ(curve[i].At)
+	cum     scenario.Cumulative
 	poisson bool
 	rng     *rand.Rand
 	seq     int64   // arrivals emitted so far
 	u       float64 // Λ target of the next arrival
-	seg     int     // curve segment the last arrival fell in
 }
 
 // NewSchedule returns the schedule of plan's open-model arrivals.
 func NewSchedule(plan scenario.Plan, arrivals scenario.Arrivals, seed uint64) *Schedule {
-	s := &Schedule{curve: plan.Curve, poisson: arrivals != scenario.Uniform, seg: 1}
-	s.cum = make([]float64, len(s.curve))
-	for i := 1; i < len(s.curve); i++ {
-		a, b := s.curve[i-1], s.curve[i]
-		s.cum[i] = s.cum[i-1] + (b.At-a.At).Seconds()*float64(a.Rate+b.Rate)/2
-	}
+	s := &Schedule{cum: plan.Cumulative(), poisson: arrivals != scenario.Uniform}
 	if s.poisson {
 		s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 		s.u = s.rng.ExpFloat64()
@@ -50,22 +43,16 @@ func NewSchedule(plan scenario.Plan, arrivals scenario.Arrivals, seed uint64) *S
 
 // Expected is the expected number of arrivals over the whole plan, Λ(end).
 func (s *Schedule) Expected() float64 {
-	if len(s.cum) == 0 {
-		return 0
-	}
-	return s.cum[len(s.cum)-1]
+	return s.cum.Total()
 }
 
 // Next returns the intended offset of the next arrival and its sequence
 // number. ok is false once the plan has no more arrivals.
 func (s *Schedule) Next() (at time.Duration, seq int64, ok bool) {
-	for s.seg < len(s.curve) && s.cum[s.seg] < s.u {
-		s.seg++
-	}
-	if s.seg >= len(s.curve) {
+	at, ok = s.cum.Inverse(s.u)
+	if !ok {
 		return 0, 0, false
 	}
-	at = s.inverse(s.seg, s.u)
 	seq = s.seq
 	s.seq++
 	if s.poisson {
@@ -74,26 +61,4 @@ func (s *Schedule) Next() (at time.Duration, seq int64, ok bool) {
 		s.u++
 	}
 	return at, seq, true
-}
-
-// inverse solves Λ(t) = u on curve segment i, where the rate is linear:
-// Λ(t0+x) = Λ0 + r0·x + a·x²/2. The root is taken in the form
-// x = 2Δ / (r0 + √(r0² + 2aΔ)), which stays accurate when a is tiny or
-// negative, and needs no special case for a constant rate.
-func (s *Schedule) inverse(i int, u float64) time.Duration {
-	a, b := s.curve[i-1], s.curve[i]
-	width := (b.At - a.At).Seconds()
-	delta := u - s.cum[i-1]
-	r0 := float64(a.Rate)
-	slope := 0.0
-	if width > 0 {
-		slope = float64(b.Rate-a.Rate) / width
-	}
-	disc := math.Max(0, r0*r0+2*slope*delta)
-	den := r0 + math.Sqrt(disc)
-	x := width
-	if den > 0 {
-		x = math.Min(width, 2*delta/den)
-	}
-	return a.At + time.Duration(x*float64(time.Second))
 }

@@ -85,13 +85,6 @@ func (c Comparison) headline() string {
 	return fmt.Sprintf("%d regression%s beyond %s.", n, pluralS(n), tol)
 }
 
-func pluralS(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 func describeRun(r RunInfo) string {
 	s := fmt.Sprintf("%s: %s, %s", r.Label, r.Scenario, r.Verdict)
 	if !r.Started.IsZero() {

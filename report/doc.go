@@ -18,6 +18,13 @@
 // encoding, and loadgen.SchemaVersion versions both); series.go and
 // chart.go the HTML charts.
 //
+// WritePlan, WritePlanJSON and PlanLine render a scenario's traffic plan
+// before anything is sent (`liftoff plan`, plan.go and planchart.go), from
+// the same numbers the HTML report sets beside what a run achieved
+// (trafficplan.go): one trafficPlan, added up from the scenario's plans
+// before a run and from the Document's Plan and Expected after it. Every
+// formatter for people is in format.go.
+//
 // report imports loadgen (for Results) and scenario (for plans and rules);
 // it never sends traffic.
 package report

@@ -31,7 +31,8 @@ func NewDocument(res *loadgen.Results) (Document, error) {
 	if err != nil {
 		return Document{}, fmt.Errorf("results hold an unreadable SLO rule: %w", err)
 	}
-	doc := Document{Results: res, Plan: res.Scenario.Plan(), Expected: res.Scenario.ExpectedPlan(), Rules: rules}
+	doc := Document{Results: res, Rules: rules}
+	doc.Plan, doc.Expected = res.Scenario.Plans()
 	doc.Judgement = evaluate(doc)
 	return doc, nil
 }

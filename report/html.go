@@ -120,7 +120,7 @@ func newHTMLView(doc Document) htmlView {
 	res, j := doc.Results, doc.Judgement
 	sc := res.Scenario
 	r := readinessOf(doc)
-	tp := planOf(res)
+	tp := planOf(doc)
 	v := htmlView{
 		Title:     fmt.Sprintf("%s · %s · liftoff", r.Word, sc.Name),
 		Verdict:   j.Verdict,
@@ -291,7 +291,7 @@ func trafficRows(doc Document, tp trafficPlan) trafficTable {
 	if c := res.Scenario.Campaign; c != nil {
 		t.Notes = append(t.Notes, campaignSentence(c))
 	}
-	switch w := tp.Window; {
+	switch w := tp.Window.String(); {
 	case !tp.HasExpectation && res.Scenario.Campaign == nil:
 		t.Notes = append(t.Notes, "The scenario's phases are the plan: the test sent the traffic the scenario describes, with no load factor.")
 	case !tp.HasExpectation:

@@ -360,6 +360,3 @@ func phaseAt(plan scenario.Plan, t time.Duration) string {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// offset formats a time into the run: "45s", "2m10s", "10m", "1h30m".
-func offset(d time.Duration) string { return scenario.FormatSpan(d) }

@@ -25,60 +25,6 @@ type readiness struct {
 	Next     []string // what to do now, one step each
 }
 
-// trafficPlan sets what the test sent beside what the campaign expects.
-type trafficPlan struct {
-	TestedPeak       float64 // visitors/s at the test plan's peak
-	ExpectedPeak     float64 // visitors/s at the campaign's expected peak
-	Factor           float64 // TestedPeak over ExpectedPeak; 1 when they are the same
-	HasExpectation   bool    // the scenario scaled the campaign's expectation (load factor or window)
-	Shape            string  // the campaign's shape ("email-blast"); "" for a scenario of phases
-	Window           string  // "full", "peak 15m", "compressed 10m"; "" when not stated
-	TestedVisitors   float64
-	ExpectedVisitors float64
-	TestedLength     time.Duration
-	ExpectedLength   time.Duration
-	Expected         scenario.Plan // the campaign's expected traffic, in campaign time
-	WindowFrom       time.Duration // campaign time at the test's start
-	WindowTo         time.Duration // campaign time at the test's end
-	Closed           int           // looping visitors of closed-model phases, when the plan has no rate
-}
-
-// planOf reads the traffic comparison from the results' scenario. A
-// scenario made of phases has no separate expectation: what it tested is
-// what it expected.
-func planOf(res *loadgen.Results) trafficPlan {
-	sc := res.Scenario
-	plan := sc.Plan()
-	peak, _ := plan.Peak()
-	tp := trafficPlan{
-		TestedPeak:     float64(peak),
-		TestedVisitors: plan.Visitors(),
-		TestedLength:   plan.Duration(),
-		Window:         sc.Window,
-		Factor:         1,
-		Closed:         plan.MaxConcurrency(),
-		Expected:       sc.ExpectedPlan(),
-		WindowFrom:     sc.CampaignTime(0),
-		WindowTo:       sc.CampaignTime(plan.Duration()),
-	}
-	if sc.Campaign != nil {
-		tp.Shape = sc.Campaign.Shape
-	}
-	ePeak, _ := tp.Expected.Peak()
-	tp.ExpectedPeak = float64(ePeak)
-	if n := len(tp.Expected.Curve); n > 0 {
-		first, last := tp.Expected.Curve[0].At, tp.Expected.Curve[n-1].At
-		tp.ExpectedLength = last - first
-		tp.ExpectedVisitors = tp.Expected.VisitorsBetween(first, last)
-	}
-	lf := sc.LoadFactor
-	tp.HasExpectation = (lf > 0 && lf != 1) || len(sc.Expected) > 0 || (sc.Window != "" && sc.Window != "full")
-	if tp.ExpectedPeak > 0 {
-		tp.Factor = tp.TestedPeak / tp.ExpectedPeak
-	}
-	return tp
-}
-
 // phrase names the traffic the test sent: "2× the expected peak of 60
 // visitors a second" or "the planned peak of 120 visitors a second".
 func (tp trafficPlan) phrase() string {
@@ -106,81 +52,12 @@ func (tp trafficPlan) shapeWord() string {
 
 func nearlyOne(f float64) bool { return f > 0.995 && f < 1.005 }
 
-// factor formats a load factor: "2×", "1.5×".
-func factor(f float64) string {
-	return trimZeros(strconv.FormatFloat(f, 'f', 2, 64)) + "×"
-}
-
-// visitorRate says a visitor rate the way people say it: "120 visitors a
-// second", "30 visitors a minute".
-func visitorRate(perSecond float64) string {
-	switch {
-	case perSecond >= 10:
-		return count(int64(perSecond+0.5)) + " visitors a second"
-	case perSecond >= 1:
-		return trimZeros(strconv.FormatFloat(perSecond, 'f', 1, 64)) + " visitors a second"
-	case perSecond*60 >= 1:
-		return trimZeros(strconv.FormatFloat(perSecond*60, 'f', 1, 64)) + " visitors a minute"
-	}
-	return trimZeros(strconv.FormatFloat(perSecond*3600, 'f', 1, 64)) + " visitors an hour"
-}
-
-// shortRate formats a rate for a table cell or a card: "90/s", "2.5/s",
-// "1,200/s".
-func shortRate(perSecond float64) string {
-	if perSecond >= 100 {
-		return count(int64(perSecond+0.5)) + "/s"
-	}
-	return trimZeros(strconv.FormatFloat(perSecond, 'f', 1, 64)) + "/s"
-}
-
-// friendlyLatency formats a latency for people: "240 ms", "1.2 s".
-func friendlyLatency(d time.Duration) string {
-	ms := float64(d) / float64(time.Millisecond)
-	switch {
-	case d >= 10*time.Second:
-		return strconv.FormatFloat(d.Seconds(), 'f', 0, 64) + " s"
-	case d >= time.Second:
-		return trimZeros(strconv.FormatFloat(d.Seconds(), 'f', 1, 64)) + " s"
-	case ms >= 10:
-		return strconv.FormatFloat(ms, 'f', 0, 64) + " ms"
-	}
-	return trimZeros(strconv.FormatFloat(ms, 'f', 1, 64)) + " ms"
-}
-
 // friendlyValue formats a finding's value for people.
 func friendlyValue(v float64, unit Unit) string {
 	if unit == UnitMS {
 		return friendlyLatency(time.Duration(v * float64(time.Millisecond)))
 	}
 	return percent(v)
-}
-
-// friendlyLength says how long something lasted: "30 seconds", "15
-// minutes", "3 hours".
-func friendlyLength(d time.Duration) string {
-	unit := func(n float64, one string) string {
-		s := trimZeros(strconv.FormatFloat(n, 'f', 1, 64))
-		if s == "1" {
-			return s + " " + one
-		}
-		return s + " " + one + "s"
-	}
-	switch {
-	case d >= 2*time.Hour:
-		return unit(d.Hours(), "hour")
-	case d >= 2*time.Minute:
-		return unit(d.Minutes(), "minute")
-	}
-	return unit(d.Seconds(), "second")
-}
-
-// stretchLength names a window's length as an adjective: "5-second",
-// "1-minute", "1.5-hour".
-func stretchLength(d time.Duration) string {
-	length := friendlyLength(d)
-	n, unit, _ := strings.Cut(length, " ")
-	return n + "-" + strings.TrimSuffix(unit, "s")
 }
 
 // visitSuccess is the share of finished visits with no failed step, and
@@ -200,7 +77,7 @@ func visitSuccess(res *loadgen.Results) (float64, bool) {
 // readinessOf puts the judgement into words for people.
 func readinessOf(doc Document) readiness {
 	res, j := doc.Results, doc.Judgement
-	tp := planOf(res)
+	tp := planOf(doc)
 	var r readiness
 	switch j.Verdict {
 	case Go:

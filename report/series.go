@@ -293,7 +293,7 @@ func expectedChart(tp trafficPlan) chart {
 	c.Lines = []line{l}
 	c.Legend = []legendEntry{{Name: "expected visitors per second", Class: "s-expected", Kind: "line"}}
 	c.Marks = phaseMarks(tp.Expected.Phases)
-	if tp.WindowTo > tp.WindowFrom && tp.Window != "" && tp.Window != "full" {
+	if tp.WindowTo > tp.WindowFrom && !tp.Window.IsFull() {
 		// However short the window, shade enough of the axis to see it.
 		from, to := tp.WindowFrom.Seconds(), tp.WindowTo.Seconds()
 		if min := c.XMax / 60; to-from < min {

@@ -215,7 +215,7 @@ func health(res *loadgen.Results) Health {
 		h.Limited = true
 		h.Reasons = append(h.Reasons, fmt.Sprintf(
 			"The generator was the bottleneck: %s of its requests (%s) left more than %s late, and its p99 lag was %s. Run it on a bigger machine, or spread the load over more generators.",
-			count(h.Late), percent(h.LateShare), scenario.FormatLatency(MaxLagP99), scenario.FormatLatency(h.LagP99)))
+			count(h.Late), percent(h.LateShare), latency(MaxLagP99), latency(h.LagP99)))
 	}
 	return h
 }
@@ -269,15 +269,4 @@ func goSentence(rules int) string {
 		return "The run completed and the generator kept up; the scenario defines no SLO rules to judge."
 	}
 	return fmt.Sprintf("All %d SLO rules held, and the generator kept up with the plan.", rules)
-}
-
-// roundDuration trims a duration to what a person reads.
-func roundDuration(d time.Duration) time.Duration {
-	switch {
-	case d >= time.Minute:
-		return d.Round(time.Second)
-	case d >= time.Second:
-		return d.Round(100 * time.Millisecond)
-	}
-	return d.Round(time.Millisecond)
 }

@@ -1,10 +1,8 @@
 package scenario
 
 import (
-	"cmp"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -316,8 +314,8 @@ func refine(out []corner, f func(float64) float64, a, b corner, tol float64, dep
 }
 
 // curveOf turns sampled corners of relative rate into plan corners whose
-// integral, as the scheduler and Plan.VisitorsBetween compute it, is
-// exactly visitors. Rates are first scaled by visitors/area, the exact
+// integral, Λ at the last corner as the scheduler computes it (Cumulative),
+// is exactly visitors. Rates are first scaled by visitors/area, the exact
 // integral of the shape, then by the tiny factor that corrects the
 // piecewise-linear approximation, so the plan sends what the shape
 // promises to the last visitor.
@@ -326,24 +324,13 @@ func curveOf(cs []corner, area, visitors float64) []Point {
 	for i, c := range cs {
 		out[i] = Point{At: Seconds(c.t), Rate: Rate(c.v * visitors / area)}
 	}
-	if got := (Plan{Curve: out}).curveIntegral(); got > 0 {
+	if got := (Plan{Curve: out}).Cumulative().Total(); got > 0 {
 		fix := visitors / got
 		for i := range out {
 			out[i].Rate *= Rate(fix)
 		}
 	}
 	return out
-}
-
-// curveIntegral is the integral of the curve from its first corner to its
-// last.
-func (p Plan) curveIntegral() float64 {
-	total := 0.0
-	for i := 1; i < len(p.Curve); i++ {
-		a, b := p.Curve[i-1], p.Curve[i]
-		total += (b.At - a.At).Seconds() * float64(a.Rate+b.Rate) / 2
-	}
-	return total
 }
 
 // sampleBounded samples the profile as finely as sampleTolerance asks,
@@ -476,35 +463,9 @@ func numbered(name string, n int) string {
 	return fmt.Sprintf("%s %d", name, n)
 }
 
-// crossing is where the segment from a to b crosses rate thr.
-func crossing(a, b Point, thr Rate) time.Duration {
-	if b.At == a.At || a.Rate == b.Rate {
-		return b.At
-	}
-	f := float64(thr-a.Rate) / float64(b.Rate-a.Rate)
-	return a.At + time.Duration(f*float64(b.At-a.At))
-}
-
 // phaseOf describes the stretch [from, to) of a curve as an open-model
 // phase: Rate and RampTo are the rates at its two ends.
 func phaseOf(curve []Point, name string, from, to time.Duration, line int) Phase {
 	p := Plan{Curve: curve}
 	return Phase{Name: name, Start: from, Duration: to - from, Rate: p.rateAfter(from), RampTo: p.rateBefore(to), Line: line}
-}
-
-// rateAfter is the rate just after t: at a step, the rate after it.
-func (p Plan) rateAfter(t time.Duration) Rate { return p.RateAt(t) }
-
-// rateBefore is the rate just before t: at a step, the rate before it.
-func (p Plan) rateBefore(t time.Duration) Rate {
-	c := p.Curve
-	if len(c) == 0 || t <= c[0].At || t > c[len(c)-1].At {
-		return p.RateAt(t)
-	}
-	i, _ := slices.BinarySearchFunc(c, t, func(pt Point, t time.Duration) int { return cmp.Compare(pt.At, t) })
-	// c[i] is the first corner at or after t, and c[i-1] is before t, so
-	// the segment between them carries the rate just before t.
-	a, b := c[i-1], c[i]
-	f := float64(t-a.At) / float64(b.At-a.At)
-	return Rate(float64(a.Rate) + f*float64(b.Rate-a.Rate))
 }

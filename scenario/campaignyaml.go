@@ -223,7 +223,7 @@ func (d *decoder) checkCampaign(n *yaml.Node, path string, c *Campaign, cf campa
 		d.fail(n, path, `missing "peak_at"`, fmt.Sprintf("when the visitor rate peaks, counted from the campaign's start, e.g. peak_at: %s", peakAtExample[c.Shape]))
 	case f == nil || !cf.read["peak_at"] || !cf.read["duration"]:
 	case c.PeakAt >= c.Duration:
-		d.fail(f.val, f.path, fmt.Sprintf("peak_at %s is not before the end of the campaign (duration %s)", f.val.Value, formatDuration(c.Duration)), "peak_at counts from the campaign's start")
+		d.fail(f.val, f.path, fmt.Sprintf("peak_at %s is not before the end of the campaign (duration %s)", f.val.Value, FormatDuration(c.Duration)), "peak_at counts from the campaign's start")
 	case c.PeakAt == 0 && !c.Shape.peakAtMayBeZero():
 		d.fail(f.val, f.path, fmt.Sprintf("peak_at %s is the very start, and %s campaigns take time to bring their visitors", f.val.Value, c.Shape), fmt.Sprintf("peak_at counts from the campaign's start, e.g. peak_at: %s", peakAtExample[c.Shape]))
 	}

@@ -246,13 +246,15 @@ func TestCampaignRecord(t *testing.T) {
 	if len(sum.Expected) != len(sc.Expected.Curve) || len(sum.ExpectedPhases) != 3 {
 		t.Errorf("Record() has %d expected corners and %d phases, want %d and 3", len(sum.Expected), len(sum.ExpectedPhases), len(sc.Expected.Curve))
 	}
-	f := sum.Forecast()
-	got := []float64{f.ExpectedVisitors, f.PeakAtS, f.TestedDurationS, f.RequestsPerVisitor, f.LoadFactor}
-	if diff := cmp.Diff([]float64{24000, 1200, 900, 2, 2}, got, cmp.Comparer(func(a, b float64) bool { return abs(a-b) < 1e-6*max(1, abs(b)) })); diff != "" {
-		t.Errorf("Forecast() (-want +got):\n%s", diff)
+	tested, expected := sum.Plans()
+	ePeak, eAt := expected.Peak()
+	tPeak, _ := tested.Peak()
+	got := []float64{expected.Visitors(), eAt.Seconds(), tested.Duration().Seconds(), sum.RequestsPerVisitor()}
+	if diff := cmp.Diff([]float64{24000, 1200, 900, 2}, got, cmp.Comparer(func(a, b float64) bool { return abs(a-b) < 1e-6*max(1, abs(b)) })); diff != "" {
+		t.Errorf("expected visitors, peak at, tested length, requests per visitor (-want +got):\n%s", diff)
 	}
-	if r := f.TestedPeakVisitorsPerS / f.PeakVisitorsPerS; abs(r-2) > 1e-9 {
-		t.Errorf("tested peak %v is %v× the expected %v, want 2×", f.TestedPeakVisitorsPerS, r, f.PeakVisitorsPerS)
+	if r := tPeak / ePeak; abs(float64(r)-2) > 1e-9 {
+		t.Errorf("tested peak %v is %v× the expected %v, want 2×", tPeak, r, ePeak)
 	}
 
 	// With the full window and no load factor, Expected stays empty: it
@@ -260,6 +262,10 @@ func TestCampaignRecord(t *testing.T) {
 	plain := campaignScenario(t, shapeCampaigns[ShapeEmailBlast]).Record()
 	if plain.Expected != nil || plain.Window != "full" || plain.LoadFactor != 1 {
 		t.Errorf("plain Record() Expected %d corners, window %q, load factor %v; want none, full, 1", len(plain.Expected), plain.Window, plain.LoadFactor)
+	}
+	// Its plans decode to the tested plan twice over.
+	if tested, expected := plain.Plans(); len(tested.Curve) == 0 || cmp.Diff(tested, expected) != "" {
+		t.Errorf("plain Record().Plans() = %d corners tested, expected differs by:\n%s", len(tested.Curve), cmp.Diff(tested, expected))
 	}
 }
 

@@ -177,7 +177,7 @@ func (d *decoder) captures(n *yaml.Node, path string) []Capture {
 			}
 			c.Path = jp
 		case CaptureHeader:
-			if !headerName.MatchString(c.Expr) {
+			if !ValidHeaderName(c.Expr) {
 				d.fail(v, p, fmt.Sprintf("%q is not a header name", c.Expr), "")
 				continue
 			}

@@ -109,9 +109,9 @@ type Think struct {
 
 func (t Think) String() string {
 	if t.Min == t.Max {
-		return formatDuration(t.Min)
+		return FormatDuration(t.Min)
 	}
-	return formatDuration(t.Min) + ".." + formatDuration(t.Max)
+	return FormatDuration(t.Min) + ".." + FormatDuration(t.Max)
 }
 
 var journeyKeys = []string{"name", "weight", "steps", "data", "order"}
@@ -311,9 +311,12 @@ func unnamedStep(written string) string {
 	return strings.Join(strings.Fields(written), " ")
 }
 
-// method is an HTTP method token; liftoff sends any method, spelled as the
-// target expects it.
-var method = regexp.MustCompile(`^[A-Z]+$`)
+// ValidMethod reports whether m is an HTTP method as a step writes it: an
+// upper-case token. liftoff sends any method, spelled as the target
+// expects it.
+func ValidMethod(m string) bool { return methodToken.MatchString(m) }
+
+var methodToken = regexp.MustCompile(`^[A-Z]+$`)
 
 // requestLine reads "GET /products/7" into st.
 func (d *decoder) requestLine(n *yaml.Node, path, line string, st *Step) bool {
@@ -323,7 +326,7 @@ func (d *decoder) requestLine(n *yaml.Node, path, line string, st *Step) bool {
 		d.fail(n, path, fmt.Sprintf("cannot read request %q", n.Value), "write METHOD PATH, e.g. GET /products/7")
 		return false
 	}
-	if !method.MatchString(m) {
+	if !ValidMethod(m) {
 		d.fail(n, path, fmt.Sprintf("%q is not an HTTP method", m), "methods are upper case, e.g. GET, POST, PUT, DELETE")
 		return false
 	}

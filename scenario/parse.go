@@ -217,8 +217,11 @@ func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 	return def
 }
 
-// headerName is an HTTP token (RFC 9110).
-var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+// ValidHeaderName reports whether name can name a header: an HTTP token
+// (RFC 9110).
+func ValidHeaderName(name string) bool { return headerToken.MatchString(name) }
+
+var headerToken = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 func (d *decoder) headers(n *yaml.Node, path string) []Header {
 	n = resolve(n)
@@ -230,7 +233,7 @@ func (d *decoder) headers(n *yaml.Node, path string) []Header {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		p := joinPath(path, k.Value)
-		if !headerName.MatchString(k.Value) {
+		if !ValidHeaderName(k.Value) {
 			d.fail(k, path, fmt.Sprintf("%q is not a valid header name", k.Value), "")
 			continue
 		}
@@ -243,14 +246,14 @@ func (d *decoder) headers(n *yaml.Node, path string) []Header {
 			d.fail(v, p, "header values must be on one line", "")
 			continue
 		}
-		out = append(out, Header{Name: k.Value, Value: val, Secret: len(d.secrets) > before || sensitiveHeader(k.Value)})
+		out = append(out, Header{Name: k.Value, Value: val, Secret: len(d.secrets) > before || SensitiveHeader(k.Value)})
 	}
 	return out
 }
 
-// sensitiveHeader reports whether a header usually carries credentials, so
+// SensitiveHeader reports whether a header usually carries credentials, so
 // its value is redacted even when written literally in the scenario.
-func sensitiveHeader(name string) bool {
+func SensitiveHeader(name string) bool {
 	n := strings.ToLower(name)
 	switch n {
 	case "authorization", "proxy-authorization", "cookie", "set-cookie":

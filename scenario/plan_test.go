@@ -62,3 +62,55 @@ func TestPlanFromPhases(t *testing.T) {
 		}
 	}
 }
+
+// TestCumulative checks Λ both ways on a curve with a ramp, a step and a
+// quiet stretch: At is the integral of the rate, Inverse finds where it
+// reaches a count, and the two undo each other.
+func TestCumulative(t *testing.T) {
+	t.Parallel()
+	plan := Plan{Curve: []Point{
+		{At: 0, Rate: 0},
+		{At: 10 * time.Second, Rate: 20}, // ramp: 100 arrivals by 10s
+		{At: 10 * time.Second, Rate: 5},  // step down
+		{At: 30 * time.Second, Rate: 5},  // steady: 100 more by 30s
+		{At: 30 * time.Second, Rate: 0},  // quiet until 40s
+		{At: 40 * time.Second, Rate: 0},
+	}}
+	cum := plan.Cumulative()
+	if got := cum.Total(); got != 200 {
+		t.Errorf("Total() = %v, want 200", got)
+	}
+	if got := plan.VisitorsBetween(0, 40*time.Second); got != cum.Total() {
+		t.Errorf("VisitorsBetween(0, 40s) = %v, Total() = %v; want the same", got, cum.Total())
+	}
+	tests := []struct {
+		at   time.Duration
+		want float64
+	}{
+		{-time.Second, 0},
+		{0, 0},
+		{5 * time.Second, 25}, // ∫₀⁵ 2t dt
+		{10 * time.Second, 100},
+		{20 * time.Second, 150},
+		{30 * time.Second, 200},
+		{35 * time.Second, 200},
+		{time.Minute, 200},
+	}
+	for _, tc := range tests {
+		if got := cum.At(tc.at); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("At(%s) = %v, want %v", tc.at, got, tc.want)
+		}
+		if tc.at > 0 && tc.at <= 30*time.Second {
+			if got, ok := cum.Inverse(tc.want); !ok || (got-tc.at).Abs() > time.Microsecond {
+				t.Errorf("Inverse(%v) = %s, %v; want %s", tc.want, got, ok, tc.at)
+			}
+		}
+	}
+	// The quiet stretch after 30s never reaches another arrival.
+	if got, ok := cum.Inverse(200.5); ok {
+		t.Errorf("Inverse(200.5) = %s; want none, the plan expects 200", got)
+	}
+	if got, ok := (Plan{}).Cumulative().Inverse(0.5); ok {
+		t.Errorf("empty plan: Inverse(0.5) = %s; want none", got)
+	}
+}

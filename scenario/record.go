@@ -28,7 +28,7 @@ type Record struct {
 	Window         string        `json:"window,omitempty"`      // "full", "peak 15m", "compressed 10m"; empty means full
 	// WindowStartS is where the test's time 0 falls in campaign time, in
 	// seconds: the start of the busiest stretch for a peak window, 0
-	// otherwise. See CampaignTime.
+	// otherwise.
 	WindowStartS float64 `json:"window_start_s,omitempty"`
 	// Campaign holds the marketing numbers the plan was derived from;
 	// absent when the scenario gives explicit phases.
@@ -143,32 +143,24 @@ func pointRecords(curve []Point) []PointRecord {
 	return out
 }
 
-// Plan rebuilds the plan a record describes, the traffic that was
-// tested, for reports that read a results file.
-func (rec Record) Plan() Plan {
-	return planOf(rec.Phases, rec.Curve)
-}
-
-// ExpectedPlan rebuilds the traffic the campaign expects, in campaign
-// time: Expected, or the tested plan when the two are the same.
-func (rec Record) ExpectedPlan() Plan {
+// Plans decodes the plans a record describes, for reports that read a
+// results file: tested is the traffic the test sent, in test time, and
+// expected the traffic the campaign expects, in campaign time. When the
+// record holds no separate expectation the two are the same plan, decoded
+// once.
+func (rec Record) Plans() (tested, expected Plan) {
+	tested = decodePlan(rec.Phases, rec.Curve)
 	if len(rec.Expected) == 0 {
-		return rec.Plan()
+		return tested, tested
 	}
-	return planOf(rec.ExpectedPhases, rec.Expected)
+	return tested, decodePlan(rec.ExpectedPhases, rec.Expected)
 }
 
-// CampaignTime maps an offset into the test to campaign time: shifted by
-// the start of a peak window, stretched by a compressed window's factor.
-func (rec Record) CampaignTime(t time.Duration) time.Duration {
-	tested, expected := rec.Plan().Duration(), rec.ExpectedPlan().Duration()
-	if w, err := ParseWindow(rec.Window); err == nil && w.Kind == WindowCompressed && tested > 0 {
-		return time.Duration(float64(t) * float64(expected) / float64(tested))
-	}
-	return Seconds(rec.WindowStartS) + t
-}
+// WindowStart is WindowStartS as a duration: where the test's time 0
+// falls in campaign time.
+func (rec Record) WindowStart() time.Duration { return Seconds(rec.WindowStartS) }
 
-func planOf(phases []PhaseRecord, curve []PointRecord) Plan {
+func decodePlan(phases []PhaseRecord, curve []PointRecord) Plan {
 	var p Plan
 	for _, ph := range phases {
 		p.Phases = append(p.Phases, Phase{

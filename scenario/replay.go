@@ -255,10 +255,10 @@ func exportCurve(rows []exportRow) (cs []corner, total float64, interval time.Du
 		slot := float64(r.at) / float64(interval)
 		idx := math.Round(slot)
 		if math.Abs(slot-idx) > 0.01 {
-			return nil, 0, 0, &exportError{line: r.line, msg: fmt.Sprintf("the row is %s after the first, not a whole number of %s intervals", formatDuration(r.at), formatDuration(interval)), hint: "exports have one row per interval of equal length"}
+			return nil, 0, 0, &exportError{line: r.line, msg: fmt.Sprintf("the row is %s after the first, not a whole number of %s intervals", FormatDuration(r.at), FormatDuration(interval)), hint: "exports have one row per interval of equal length"}
 		}
 		if idx >= maxExportIntervals {
-			return nil, 0, 0, &exportError{line: r.line, msg: fmt.Sprintf("the export spans more than %d intervals of %s", maxExportIntervals, formatDuration(interval)), hint: "export coarser intervals"}
+			return nil, 0, 0, &exportError{line: r.line, msg: fmt.Sprintf("the export spans more than %d intervals of %s", maxExportIntervals, FormatDuration(interval)), hint: "export coarser intervals"}
 		}
 		for len(counts) < int(idx) {
 			counts = append(counts, 0) // a dropped row: nobody came

@@ -116,19 +116,3 @@ const (
 	// behaviour from arrival bursts.
 	Uniform Arrivals = "uniform"
 )
-
-// Phase is one named stretch of the traffic plan. An open-model phase has a
-// rate (optionally ramping linearly to RampTo); a closed-model phase has
-// Concurrency visitors that loop their journeys for the whole Duration.
-type Phase struct {
-	Name        string
-	Start       time.Duration // offset from the start of the run
-	Duration    time.Duration
-	Rate        Rate // visitors per second at the start of the phase
-	RampTo      Rate // visitors per second at the end; equal to Rate when the phase does not ramp
-	Concurrency int  // closed model: looping visitors; 0 for an open-model phase
-	Line        int
-}
-
-// Closed reports whether the phase is a closed-model phase.
-func (p Phase) Closed() bool { return p.Concurrency > 0 }

@@ -106,7 +106,7 @@ func (r Rule) ScopeName() string {
 // LimitString formats the rule's limit in its unit.
 func (r Rule) LimitString() string {
 	if r.Metric.IsLatency() {
-		return formatDuration(r.Latency)
+		return FormatDuration(r.Latency)
 	}
 	return r.Ratio.String()
 }
@@ -121,7 +121,7 @@ func (r Rule) String() string {
 	fmt.Fprintf(&b, "%s %s %s", r.MetricName(), r.Op, r.LimitString())
 	if r.Window > 0 {
 		b.WriteString(" for ")
-		b.WriteString(formatDuration(r.Window))
+		b.WriteString(FormatDuration(r.Window))
 	}
 	return b.String()
 }
@@ -238,48 +238,4 @@ func (r *Rule) setMetric(name string) error {
 		}
 	}
 	return &unitError{msg: fmt.Sprintf("unknown metric %q", name), hint: "known metrics: " + strings.Join(metricNames, ", ")}
-}
-
-// FormatLatency prints a latency the way reports show it: whole
-// milliseconds from 10ms up, fractions below, seconds from 10s.
-func FormatLatency(d time.Duration) string {
-	ms := float64(d) / float64(time.Millisecond)
-	switch {
-	case d >= 10*time.Second:
-		return formatNumber(float64(d)/float64(time.Second)) + "s"
-	case ms >= 10:
-		return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
-	case ms >= 1:
-		return strconv.FormatFloat(ms, 'f', 1, 64) + "ms"
-	default:
-		return strconv.FormatFloat(ms, 'f', 2, 64) + "ms"
-	}
-}
-
-// FormatSpan prints a stretch of time as people read it: whole seconds
-// from a minute up, tenths of a second below, milliseconds under a second,
-// and no trailing zero units ("1h30m", "2m10s", "4.5s").
-func FormatSpan(d time.Duration) string {
-	switch {
-	case d >= time.Minute:
-		d = d.Round(time.Second)
-	case d >= time.Second:
-		d = d.Round(100 * time.Millisecond)
-	default:
-		d = d.Round(time.Millisecond)
-	}
-	return formatDuration(d)
-}
-
-// formatDuration prints a duration without Go's trailing zero units
-// ("1m", not "1m0s").
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

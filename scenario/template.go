@@ -1,25 +1,92 @@
 package scenario
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"maps"
+	mrand "math/rand/v2"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// TemplateFuncs names the functions a template may call, beyond text/
-// template's own (printf, urlquery, …). loadgen implements them:
+// TemplateFuncs returns the functions a template may call, beyond
+// text/template's own (printf, urlquery, …), for template.Funcs. They are
+// one list: the load-time check knows a function by its name there, and
+// loadgen runs the same code. The map is a copy, so no caller changes
+// what another runs.
 //
 //	randInt A B      a random integer from A to B, inclusive
 //	randomItem LIST  a random element of a list, or of a string split at |
 //	uuid             a random UUID (version 4)
 //	now              the current time, RFC 3339 in UTC
 //	json VALUE       VALUE as a JSON literal, for templates inside raw bodies
-var TemplateFuncs = []string{"randInt", "randomItem", "uuid", "now", "json"}
+func TemplateFuncs() template.FuncMap { return maps.Clone(templateFuncs) }
+
+var templateFuncs = template.FuncMap{
+	"randInt":    randInt,
+	"randomItem": randomItem,
+	"uuid":       newUUID,
+	"now":        now,
+	"json":       toJSON,
+}
+
+func randInt(lo, hi int) (int, error) {
+	if hi < lo {
+		return 0, fmt.Errorf("the second number (%d) must not be below the first (%d)", hi, lo)
+	}
+	return lo + mrand.IntN(hi-lo+1), nil
+}
+
+// randomItem picks an element of a list, or of a string split at "|", the
+// way a list travels in a CSV cell ("red|green|blue").
+func randomItem(list any) (any, error) {
+	if s, ok := list.(string); ok {
+		items := strings.Split(s, "|")
+		return items[mrand.IntN(len(items))], nil
+	}
+	v := reflect.ValueOf(list)
+	if v.Kind() != reflect.Slice && v.Kind() != reflect.Array {
+		return nil, fmt.Errorf("randomItem needs a list, not %T", list)
+	}
+	if v.Len() == 0 {
+		return nil, fmt.Errorf("randomItem of an empty list")
+	}
+	return v.Index(mrand.IntN(v.Len())).Interface(), nil
+}
+
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])         // crypto/rand.Read never fails
+	b[6] = b[6]&0x0f | 0x40 // version 4
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+func now() string { return time.Now().UTC().Format(time.RFC3339) }
+
+func toJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
 
 // Template variables. Besides these, each capture of an earlier step is a
 // variable named after the capture.
@@ -46,16 +113,6 @@ func newTemplateScope(data *Data) *templateScope {
 	return &templateScope{data: data, captured: map[string]bool{}}
 }
 
-// stubFuncs lets text/template parse templates that call TemplateFuncs;
-// parsing only needs the names.
-var stubFuncs = func() template.FuncMap {
-	m := template.FuncMap{}
-	for _, name := range TemplateFuncs {
-		m[name] = func(...any) any { return nil }
-	}
-	return m
-}()
-
 // IsTemplate reports whether text holds a template action.
 func IsTemplate(text string) bool { return strings.Contains(text, "{{") }
 
@@ -66,7 +123,7 @@ func (d *decoder) checkTemplate(n *yaml.Node, path, text string, scope *template
 	if scope == nil || !IsTemplate(text) {
 		return
 	}
-	t, err := template.New("").Funcs(stubFuncs).Parse(text)
+	t, err := template.New("").Funcs(templateFuncs).Parse(text)
 	if err != nil {
 		msg := templatePosition.ReplaceAllString(err.Error(), "")
 		d.fail(n, path, "template error: "+msg, "templates look like {{ .row.email }}, {{ .token }} or {{ randInt 1 500 }}")

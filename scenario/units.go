@@ -110,6 +110,20 @@ func ParseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// FormatDuration writes a duration as a scenario file does: Go's form
+// without its trailing zero units ("1m", not "1m0s"). ParseDuration reads
+// back every result for a duration that is not negative.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 // unitError is a value that could not be read; the decoder turns it into an
 // Error at the value's line.
 type unitError struct{ msg, hint string }
@@ -148,3 +162,22 @@ func formatNumber(v float64) string {
 // files and JSON output write. Truncating instead would read 1.001s back
 // as 1.000999999s.
 func Seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
+
+// FormatLatency writes a latency the way liftoff shows it everywhere:
+// whole milliseconds from 10ms up, fractions below, seconds from 10s.
+// It lives here, not with report's formatters, because loadgen writes
+// latencies into the messages of failed max_duration checks, and loadgen
+// cannot import report.
+func FormatLatency(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case d >= 10*time.Second:
+		return formatNumber(float64(d)/float64(time.Second)) + "s"
+	case ms >= 10:
+		return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
+	case ms >= 1:
+		return strconv.FormatFloat(ms, 'f', 1, 64) + "ms"
+	default:
+		return strconv.FormatFloat(ms, 'f', 2, 64) + "ms"
+	}
+}

@@ -120,6 +120,31 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
+func TestFormatDuration(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   time.Duration
+		want string
+	}{
+		{time.Minute, "1m"},
+		{time.Hour, "1h"},
+		{90 * time.Minute, "1h30m"},
+		{time.Hour + time.Second, "1h0m1s"},
+		{1500 * time.Millisecond, "1.5s"},
+		{250 * time.Millisecond, "250ms"},
+		{0, "0s"},
+	}
+	for _, tc := range tests {
+		got := FormatDuration(tc.in)
+		if got != tc.want {
+			t.Errorf("FormatDuration(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+		if back, err := ParseDuration(got); err != nil || back != tc.in {
+			t.Errorf("ParseDuration(FormatDuration(%v)) = %v, %v; want it back", tc.in, back, err)
+		}
+	}
+}
+
 // FuzzParseRate checks that parsing never panics and that a parsed rate
 // formats to text that parses back to the same rate, to String's precision.
 func FuzzParseRate(f *testing.F) {

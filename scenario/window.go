@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,7 +40,7 @@ func (w Window) String() string {
 	if w.IsFull() {
 		return string(WindowFull)
 	}
-	return string(w.Kind) + " " + formatDuration(w.Length)
+	return string(w.Kind) + " " + FormatDuration(w.Length)
 }
 
 // ParseWindow reads "full", "peak DURATION" or "compressed DURATION".
@@ -126,8 +125,8 @@ func checkWindow(w Window, plan Plan) (msg, hint string) {
 		return "", ""
 	}
 	if w.Length > total {
-		return fmt.Sprintf("window %s is longer than the traffic's %s", w, formatDuration(total)),
-			fmt.Sprintf("use full, or a window of at most %s", formatDuration(total))
+		return fmt.Sprintf("window %s is longer than the traffic's %s", w, FormatDuration(total)),
+			fmt.Sprintf("use full, or a window of at most %s", FormatDuration(total))
 	}
 	if w.Kind == WindowPeak && plan.Visitors() == 0 {
 		return fmt.Sprintf("window %s picks the busiest stretch by arrivals, and every phase is closed-model", w), "use full or compressed"
@@ -152,75 +151,6 @@ func testedPlan(expected Plan, w Window, lf LoadFactor) (tested Plan, start time
 	return tested.scaled(lf.Value()), start
 }
 
-// scaled multiplies every rate of the plan by f, and the looping visitors
-// of closed-model phases too (rounded, at least one); times stay.
-func (p Plan) scaled(f float64) Plan {
-	if f == 1 {
-		return p
-	}
-	out := Plan{Phases: slices.Clone(p.Phases), Curve: slices.Clone(p.Curve)}
-	for i := range out.Phases {
-		ph := &out.Phases[i]
-		ph.Rate, ph.RampTo = Rate(float64(ph.Rate)*f), Rate(float64(ph.RampTo)*f)
-		if ph.Concurrency > 0 {
-			ph.Concurrency = max(1, int(math.Round(float64(ph.Concurrency)*f)))
-		}
-	}
-	for i := range out.Curve {
-		out.Curve[i].Rate = Rate(float64(out.Curve[i].Rate) * f)
-	}
-	return out
-}
-
-// compress replays the plan in d: every time is scaled by d/Duration,
-// every rate stays.
-func (p Plan) compress(d time.Duration) Plan {
-	total := p.Duration()
-	k := float64(d) / float64(total)
-	at := func(t time.Duration) time.Duration {
-		if t >= total {
-			return d
-		}
-		return time.Duration(math.Round(float64(t) * k))
-	}
-	var out Plan
-	for _, ph := range p.Phases {
-		start, end := at(ph.Start), at(ph.Start+ph.Duration)
-		ph.Start, ph.Duration = start, end-start
-		out.Phases = append(out.Phases, ph)
-	}
-	for _, pt := range p.Curve {
-		out.Curve = append(out.Curve, Point{At: at(pt.At), Rate: pt.Rate})
-	}
-	return out
-}
-
-// slice returns the part of the plan from a to b, shifted to start at 0:
-// the phases that overlap it, cut to it, and the curve between, with a
-// corner at each end.
-func (p Plan) slice(a, b time.Duration) Plan {
-	var out Plan
-	for _, ph := range p.Phases {
-		from, to := max(a, ph.Start), min(b, ph.Start+ph.Duration)
-		if to <= from {
-			continue
-		}
-		if !ph.Closed() {
-			ph.Rate, ph.RampTo = p.rateAfter(from), p.rateBefore(to)
-		}
-		ph.Start, ph.Duration = from-a, to-from
-		out.Phases = append(out.Phases, ph)
-	}
-	out.Curve = append(out.Curve, Point{At: 0, Rate: p.rateAfter(a)})
-	for _, pt := range p.Curve {
-		if pt.At > a && pt.At < b {
-			out.Curve = append(out.Curve, Point{At: pt.At - a, Rate: pt.Rate})
-		}
-	}
-	out.Curve = append(out.Curve, Point{At: b - a, Rate: p.rateBefore(b)})
-	return out
-}
-
 // busiestStart returns the start s of the busiest stretch [s, s+d] of the
 // plan, the one with the most expected arrivals; the earliest of equals.
 // On plans of two minutes or more it is rounded to the second, as people
@@ -236,7 +166,7 @@ func busiestStart(p Plan, d time.Duration) time.Duration {
 	if last <= 0 {
 		return 0
 	}
-	cum := newCumulative(p.Curve)
+	cum := p.Cumulative()
 	cand := []time.Duration{0, last}
 	for _, pt := range p.Curve {
 		for _, s := range []time.Duration{pt.At, pt.At - d} {
@@ -259,7 +189,7 @@ func busiestStart(p Plan, d time.Duration) time.Duration {
 	slices.Sort(cand)
 	best, bestAt := -1.0, time.Duration(0)
 	for _, s := range cand {
-		v := cum.at(s+d) - cum.at(s)
+		v := cum.At(s+d) - cum.At(s)
 		// Ties within rounding go to the earliest stretch, so a flat
 		// plateau starts its window where the plateau starts.
 		if v > best*(1+1e-12)+1e-12 {
@@ -270,42 +200,4 @@ func busiestStart(p Plan, d time.Duration) time.Duration {
 		bestAt = min(max(0, bestAt.Round(time.Second)), last.Truncate(time.Second))
 	}
 	return bestAt
-}
-
-// cumulative is Λ, the integral of a curve's rate from its start, for fast
-// repeated lookups.
-type cumulative struct {
-	curve []Point
-	sum   []float64 // sum[i] = Λ(curve[i].At)
-}
-
-func newCumulative(curve []Point) cumulative {
-	c := cumulative{curve: curve, sum: make([]float64, len(curve))}
-	for i := 1; i < len(curve); i++ {
-		a, b := curve[i-1], curve[i]
-		c.sum[i] = c.sum[i-1] + (b.At-a.At).Seconds()*float64(a.Rate+b.Rate)/2
-	}
-	return c
-}
-
-// at returns Λ(t).
-func (c cumulative) at(t time.Duration) float64 {
-	cv := c.curve
-	if len(cv) == 0 || t <= cv[0].At {
-		return 0
-	}
-	if t >= cv[len(cv)-1].At {
-		return c.sum[len(cv)-1]
-	}
-	// i is the first corner after t; the segment before it holds t.
-	i, _ := slices.BinarySearchFunc(cv, t, func(pt Point, t time.Duration) int {
-		if pt.At <= t {
-			return -1
-		}
-		return 1
-	})
-	a, b := cv[i-1], cv[i]
-	x := (t - a.At).Seconds()
-	slope := float64(b.Rate-a.Rate) / (b.At - a.At).Seconds()
-	return c.sum[i-1] + x*float64(a.Rate) + slope*x*x/2
 }

@@ -296,28 +296,6 @@ slo:
 	}
 }
 
-func TestCampaignTime(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		window string
-		at     time.Duration
-		want   time.Duration
-	}{
-		{"window: full", 5 * time.Minute, 5 * time.Minute},
-		{"window: peak 15m", 5 * time.Minute, 16*time.Minute + 27*time.Second},
-		{"window: compressed 18m", 5 * time.Minute, 50 * time.Minute},
-	}
-	for _, tc := range tests {
-		t.Run(tc.window, func(t *testing.T) {
-			t.Parallel()
-			sum := campaignScenario(t, shapeCampaigns[ShapeEmailBlast], tc.window).Record()
-			if got := sum.CampaignTime(tc.at); got != tc.want {
-				t.Errorf("CampaignTime(%s) = %s, want %s", tc.at, got, tc.want)
-			}
-		})
-	}
-}
-
 // FuzzParseWindow checks that ParseWindow never panics and that what it
 // reads, written back, reads the same.
 func FuzzParseWindow(f *testing.F) {

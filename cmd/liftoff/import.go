@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/liftoff/liftoff/scenario"
+	"github.com/liftoff/liftoff/scenario/har"
 )
 
 // importOptions are the flags of import har plus the injected env.
@@ -98,7 +98,7 @@ func importHARRun(opts *importOptions) error {
 		defer f.Close()
 		in = f
 	}
-	src, err := scenario.ImportHAR(in, name, scenario.HAROptions{
+	src, err := har.Import(in, name, har.Options{
 		Name:           opts.name,
 		KeepAssets:     opts.keepAssets,
 		KeepThirdParty: opts.keepThirdParty,

@@ -61,7 +61,10 @@ var harVars = map[string]string{
 // names the first missing one; with them it is valid.
 func TestImportHARValidates(t *testing.T) {
 	t.Parallel()
-	recordings, _ := filepath.Glob(filepath.Join("..", "..", "scenario", "testdata", "har", "*.har"))
+	recordings, _ := filepath.Glob(filepath.Join("..", "..", "scenario", "har", "testdata", "*.har"))
+	if len(recordings) == 0 {
+		t.Fatal("no test recordings in scenario/har/testdata")
+	}
 	recordings = append(recordings, filepath.Join("..", "..", "examples", "shop.har"))
 	for _, rec := range recordings {
 		t.Run(filepath.Base(rec), func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/liftoff/liftoff/internal/golden"
+	"github.com/liftoff/liftoff/report"
 )
 
 func TestPlan(t *testing.T) {
@@ -117,8 +118,8 @@ func TestPlanLine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := planLine(sc); got != tc.want {
-				t.Errorf("planLine:\n got %s\nwant %s", got, tc.want)
+			if got := report.PlanLine(sc); got != tc.want {
+				t.Errorf("PlanLine:\n got %s\nwant %s", got, tc.want)
 			}
 		})
 	}

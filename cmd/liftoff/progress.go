@@ -11,7 +11,6 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/liftoff/liftoff/loadgen"
-	"github.com/liftoff/liftoff/scenario"
 )
 
 // Progress modes for --progress.
@@ -145,34 +144,4 @@ func truncateName(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
-}
-
-// planLine says in one line what a run is about to send: for a campaign,
-// what it expects and what window and load factor make of it; then the
-// test's visitors, length and peak. 'liftoff plan' shows it in full.
-func planLine(sc *scenario.Scenario) string {
-	sum := sc.Record()
-	f := sum.Forecast()
-	s := "plan: "
-	if c := sum.Campaign; c != nil {
-		s += fmt.Sprintf("%s campaign, %s visitors over %s", c.Shape, count(f.ExpectedVisitors), span(seconds(f.ExpectedDurationS)))
-		if c.Shape != string(scenario.ShapeSteady) {
-			s += fmt.Sprintf(", peak %s/s at %s", decimal(f.PeakVisitorsPerS), span(seconds(f.PeakAtS)))
-		}
-		s += " · "
-	}
-	s += "testing "
-	if f.Window != string(scenario.WindowFull) || f.LoadFactor != 1 {
-		s += fmt.Sprintf("%s at %s: ", f.Window, scenario.LoadFactor(f.LoadFactor))
-	}
-	n := len(sum.Phases)
-	s += fmt.Sprintf("%s in %d phase%s", span(seconds(f.TestedDurationS)), n, plural(n))
-	if f.TestedVisitors > 0 {
-		s += fmt.Sprintf(", ~%s visitors, peak %s visitors/s (~%s requests/s)", count(f.TestedVisitors),
-			decimal(f.TestedPeakVisitorsPerS), decimal(f.TestedPeakRequestsPerS))
-	}
-	if f.LoopingVisitors > 0 {
-		s += fmt.Sprintf(", up to %d looping visitors", f.LoopingVisitors)
-	}
-	return s + fmt.Sprintf(" · a visitor runs one journey: requests = visitors × %s", decimal(f.RequestsPerVisitor))
 }

@@ -110,7 +110,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	defer stopTarget()
 
 	e := opts.env
-	fmt.Fprintf(e.Err, "liftoff %s: %s → %s\n%s\n", version(), sc.Name, sc.TargetName(), planLine(sc))
+	fmt.Fprintf(e.Err, "liftoff %s: %s → %s\n%s\n", version(), sc.Name, sc.TargetName(), report.PlanLine(sc))
 	for _, u := range sc.DataUses() {
 		if u.Short() {
 			fmt.Fprintf(e.Err, "warning: %s\n", u)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/liftoff/liftoff/report"
 	"github.com/liftoff/liftoff/scenario"
 )
 
@@ -66,5 +67,5 @@ func loadScenario(e *env, file string) (*scenario.Scenario, error) {
 }
 
 func describeScenario(sc *scenario.Scenario) string {
-	return fmt.Sprintf("%q · %d journey%s · %s", sc.Name, len(sc.Journeys), plural(len(sc.Journeys)), planLine(sc))
+	return fmt.Sprintf("%q · %d journey%s · %s", sc.Name, len(sc.Journeys), plural(len(sc.Journeys)), report.PlanLine(sc))
 }

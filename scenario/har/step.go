@@ -1,4 +1,4 @@
-package scenario
+package har
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/liftoff/liftoff/scenario"
 )
 
 // harStep is one step of the imported journey, with every value already
@@ -32,9 +34,9 @@ type harHeaderOut struct{ name, value string }
 
 // harBody is a step's body. json is built as YAML nodes (see jsonNode).
 type harBody struct {
-	kind BodyKind
+	kind scenario.BodyKind
 	raw  string
-	form []Param
+	form []scenario.Param
 	json *yaml.Node
 }
 
@@ -149,7 +151,7 @@ func (im *importer) followedRedirect(r harRecord) (*url.URL, bool) {
 	return normalizeURL(u), true
 }
 
-// followUpWindow bounds how far after a redirect ImportHAR looks for the
+// followUpWindow bounds how far after a redirect Import looks for the
 // browser's request to its Location; the browser sends it next, give or
 // take the requests already in flight.
 const followUpWindow = 5
@@ -256,7 +258,7 @@ func (im *importer) headers(st *harStep, recorded []harNameValue) (contentType s
 		lower := strings.ToLower(name)
 		// A value with control characters cannot be sent as a header (and a
 		// line break would not parse), so it goes too.
-		if droppedHeader(lower) || !headerName.MatchString(name) || hasBinaryRunes(h.Value) || strings.ContainsAny(h.Value, "\r\n") {
+		if droppedHeader(lower) || !scenario.ValidHeaderName(name) || hasBinaryRunes(h.Value) || strings.ContainsAny(h.Value, "\r\n") {
 			continue
 		}
 		if i, seen := index[lower]; seen {
@@ -318,7 +320,7 @@ func isToken(s string) bool {
 // the scenario redacts anyway (Authorization, Cookie, *token*, …) and the
 // usual variants of auth and CSRF headers.
 func credentialHeader(lower string) bool {
-	if sensitiveHeader(lower) {
+	if scenario.SensitiveHeader(lower) {
 		return true
 	}
 	for _, part := range []string{"auth", "credential", "csrf", "xsrf"} {

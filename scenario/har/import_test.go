@@ -1,10 +1,9 @@
-package scenario
+package har
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,9 +14,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/liftoff/liftoff/internal/golden"
+	"github.com/liftoff/liftoff/scenario"
+)
 
 // harVar finds the ${HAR_…} references of an imported scenario.
 var harVar = regexp.MustCompile(`\$\{(HAR_[A-Z0-9_]+)\}`)
@@ -25,55 +25,43 @@ var harVar = regexp.MustCompile(`\$\{(HAR_[A-Z0-9_]+)\}`)
 // parseImported parses an imported scenario with every variable it refers
 // to set to the variable's name in lower case, so tests can see where each
 // one went.
-func parseImported(t testing.TB, src []byte) (*Scenario, error) {
+func parseImported(t testing.TB, src []byte) (*scenario.Scenario, error) {
 	t.Helper()
 	vars := map[string]bool{}
 	for _, m := range harVar.FindAllSubmatch(src, -1) {
 		vars[string(m[1])] = true
 	}
-	return Parse(bytes.NewReader(src), "imported.yaml", Options{Getenv: func(name string) (string, bool) {
+	return scenario.Parse(bytes.NewReader(src), "imported.yaml", scenario.Options{Getenv: func(name string) (string, bool) {
 		return strings.ToLower(name), vars[name]
 	}})
 }
 
-func TestImportHARGolden(t *testing.T) {
+func TestImportGolden(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
 		har    string
-		opts   HAROptions
+		opts   Options
 		steps  int
 		target string
 	}{
-		{"chrome", "chrome.har", HAROptions{}, 9, "https://shop.example.com"},
-		{"chrome-keep-all", "chrome.har", HAROptions{Name: "Spring sale", KeepAssets: true, KeepThirdParty: true}, 14, "https://shop.example.com"},
-		{"http2", "http2.har", HAROptions{}, 6, "https://www.example.co.uk"},
+		{"chrome", "chrome.har", Options{}, 9, "https://shop.example.com"},
+		{"chrome-keep-all", "chrome.har", Options{Name: "Spring sale", KeepAssets: true, KeepThirdParty: true}, 14, "https://shop.example.com"},
+		{"http2", "http2.har", Options{}, 6, "https://www.example.co.uk"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f, err := os.Open(filepath.Join("testdata", "har", tc.har))
+			f, err := os.Open(filepath.Join("testdata", tc.har))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			got, err := ImportHAR(f, tc.har, tc.opts)
+			got, err := Import(f, tc.har, tc.opts)
 			if err != nil {
-				t.Fatalf("ImportHAR(%s): %v", tc.har, err)
+				t.Fatalf("Import(%s): %v", tc.har, err)
 			}
-			golden := filepath.Join("testdata", "har", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./scenario -run TestImportHARGolden -update)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("ImportHAR(%s) differs from %s (-want +got):\n%s", tc.har, golden, diff)
-			}
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden"), got)
 			sc, err := parseImported(t, got)
 			if err != nil {
 				t.Fatalf("the imported scenario does not parse: %v", err)
@@ -173,44 +161,44 @@ func rendered(t testing.TB, text string) string {
 }
 
 // renderedJSON runs the templates in a JSON body's strings.
-func renderedJSON(t testing.TB, v JSONValue) JSONValue {
+func renderedJSON(t testing.TB, v scenario.JSONValue) scenario.JSONValue {
 	t.Helper()
 	switch v.Kind {
-	case JSONString:
+	case scenario.JSONString:
 		v.Text = rendered(t, v.Text)
-	case JSONArray:
-		items := make([]JSONValue, len(v.Items))
+	case scenario.JSONArray:
+		items := make([]scenario.JSONValue, len(v.Items))
 		for i, item := range v.Items {
 			items[i] = renderedJSON(t, item)
 		}
 		v.Items = items
-	case JSONObject:
-		fields := make([]JSONField, len(v.Fields))
+	case scenario.JSONObject:
+		fields := make([]scenario.JSONField, len(v.Fields))
 		for i, f := range v.Fields {
-			fields[i] = JSONField{Name: f.Name, Value: renderedJSON(t, f.Value)}
+			fields[i] = scenario.JSONField{Name: f.Name, Value: renderedJSON(t, f.Value)}
 		}
 		v.Fields = fields
 	}
 	return v
 }
 
-func stepsOf(t testing.TB, sc *Scenario) []step {
+func stepsOf(t testing.TB, sc *scenario.Scenario) []step {
 	t.Helper()
 	var out []step
 	for _, st := range sc.Journeys[0].Steps {
 		s := step{Request: st.Method + " " + rendered(t, st.Path)}
-		if strings.Contains(st.Name, " #") { // ImportHAR names only repeated request lines
+		if strings.Contains(st.Name, " #") { // Import names only repeated request lines
 			s.Name = st.Name
 		}
 		for _, h := range st.Headers {
 			s.Headers = append(s.Headers, h.Name+": "+rendered(t, h.Value))
 		}
 		switch st.Body.Kind {
-		case RawBody:
+		case scenario.RawBody:
 			s.Body = "raw " + rendered(t, st.Body.Raw)
-		case JSONBody:
+		case scenario.JSONBody:
 			s.Body = "json " + renderedJSON(t, *st.Body.JSON).Literal()
-		case FormBody:
+		case scenario.FormBody:
 			var parts []string
 			for _, p := range st.Body.Form {
 				parts = append(parts, p.Name+"="+rendered(t, p.Value))
@@ -230,11 +218,11 @@ func stepsOf(t testing.TB, sc *Scenario) []step {
 	return out
 }
 
-func importSteps(t *testing.T, har string, opts HAROptions) (src []byte, sc *Scenario, steps []step) {
+func importSteps(t *testing.T, har string, opts Options) (src []byte, sc *scenario.Scenario, steps []step) {
 	t.Helper()
-	src, err := ImportHAR(strings.NewReader(har), "test.har", opts)
+	src, err := Import(strings.NewReader(har), "test.har", opts)
 	if err != nil {
-		t.Fatalf("ImportHAR: %v", err)
+		t.Fatalf("Import: %v", err)
 	}
 	sc, err = parseImported(t, src)
 	if err != nil {
@@ -245,13 +233,13 @@ func importSteps(t *testing.T, har string, opts HAROptions) (src []byte, sc *Sce
 
 const site = "https://shop.example.com"
 
-func TestImportHARSteps(t *testing.T) {
+func TestImportSteps(t *testing.T) {
 	t.Parallel()
 	ms := time.Millisecond
 	tests := []struct {
 		name    string
 		entries []testEntry
-		opts    HAROptions
+		opts    Options
 		want    []step
 	}{
 		{
@@ -272,7 +260,7 @@ func TestImportHARSteps(t *testing.T) {
 				{typ: "document", url: site + "/"},
 				{typ: "stylesheet", url: site + "/a.css"},
 			},
-			opts: HAROptions{KeepAssets: true},
+			opts: Options{KeepAssets: true},
 			want: []step{{Request: "GET /"}, {Request: "GET /a.css"}},
 		},
 		{
@@ -292,7 +280,7 @@ func TestImportHARSteps(t *testing.T) {
 				{typ: "document", url: site + "/"},
 				{typ: "ping", method: "POST", url: "https://www.google-analytics.com/collect?v=2"},
 			},
-			opts: HAROptions{KeepThirdParty: true},
+			opts: Options{KeepThirdParty: true},
 			want: []step{{Request: "GET /"}, {Request: "POST https://www.google-analytics.com/collect?v=2"}},
 		},
 		{
@@ -454,52 +442,52 @@ func TestImportHARSteps(t *testing.T) {
 	}
 }
 
-func TestImportHARScenario(t *testing.T) {
+func TestImportScenario(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
 		title    string
 		entries  []testEntry
-		opts     HAROptions
+		opts     Options
 		scenario string
 		journey  string
 		target   string
-		http     HTTPVersion
-		defaults []Header
+		http     scenario.HTTPVersion
+		defaults []scenario.Header
 		comments []string
 	}{
 		{
 			name: "named after the page's title", title: "Spring sale: sneakers / 40% off",
 			entries:  []testEntry{{typ: "document", url: "https://shop.example.com:8443/"}},
-			scenario: "Spring sale: sneakers / 40% off", journey: "Spring sale sneakers 40% off", target: "https://shop.example.com:8443", http: HTTP1,
+			scenario: "Spring sale: sneakers / 40% off", journey: "Spring sale sneakers 40% off", target: "https://shop.example.com:8443", http: scenario.HTTP1,
 		},
 		{
 			name: "named after the host when the title is a URL (Chrome)", title: "https://shop.example.com/",
 			entries:  []testEntry{{typ: "document", url: "http://127.0.0.1:8080/"}},
-			scenario: "shop.example.com", journey: "shop.example.com", target: "http://127.0.0.1:8080", http: HTTP1,
+			scenario: "shop.example.com", journey: "shop.example.com", target: "http://127.0.0.1:8080", http: scenario.HTTP1,
 		},
 		{
-			name: "the --name flag names the scenario", opts: HAROptions{Name: "Launch ${X}"},
+			name: "the --name flag names the scenario", opts: Options{Name: "Launch ${X}"},
 			entries:  []testEntry{{url: "http://127.0.0.1:8080/"}},
-			scenario: "Launch ${X}", journey: "127.0.0.1", target: "http://127.0.0.1:8080", http: HTTP1,
+			scenario: "Launch ${X}", journey: "127.0.0.1", target: "http://127.0.0.1:8080", http: scenario.HTTP1,
 		},
 		{
 			name:     "the target is the first page load's origin",
 			entries:  []testEntry{{typ: "xhr", url: "https://api.example.com/x"}, {typ: "document", url: "https://www.example.com/"}},
-			scenario: "www.example.com", journey: "www.example.com", target: "https://www.example.com", http: HTTP1,
+			scenario: "www.example.com", journey: "www.example.com", target: "https://www.example.com", http: scenario.HTTP1,
 			comments: []string{"# Steps to these other origins are written as absolute URLs; liftoff sends", "#   https://api.example.com"},
 		},
 		{
 			name:     "HTTP/2 when the browser spoke it to an https site",
 			entries:  []testEntry{{url: site + "/", version: "h2"}, {url: site + "/b", version: "http/2.0", headers: []string{"Authorization: Bearer abc.def"}}},
-			scenario: "shop.example.com", journey: "shop.example.com", target: site, http: HTTP2,
+			scenario: "shop.example.com", journey: "shop.example.com", target: site, http: scenario.HTTP2,
 			comments: []string{"#   HAR_AUTHORIZATION  the Authorization header's credential, after the scheme (Bearer), in 1 request"},
 		},
 		{
 			name:     "credentials every step sends go to the defaults",
 			entries:  []testEntry{{url: site + "/", headers: []string{"Cookie: a=1"}}, {url: site + "/b", headers: []string{"Cookie: a=2"}}},
-			scenario: "shop.example.com", journey: "shop.example.com", target: site, http: HTTP1,
-			defaults: []Header{{Name: "Cookie", Value: "har_cookie", Secret: true}},
+			scenario: "shop.example.com", journey: "shop.example.com", target: site, http: scenario.HTTP1,
+			defaults: []scenario.Header{{Name: "Cookie", Value: "har_cookie", Secret: true}},
 			comments: []string{"#   HAR_COOKIE  the Cookie header, in 2 requests (the recording sent 2 different values)"},
 		},
 	}
@@ -524,7 +512,7 @@ func TestImportHARScenario(t *testing.T) {
 	}
 }
 
-func TestImportHARErrors(t *testing.T) {
+func TestImportErrors(t *testing.T) {
 	t.Parallel()
 	allAssets := testHAR("", testEntry{typ: "image", url: site + "/a.png"}, testEntry{typ: "script", url: "https://cdn.example.net/x.js"})
 	thirdParty := testHAR("", testEntry{typ: "document", url: site + "/a.png", respMime: "image/png"}, testEntry{url: "https://other.example.net/"})
@@ -547,28 +535,28 @@ func TestImportHARErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			out, err := ImportHAR(strings.NewReader(tc.src), "rec.har", HAROptions{})
+			out, err := Import(strings.NewReader(tc.src), "rec.har", Options{})
 			if err == nil {
-				t.Fatalf("ImportHAR succeeded, want an error:\n%s", out)
+				t.Fatalf("Import succeeded, want an error:\n%s", out)
 			}
-			var se *Error
+			var se *scenario.Error
 			if !errors.As(err, &se) {
-				t.Fatalf("ImportHAR error %v is not a scenario problem", err)
+				t.Fatalf("Import error %v is not a scenario problem", err)
 			}
 			if !strings.HasPrefix(err.Error(), tc.want) {
-				t.Errorf("ImportHAR error:\n%s\nwant it to start with:\n%s", err, tc.want)
+				t.Errorf("Import error:\n%s\nwant it to start with:\n%s", err, tc.want)
 			}
 		})
 	}
-	if _, err := ImportHAR(strings.NewReader(thirdParty), "rec.har", HAROptions{}); err != nil {
+	if _, err := Import(strings.NewReader(thirdParty), "rec.har", Options{}); err != nil {
 		t.Errorf("a recording whose first page is an image path still has a target: %v", err)
 	}
 }
 
-// TestImportHARNeverCopiesCredentials imports a recording full of
+// TestImportNeverCopiesCredentials imports a recording full of
 // real-looking credentials, with every option, and checks that none of
 // them reaches the scenario, its comments included.
-func TestImportHARNeverCopiesCredentials(t *testing.T) {
+func TestImportNeverCopiesCredentials(t *testing.T) {
 	t.Parallel()
 	secrets := []string{
 		"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJl",
@@ -593,8 +581,8 @@ func TestImportHARNeverCopiesCredentials(t *testing.T) {
 	}, testEntry{typ: "fetch", method: "POST", url: "https://auth.example.org/token", mime: "application/json",
 		body:    `{"grant":"refresh","refresh_token":"` + secrets[6] + `","user":{"password":"` + secrets[4] + `"}}`,
 		headers: []string{"authorization: Bearer " + secrets[0]}})
-	for _, opts := range []HAROptions{{}, {KeepAssets: true, KeepThirdParty: true}} {
-		out, err := ImportHAR(strings.NewReader(har), "rec.har", opts)
+	for _, opts := range []Options{{}, {KeepAssets: true, KeepThirdParty: true}} {
+		out, err := Import(strings.NewReader(har), "rec.har", opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -609,10 +597,10 @@ func TestImportHARNeverCopiesCredentials(t *testing.T) {
 	}
 }
 
-// FuzzImportHAR checks that no input makes ImportHAR panic, that it
+// FuzzImport checks that no input makes Import panic, that it
 // fails only with scenario problems, and that what it writes parses.
-func FuzzImportHAR(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "har", "*.har"))
+func FuzzImport(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.har"))
 	for _, file := range files {
 		src, err := os.ReadFile(file)
 		if err != nil {
@@ -629,9 +617,9 @@ func FuzzImportHAR(f *testing.F) {
 	})
 }
 
-// FuzzImportHAREntry fuzzes the parts of one recorded request, which
+// FuzzImportEntry fuzzes the parts of one recorded request, which
 // random bytes seldom reach as valid JSON.
-func FuzzImportHAREntry(f *testing.F) {
+func FuzzImportEntry(f *testing.F) {
 	f.Add("POST", "https://shop.example.com/a?b=c&token=x", "X-Thing", "v{{1}}${A}", "application/json", `{"password":"x","a":[1,2.5e3,null]}`, 302, "/b")
 	f.Add("GET", "http://127.0.0.1:9/", "cookie", "a=b", "application/x-www-form-urlencoded", "a=1&a=2&%zz", 200, "")
 	f.Add("PUT", "https://x.co.uk/%7B%7B", ":path", "/", "text/plain", "line\r\nline\x00", 404, "")
@@ -644,10 +632,10 @@ func FuzzImportHAREntry(f *testing.F) {
 }
 
 func checkFuzzImport(t *testing.T, src string) {
-	out, err := ImportHAR(strings.NewReader(src), "fuzz.har", HAROptions{})
+	out, err := Import(strings.NewReader(src), "fuzz.har", Options{})
 	if err != nil {
-		if Problems(err) == nil {
-			t.Fatalf("ImportHAR failed with %v, which is no scenario problem", err)
+		if scenario.Problems(err) == nil {
+			t.Fatalf("Import failed with %v, which is no scenario problem", err)
 		}
 		return
 	}
@@ -700,17 +688,17 @@ func TestSiteOf(t *testing.T) {
 	}
 }
 
-func ExampleImportHAR() {
+func ExampleImport() {
 	har := `{"log": {"entries": [
 	  {"startedDateTime": "2026-03-02T10:00:00Z", "time": 50,
 	   "request": {"method": "GET", "url": "https://shop.example.com/products/7", "headers": []},
 	   "response": {"status": 200, "content": {"mimeType": "text/html"}}}]}}`
-	src, err := ImportHAR(strings.NewReader(har), "visit.har", HAROptions{Name: "Product page"})
+	src, err := Import(strings.NewReader(har), "visit.har", Options{Name: "Product page"})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	_, err = Parse(bytes.NewReader(src), "visit.yaml", Options{})
+	_, err = scenario.Parse(bytes.NewReader(src), "visit.yaml", scenario.Options{})
 	fmt.Println("valid:", err == nil)
 	// Output: valid: true
 }

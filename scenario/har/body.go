@@ -1,4 +1,4 @@
-package scenario
+package har
 
 import (
 	"encoding/json"
@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/liftoff/liftoff/scenario"
 )
 
 // body converts a recorded request body: JSON becomes json: (re-emitted
@@ -37,11 +39,11 @@ func (im *importer) body(st *harStep, pd *harPostData, contentType string) {
 		leaveOut("base64-encoded", len(pd.Text))
 		return
 	case pd.Text == "" && mt == formType:
-		form := make([]Param, 0, len(pd.Params))
+		form := make([]scenario.Param, 0, len(pd.Params))
 		for _, p := range pd.Params {
-			form = append(form, Param{Name: unescapeOr(p.Name), Value: unescapeOr(p.Value)})
+			form = append(form, scenario.Param{Name: unescapeOr(p.Name), Value: unescapeOr(p.Value)})
 		}
-		st.body = harBody{kind: FormBody, form: im.formValues(form)}
+		st.body = harBody{kind: scenario.FormBody, form: im.formValues(form)}
 	case pd.Text == "":
 		leaveOut("only its parameters were recorded, as for a file upload", 0)
 		return
@@ -50,20 +52,20 @@ func (im *importer) body(st *harStep, pd *harPostData, contentType string) {
 		return
 	case isJSONMedia(mt) || looksLikeJSON(pd.Text):
 		if n, ok := im.jsonNode(pd.Text); ok {
-			st.body = harBody{kind: JSONBody, json: n}
+			st.body = harBody{kind: scenario.JSONBody, json: n}
 		}
 	case mt == formType:
 		if form, ok := parseForm(pd.Text); ok {
-			st.body = harBody{kind: FormBody, form: im.formValues(form)}
+			st.body = harBody{kind: scenario.FormBody, form: im.formValues(form)}
 		}
 	}
-	if st.body.kind == NoBody {
-		st.body = harBody{kind: RawBody, raw: literal(pd.Text)}
+	if st.body.kind == scenario.NoBody {
+		st.body = harBody{kind: scenario.RawBody, raw: literal(pd.Text)}
 	}
 	// liftoff sends json: and form: bodies with their usual Content-Type;
 	// any other (a charset, a vendor JSON type, a multipart boundary) is
 	// written out.
-	if contentType != "" && !strings.EqualFold(strings.TrimSpace(contentType), Body{Kind: st.body.kind}.ContentType()) {
+	if contentType != "" && !strings.EqualFold(strings.TrimSpace(contentType), scenario.Body{Kind: st.body.kind}.ContentType()) {
 		st.headers = append(st.headers, harHeaderOut{"Content-Type", literal(contentType)})
 	}
 }
@@ -176,8 +178,8 @@ func (im *importer) jsonValue(dec *json.Decoder, key string, depth int) (*yaml.N
 }
 
 // parseForm reads a URL-encoded form in order, keeping repeated names.
-func parseForm(text string) ([]Param, bool) {
-	var out []Param
+func parseForm(text string) ([]scenario.Param, bool) {
+	var out []scenario.Param
 	for _, pair := range strings.Split(text, "&") {
 		if pair == "" {
 			continue
@@ -190,7 +192,7 @@ func parseForm(text string) ([]Param, bool) {
 		if err1 != nil || err2 != nil || !utf8.ValidString(name) || !utf8.ValidString(value) {
 			return nil, false
 		}
-		out = append(out, Param{Name: name, Value: value})
+		out = append(out, scenario.Param{Name: name, Value: value})
 	}
 	return out, len(out) > 0
 }
@@ -205,14 +207,14 @@ func unescapeOr(s string) string {
 // formValues writes form values for the scenario: escaped, or a
 // reference for a credential. Names are not expanded, so they stay as
 // recorded.
-func (im *importer) formValues(form []Param) []Param {
-	out := make([]Param, len(form))
+func (im *importer) formValues(form []scenario.Param) []scenario.Param {
+	out := make([]scenario.Param, len(form))
 	for i, p := range form {
 		v := literal(p.Value)
 		if credentialField(p.Name) && p.Value != "" {
 			v = im.vars.ref("field "+strings.ToLower(p.Name), p.Name, fmt.Sprintf("the value of %q", p.Name), p.Value)
 		}
-		out[i] = Param{Name: p.Name, Value: v}
+		out[i] = scenario.Param{Name: p.Name, Value: v}
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package scenario
+package har
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/liftoff/liftoff/scenario"
 )
 
 // The starter traffic and SLO rules an imported scenario gets: a gentle
@@ -44,7 +46,7 @@ func (im *importer) encode(log *harLog, recs []harRecord, steps []*harStep, defa
 		add(def, "headers", headersNode(defaults))
 	}
 	if im.spokeHTTP2(recs) {
-		add(def, "http", strNode(string(HTTP2))).LineComment = "the browser spoke HTTP/2 to this site"
+		add(def, "http", strNode(string(scenario.HTTP2))).LineComment = "the browser spoke HTTP/2 to this site"
 	}
 	if len(def.Content) > 0 {
 		add(root, "defaults", def)
@@ -212,7 +214,7 @@ func (im *importer) spokeHTTP2(recs []harRecord) bool {
 // a mapping otherwise.
 func stepNode(st *harStep) *yaml.Node {
 	line := st.method + " " + st.target
-	bare := st.name == "" && len(st.headers) == 0 && st.body.kind == NoBody && st.expect == 0 && st.think == 0 && len(st.notes) == 0
+	bare := st.name == "" && len(st.headers) == 0 && st.body.kind == scenario.NoBody && st.expect == 0 && st.think == 0 && len(st.notes) == 0
 	if bare {
 		return strNode(line)
 	}
@@ -225,11 +227,11 @@ func stepNode(st *harStep) *yaml.Node {
 		add(n, "headers", headersNode(st.headers))
 	}
 	switch st.body.kind {
-	case RawBody:
+	case scenario.RawBody:
 		add(n, "body", strNode(st.body.raw))
-	case JSONBody:
+	case scenario.JSONBody:
 		add(n, "json", st.body.json)
-	case FormBody:
+	case scenario.FormBody:
 		form := mapNode()
 		for _, p := range st.body.form {
 			add(form, p.Name, strNode(p.Value))
@@ -243,9 +245,9 @@ func stepNode(st *harStep) *yaml.Node {
 		add(n, "expect", e)
 	}
 	if st.think > 0 {
-		t := add(n, "think", strNode(formatDuration(st.think)))
+		t := add(n, "think", strNode(scenario.FormatDuration(st.think)))
 		if st.pause > 0 {
-			t.LineComment = fmt.Sprintf("the recording paused %s here; capped", formatDuration(st.pause.Round(time.Second)))
+			t.LineComment = fmt.Sprintf("the recording paused %s here; capped", scenario.FormatDuration(st.pause.Round(time.Second)))
 		}
 	}
 	if len(st.notes) > 0 {
@@ -304,7 +306,7 @@ func commentText(s string) string { return oneLine(s) }
 // variable set, so a recording the scenario format cannot express fails
 // here and not when the user runs it.
 func checkImported(src []byte, name string, vars *credentialVars) error {
-	if _, err := Parse(bytes.NewReader(src), name, Options{Getenv: vars.placeholders}); err != nil {
+	if _, err := scenario.Parse(bytes.NewReader(src), name, scenario.Options{Getenv: vars.placeholders}); err != nil {
 		return fmt.Errorf("import %s: the imported scenario does not validate, which is a bug in liftoff; please report it: %s",
 			name, strings.ReplaceAll(err.Error(), "\n", "; "))
 	}

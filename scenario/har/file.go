@@ -1,4 +1,4 @@
-package scenario
+package har
 
 import (
 	"bytes"
@@ -8,9 +8,11 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/liftoff/liftoff/scenario"
 )
 
-// The HAR 1.2 subset ImportHAR reads (http://www.softwareishard.com/blog/har-12-spec/).
+// The HAR 1.2 subset Import reads (http://www.softwareishard.com/blog/har-12-spec/).
 // Everything else in a recording (response bodies, timings, caches) is
 // skipped by encoding/json without being kept. No HAR library is used:
 // the candidates pull in a proxy framework or an experimental JSON module
@@ -99,7 +101,7 @@ func readHAR(r io.Reader, name string) (*harLog, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	notHAR := func(line int, path, msg string) error {
-		return &Error{File: name, Line: line, Path: path, Msg: msg,
+		return &scenario.Error{File: name, Line: line, Path: path, Msg: msg,
 			Hint: "save the recording from the browser's developer tools: Network tab, Export HAR (or Save all as HAR)"}
 	}
 	var f harFile
@@ -123,7 +125,7 @@ func readHAR(r io.Reader, name string) (*harLog, error) {
 		return nil, notHAR(0, "log", `not a HAR file: the log has no "entries"`)
 	}
 	if len(*f.Log.Entries) == 0 {
-		return nil, &Error{File: name, Path: "log.entries", Msg: "the recording holds no requests",
+		return nil, &scenario.Error{File: name, Path: "log.entries", Msg: "the recording holds no requests",
 			Hint: "open the Network tab before using the site, then export the recording"}
 	}
 	return f.Log, nil

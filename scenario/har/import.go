@@ -1,4 +1,14 @@
-package scenario
+// Package har imports browser recordings: Import turns a HAR file, as a
+// browser's developer tools export it, into a scenario's YAML that replays
+// the recorded visit, credentials replaced by ${HAR_…} references.
+//
+// It reads the HAR format itself (file.go), keeps the site's own requests
+// (import.go), turns them into steps with their headers and bodies
+// (step.go, body.go) and writes the YAML with its comments (yaml.go).
+// The scenario format stays scenario's: the import writes it with
+// scenario's types and rules, and checks its output with scenario.Parse
+// before returning it.
+package har
 
 import (
 	"bytes"
@@ -10,11 +20,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/liftoff/liftoff/scenario"
 )
 
-// HAROptions say what ImportHAR keeps from a recording. The zero value
-// keeps what a load test should send: the site's own pages and API calls.
-type HAROptions struct {
+// Options say what Import keeps from a recording. The zero value keeps
+// what a load test should send: the site's own pages and API calls.
+type Options struct {
 	// Name is the scenario's name; empty means the recorded page's title,
 	// or the target's host.
 	Name string
@@ -27,18 +39,19 @@ type HAROptions struct {
 	KeepThirdParty bool
 }
 
-// ImportHAR turns a browser recording (HAR 1.2, as the developer tools
+// Import turns a browser recording (HAR 1.2, as the developer tools
 // export it) into a scenario: one journey whose steps are the recorded
 // requests in order, with the recorded pauses as think times, the
 // recording's credentials replaced by ${HAR_…} references, and a starter
 // traffic plan and SLO list, each commented. name names the recording in
 // messages and in the scenario's header comment.
 //
-// The result always validates with Parse once the ${HAR_…} variables it
-// lists are set: ImportHAR parses its own output before returning it. A
-// recording that is not a HAR file, holds no requests, or holds nothing
-// but requests the options leave out is an error of type *Error.
-func ImportHAR(r io.Reader, name string, opts HAROptions) ([]byte, error) {
+// The result always validates with scenario.Parse once the ${HAR_…}
+// variables it lists are set: Import parses its own output before
+// returning it. A recording that is not a HAR file, holds no requests, or
+// holds nothing but requests the options leave out is an error of type
+// *scenario.Error.
+func Import(r io.Reader, name string, opts Options) ([]byte, error) {
 	log, err := readHAR(r, name)
 	if err != nil {
 		return nil, err
@@ -49,7 +62,7 @@ func ImportHAR(r io.Reader, name string, opts HAROptions) ([]byte, error) {
 		recs = im.sameSite(recs)
 	}
 	if len(recs) == 0 {
-		return nil, &Error{File: name, Path: "log.entries", Msg: "every request in the recording was left out: " + im.leftOutSummary(),
+		return nil, &scenario.Error{File: name, Path: "log.entries", Msg: "every request in the recording was left out: " + im.leftOutSummary(),
 			Hint: "record the site's own pages and API calls, or keep more with --keep-assets and --keep-third-party"}
 	}
 	steps := im.steps(recs)
@@ -68,7 +81,7 @@ func ImportHAR(r io.Reader, name string, opts HAROptions) ([]byte, error) {
 // importer holds what one import learns on its way through a recording.
 type importer struct {
 	file   string
-	opts   HAROptions
+	opts   Options
 	target *url.URL // the origin the scenario targets
 	vars   *credentialVars
 
@@ -79,7 +92,7 @@ type importer struct {
 	total      int
 }
 
-// harRecord is a recorded request ImportHAR keeps, with what it read from
+// harRecord is a recorded request Import keeps, with what it read from
 // it.
 type harRecord struct {
 	e          *harEntry
@@ -130,7 +143,7 @@ func (im *importer) read(entries []harEntry) []harRecord {
 		case u.Scheme != "http" && u.Scheme != "https":
 			im.leftOut[reasonScheme]++
 			continue
-		case !method.MatchString(e.Request.Method):
+		case !scenario.ValidMethod(e.Request.Method):
 			im.leftOut[reasonMethod]++
 			continue
 		case !im.opts.KeepAssets && isAsset(e, u):
