@@ -239,9 +239,11 @@ type stdClient struct {
 
 func newStdClient(f *clientFactory, conns int) *stdClient {
 	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:     f.tlsConfig,
+		Proxy:       nil,
+		DialContext: (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		// A copy per transport: net/http writes its ALPN protocols into
+		// the config it holds, and every visitor has a transport.
+		TLSClientConfig:     f.tlsConfig.Clone(),
 		MaxIdleConnsPerHost: conns,
 		MaxConnsPerHost:     conns,
 		IdleConnTimeout:     30 * time.Second,

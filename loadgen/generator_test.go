@@ -349,9 +349,16 @@ journeys:
     steps: [ GET / ]
 `)
 		pool := tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-		res := runScenario(t, sc, Config{TLSConfig: &tls.Config{RootCAs: pool}})
+		cfg := &tls.Config{RootCAs: pool}
+		res := runScenario(t, sc, Config{TLSConfig: cfg})
 		if res.Requests != 10 || res.Errors != 0 {
 			t.Fatalf("%s: requests %d errors %d (%v), want 10 and 0", target, res.Requests, res.Errors, res.Examples)
+		}
+		// net/http writes its ALPN protocols into the TLS config its
+		// transport holds; with one config shared by every visitor's
+		// transport, those writes raced.
+		if cfg.NextProtos != nil {
+			t.Errorf("%s: the run wrote NextProtos %q into the caller's TLS config", target, cfg.NextProtos)
 		}
 	}
 	if protos["HTTP/2.0"] != 20 || len(protos) != 1 {
