@@ -26,7 +26,6 @@ type Schedule struct {
 	cum     []float64 // cum[i] = Λ(curve[i].At)
 	poisson bool
 	rng     *rand.Rand
-	seq     int64   // arrivals emitted so far
 	u       float64 // Λ target of the next arrival
 	seg     int     // curve segment the last arrival fell in
 }
@@ -48,32 +47,22 @@ func NewSchedule(plan scenario.Plan, arrivals scenario.Arrivals, seed uint64) *S
 	return s
 }
 
-// Expected is the expected number of arrivals over the whole plan, Λ(end).
-func (s *Schedule) Expected() float64 {
-	if len(s.cum) == 0 {
-		return 0
-	}
-	return s.cum[len(s.cum)-1]
-}
-
-// Next returns the intended offset of the next arrival and its sequence
-// number. ok is false once the plan has no more arrivals.
-func (s *Schedule) Next() (at time.Duration, seq int64, ok bool) {
+// Next returns the intended offset of the next arrival. ok is false once
+// the plan has no more arrivals.
+func (s *Schedule) Next() (at time.Duration, ok bool) {
 	for s.seg < len(s.curve) && s.cum[s.seg] < s.u {
 		s.seg++
 	}
 	if s.seg >= len(s.curve) {
-		return 0, 0, false
+		return 0, false
 	}
 	at = s.inverse(s.seg, s.u)
-	seq = s.seq
-	s.seq++
 	if s.poisson {
 		s.u += s.rng.ExpFloat64()
 	} else {
 		s.u++
 	}
-	return at, seq, true
+	return at, true
 }
 
 // inverse solves Λ(t) = u on curve segment i, where the rate is linear:
