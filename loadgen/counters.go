@@ -15,14 +15,14 @@ import (
 // interval's count is the difference between two takes, so the intervals
 // add up to the totals exactly, whatever the timing.
 type counters struct {
-	arrivals  atomic.Int64 // open-model visitors started
-	missed    atomic.Int64 // open-model arrivals not started
-	exhausted atomic.Int64 // of the missed, those a unique data file ran out for
-	completed atomic.Int64 // open-model visits whose every step succeeded
-	failed    atomic.Int64 // open-model visits that ended with a failed step
-	requests  atomic.Int64 // requests of both models, sent or not
-	errors    atomic.Int64 // of those, the failed ones
-	inFlight  atomic.Int64 // visitors in flight now, both models
+	arrivals  atomic.Int64  // open-model visitors started
+	missed    atomic.Int64  // open-model arrivals not started
+	exhausted atomic.Int64  // of the missed, those a unique data file ran out for
+	completed atomic.Int64  // open-model visits whose every step succeeded
+	failed    atomic.Int64  // open-model visits that ended with a failed step
+	requests  atomic.Int64  // requests of both models, sent or not
+	errors    atomic.Int64  // of those, the failed ones
+	inFlight  atomic.Int64  // visitors in flight now, both models
 	rate      atomic.Uint64 // requests per second over the last interval, float64 bits
 
 	taken counts // the totals at the last take; the collector's alone
