@@ -116,37 +116,6 @@ journeys:
 	}
 }
 
-// TestTooSlowTargetMissesArrivals sends 100 visitors/s to a target that
-// serves 10/s with max_concurrency 5: the generator cannot start most
-// arrivals, and counts every one it could not start.
-func TestTooSlowTargetMissesArrivals(t *testing.T) {
-	t.Parallel()
-	shop := startShop(t, simtarget.Config{Workers: 2, Service: 200 * time.Millisecond, Spread: -1, Queue: 100})
-	sc := load(t, shop.URL(), `traffic:
-  arrivals: uniform
-  max_concurrency: 5
-  phases: [ { duration: 2s, rate: 100/s } ]
-journeys:
-  - name: browse
-    steps: [ GET /api/products/1 ]
-`)
-	res := runScenario(t, sc, Config{})
-	a := res.Arrivals
-	if a.Started+a.Missed != 200 {
-		t.Errorf("started %d + missed %d = %d, want the 200 scheduled", a.Started, a.Missed, a.Started+a.Missed)
-	}
-	if a.Missed < 150 {
-		t.Errorf("missed %d arrivals, want most of 200 (the target serves 10/s, 5 at a time)", a.Missed)
-	}
-	var timelineMissed int64
-	for _, iv := range res.Timeline {
-		timelineMissed += iv.Missed
-	}
-	if timelineMissed != a.Missed {
-		t.Errorf("timeline counts %d missed, totals %d", timelineMissed, a.Missed)
-	}
-}
-
 // TestErrorClasses makes a real target fail in each way a transport can
 // see and checks each failure lands in its class.
 func TestErrorClasses(t *testing.T) {
