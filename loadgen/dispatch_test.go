@@ -406,3 +406,46 @@ func TestCollectorCountsEachInterval(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatchAllocatesNothingPerArrival dispatches ten times the
+// arrivals for the same allocations: what dispatch allocates is per run
+// (its channel, picker and visitor goroutines), never per arrival.
+func TestDispatchAllocatesNothingPerArrival(t *testing.T) { // not parallel: AllocsPerRun needs the process to itself
+	synctest.Test(t, func(t *testing.T) {
+		allocs := func(length time.Duration) float64 {
+			p := plan(pt(0, 100), pt(length, 100))
+			return testing.AllocsPerRun(10, func() {
+				d := newTestDispatcher()
+				d.dispatch(t.Context(), NewSchedule(p, scenario.Uniform, 1), 10, func(arrivals iter.Seq[arrival]) {
+					for range arrivals {
+					}
+				})
+				d.busy.Wait()
+			})
+		}
+		if short, long := allocs(time.Second), allocs(10*time.Second); long != short {
+			t.Errorf("dispatching 100 arrivals allocates %v times, 1,000 arrivals %v times; want the same", short, long)
+		}
+	})
+}
+
+// BenchmarkDispatch measures the scheduler's own cost per arrival. Every
+// arrival is already due, so dispatch never sleeps: it only hands arrivals
+// to idle visitors, starts visitors up to the limit, and counts misses.
+func BenchmarkDispatch(b *testing.B) {
+	length := time.Duration(b.N) * time.Millisecond // b.N arrivals at 1,000/s
+	d := newTestDispatcher()
+	d.began = time.Now().Add(-length - time.Second)
+	sched := NewSchedule(plan(pt(0, 1000), pt(length, 1000)), scenario.Uniform, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	d.dispatch(b.Context(), sched, 4, func(arrivals iter.Seq[arrival]) {
+		for range arrivals {
+		}
+	})
+	d.busy.Wait()
+	b.StopTimer()
+	if c := d.live.total(); c.arrivals+c.missed != int64(b.N) {
+		b.Fatalf("%d arrivals and %d missed, want %d in all", c.arrivals, c.missed, b.N)
+	}
+}
