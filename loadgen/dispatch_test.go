@@ -163,7 +163,7 @@ func TestDispatchCountsInFlight(t *testing.T) {
 			{360 * time.Millisecond, 2, 3, 1},
 			{1500 * time.Millisecond, 0, 7, 3},
 		} {
-			time.Sleep(d.began.Add(at.offset).Sub(time.Now()))
+			time.Sleep(time.Until(d.began.Add(at.offset)))
 			synctest.Wait()
 			if got := d.live.inFlight.Load(); got != at.inFlight {
 				t.Errorf("at %v: %d in flight, want %d", at.offset, got, at.inFlight)
@@ -282,7 +282,7 @@ func TestClosedPhases(t *testing.T) {
 			offset   time.Duration
 			inFlight int64
 		}{{500 * time.Millisecond, 0}, {1500 * time.Millisecond, 3}, {2250 * time.Millisecond, 2}} {
-			time.Sleep(d.began.Add(at.offset).Sub(time.Now()))
+			time.Sleep(time.Until(d.began.Add(at.offset)))
 			synctest.Wait()
 			if got := d.live.inFlight.Load(); got != at.inFlight {
 				t.Errorf("at %v: %d visitors in flight, want %d", at.offset, got, at.inFlight)
@@ -359,7 +359,7 @@ func TestCollectorCountsEachInterval(t *testing.T) {
 		go func() {
 			defer close(progressDone)
 			for _, offset := range []time.Duration{120 * time.Millisecond, 320 * time.Millisecond, 1220 * time.Millisecond} {
-				time.Sleep(r.began.Add(offset).Sub(time.Now()))
+				time.Sleep(time.Until(r.began.Add(offset)))
 				p := g.Progress()
 				progress = append(progress, seen{p.Arrivals, p.Missed, p.InFlight, p.Requests, p.AchievedRate})
 			}

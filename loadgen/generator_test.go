@@ -318,9 +318,13 @@ journeys:
     steps: [ GET / ]
 `)
 		pool := tlsSrv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-		res := runScenario(t, sc, Config{TLSConfig: &tls.Config{RootCAs: pool}})
+		tlsConfig := &tls.Config{RootCAs: pool}
+		res := runScenario(t, sc, Config{TLSConfig: tlsConfig})
 		if res.Requests != 10 || res.Errors != 0 {
 			t.Fatalf("%s: requests %d errors %d (%v), want 10 and 0", target, res.Requests, res.Errors, res.Examples)
+		}
+		if tlsConfig.NextProtos != nil { // the transports wrote to it: they share it and race
+			t.Errorf("%s: the run changed the caller's TLS config (NextProtos %q)", target, tlsConfig.NextProtos)
 		}
 	}
 	if protos["HTTP/2.0"] != 20 || len(protos) != 1 {

@@ -145,7 +145,7 @@ func (v *visitor) visit(a arrival, open bool) outcome {
 type stepResult struct {
 	sent, done time.Time
 	class      ErrorClass
-	detail     string // what a check found, for the error example
+	detail     string // why the step failed when no transport error says it: a check, a template, a redirect loop
 	err        error  // the transport's error
 }
 
