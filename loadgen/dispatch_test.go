@@ -41,7 +41,7 @@ type visitLog struct {
 	visitors int
 }
 
-// visitors returns a start function whose visits each take d. Each visit
+// visitFor returns a start function whose visits each take d. Each visit
 // checks it began at its arrival's intended time.
 func (l *visitLog) visitFor(t *testing.T, d time.Duration) func(iter.Seq[arrival]) {
 	return func(arrivals iter.Seq[arrival]) {
