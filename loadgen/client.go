@@ -237,12 +237,13 @@ type stdClient struct {
 	userAgent string
 }
 
+// newStdClient returns a client with its own transport. A transport writes
+// its ALPN protocols into its TLS config, so each gets its own copy:
+// visitors' transports never race on the caller's config.
 func newStdClient(f *clientFactory, conns int) *stdClient {
 	tr := &http.Transport{
-		Proxy:       nil,
-		DialContext: (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		// A copy per transport: net/http writes its ALPN protocols into
-		// the config it holds, and every visitor has a transport.
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:     f.tlsConfig.Clone(),
 		MaxIdleConnsPerHost: conns,
 		MaxConnsPerHost:     conns,

@@ -2,186 +2,189 @@ package loadgen
 
 import (
 	"context"
+	"iter"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/liftoff/liftoff/scenario"
 )
 
-// arrival is one scheduled visitor.
+// arrival is one visit to run: its number, when it should start, and
+// what it does.
 type arrival struct {
-	seq      int64 // numbers the visitors of a run from 1; templates see it as {{ .visitor }}
+	seq      int64 // numbers the visits of a run from 1; templates see it as {{ .visitor }}
 	intended time.Time
 	journey  int
-	row      int // the data row the visitor takes, when its journey has a data file
+	row      int // the data row the visit takes, when its journey has a data file
 }
 
-// schedule is the single scheduler goroutine of the open model. It waits
-// for each arrival's intended time and hands the arrival to an idle
-// visitor without blocking; when none is idle it starts one, and when
-// max_concurrency visitors are already in flight it counts the arrival as
-// missed. It never delays an arrival to wait for a visitor: a full pool is
-// reported, not hidden.
-func (r *run) schedule(ctx context.Context) {
-	sched := NewSchedule(r.plan, r.sc.Traffic.Arrivals, r.sc.Traffic.Seed)
-	pick := newJourneyPicker(r.journeys, r.sc.Traffic.Seed)
-	limit := r.sc.Traffic.MaxConcurrency
+// dispatcher decides when visitors start and how many are in flight: the
+// open model's arrivals (dispatch) and the closed model's looping
+// visitors (closedPhases). What a visitor does is the function it is
+// given, so the timing and the counting here run under testing/synctest
+// without any HTTP, the way k6's arrival-rate executor hands iterations
+// to whatever VU is free and vegeta's pacer feeds its workers.
+type dispatcher struct {
+	began    time.Time // the run's start: plan offsets count from here
+	journeys []journeyPlan
+	seed     uint64 // the scenario's seed: the journey mix repeats with it
+	live     *counters
+
+	busy sync.WaitGroup // visits in flight; the run's end waits for them
+	seq  atomic.Int64   // the last visit number given out, open and closed model
+}
+
+// dispatch is the open model's one scheduler goroutine. It waits for
+// each arrival's intended time on sched and hands the arrival to an idle
+// visitor without blocking; when none is idle it starts one (a goroutine
+// running start), and when limit visitors are already in flight it
+// counts the arrival as missed. It never delays an arrival to wait for a
+// visitor: a full pool is reported, not hidden. It returns when the
+// schedule ends or ctx is done; the visitors then finish what they run
+// and return.
+//
+// start is one visitor's life: it runs every arrival the sequence yields
+// (the first at once, the later ones as they are handed to it while it is
+// idle), and returns when the sequence ends. An arrival is in flight from
+// its hand-off until start's loop body returns.
+func (d *dispatcher) dispatch(ctx context.Context, sched *Schedule, limit int, start func(arrivals iter.Seq[arrival])) {
+	pick := newJourneyPicker(d.journeys, d.seed)
+	idle := make(chan arrival) // idle visitors wait here for their next arrival
+	defer close(idle)
 	spawned := 0
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	var wait sleeper
+	defer wait.stop()
 	done := ctx.Done()
 	for {
-		offset, _, ok := sched.Next()
+		offset, ok := sched.Next()
 		if !ok {
 			return
 		}
-		intended := r.start.Add(offset)
-		if wait := time.Until(intended); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-done:
-				timer.Stop()
-				return
-			}
-		} else {
-			select {
-			case <-done:
-				return
-			default:
-			}
-		}
-		a := arrival{seq: r.visitorSeq.Add(1), intended: intended, journey: pick.next()}
-		if rows := r.journeys[a.journey].rows; rows != nil {
-			row, ok := rows.take()
-			if !ok { // a unique data file ran out: the test data limits the run
-				r.countMissed()
-				r.exhausted.Add(1)
-				continue
-			}
-			a.row = row
-		}
-		r.busy.Add(1)
-		r.g.inFlight.Add(1)
-		select {
-		case r.idle <- a:
-		default:
-			if spawned < limit {
-				spawned++
-				go r.worker(r.nextVisitorID(), a)
-			} else {
-				r.g.inFlight.Add(-1)
-				r.busy.Done()
-				r.countMissed()
-				continue
-			}
-		}
-		r.g.arrivals.Add(1)
-		r.tickArrivals.Add(1)
-	}
-}
-
-// countMissed counts an arrival the generator could not start.
-func (r *run) countMissed() {
-	r.g.missed.Add(1)
-	r.tickMissed.Add(1)
-}
-
-// worker is one open-model visitor goroutine: it runs the arrival it was
-// started with, then waits for the next one until no more will come. Each
-// arrival is a new visitor, so per-visitor connections are closed after
-// every visit.
-func (r *run) worker(id int, first arrival) {
-	v := r.newVisitor(id)
-	defer v.release()
-	a := first
-	for {
-		switch v.visit(a, true) {
-		case completed:
-			r.completed.Add(1)
-			r.tickCompleted.Add(1)
-		case failed:
-			r.failedVisits.Add(1)
-			r.tickFailed.Add(1)
-		}
-		if r.shared == nil {
-			v.client.close()
-		}
-		r.g.inFlight.Add(-1)
-		r.busy.Done()
-		select {
-		case a = <-r.idle:
-		case <-r.quit:
+		intended := d.began.Add(offset)
+		if !wait.until(intended, done) {
 			return
 		}
+		a, ok := d.newArrival(intended, pick.next())
+		if !ok { // a unique data file ran out: the test data limits the run
+			d.live.miss(true)
+			continue
+		}
+		d.takeOff()
+		select {
+		case idle <- a:
+		default:
+			if spawned >= limit {
+				d.land()
+				d.live.miss(false)
+				continue
+			}
+			spawned++
+			go start(d.visits(a, idle))
+		}
+		d.live.arrivals.Add(1)
 	}
 }
 
-// closedPhases runs each closed-model phase at its time: Concurrency
-// visitors that loop their journeys until the phase ends. A looping
-// visitor keeps its connections across its visits, as a returning user's
-// browser does.
-func (r *run) closedPhases(ctx context.Context) {
-	for _, ph := range r.plan.Phases {
+// visits is the sequence of arrivals one open-model visitor runs: first,
+// then each one handed to it on idle, until dispatch closes idle.
+func (d *dispatcher) visits(first arrival, idle <-chan arrival) iter.Seq[arrival] {
+	return func(yield func(arrival) bool) {
+		for a, ok := first, true; ok; a, ok = <-idle {
+			more := yield(a)
+			d.land()
+			if !more {
+				return
+			}
+		}
+	}
+}
+
+// closedPhases starts each closed-model phase at its time: Concurrency
+// visitors, each running loop with its own seed until the phase ends (its
+// ctx's deadline) or the run stops. It returns when the last closed phase
+// ends or ctx is done.
+func (d *dispatcher) closedPhases(ctx context.Context, phases []scenario.Phase, loop func(ctx context.Context, seed uint64)) {
+	var wait sleeper
+	defer wait.stop()
+	for _, ph := range phases {
 		if !ph.Closed() {
 			continue
 		}
-		if !sleepUntil(ctx, r.start.Add(ph.Start)) {
+		if !wait.until(d.began.Add(ph.Start), ctx.Done()) {
 			return
 		}
-		end := r.start.Add(ph.Start + ph.Duration)
-		phaseCtx, cancel := context.WithDeadline(ctx, end)
+		phaseCtx, cancel := context.WithDeadline(ctx, d.began.Add(ph.Start+ph.Duration))
 		for i := range ph.Concurrency {
-			r.busy.Add(1)
-			r.g.inFlight.Add(1)
-			go r.loop(phaseCtx, r.nextVisitorID(), r.sc.Traffic.Seed+uint64(i)+1)
+			d.takeOff()
+			go func() {
+				defer d.land()
+				loop(phaseCtx, d.seed+uint64(i)+1)
+			}()
 		}
 		<-phaseCtx.Done()
 		cancel()
 	}
 }
 
-// loop is one closed-model visitor: it starts its next visit as soon as
-// the last one ends, until ctx is done.
-func (r *run) loop(ctx context.Context, id int, seed uint64) {
-	defer r.busy.Done()
-	defer r.g.inFlight.Add(-1)
-	v := r.newVisitor(id)
-	defer v.release()
-	defer v.client.close()
-	pick := newJourneyPicker(r.journeys, seed)
-	for ctx.Err() == nil {
-		a := arrival{seq: r.visitorSeq.Add(1), intended: time.Now(), journey: pick.next()}
-		if rows := r.journeys[a.journey].rows; rows != nil {
-			row, ok := rows.take()
-			if !ok { // a unique data file ran out
-				return
-			}
-			a.row = row
+// newArrival numbers the next visit and takes its data row; ok is false
+// when its journey's unique data file has run out.
+func (d *dispatcher) newArrival(intended time.Time, journey int) (a arrival, ok bool) {
+	a = arrival{seq: d.seq.Add(1), intended: intended, journey: journey}
+	if rows := d.journeys[journey].rows; rows != nil {
+		if a.row, ok = rows.take(); !ok {
+			return a, false
 		}
-		if v.visit(a, false) == halted {
-			return
+	}
+	return a, true
+}
+
+// takeOff and land count a visit into and out of flight.
+func (d *dispatcher) takeOff() {
+	d.busy.Add(1)
+	d.live.inFlight.Add(1)
+}
+
+func (d *dispatcher) land() {
+	d.live.inFlight.Add(-1)
+	d.busy.Done()
+}
+
+// sleeper pauses one goroutine until a point in time, on one reused
+// timer: a goroutine that waits again and again (the scheduler, a
+// visitor between steps) makes no timer per wait.
+type sleeper struct{ timer *time.Timer }
+
+// until waits until t; it returns false if done closed first. When t has
+// passed it returns at once, false only if done is already closed.
+func (s *sleeper) until(t time.Time, done <-chan struct{}) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		select {
+		case <-done:
+			return false
+		default:
+			return true
 		}
+	}
+	if s.timer == nil {
+		s.timer = time.NewTimer(d)
+	} else {
+		s.timer.Reset(d)
+	}
+	select {
+	case <-s.timer.C:
+		return true
+	case <-done:
+		s.timer.Stop()
+		return false
 	}
 }
 
-var visitorIDs atomic.Int64
-
-// nextVisitorID numbers visitors; the number picks the recording shard.
-func (r *run) nextVisitorID() int { return int(visitorIDs.Add(1)) }
-
-// sleepUntil waits until t; it returns false if ctx ended first.
-func sleepUntil(ctx context.Context, t time.Time) bool {
-	wait := time.Until(t)
-	if wait <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
+func (s *sleeper) stop() {
+	if s.timer != nil {
+		s.timer.Stop()
 	}
 }
 

@@ -1,12 +1,14 @@
 // Package loadgen drives a target with a scenario's plan and measures it
-// honestly. One scheduler turns the plan's rate curve into intended arrival
-// times (Schedule, through the plan's scenario.Cumulative); a pool of
-// visitor goroutines runs each arrival's journey over HTTP; every
+// honestly. When visitors arrive is separate from what they do: Schedule
+// (schedule.go) turns the plan's rate curve into intended arrival times;
+// the dispatcher (dispatch.go) waits for each one and hands it to a visitor
+// goroutine, or counts it as missed, and starts the closed model's looping
+// visitors; a visitor (visitor.go) runs the journey over HTTP. Every
 // request's latency is measured from its intended time, so a stalled
 // target cannot hide its stall (coordinated omission). The generator also
 // measures itself: its lag behind the schedule and the arrivals it could
 // not start, which is how the verdict tells a slow target from a slow
-// generator.
+// generator. The live counts have one owner, counters (counters.go).
 //
 // Memory does not grow with run length: HDR histograms per key and a
 // timeline of per-interval histograms that coarsens when it grows long.

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"math"
 	mrand "math/rand/v2"
 	"net/url"
 	"runtime"
@@ -62,12 +61,8 @@ type Generator struct {
 	cfg Config
 
 	// Live state for Progress, written by the run.
+	live      counters
 	started   atomic.Int64 // run start, unix nanoseconds; 0 before Run
-	arrivals  atomic.Int64
-	missed    atomic.Int64
-	inFlight  atomic.Int64
-	rateBits  atomic.Uint64 // requests/s over the last interval, float64 bits
-	rec       atomic.Pointer[recorder]
 	planned   atomic.Pointer[scenario.Plan]
 	stopping  atomic.Bool
 	runCalled atomic.Bool
@@ -76,47 +71,6 @@ type Generator struct {
 // New returns a generator with the given configuration.
 func New(cfg Config) *Generator {
 	return &Generator{cfg: cfg.withDefaults()}
-}
-
-// Progress is a snapshot of a running generator for live display.
-type Progress struct {
-	Elapsed      time.Duration
-	Total        time.Duration // planned length of the run
-	Phase        string        // the phase running now
-	PlannedRate  scenario.Rate // planned visitor rate now
-	AchievedRate float64       // requests per second over the last interval
-	Arrivals     int64         // visitors started so far
-	Missed       int64         // arrivals not started: max_concurrency reached
-	InFlight     int64         // visitors in flight now
-	Requests     int64
-	Errors       int64
-	Stopping     bool // interrupted; waiting for visitors in flight
-}
-
-// Progress returns a snapshot of the run. It is safe to call at any time
-// from any goroutine.
-func (g *Generator) Progress() Progress {
-	p := Progress{
-		Arrivals: g.arrivals.Load(),
-		Missed:   g.missed.Load(),
-		InFlight: g.inFlight.Load(),
-		Stopping: g.stopping.Load(),
-	}
-	p.AchievedRate = math.Float64frombits(g.rateBits.Load())
-	if rec := g.rec.Load(); rec != nil {
-		p.Requests, p.Errors = rec.requests.Load(), rec.errors.Load()
-	}
-	if ns := g.started.Load(); ns != 0 {
-		p.Elapsed = time.Since(time.Unix(0, ns))
-	}
-	if plan := g.planned.Load(); plan != nil {
-		p.Total = plan.Duration()
-		if i := plan.PhaseAt(p.Elapsed); i >= 0 {
-			p.Phase = plan.Phases[i].Name
-		}
-		p.PlannedRate = plan.RateAt(p.Elapsed)
-	}
-	return p
 }
 
 // Run drives sc.Target.URL with sc's plan and returns what it measured.
@@ -140,33 +94,20 @@ func (g *Generator) Run(ctx context.Context, sc *scenario.Scenario) (*Results, e
 	return r.execute(ctx)
 }
 
-// run is the state of one Run call.
+// run is the state of one Run call. Its dispatcher starts the visitors;
+// what each visitor does over HTTP is visitor.go's.
 type run struct {
-	g        *Generator
-	cfg      Config
-	sc       *scenario.Scenario
-	plan     scenario.Plan
-	layout   keyLayout
-	rec      *recorder
-	journeys []journeyPlan
-	target   *url.URL // redirects are followed only to its host
-	clients  *clientFactory
-	shared   httpClient // nil when every visitor has its own connections
-
-	start time.Time
-	idle  chan arrival  // idle visitors wait here for their next arrival
-	quit  chan struct{} // closed when no more arrivals will come
-	halt  chan struct{} // closed when the grace period after an interrupt is over
-	busy  sync.WaitGroup
-
-	completed     atomic.Int64
-	failedVisits  atomic.Int64 // open-model visits that ended with a failed step
-	exhausted     atomic.Int64 // arrivals missed because a unique data file ran out
-	visitorSeq    atomic.Int64 // numbers every visit of the run, open and closed model
-	tickArrivals  atomic.Int64
-	tickMissed    atomic.Int64
-	tickCompleted atomic.Int64
-	tickFailed    atomic.Int64
+	dispatcher
+	g       *Generator
+	cfg     Config
+	sc      *scenario.Scenario
+	plan    scenario.Plan
+	layout  keyLayout
+	rec     *recorder
+	target  *url.URL // redirects are followed only to its host
+	clients *clientFactory
+	shared  httpClient    // nil when every visitor has its own connections
+	halt    chan struct{} // closed when the grace period after an interrupt is over
 }
 
 func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
@@ -177,13 +118,13 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	}
 	layout := newKeyLayout(sc.Journeys, sc.Redact)
 	r := &run{
-		g:        g,
-		cfg:      cfg,
-		sc:       sc,
-		plan:     sc.Plan,
-		layout:   layout,
-		rec:      newRecorder(layout, max(2, runtime.GOMAXPROCS(0)), cfg.Interval, cfg.MaxIntervals),
-		journeys: journeys,
+		dispatcher: dispatcher{journeys: journeys, seed: sc.Traffic.Seed, live: &g.live},
+		g:          g,
+		cfg:        cfg,
+		sc:         sc,
+		plan:       sc.Plan,
+		layout:     layout,
+		rec:        newRecorder(layout, max(2, runtime.GOMAXPROCS(0)), cfg.Interval, cfg.MaxIntervals),
 		clients: &clientFactory{
 			version:   sc.Defaults.HTTP,
 			tlsConfig: cfg.TLSConfig,
@@ -191,8 +132,6 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 			maxConns:  sc.Traffic.MaxConcurrency + sc.Plan.MaxConcurrency(),
 			connWait:  sc.Defaults.Timeout,
 		},
-		idle: make(chan arrival),
-		quit: make(chan struct{}),
 		halt: make(chan struct{}),
 	}
 	r.target, _ = url.Parse(sc.Target.URL) // Run checked it parses
@@ -206,24 +145,27 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 // closed-model phases, and the collector, then gathers the Results.
 func (r *run) execute(ctx context.Context) (*Results, error) {
 	g := r.g
-	r.start = time.Now()
-	g.rec.Store(r.rec)
+	r.began = time.Now()
 	plan := r.plan
 	g.planned.Store(&plan)
-	g.started.Store(r.start.UnixNano())
+	g.started.Store(r.began.UnixNano())
 
 	stopCollector := make(chan struct{})
 	collectorDone := make(chan struct{})
 	go r.collectLoop(stopCollector, collectorDone)
 
+	traffic := r.sc.Traffic
 	var phases sync.WaitGroup
-	phases.Go(func() { r.schedule(ctx) })
-	phases.Go(func() { r.closedPhases(ctx) })
+	phases.Go(func() {
+		r.dispatch(ctx, NewSchedule(plan, traffic.Arrivals, traffic.Seed), traffic.MaxConcurrency, r.openVisitor)
+	})
+	phases.Go(func() { r.closedPhases(ctx, plan.Phases, r.loopVisitor) })
 	phases.Wait()
 	// A plan can end in a quiet stretch after its last arrival (a
 	// campaign's tail); the run lasts the plan's length all the same.
-	sleepUntil(ctx, r.start.Add(plan.Duration()))
-	close(r.quit)
+	var wait sleeper
+	wait.until(r.began.Add(plan.Duration()), ctx.Done())
+	wait.stop()
 
 	interrupted := ctx.Err() != nil
 	if interrupted {
@@ -241,17 +183,18 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 
 	res := r.rec.results()
 	res.Scenario = r.sc.Record()
-	res.Started = r.start
-	res.Elapsed = time.Since(r.start)
+	res.Started = r.began
+	res.Elapsed = time.Since(r.began)
 	res.Interrupted = interrupted
 	ran := min(res.Elapsed, plan.Duration())
+	c := r.live.total()
 	res.Arrivals = ArrivalCounts{
 		Planned:   plan.VisitorsBetween(0, ran),
-		Started:   g.arrivals.Load(),
-		Missed:    g.missed.Load(),
-		Completed: r.completed.Load(),
-		Failed:    r.failedVisits.Load(),
-		Exhausted: r.exhausted.Load(),
+		Started:   c.arrivals,
+		Missed:    c.missed,
+		Completed: c.completed,
+		Failed:    c.failed,
+		Exhausted: c.exhausted,
 	}
 	if interrupted {
 		return res, ErrInterrupted
@@ -267,15 +210,16 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 	ticker := time.NewTicker(width)
 	defer ticker.Stop()
 	next := time.Duration(0) // the offset of the interval not yet collected
-	lastRequests := int64(0)
-	collect := func() {
+	collect := func() counts {
 		// The interval closing now normally starts at next. If the ticker
 		// dropped a tick (a stalled collector), the clock is ahead: the
 		// offset follows the clock, so one interval holds two ticks' data
 		// instead of every later interval sliding early.
-		offset := max(next, time.Since(r.start).Truncate(width)-width)
-		r.rec.collect(offset, r.takeTickCounts())
+		offset := max(next, time.Since(r.began).Truncate(width)-width)
+		c := r.live.take()
+		r.rec.collect(offset, c)
 		next = offset + width
+		return c
 	}
 	for {
 		select {
@@ -284,17 +228,9 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 			collect()
 			return
 		}
-		collect()
-		n := r.rec.requests.Load()
-		rate := float64(n-lastRequests) / width.Seconds()
-		r.g.rateBits.Store(math.Float64bits(rate))
-		lastRequests = n
+		c := collect()
+		r.live.setRate(float64(c.requests) / width.Seconds())
 	}
-}
-
-func (r *run) takeTickCounts() tickCounts {
-	return tickCounts{arrivals: r.tickArrivals.Swap(0), missed: r.tickMissed.Swap(0),
-		completed: r.tickCompleted.Swap(0), failed: r.tickFailed.Swap(0)}
 }
 
 // isHalted reports whether visitors must stop.

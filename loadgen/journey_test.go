@@ -431,14 +431,14 @@ func BenchmarkStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			v := r.newVisitor(1)
+			v := r.newVisitor()
 			defer v.release()
 			st := &r.journeys[0].steps[0]
 			vars := map[string]any{scenario.VarVisitor: int64(7)}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, class, detail, err := v.step(st, vars); class != ClassNone {
-					b.Fatal(class, detail, err)
+				if res := v.step(st, vars); res.class != ClassNone {
+					b.Fatal(res.class, res.detail, res.err)
 				}
 			}
 		})

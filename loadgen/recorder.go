@@ -133,9 +133,9 @@ func (b *bucket) reset() {
 	b.classes = ClassCounts{}
 }
 
-// shard is one lock-protected recording slot. Visitors record into the
-// shard their id maps to, so concurrent visitors rarely meet on a lock and
-// no lock is global. The collector swaps the current bucket for a spare
+// shard is one lock-protected recording slot. Each visitor records into
+// the shard it was assigned (assignShard), so concurrent visitors rarely
+// meet on a lock and no lock is global. The collector swaps the current bucket for a spare
 // under the lock and merges the full one outside it, so a visitor never
 // waits for a merge.
 type shard struct {
@@ -149,12 +149,9 @@ type shard struct {
 // recordVisit from any goroutine; collect and results run on the collector
 // goroutine only.
 type recorder struct {
-	layout keyLayout
-	shards []shard
-
-	// Live counters for progress, updated by visitors.
-	requests atomic.Int64
-	errors   atomic.Int64
+	layout   keyLayout
+	shards   []shard
+	assigned atomic.Int64 // shards handed to visitors so far
 
 	// Collector-owned state.
 	totals   *bucket // the whole run
@@ -176,15 +173,22 @@ func newRecorder(kl keyLayout, shards int, interval time.Duration, maxIntervals 
 	return r
 }
 
-// record adds one request's measurements. It takes one shard lock, records
-// three values into fixed-size histograms, and allocates nothing.
-func (r *recorder) record(visitor int, s sample) {
+// assignShard returns the shard a new visitor records into. Visitors take
+// the shards in turn.
+func (r *recorder) assignShard() int {
+	return int((r.assigned.Add(1) - 1) % int64(len(r.shards)))
+}
+
+// record adds one request's measurements to shard's bucket. It takes the
+// shard's lock, records three values into fixed-size histograms, and
+// allocates nothing.
+func (r *recorder) record(shard int, s sample) {
 	latency := micros(s.done.Sub(s.intended))
 	service := micros(s.done.Sub(s.sent))
 	k := r.layout.step(s.journey, s.step)
 	failed := s.class != ClassNone
 
-	sh := &r.shards[visitor%len(r.shards)]
+	sh := &r.shards[shard]
 	sh.mu.Lock()
 	b := sh.cur
 	if !s.unsent {
@@ -200,16 +204,11 @@ func (r *recorder) record(visitor int, s sample) {
 		b.classes[s.class]++
 	}
 	sh.mu.Unlock()
-
-	r.requests.Add(1)
-	if failed {
-		r.errors.Add(1)
-	}
 }
 
-// recordVisit adds one finished visit of journey j.
-func (r *recorder) recordVisit(visitor, j int, d time.Duration, failed bool) {
-	sh := &r.shards[visitor%len(r.shards)]
+// recordVisit adds one finished visit of journey j to shard's bucket.
+func (r *recorder) recordVisit(shard, j int, d time.Duration, failed bool) {
+	sh := &r.shards[shard]
 	sh.mu.Lock()
 	b := sh.cur
 	b.visits[j]++
@@ -220,13 +219,10 @@ func (r *recorder) recordVisit(visitor, j int, d time.Duration, failed bool) {
 	sh.mu.Unlock()
 }
 
-// tickCounts are the open model's visitor counts of one interval.
-type tickCounts struct{ arrivals, missed, completed, failed int64 }
-
 // collect closes the interval that started at offset: it takes every
 // shard's bucket, adds it to the run's totals and to the interval, and
-// appends the interval to the timeline.
-func (r *recorder) collect(offset time.Duration, c tickCounts) {
+// appends the interval to the timeline with c, the interval's counts.
+func (r *recorder) collect(offset time.Duration, c counts) {
 	iv := newIntervalBuilder(r.layout)
 	for i := range r.shards {
 		sh := &r.shards[i]

@@ -25,7 +25,6 @@ type Schedule struct {
 	cum     scenario.Cumulative
 	poisson bool
 	rng     *rand.Rand
-	seq     int64   // arrivals emitted so far
 	u       float64 // Λ target of the next arrival
 }
 
@@ -41,24 +40,17 @@ func NewSchedule(plan scenario.Plan, arrivals scenario.Arrivals, seed uint64) *S
 	return s
 }
 
-// Expected is the expected number of arrivals over the whole plan, Λ(end).
-func (s *Schedule) Expected() float64 {
-	return s.cum.Total()
-}
-
-// Next returns the intended offset of the next arrival and its sequence
-// number. ok is false once the plan has no more arrivals.
-func (s *Schedule) Next() (at time.Duration, seq int64, ok bool) {
+// Next returns the intended offset of the next arrival. ok is false once
+// the plan has no more arrivals.
+func (s *Schedule) Next() (at time.Duration, ok bool) {
 	at, ok = s.cum.Inverse(s.u)
 	if !ok {
-		return 0, 0, false
+		return 0, false
 	}
-	seq = s.seq
-	s.seq++
 	if s.poisson {
 		s.u += s.rng.ExpFloat64()
 	} else {
 		s.u++
 	}
-	return at, seq, true
+	return at, true
 }

@@ -127,7 +127,7 @@ func (ib *intervalBuilder) add(b *bucket) {
 
 // build returns the interval, with each journey's and the all-request
 // histograms merged from the steps'.
-func (ib *intervalBuilder) build(offset time.Duration, c tickCounts) Interval {
+func (ib *intervalBuilder) build(offset time.Duration, c counts) Interval {
 	kl := ib.layout
 	iv := Interval{Offset: offset, Arrivals: c.arrivals, Missed: c.missed, Completed: c.completed, Failed: c.failed, Classes: ib.classes}
 	merged := map[int]*IntervalKey{}

@@ -1,7 +1,9 @@
 package loadgen
 
 import (
+	"context"
 	"fmt"
+	"iter"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
@@ -19,17 +21,17 @@ import (
 // connections, unless the scenario shares them), reusable buffers, and the
 // current visit's cookies.
 type visitor struct {
-	id     int
+	shard  int // the recorder shard it records into
 	r      *run
 	client httpClient
 	ex     exchange
 	bufs   requestBuffers
 	jar    *cookiejar.Jar // nil until the visit's first Set-Cookie
-	timer  *time.Timer
+	pause  sleeper        // think time and step pauses
 }
 
-func (r *run) newVisitor(id int) *visitor {
-	v := &visitor{id: id, r: r, client: r.shared}
+func (r *run) newVisitor() *visitor {
+	v := &visitor{shard: r.rec.assignShard(), r: r, client: r.shared}
 	if v.client == nil {
 		v.client = r.clients.newClient(false)
 	}
@@ -40,8 +42,44 @@ func (r *run) newVisitor(id int) *visitor {
 func (v *visitor) release() {
 	fasthttp.ReleaseRequest(v.ex.req)
 	fasthttp.ReleaseResponse(v.ex.resp)
-	if v.timer != nil {
-		v.timer.Stop()
+	v.pause.stop()
+}
+
+// openVisitor is one open-model visitor goroutine: it runs each arrival
+// dispatch hands it. Each arrival is a new visitor, so per-visitor
+// connections are closed after every visit.
+func (r *run) openVisitor(arrivals iter.Seq[arrival]) {
+	v := r.newVisitor()
+	defer v.release()
+	for a := range arrivals {
+		switch v.visit(a, true) {
+		case completed:
+			r.live.completed.Add(1)
+		case failed:
+			r.live.failed.Add(1)
+		}
+		if r.shared == nil {
+			v.client.close()
+		}
+	}
+}
+
+// loopVisitor is one closed-model visitor: it starts its next visit as
+// soon as the last one ends, until ctx is done. It keeps its connections
+// across its visits, as a returning user's browser does.
+func (r *run) loopVisitor(ctx context.Context, seed uint64) {
+	v := r.newVisitor()
+	defer v.release()
+	defer v.client.close()
+	pick := newJourneyPicker(r.journeys, seed)
+	for ctx.Err() == nil {
+		a, ok := r.newArrival(time.Now(), pick.next())
+		if !ok { // a unique data file ran out
+			return
+		}
+		if v.visit(a, false) == halted {
+			return
+		}
 	}
 }
 
@@ -79,51 +117,60 @@ func (v *visitor) visit(a arrival, open bool) outcome {
 		st := &jp.steps[s]
 		if s > 0 {
 			intended = last.Add(thinkTime(jp.steps[s-1].think))
-			if !v.sleepUntil(intended) {
+			if !v.pause.until(intended, v.r.halt) {
 				return halted
 			}
 		}
 		if v.r.isHalted() {
 			return halted
 		}
-		sent, done, class, detail, err := v.step(st, vars)
-		if class != ClassNone && v.r.rec.examples.wants(class) {
-			v.r.rec.examples.add(class, v.r.sc.Redact(describeFailure(jp.name, st, &v.ex, class, err, detail)))
+		res := v.step(st, vars)
+		if res.class != ClassNone && v.r.rec.examples.wants(res.class) {
+			v.r.rec.examples.add(res.class, v.r.sc.Redact(describeFailure(jp.name, st, &v.ex, res)))
 		}
-		v.r.rec.record(v.id, sample{journey: a.journey, step: s, intended: intended, sent: sent, done: done,
-			class: class, open: open, unsent: class == ClassTemplate})
-		last = done
-		if class != ClassNone {
-			v.r.rec.recordVisit(v.id, a.journey, last.Sub(start), true)
+		v.r.rec.record(v.shard, sample{journey: a.journey, step: s, intended: intended, sent: res.sent, done: res.done,
+			class: res.class, open: open, unsent: res.class == ClassTemplate})
+		v.r.live.request(res.class != ClassNone)
+		last = res.done
+		if res.class != ClassNone {
+			v.r.rec.recordVisit(v.shard, a.journey, last.Sub(start), true)
 			return failed
 		}
 	}
-	v.r.rec.recordVisit(v.id, a.journey, last.Sub(start), false)
+	v.r.rec.recordVisit(v.shard, a.journey, last.Sub(start), false)
 	return completed
+}
+
+// stepResult is how one step's request went.
+type stepResult struct {
+	sent, done time.Time
+	class      ErrorClass
+	detail     string // why the step failed when no transport error says it: a check, a template, a redirect loop
+	err        error  // the transport's error
 }
 
 // step sends one step's request, following redirects on the target's
 // host within the step's one timeout, then checks the response and takes
 // its captures.
-func (v *visitor) step(st *stepPlan, vars map[string]any) (sent, done time.Time, class ErrorClass, detail string, err error) {
+func (v *visitor) step(st *stepPlan, vars map[string]any) stepResult {
 	ex := &v.ex
 	if err := st.build(ex, &v.bufs, vars); err != nil {
 		now := time.Now()
-		return now, now, ClassTemplate, err.Error(), nil
+		return stepResult{sent: now, done: now, class: ClassTemplate, detail: err.Error()}
 	}
 	ex.wantSnippet = v.r.rec.examples.wants(ClassStatus4xx) || v.r.rec.examples.wants(ClassStatus5xx)
-	sent = time.Now()
-	deadline := sent.Add(st.timeout)
+	res := stepResult{sent: time.Now()}
+	deadline := res.sent.Add(st.timeout)
 	redirects := 0
 	for {
 		ex.cookie = joinCookies(headerValue(ex.headers, "Cookie"), v.cookiesFor(ex.url))
 		if redirects > 0 {
 			if ex.timeout = time.Until(deadline); ex.timeout <= 0 {
-				err = fasthttp.ErrTimeout
+				res.err = fasthttp.ErrTimeout
 				break
 			}
 		}
-		if err = v.client.do(ex); err != nil {
+		if res.err = v.client.do(ex); res.err != nil {
 			break
 		}
 		v.keepCookies(ex.url, ex.setCookies)
@@ -132,25 +179,28 @@ func (v *visitor) step(st *stepPlan, vars map[string]any) (sent, done time.Time,
 			break
 		}
 		if redirects == maxRedirects {
-			done = time.Now()
-			return sent, done, ClassCheck, fmt.Sprintf("stopped after %d redirects", maxRedirects), nil
+			res.done = time.Now()
+			res.class, res.detail = ClassCheck, fmt.Sprintf("stopped after %d redirects", maxRedirects)
+			return res
 		}
 		redirects++
 		ex.url = next
 	}
-	done = time.Now()
-	if err != nil {
-		return sent, done, classifyError(err), "", err
+	res.done = time.Now()
+	if res.err != nil {
+		res.class = classifyError(res.err)
+		return res
 	}
-	if class, detail = st.classifyResponse(ex, done.Sub(sent)); class != ClassNone {
-		return sent, done, class, detail, nil
+	if class, detail := st.classifyResponse(ex, res.done.Sub(res.sent)); class != ClassNone {
+		res.class, res.detail = class, detail
+		return res
 	}
 	if len(st.captures) > 0 {
-		if detail = st.capture(ex, vars); detail != "" {
-			return sent, done, ClassCheck, detail, nil
+		if detail := st.capture(ex, vars); detail != "" {
+			res.class, res.detail = ClassCheck, detail
 		}
 	}
-	return sent, done, ClassNone, "", nil
+	return res
 }
 
 // redirect decides whether to follow ex's response, and where to. A
@@ -281,27 +331,6 @@ func (v *visitor) keepCookies(rawURL string, setCookies []string) {
 	v.jar.SetCookies(u, cookies)
 }
 
-// sleepUntil pauses the visitor until t, on one reused timer. It returns
-// false when the run halts first.
-func (v *visitor) sleepUntil(t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return !v.r.isHalted()
-	}
-	if v.timer == nil {
-		v.timer = time.NewTimer(d)
-	} else {
-		v.timer.Reset(d)
-	}
-	select {
-	case <-v.timer.C:
-		return true
-	case <-v.r.halt:
-		v.timer.Stop()
-		return false
-	}
-}
-
 // thinkTime picks a pause: Min, or uniform between Min and Max.
 func thinkTime(t scenario.Think) time.Duration {
 	if t.Max <= t.Min {
@@ -316,16 +345,16 @@ const maxSnippet = 160
 // describeFailure formats an error example: the journey and request, and
 // the transport error, the check that failed, or the status with the
 // start of the body.
-func describeFailure(journey string, st *stepPlan, ex *exchange, class ErrorClass, err error, detail string) string {
-	if class == ClassTemplate { // nothing was sent: name the step
-		return fmt.Sprintf("%s/%s: %s", journey, st.name, detail)
+func describeFailure(journey string, st *stepPlan, ex *exchange, res stepResult) string {
+	if res.class == ClassTemplate { // nothing was sent: name the step
+		return fmt.Sprintf("%s/%s: %s", journey, st.name, res.detail)
 	}
 	where := fmt.Sprintf("%s: %s %s", journey, ex.method, ex.url)
 	switch {
-	case err != nil:
-		return fmt.Sprintf("%s: %v", where, err)
-	case detail != "":
-		return fmt.Sprintf("%s: status %d: %s", where, ex.status, detail)
+	case res.err != nil:
+		return fmt.Sprintf("%s: %v", where, res.err)
+	case res.detail != "":
+		return fmt.Sprintf("%s: status %d: %s", where, ex.status, res.detail)
 	}
 	msg := fmt.Sprintf("%s: status %d", where, ex.status)
 	if len(ex.snippet) > 0 {
