@@ -104,3 +104,45 @@ func TestZigZagMatchesV2(t *testing.T) {
 		}
 	}
 }
+
+// TestPercentileMatchesReference pins the percentile definition to the
+// reference HdrHistogram implementations (Java's getValueAtPercentile,
+// which HdrHistogramJS follows): the value at percentile p is the highest
+// value equivalent to the R-th smallest recorded value, where R is
+// ceil(p × N / 100) with p taken one ulp lower, and at least 1. The Go
+// library rounds R to the nearest integer instead, which reads one value
+// lower whenever p × N / 100 has a fraction under one half: a p99.9 of
+// 1,999 values is the 1,998th there, not the 1,997th. The values here are
+// whole microseconds below 2,048, which three significant digits hold
+// exactly, so the R-th value is R µs.
+func TestPercentileMatchesReference(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		n    int     // values 1µs, 2µs, … n µs
+		p    float64 // percentile
+		rank int64   // the reference's R
+	}{
+		{n: 1999, p: 99.9, rank: 1998}, // 1997.001 rounds up
+		{n: 1999, p: 99, rank: 1980},   // 1979.01
+		{n: 1999, p: 50, rank: 1000},   // 999.5
+		{n: 1000, p: 99.9, rank: 999},  // exactly 999: the ulp keeps it from becoming 1000
+		{n: 200, p: 99.5, rank: 199},   // exactly 199
+		{n: 200, p: 99.9, rank: 200},   // 199.8
+		{n: 10, p: 51, rank: 6},        // 5.1
+		{n: 10, p: 50, rank: 5},        // exactly 5
+		{n: 3, p: 50, rank: 2},         // 1.5
+		{n: 3, p: 99, rank: 3},         // 2.97
+		{n: 1, p: 0.1, rank: 1},        // at least the first value
+		{n: 7, p: 100, rank: 7},
+	}
+	for _, tc := range tests {
+		values := make([]time.Duration, tc.n)
+		for i := range values {
+			values[i] = time.Duration(i+1) * time.Microsecond
+		}
+		d := DistributionOf(values...)
+		if got, want := d.Percentile(tc.p), time.Duration(tc.rank)*time.Microsecond; got != want {
+			t.Errorf("p%v of 1..%dµs = %v, want %v (rank %d)", tc.p, tc.n, got, want, tc.rank)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"math"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -192,13 +193,35 @@ func (d Distribution) Count() int64 {
 }
 
 // Percentile returns the value below which p percent of the values fall
-// (p from 0 to 100).
+// (p from 0 to 100), as the reference HdrHistogram implementations (Java,
+// and JavaScript after it) define it: the highest value equivalent to the
+// R-th smallest value, R = ceil(p × N / 100) with p one ulp lower, and at
+// least 1. The Go library rounds R to the nearest integer instead, which
+// reads a rank too low whenever the product's fraction is under one half
+// (its p99.9 of 1,999 values is the 1,997th, the reference's the
+// 1,998th). TestPercentileMatchesReference pins the definition.
 func (d Distribution) Percentile(p float64) time.Duration {
-	if d.Count() == 0 {
+	n := d.Count()
+	if n == 0 {
 		return 0
 	}
-	return fromMicros(d.h.ValueAtPercentile(p))
+	if p <= 0 {
+		return fromMicros(d.h.ValueAtPercentile(0))
+	}
+	return fromMicros(d.h.ValueAtPercentile(rankPercentile(referenceRank(p, n), n)))
 }
+
+// referenceRank is the 1-based rank of percentile p among n values by the
+// reference definition.
+func referenceRank(p float64, n int64) int64 {
+	p = min(100, math.Nextafter(p, math.Inf(-1)))
+	r := int64(math.Ceil(p * float64(n) / 100))
+	return max(1, min(n, r))
+}
+
+// rankPercentile is the percentile the Go library turns back into rank r
+// of n: it computes int64(p/100 × n + 0.5), which is r for p = 100 r / n.
+func rankPercentile(r, n int64) float64 { return 100 * float64(r) / float64(n) }
 
 // Max is the largest value, to the histogram's precision.
 func (d Distribution) Max() time.Duration {
