@@ -55,7 +55,7 @@ func simulate(r *recorder, ticks, perTick int) {
 // populated: the most one interval key can ever hold.
 func fullPackedSize() int {
 	p := newIntervalHistogram()
-	for v := int64(1); v <= histHighest; v += max(1, v/200) {
+	for v := int64(1); v <= histHighest; v += max(1, v/2048) { // at most one bucket's width
 		p.RecordValue(v)
 	}
 	return p.GetMemorySize()
@@ -135,4 +135,36 @@ func BenchmarkRecord(b *testing.B) {
 			r.record(shard, s)
 		}
 	})
+}
+
+// TestTimelineKeepsWholeRunPrecision records the same requests into the
+// run's totals and its timeline: the intervals, merged, hold exactly the
+// whole-run histogram, so a windowed rule reads what a whole-run rule
+// reads. Values near 300ms fall in two-digit buckets 2ms wide, whose
+// lowest value a merge would record.
+func TestTimelineKeepsWholeRunPrecision(t *testing.T) {
+	t.Parallel()
+	r := newRecorder(newKeyLayout(oneJourney, noRedact), 2, time.Second, DefaultMaxIntervals)
+	base := time.Unix(1_000_000, 0)
+	for tick := range 3 {
+		for i := range 100 {
+			intended := base.Add(time.Duration(tick) * time.Second)
+			latency := 299*time.Millisecond + time.Duration(i*23)*time.Microsecond
+			r.record(i%2, sample{journey: 0, step: i % 2, intended: intended, sent: intended, done: intended.Add(latency), open: true})
+		}
+		r.collect(time.Duration(tick)*time.Second, counts{})
+	}
+	res := r.results()
+	for k := range res.Keys {
+		var merged Distribution
+		for _, iv := range res.Timeline {
+			if ik, ok := iv.Key(k); ok {
+				merged.Merge(ik.Latency())
+			}
+		}
+		whole := res.Keys[k].Latency
+		if !merged.Equal(whole) {
+			t.Errorf("key %v: the intervals merged (p95 %v) differ from the whole run (p95 %v)", res.Keys[k].Key, merged.Percentile(95), whole.Percentile(95))
+		}
+	}
 }

@@ -131,6 +131,14 @@ func (ik IntervalKey) Latency() Distribution { return packedDistribution(ik.late
 // Service returns the key's service-time distribution in this interval.
 func (ik IntervalKey) Service() Distribution { return packedDistribution(ik.service) }
 
+// MergeLatencyInto adds the key's latency distribution in this interval
+// to d, without the copy Latency makes.
+func (ik IntervalKey) MergeLatencyInto(d *Distribution) { d.mergePacked(ik.latency) }
+
+// MergeServiceInto adds the key's service-time distribution in this
+// interval to d.
+func (ik IntervalKey) MergeServiceInto(d *Distribution) { d.mergePacked(ik.service) }
+
 // Key returns the interval's measurements for key index k, and whether any
 // request of that key completed in the interval.
 func (iv Interval) Key(k int) (IntervalKey, bool) {
@@ -248,6 +256,18 @@ func (d *Distribution) Merge(o Distribution) {
 		d.h = newTotalHistogram()
 	}
 	d.h.Merge(o.h)
+}
+
+// mergePacked adds a timeline histogram's values to d; the two share
+// their geometry, so nothing is lost.
+func (d *Distribution) mergePacked(p *hdr.PackedHistogram) {
+	if p == nil || p.TotalCount() == 0 {
+		return
+	}
+	if d.h == nil {
+		d.h = newTotalHistogram()
+	}
+	p.MergeInto(d.h)
 }
 
 // Equal reports whether two distributions hold the same values.

@@ -194,8 +194,8 @@ func sumIntervals(res *loadgen.Results, key int, idx []int, from, to time.Durati
 		s.completed += iv.Completed
 		s.ended += iv.Completed + iv.Failed
 		if ik, ok := iv.Key(key); ok {
-			s.latency.Merge(ik.Latency())
-			s.service.Merge(ik.Service())
+			ik.MergeLatencyInto(&s.latency)
+			ik.MergeServiceInto(&s.service)
 			s.requests += ik.Requests
 			s.errors += ik.Errors
 		}

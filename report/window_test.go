@@ -2,7 +2,11 @@ package report
 
 import (
 	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,5 +200,50 @@ slo:
 	}
 	if f := findingFor(t, doc.Judgement, "phase blip: error_rate < 1%"); f.NoData || !f.Passed || f.Samples == 0 {
 		t.Errorf("blip rule: %+v, want it judged (and passed) on the interval the phase falls in", f)
+	}
+}
+
+// TestWindowedAgreesWithWholeRun judges the same requests twice: over the
+// whole run, and with a window longer than the run (and a phase that is
+// the whole run), which measure the same requests again from the
+// timeline. Each percentile must agree to the histograms' three
+// significant digits (0.1%); the timeline once kept two digits and read
+// such a window up to 0.7% low, so requests just over a limit passed in
+// the window and failed over the run. Four percentiles make it unlikely
+// that every one falls where two digits happen to read right.
+func TestWindowedAgreesWithWholeRun(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Duration(280+n.Add(7)%40) * time.Millisecond) // 280ms to 319ms, spread
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	var rules []string
+	for _, p := range []string{"p50", "p90", "p95", "p99"} {
+		rules = append(rules, p+" < 300ms", p+" < 300ms for 1m", "phase steady: "+p+" < 300ms")
+	}
+	res := run(t, `name: slow answers
+target: http://127.0.0.1:1
+traffic:
+  arrivals: uniform
+  phases:
+    - { name: steady, duration: 2s, rate: 20/s }
+journeys:
+  - name: home
+    steps: [ GET / ]
+slo: ["`+strings.Join(rules, `", "`)+`"]
+`, srv.URL, 0)
+	doc, err := NewDocument(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(rules); i += 3 {
+		whole := findingFor(t, doc.Judgement, rules[i]).Measured
+		for _, rule := range rules[i+1 : i+3] {
+			if got := findingFor(t, doc.Judgement, rule).Measured; math.Abs(got-whole) > 0.001*whole {
+				t.Errorf("%s measured %.3fms, %s %.3fms: more than 0.1%% apart", rule, got, rules[i], whole)
+			}
+		}
 	}
 }
