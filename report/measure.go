@@ -101,12 +101,14 @@ func stretchesFor(doc Document, r scenario.Rule) []stretch {
 		return []stretch{sumIntervals(res, key, in, from, to)}
 	}
 	ivs := res.Timeline
-	// The run's last interval closes when the run ends, however short it
-	// is; a window ending with it counts as whole, so the final stretch
-	// of a run (where a late collapse shows) is always judged.
+	// Windows slide over whole intervals, up to the end of the last one
+	// that overlaps the scope: a phase that ends inside an interval (every
+	// campaign phase, every coarsened timeline) is judged up to its end,
+	// and the run's last interval, which closes when the run ends however
+	// short it is, counts as whole, so a late collapse is always judged.
 	limit := to
-	if n := len(ivs); to == res.Elapsed && n > 0 {
-		limit = max(limit, ivs[n-1].Offset+res.Interval)
+	if len(in) > 0 {
+		limit = max(limit, ivs[in[len(in)-1]].Offset+res.Interval)
 	}
 	var out []stretch
 	for a := range in {

@@ -247,3 +247,41 @@ slo: ["`+strings.Join(rules, `", "`)+`"]
 		}
 	}
 }
+
+// TestPhaseWindowsReachThePhaseEnd moves the recorded run's phase
+// boundaries half a second into its intervals: a phase then ends inside
+// an interval, and its windows must still reach that interval, or a burst
+// of slow requests in the phase's last half second is never judged.
+func TestPhaseWindowsReachThePhaseEnd(t *testing.T) {
+	t.Parallel()
+	doc := fixture(t, "nogo") // phases warm-up 0–3s, launch 3–8s, peak 8–14s; 1s intervals
+	phases := append([]scenario.Phase(nil), doc.Plan.Phases...)
+	phases[0].Duration += 500 * time.Millisecond // warm-up 0–3.5s
+	phases[1].Start += 500 * time.Millisecond    // launch 3.5–8.5s
+	phases[2].Start += 500 * time.Millisecond
+	phases[2].Duration -= 500 * time.Millisecond
+	doc.Plan.Phases = phases
+	tests := []struct {
+		rule       string
+		firstFrom  time.Duration // the first window's start
+		lastTo     time.Duration // the last window's end
+		numWindows int
+	}{
+		{"phase warm-up: p95 < 1s for 1s", 0, 4 * time.Second, 4},             // reaches interval 3s–4s, where the phase ends
+		{"phase launch: p95 < 1s for 2s", 3 * time.Second, 9 * time.Second, 5}, // starts in interval 3s–4s, ends with 8s–9s
+	}
+	for _, tc := range tests {
+		r, err := scenario.ParseRule(tc.rule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ss := stretchesFor(doc, r)
+		if len(ss) != tc.numWindows || ss[0].from != tc.firstFrom || ss[len(ss)-1].to != tc.lastTo {
+			var got []string
+			for _, s := range ss {
+				got = append(got, offset(s.from)+"–"+offset(s.to))
+			}
+			t.Errorf("%s: windows %v, want %d from %v to %v", tc.rule, got, tc.numWindows, tc.firstFrom, tc.lastTo)
+		}
+	}
+}
