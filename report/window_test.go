@@ -267,7 +267,7 @@ func TestPhaseWindowsReachThePhaseEnd(t *testing.T) {
 		lastTo     time.Duration // the last window's end
 		numWindows int
 	}{
-		{"phase warm-up: p95 < 1s for 1s", 0, 4 * time.Second, 4},             // reaches interval 3s–4s, where the phase ends
+		{"phase warm-up: p95 < 1s for 1s", 0, 4 * time.Second, 4},              // reaches interval 3s–4s, where the phase ends
 		{"phase launch: p95 < 1s for 2s", 3 * time.Second, 9 * time.Second, 5}, // starts in interval 3s–4s, ends with 8s–9s
 	}
 	for _, tc := range tests {
