@@ -15,7 +15,32 @@ import (
 // too. Fields keep their meaning within a version; new fields may be
 // added. The two parts change together, so the one constant lives here,
 // in the lower layer, where report can read it.
-const SchemaVersion = 1
+//
+// Version 2: latency and service time describe the requests that
+// succeeded (version 1 mixed in the failed ones, so a target that failed
+// fast looked fast), failed requests are timed per class, visits count
+// where they arrived, and the generator records its own signals per
+// interval. A version 1 file cannot be judged by version 2's rules, so it
+// is refused with UnsupportedVersionError rather than misread.
+const SchemaVersion = 2
+
+// UnsupportedVersionError is a results file of a schema version this
+// liftoff does not read.
+type UnsupportedVersionError struct {
+	Version int    // the file's
+	Liftoff string // the liftoff version that wrote it, when the file says
+}
+
+func (e *UnsupportedVersionError) Error() string {
+	by := ""
+	if e.Liftoff != "" {
+		by = " (written by liftoff " + e.Liftoff + ")"
+	}
+	if e.Version < SchemaVersion {
+		return fmt.Sprintf("results schema version %d%s is older than this liftoff reads (version %d): its latency figures include failed requests, so its verdict cannot be judged again; run the test again, or report it with the liftoff that wrote it", e.Version, by, SchemaVersion)
+	}
+	return fmt.Sprintf("results schema version %d%s is newer than this liftoff reads (version %d); use a newer liftoff", e.Version, by, SchemaVersion)
+}
 
 // The results encoding is JSON. Durations are integer microseconds or
 // float seconds as their names say; histograms are HdrHistogram V2
@@ -36,8 +61,9 @@ type resultsFile struct {
 	Arrivals arrivalsFile        `json:"arrivals"`
 	Requests int64               `json:"requests"`
 	Errors   int64               `json:"errors"`
-	Classes  map[string]int64    `json:"classes"`  // failed requests by error class
-	Examples map[string][]string `json:"examples"` // a few redacted messages per class
+	Classes  map[string]int64    `json:"classes"`            // failed (and cut-off) requests by class
+	Failures map[string]timing   `json:"failures,omitempty"` // failed requests' timings by class
+	Examples map[string][]string `json:"examples"`           // a few redacted messages per class
 
 	Keys     []keyFile      `json:"keys"` // keys[0] is every request
 	Journeys []journeyFile  `json:"journeys"`
@@ -54,13 +80,21 @@ type arrivalsFile struct {
 	Exhausted int64   `json:"exhausted,omitempty"` // of the missed, those a unique data file had no row for
 }
 
+// timing is a class's failed requests' latency and service time.
+type timing struct {
+	Latency string `json:"latency,omitempty"`
+	Service string `json:"service,omitempty"`
+}
+
 type keyFile struct {
-	Journey  string `json:"journey,omitempty"` // empty: every request
-	Step     string `json:"step,omitempty"`    // empty: every request of the journey
-	Requests int64  `json:"requests"`
-	Errors   int64  `json:"errors"`
-	Latency  string `json:"latency,omitempty"` // response done minus intended send
-	Service  string `json:"service,omitempty"` // response done minus actual send
+	Journey         string `json:"journey,omitempty"` // empty: every request
+	Step            string `json:"step,omitempty"`    // empty: every request of the journey
+	Requests        int64  `json:"requests"`
+	Errors          int64  `json:"errors"`                     // failed, whoever failed them
+	GeneratorErrors int64  `json:"generator_errors,omitempty"` // of the errors, the generator's own
+	CutOff          int64  `json:"cut_off,omitempty"`          // unanswered when the run stopped
+	Latency         string `json:"latency,omitempty"`          // successful requests: response done minus intended send
+	Service         string `json:"service,omitempty"`          // successful requests: response done minus actual send
 }
 
 type journeyFile struct {
@@ -83,11 +117,13 @@ type intervalFile struct {
 }
 
 type intervalKeyFile struct {
-	Key      int    `json:"key"` // index into keys
-	Requests int64  `json:"requests"`
-	Errors   int64  `json:"errors"`
-	Latency  string `json:"latency"`
-	Service  string `json:"service"`
+	Key             int    `json:"key"` // index into keys
+	Requests        int64  `json:"requests"`
+	Errors          int64  `json:"errors"`
+	GeneratorErrors int64  `json:"generator_errors,omitempty"`
+	CutOff          int64  `json:"cut_off,omitempty"`
+	Latency         string `json:"latency"`
+	Service         string `json:"service"`
 }
 
 // MarshalJSON encodes the results in the schema documented above.
@@ -112,8 +148,17 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 			f.Examples[ErrorClass(c).String()] = msgs
 		}
 	}
+	for c, t := range r.Failures {
+		if t.Latency.Count() > 0 {
+			if f.Failures == nil {
+				f.Failures = map[string]timing{}
+			}
+			f.Failures[ErrorClass(c).String()] = timing{Latency: encodeDistribution(t.Latency), Service: encodeDistribution(t.Service)}
+		}
+	}
 	for _, k := range r.Keys {
 		f.Keys = append(f.Keys, keyFile{Journey: k.Key.Journey, Step: k.Key.Step, Requests: k.Requests, Errors: k.Errors,
+			GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff,
 			Latency: encodeDistribution(k.Latency), Service: encodeDistribution(k.Service)})
 	}
 	for _, j := range r.Journeys {
@@ -128,6 +173,7 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 		}
 		for _, ik := range iv.Keys {
 			ivf.Keys = append(ivf.Keys, intervalKeyFile{Key: ik.Key, Requests: ik.Requests, Errors: ik.Errors,
+				GeneratorErrors: ik.GeneratorErrors, CutOff: ik.CutOff,
 				Latency: encodePacked(ik.latency), Service: encodePacked(ik.service)})
 		}
 		f.Timeline = append(f.Timeline, ivf)
@@ -143,7 +189,7 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	if f.Version != SchemaVersion {
-		return fmt.Errorf("results schema version %d is not supported (this liftoff reads version %d)", f.Version, SchemaVersion)
+		return &UnsupportedVersionError{Version: f.Version, Liftoff: f.Liftoff}
 	}
 	out := Results{
 		Scenario:    f.Scenario,
@@ -167,11 +213,24 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		}
 		out.Examples[c] = msgs
 	}
+	for name, t := range f.Failures {
+		c, ok := ParseErrorClass(name)
+		if !ok || c == ClassNone {
+			return fmt.Errorf("unknown error class %q in failures", name)
+		}
+		if out.Failures[c].Latency, err = decodeDistribution(t.Latency); err != nil {
+			return fmt.Errorf("failures.%s.latency: %w", name, err)
+		}
+		if out.Failures[c].Service, err = decodeDistribution(t.Service); err != nil {
+			return fmt.Errorf("failures.%s.service: %w", name, err)
+		}
+	}
 	if out.Lag, err = decodeDistribution(f.Lag); err != nil {
 		return fmt.Errorf("lag: %w", err)
 	}
 	for i, k := range f.Keys {
-		kr := KeyResult{Key: Key{Journey: k.Journey, Step: k.Step}, Requests: k.Requests, Errors: k.Errors}
+		kr := KeyResult{Key: Key{Journey: k.Journey, Step: k.Step}, Requests: k.Requests, Errors: k.Errors,
+			GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff}
 		if kr.Latency, err = decodeDistribution(k.Latency); err != nil {
 			return fmt.Errorf("keys[%d].latency: %w", i, err)
 		}
@@ -197,7 +256,7 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 			if k.Key < 0 || k.Key >= len(out.Keys) {
 				return fmt.Errorf("timeline[%d]: key %d does not exist", i, k.Key)
 			}
-			ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors}
+			ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors, GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff}
 			if ik.latency, err = decodePacked(k.Latency); err != nil {
 				return fmt.Errorf("timeline[%d].latency: %w", i, err)
 			}

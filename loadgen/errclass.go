@@ -31,6 +31,8 @@ const (
 	ClassCheck                // an expectation or capture on the response failed
 	ClassTemplate             // the request could not be built (a missing template value)
 	ClassOther                // anything else the transport reported
+	ClassGenerator            // the generator ran out of its own resources: local ports, file descriptors
+	ClassCutOff               // still waiting for its answer when the run stopped; not a failure
 	numClasses
 )
 
@@ -46,6 +48,8 @@ var classNames = [numClasses]string{
 	ClassCheck:     "check",
 	ClassTemplate:  "template",
 	ClassOther:     "other",
+	ClassGenerator: "generator",
+	ClassCutOff:    "cut-off",
 }
 
 var classDescriptions = [numClasses]string{
@@ -60,6 +64,8 @@ var classDescriptions = [numClasses]string{
 	ClassCheck:     "a response check or capture failed",
 	ClassTemplate:  "the request could not be built from its template",
 	ClassOther:     "another transport error",
+	ClassGenerator: "the generator ran out of its own resources (local ports or file descriptors); the request never reached the target",
+	ClassCutOff:    "still waiting for its answer when the run stopped; counted, with its latency so far, but not as a failure",
 }
 
 // String is the class's short name as used in results files and reports.
@@ -77,6 +83,16 @@ func (c ErrorClass) Description() string {
 	}
 	return ""
 }
+
+// Generator reports whether a request of this class failed on the
+// generator's side, never on the target's: it could not be built, or the
+// generator had no local port or file descriptor left to send it with.
+// Such a request never reached the target.
+func (c ErrorClass) Generator() bool { return c == ClassTemplate || c == ClassGenerator }
+
+// Failed reports whether a request of this class failed. A request cut
+// off by the run's end did not: its answer never came in time to tell.
+func (c ErrorClass) Failed() bool { return c != ClassNone && c != ClassCutOff }
 
 // ParseErrorClass reads a class name written by String.
 func ParseErrorClass(s string) (ErrorClass, bool) {
@@ -121,6 +137,8 @@ func classifyError(err error) ErrorClass {
 	var alertErr tls.AlertError
 	var netErr net.Error
 	switch {
+	case generatorResource(err):
+		return ClassGenerator
 	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.Is(err, fasthttp.ErrTLSHandshakeTimeout):
@@ -146,4 +164,14 @@ func classifyError(err error) ErrorClass {
 		return ClassReset
 	}
 	return ClassOther
+}
+
+// generatorResource reports whether err says the generator's own machine
+// ran out of something a request needs: a local port (EADDRNOTAVAIL, a
+// generator opening connections faster than closed ones leave TIME_WAIT),
+// a file descriptor (EMFILE, ENFILE), or buffer memory (ENOBUFS). The
+// target never saw such a request.
+func generatorResource(err error) bool {
+	return errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EMFILE) ||
+		errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOBUFS)
 }

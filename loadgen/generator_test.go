@@ -186,6 +186,14 @@ journeys:
 			if ex := res.Examples[tc.want]; len(ex) == 0 || !strings.Contains(ex[0], tc.inMsg) {
 				t.Errorf("examples of %s = %q, want one containing %q", tc.want, ex, tc.inMsg)
 			}
+			// Latency describes successful requests; failures are timed
+			// apart, per class.
+			if n := res.Keys[0].Latency.Count(); n != 0 {
+				t.Errorf("%d failed requests in the latency histogram, want none", n)
+			}
+			if n := res.Failures[tc.want].Service.Count(); n != 5 {
+				t.Errorf("%d requests timed in class %s, want 5", n, tc.want)
+			}
 		})
 	}
 }
@@ -377,10 +385,12 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 		name, in, want string
 	}{
 		{"not json", "{", "read results: unexpected EOF"},
-		{"future version", `{"version": 2}`, "read results: results schema version 2 is not supported (this liftoff reads version 1)"},
-		{"bad histogram", `{"version": 1, "keys": [{"requests": 1, "latency": "HISTFAAAbad"}]}`, "read results: keys[0].latency: decode histogram: "},
-		{"unknown class", `{"version": 1, "classes": {"gremlins": 3}}`, `read results: unknown error class "gremlins"`},
-		{"timeline key out of range", `{"version": 1, "timeline": [{"keys": [{"key": 4}]}]}`, "read results: timeline[0]: key 4 does not exist"},
+		{"future version", `{"version": 3}`, "read results: results schema version 3 is newer than this liftoff reads (version 2); use a newer liftoff"},
+		{"older version", `{"version": 1, "liftoff": "v0.3.0"}`, "read results: results schema version 1 (written by liftoff v0.3.0) is older than this liftoff reads (version 2): its latency figures include failed requests"},
+		{"bad histogram", `{"version": 2, "keys": [{"requests": 1, "latency": "HISTFAAAbad"}]}`, "read results: keys[0].latency: decode histogram: "},
+		{"unknown class", `{"version": 2, "classes": {"gremlins": 3}}`, `read results: unknown error class "gremlins"`},
+		{"unknown failure class", `{"version": 2, "failures": {"ok": {}}}`, `read results: unknown error class "ok" in failures`},
+		{"timeline key out of range", `{"version": 2, "timeline": [{"keys": [{"key": 4}]}]}`, "read results: timeline[0]: key 4 does not exist"},
 	}
 	for _, tc := range tests {
 		_, err := Decode(strings.NewReader(tc.in))

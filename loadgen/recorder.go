@@ -20,8 +20,11 @@ type sample struct {
 	done     time.Time
 	class    ErrorClass
 	open     bool // intended came from the arrival schedule, so lag means something
-	unsent   bool // the request could not be built: it counts as a failed request, with no timings
 }
+
+// unsent reports whether the request was never sent: it could not be
+// built, so it has no timings at all.
+func (s sample) unsent() bool { return s.class == ClassTemplate }
 
 // keyLayout maps journey and step ordinals to indexes without building
 // strings on the hot path. Requests are recorded per step only; the
@@ -60,23 +63,40 @@ func (kl keyLayout) numSteps() int     { return len(kl.stepKeys) }
 func (kl keyLayout) numJourneys() int  { return len(kl.journeyKey) }
 
 // bucket holds measurements per step: one shard's since the collector last
-// took them, or the run's totals.
+// took them, or the run's totals. Latency and service time describe the
+// requests that succeeded (and those cut off by the run's end, at their
+// time so far); failed requests are counted here and timed apart, per
+// class, in the recorder's failures.
 type bucket struct {
 	latency, service []*hdr.Histogram // per flat step
-	requests, errors []int64          // per flat step
+	steps            []stepCounts     // per flat step
 	classes          ClassCounts
 	lag              *hdr.Histogram
 	visits, failed   []int64 // per journey
 	visitDuration    []*hdr.Histogram
 }
 
+// stepCounts counts one step's requests by outcome.
+type stepCounts struct {
+	requests  int64 // every request, sent or not
+	errors    int64 // the failed ones, whoever failed them
+	generator int64 // of the errors, those the generator failed itself (ErrorClass.Generator)
+	cutOff    int64 // still waiting for an answer when the run stopped; not errors
+}
+
+func (c *stepCounts) add(o stepCounts) {
+	c.requests += o.requests
+	c.errors += o.errors
+	c.generator += o.generator
+	c.cutOff += o.cutOff
+}
+
 func newBucket(kl keyLayout) *bucket {
 	b := &bucket{
-		requests: make([]int64, kl.numSteps()),
-		errors:   make([]int64, kl.numSteps()),
-		visits:   make([]int64, kl.numJourneys()),
-		failed:   make([]int64, kl.numJourneys()),
-		lag:      newTotalHistogram(),
+		steps:  make([]stepCounts, kl.numSteps()),
+		visits: make([]int64, kl.numJourneys()),
+		failed: make([]int64, kl.numJourneys()),
+		lag:    newTotalHistogram(),
 	}
 	for range kl.numSteps() {
 		b.latency = append(b.latency, newTotalHistogram())
@@ -91,11 +111,10 @@ func newBucket(kl keyLayout) *bucket {
 // add merges o into b.
 func (b *bucket) add(o *bucket) {
 	for k := range b.latency {
-		if o.requests[k] > 0 {
+		if o.steps[k].requests > 0 {
 			b.latency[k].Merge(o.latency[k])
 			b.service[k].Merge(o.service[k])
-			b.requests[k] += o.requests[k]
-			b.errors[k] += o.errors[k]
+			b.steps[k].add(o.steps[k])
 		}
 	}
 	for j := range b.visits {
@@ -115,11 +134,11 @@ func (b *bucket) add(o *bucket) {
 
 func (b *bucket) reset() {
 	for k := range b.latency {
-		if b.requests[k] > 0 {
+		if b.steps[k].requests > 0 {
 			b.latency[k].Reset()
 			b.service[k].Reset()
 		}
-		b.requests[k], b.errors[k] = 0, 0
+		b.steps[k] = stepCounts{}
 	}
 	for j := range b.visits {
 		if b.visits[j] > 0 {
@@ -153,10 +172,44 @@ type recorder struct {
 	shards   []shard
 	assigned atomic.Int64 // shards handed to visitors so far
 
+	failures failureTimes // failed requests' timings, per class
+
 	// Collector-owned state.
 	totals   *bucket // the whole run
 	timeline timeline
 	examples exampleStore
+}
+
+// failureTimes keeps the timings of failed requests apart from the
+// successful ones', per class over the whole run: how fast a target
+// answers 500 says nothing about how fast it serves, but a report can
+// still show it. Failures are rarer than successes, and a packed
+// histogram takes memory only where values fall, so one lock for the run
+// is enough.
+type failureTimes struct {
+	mu               sync.Mutex
+	latency, service [numClasses]*hdr.PackedHistogram
+}
+
+func (f *failureTimes) record(class ErrorClass, latency, service int64) {
+	f.mu.Lock()
+	if f.latency[class] == nil {
+		f.latency[class], f.service[class] = newIntervalHistogram(), newIntervalHistogram()
+	}
+	f.latency[class].RecordValue(latency)
+	f.service[class].RecordValue(service)
+	f.mu.Unlock()
+}
+
+// snapshot returns the timings per class; the run has ended.
+func (f *failureTimes) snapshot() [numClasses]ClassTiming {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out [numClasses]ClassTiming
+	for c := range f.latency {
+		out[c] = ClassTiming{Latency: packedDistribution(f.latency[c]), Service: packedDistribution(f.service[c])}
+	}
+	return out
 }
 
 func newRecorder(kl keyLayout, shards int, interval time.Duration, maxIntervals int) *recorder {
@@ -180,27 +233,43 @@ func (r *recorder) assignShard() int {
 }
 
 // record adds one request's measurements to shard's bucket. It takes the
-// shard's lock, records three values into fixed-size histograms, and
-// allocates nothing.
+// shard's lock, records up to three values into fixed-size histograms, and
+// allocates nothing. A failed request's timings go to the failures, per
+// class, instead of the step's latency and service time, which describe
+// the requests the target served.
 func (r *recorder) record(shard int, s sample) {
 	latency := micros(s.done.Sub(s.intended))
 	service := micros(s.done.Sub(s.sent))
 	k := r.layout.step(s.journey, s.step)
-	failed := s.class != ClassNone
+	failed := s.class.Failed()
+	sent := !s.unsent()
+	if failed && sent {
+		r.failures.record(s.class, latency, service)
+	}
 
 	sh := &r.shards[shard]
 	sh.mu.Lock()
 	b := sh.cur
-	if !s.unsent {
-		b.latency[k].RecordValue(latency)
-		b.service[k].RecordValue(service)
+	if sent {
+		if !failed {
+			b.latency[k].RecordValue(latency)
+			b.service[k].RecordValue(service)
+		}
 		if s.open {
 			b.lag.RecordValue(micros(s.sent.Sub(s.intended)))
 		}
 	}
-	b.requests[k]++
-	if failed {
-		b.errors[k]++
+	c := &b.steps[k]
+	c.requests++
+	switch {
+	case failed:
+		c.errors++
+		if s.class.Generator() {
+			c.generator++
+		}
+		b.classes[s.class]++
+	case s.class == ClassCutOff:
+		c.cutOff++
 		b.classes[s.class]++
 	}
 	sh.mu.Unlock()
@@ -247,13 +316,16 @@ func (r *recorder) results() *Results {
 		res.Keys[i].Key = key
 	}
 	for k := range t.latency {
-		if t.requests[k] == 0 {
+		c := t.steps[k]
+		if c.requests == 0 {
 			continue
 		}
 		for _, key := range []int{0, kl.journeyKey[kl.stepJourney[k]], kl.stepKeys[k]} {
 			kr := &res.Keys[key]
-			kr.Requests += t.requests[k]
-			kr.Errors += t.errors[k]
+			kr.Requests += c.requests
+			kr.Errors += c.errors
+			kr.GeneratorErrors += c.generator
+			kr.CutOff += c.cutOff
 			kr.Latency.Merge(Distribution{h: t.latency[k]})
 			kr.Service.Merge(Distribution{h: t.service[k]})
 		}
@@ -267,6 +339,7 @@ func (r *recorder) results() *Results {
 	res.Requests = res.Keys[0].Requests
 	res.Errors = res.Keys[0].Errors
 	res.Classes = t.classes
+	res.Failures = r.failures.snapshot()
 	res.Examples = r.examples.snapshot()
 	return res
 }

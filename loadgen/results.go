@@ -25,6 +25,10 @@ type Results struct {
 	Requests int64
 	Errors   int64
 	Classes  ClassCounts
+	// Failures holds the timings of failed requests per class, over the
+	// whole run: the keys' latency and service time describe successful
+	// requests only.
+	Failures [numClasses]ClassTiming
 	// Examples holds a few redacted error messages per class, so a report
 	// can show what a failure looked like without storing every one.
 	Examples [numClasses][]string
@@ -63,6 +67,13 @@ func (a ArrivalCounts) Scheduled() int64 { return a.Started + a.Missed }
 // ClassCounts counts requests by error class.
 type ClassCounts [numClasses]int64
 
+// ClassTiming is how long the failed requests of one class took: from
+// their intended time, and from their actual send.
+type ClassTiming struct {
+	Latency Distribution
+	Service Distribution
+}
+
 // Of returns the count of class c.
 func (cc *ClassCounts) Of(c ErrorClass) int64 { return cc[c] }
 
@@ -85,13 +96,25 @@ func (k Key) String() string {
 }
 
 // KeyResult is what was measured for one key over the whole run.
+// Latency and Service describe the requests the target answered
+// successfully, and those the run's end cut off, at their time so far:
+// Requests minus Errors values in all.
 type KeyResult struct {
-	Key      Key
-	Requests int64
-	Errors   int64
-	Latency  Distribution // done minus intended: what a visitor waited
-	Service  Distribution // done minus sent: what the target took
+	Key             Key
+	Requests        int64        // every request, sent or not
+	Errors          int64        // failed requests, whoever failed them
+	GeneratorErrors int64        // of the errors, those the generator failed itself: they never reached the target
+	CutOff          int64        // still waiting for an answer when the run stopped: counted, not failed
+	Latency         Distribution // done minus intended: what a visitor waited
+	Service         Distribution // done minus sent: what the target took
 }
+
+// TargetRequests are the requests that reached the target (or were meant
+// to, had it been up): every request but those the generator failed.
+func (k KeyResult) TargetRequests() int64 { return k.Requests - k.GeneratorErrors }
+
+// TargetErrors are the failed requests the target answered for.
+func (k KeyResult) TargetErrors() int64 { return k.Errors - k.GeneratorErrors }
 
 // JourneyResult is what was measured for one journey's visits.
 type JourneyResult struct {
@@ -115,15 +138,23 @@ type Interval struct {
 	Keys      []IntervalKey // only keys that completed requests in the interval
 }
 
-// IntervalKey is one key's measurements within an interval, at the
-// timeline's reduced precision.
+// IntervalKey is one key's measurements within an interval, counted as
+// KeyResult counts them.
 type IntervalKey struct {
-	Key      int // index into Results.Keys
-	Requests int64
-	Errors   int64
-	latency  *hdr.PackedHistogram
-	service  *hdr.PackedHistogram
+	Key             int // index into Results.Keys
+	Requests        int64
+	Errors          int64
+	GeneratorErrors int64
+	CutOff          int64
+	latency         *hdr.PackedHistogram
+	service         *hdr.PackedHistogram
 }
+
+// TargetRequests and TargetErrors count as KeyResult's do.
+func (ik IntervalKey) TargetRequests() int64 { return ik.Requests - ik.GeneratorErrors }
+
+// TargetErrors are the interval's failed requests the target answered for.
+func (ik IntervalKey) TargetErrors() int64 { return ik.Errors - ik.GeneratorErrors }
 
 // Latency returns the key's latency distribution in this interval.
 func (ik IntervalKey) Latency() Distribution { return packedDistribution(ik.latency) }

@@ -63,8 +63,7 @@ func mergeIntervals(a, b Interval) Interval {
 	for _, bk := range b.Keys {
 		if i := keyPosition(a.Keys, bk.Key); i >= 0 {
 			ak := &a.Keys[i]
-			ak.Requests += bk.Requests
-			ak.Errors += bk.Errors
+			ak.addCounts(bk.counts())
 			ak.latency.Merge(bk.latency)
 			ak.service.Merge(bk.service)
 			continue
@@ -73,6 +72,19 @@ func mergeIntervals(a, b Interval) Interval {
 	}
 	sortIntervalKeys(a.Keys)
 	return a
+}
+
+// counts and addCounts move an interval key's counts in and out of the
+// recorder's per-step form.
+func (ik *IntervalKey) counts() stepCounts {
+	return stepCounts{requests: ik.Requests, errors: ik.Errors, generator: ik.GeneratorErrors, cutOff: ik.CutOff}
+}
+
+func (ik *IntervalKey) addCounts(c stepCounts) {
+	ik.Requests += c.requests
+	ik.Errors += c.errors
+	ik.GeneratorErrors += c.generator
+	ik.CutOff += c.cutOff
 }
 
 func keyPosition(keys []IntervalKey, key int) int {
@@ -107,7 +119,8 @@ func newIntervalBuilder(kl keyLayout) *intervalBuilder {
 // add takes a shard's bucket into the interval.
 func (ib *intervalBuilder) add(b *bucket) {
 	for k := range b.latency {
-		if b.requests[k] == 0 {
+		c := b.steps[k]
+		if c.requests == 0 {
 			continue
 		}
 		ik := &ib.steps[k]
@@ -117,8 +130,7 @@ func (ib *intervalBuilder) add(b *bucket) {
 		}
 		ik.latency.MergeFrom(b.latency[k])
 		ik.service.MergeFrom(b.service[k])
-		ik.Requests += b.requests[k]
-		ik.Errors += b.errors[k]
+		ik.addCounts(c)
 	}
 	for c := range ib.classes {
 		ib.classes[c] += b.classes[c]
@@ -137,8 +149,7 @@ func (ib *intervalBuilder) build(offset time.Duration, c counts) Interval {
 			ik = &IntervalKey{Key: key, latency: newIntervalHistogram(), service: newIntervalHistogram()}
 			merged[key] = ik
 		}
-		ik.Requests += from.Requests
-		ik.Errors += from.Errors
+		ik.addCounts(from.counts())
 		ik.latency.Merge(from.latency)
 		ik.service.Merge(from.service)
 	}

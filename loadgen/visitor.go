@@ -129,7 +129,7 @@ func (v *visitor) visit(a arrival, open bool) outcome {
 			v.r.rec.examples.add(res.class, v.r.sc.Redact(describeFailure(jp.name, st, &v.ex, res)))
 		}
 		v.r.rec.record(v.shard, sample{journey: a.journey, step: s, intended: intended, sent: res.sent, done: res.done,
-			class: res.class, open: open, unsent: res.class == ClassTemplate})
+			class: res.class, open: open})
 		v.r.live.request(res.class != ClassNone)
 		last = res.done
 		if res.class != ClassNone {

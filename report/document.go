@@ -41,28 +41,32 @@ func NewDocument(res *loadgen.Results) (Document, error) {
 // Its fields keep their meaning within a schema version.
 type Summary struct {
 	Requests         int64         `json:"requests"`
-	Errors           int64         `json:"errors"`
-	ErrorRate        float64       `json:"error_rate"`         // 0..1
+	Errors           int64         `json:"errors"`             // failed requests, whoever failed them
+	GeneratorErrors  int64         `json:"generator_errors"`   // of the errors, those the generator failed itself
+	ErrorRate        float64       `json:"error_rate"`         // errors over requests, 0..1
 	PlannedRate      float64       `json:"planned_rate"`       // requests/s the open-model plan implies
 	AchievedRate     float64       `json:"achieved_rate"`      // requests/s completed
 	DurationS        float64       `json:"duration_s"`         // how long the run took
 	PlannedDurationS float64       `json:"planned_duration_s"` // how long the plan was
-	LatencyMS        Latencies     `json:"latency_ms"`         // all requests, from intended send time
+	LatencyMS        Latencies     `json:"latency_ms"`         // successful requests, from intended send time
 	LagMS            Lag           `json:"lag_ms"`             // how late the generator sent
 	Arrivals         ArrivalCounts `json:"arrivals"`
 	Visits           int64         `json:"visits"`        // visits that ended, closed-model included
 	FailedVisits     int64         `json:"failed_visits"` // visits with a failed step
 }
 
-// Latencies are latency percentiles in milliseconds.
+// Latencies are latency percentiles in milliseconds, of the requests
+// Requests counts: those answered successfully (and, in an interrupted
+// run, those cut off by its end, at their latency so far).
 type Latencies struct {
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-	P95  float64 `json:"p95"`
-	P99  float64 `json:"p99"`
-	P999 float64 `json:"p999"`
-	Max  float64 `json:"max"`
-	Mean float64 `json:"mean"`
+	Requests int64   `json:"requests"`
+	P50      float64 `json:"p50"`
+	P90      float64 `json:"p90"`
+	P95      float64 `json:"p95"`
+	P99      float64 `json:"p99"`
+	P999     float64 `json:"p999"`
+	Max      float64 `json:"max"`
+	Mean     float64 `json:"mean"`
 }
 
 // Lag is the generator's lag in milliseconds.
@@ -91,6 +95,7 @@ func Summarize(doc Document) Summary {
 	s := Summary{
 		Requests:         res.Requests,
 		Errors:           res.Errors,
+		GeneratorErrors:  res.Classes.Of(loadgen.ClassTemplate) + res.Classes.Of(loadgen.ClassGenerator),
 		ErrorRate:        res.ErrorRate(),
 		AchievedRate:     res.AchievedRate(),
 		DurationS:        res.Elapsed.Seconds(),
@@ -115,7 +120,7 @@ func Summarize(doc Document) Summary {
 }
 
 func latencies(d loadgen.Distribution) Latencies {
-	return Latencies{
+	return Latencies{Requests: d.Count(),
 		P50: ms(d.Percentile(50)), P90: ms(d.Percentile(90)), P95: ms(d.Percentile(95)),
 		P99: ms(d.Percentile(99)), P999: ms(d.Percentile(99.9)), Max: ms(d.Max()), Mean: ms(d.Mean()),
 	}

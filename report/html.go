@@ -100,6 +100,7 @@ type visitRow struct {
 
 type errorRow struct {
 	Class, Description, Count, Share string
+	Took                             string // the class's service time, p50; "" for requests never sent
 	Examples                         []string
 }
 
@@ -232,7 +233,7 @@ func cards(res *loadgen.Results, j Judgement, tp trafficPlan) []card {
 			Tone: cardTone(j, is(scenario.MetricThroughput))})
 	}
 	if len(res.Keys) > 0 && res.Keys[0].Latency.Count() > 0 {
-		out = append(out, card{Label: "Answered within", Value: friendlyLatency(res.Keys[0].Latency.Percentile(95)), Detail: "for 95% of requests",
+		out = append(out, card{Label: "Answered within", Value: friendlyLatency(res.Keys[0].Latency.Percentile(95)), Detail: "for 95% of successful requests",
 			Tone: cardTone(j, scenario.Metric.IsLatency)})
 	}
 	if res.Requests > 0 {
@@ -417,6 +418,9 @@ func errorRows(res *loadgen.Results) []errorRow {
 			continue
 		}
 		row := errorRow{Class: c.String(), Description: c.Description(), Count: count(n), Share: percent(float64(n) / float64(res.Requests))}
+		if d := res.Failures[c].Service; d.Count() > 0 {
+			row.Took = latency(d.Percentile(50))
+		}
 		for _, ex := range res.Examples[c] {
 			row.Examples = append(row.Examples, truncate(ex, maxExampleLen))
 		}

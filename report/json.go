@@ -84,13 +84,14 @@ func WriteJSON(w io.Writer, doc Document) error {
 func ReadJSON(r io.Reader) (Document, error) {
 	var in struct {
 		Schema  int              `json:"schema"`
+		Liftoff string           `json:"liftoff"`
 		Results *loadgen.Results `json:"results"`
 	}
 	if err := json.NewDecoder(r).Decode(&in); err != nil {
 		return Document{}, fmt.Errorf("read results file: %w", err)
 	}
 	if in.Schema != loadgen.SchemaVersion {
-		return Document{}, fmt.Errorf("results file schema %d is not supported (this liftoff reads schema %d)", in.Schema, loadgen.SchemaVersion)
+		return Document{}, fmt.Errorf("results file: %w", &loadgen.UnsupportedVersionError{Version: in.Schema, Liftoff: in.Liftoff})
 	}
 	if in.Results == nil {
 		return Document{}, fmt.Errorf("results file has no results")

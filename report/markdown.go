@@ -48,7 +48,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	out.printf("**Run:** %s · %s requests · %s · errors %s (%s)  \n", ran, count(s.Requests), achieved, count(s.Errors), percent(s.ErrorRate))
 	if s.Requests > 0 {
 		l := s.LatencyMS
-		out.printf("**Latency:** p50 %s · p95 %s · p99 %s · max %s  \n", formatValue(l.P50, UnitMS), formatValue(l.P95, UnitMS), formatValue(l.P99, UnitMS), formatValue(l.Max, UnitMS))
+		out.printf("**Latency (successful requests):** p50 %s · p95 %s · p99 %s · max %s  \n", formatValue(l.P50, UnitMS), formatValue(l.P95, UnitMS), formatValue(l.P99, UnitMS), formatValue(l.Max, UnitMS))
 	}
 	health := "kept up"
 	if j.Health.Limited {
@@ -57,7 +57,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	out.printf("**Generator:** %s · %s\n\n", health, generatorLine(res))
 
 	if len(res.Keys) > 0 {
-		out.printf("<details><summary>Latency by journey and step</summary>\n\n")
+		out.printf("<details><summary>Latency of successful requests by journey and step</summary>\n\n")
 		out.printf("| Journey / step | Requests | Errors | p50 | p95 | p99 | max |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 		for _, k := range res.Keys {
 			name := mdText(k.Key.String())

@@ -16,7 +16,10 @@ type measurement struct {
 	ok      bool // false when nothing was measured
 }
 
-// stretch is a part of the run a rule is measured over.
+// stretch is a part of the run a rule is measured over. Latency and
+// service time are the successful requests'; requests and errors count
+// those that reached the target (not the ones the generator failed
+// itself).
 type stretch struct {
 	latency, service   loadgen.Distribution
 	requests, errors   int64
@@ -182,7 +185,7 @@ func wholeRun(res *loadgen.Results, key int) stretch {
 	s := stretch{scheduled: a.Scheduled(), started: a.Started, completed: a.Completed, ended: a.Ended(), to: res.Elapsed}
 	if key >= 0 && key < len(res.Keys) {
 		k := res.Keys[key]
-		s.latency, s.service, s.requests, s.errors = k.Latency, k.Service, k.Requests, k.Errors
+		s.latency, s.service, s.requests, s.errors = k.Latency, k.Service, k.TargetRequests(), k.TargetErrors()
 	}
 	return s
 }
@@ -198,8 +201,8 @@ func sumIntervals(res *loadgen.Results, key int, idx []int, from, to time.Durati
 		if ik, ok := iv.Key(key); ok {
 			ik.MergeLatencyInto(&s.latency)
 			ik.MergeServiceInto(&s.service)
-			s.requests += ik.Requests
-			s.errors += ik.Errors
+			s.requests += ik.TargetRequests()
+			s.errors += ik.TargetErrors()
 		}
 	}
 	return s

@@ -25,7 +25,7 @@ func WriteTerminal(w io.Writer, doc Document) error {
 			return err
 		}
 	}
-	out.printf("\nLatency by journey and step (from each request's intended send time)\n")
+	out.printf("\nLatency of successful requests by journey and step (from each request's intended send time)\n")
 	if err := latencyTable(out, res); err != nil {
 		return err
 	}
@@ -35,8 +35,8 @@ func WriteTerminal(w io.Writer, doc Document) error {
 			return err
 		}
 	}
-	if res.Errors > 0 {
-		out.printf("\nErrors by class\n")
+	if res.Errors > 0 || res.Classes.Of(loadgen.ClassCutOff) > 0 {
+		out.printf("\nErrors by class (failed requests, timed apart from the successful ones)\n")
 		if err := errorTable(out, res); err != nil {
 			return err
 		}
@@ -184,8 +184,8 @@ func visitTable(w io.Writer, res *loadgen.Results) error {
 }
 
 func errorTable(w io.Writer, res *loadgen.Results) error {
-	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft)
-	t.Header("Class", "Requests", "Share", "Example")
+	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft)
+	t.Header("Class", "Requests", "Share", "Took (p50)", "Example")
 	for _, c := range loadgen.ErrorClasses() {
 		n := res.Classes.Of(c)
 		if n == 0 {
@@ -195,11 +195,22 @@ func errorTable(w io.Writer, res *loadgen.Results) error {
 		if ex := res.Examples[c]; len(ex) > 0 {
 			example = truncate(ex[0], 90)
 		}
-		if err := t.Append(c.String(), count(n), percent(float64(n)/float64(res.Requests)), example); err != nil {
+		if err := t.Append(c.String(), count(n), percent(float64(n)/float64(res.Requests)), classTook(res, c), example); err != nil {
 			return err
 		}
 	}
 	return t.Render()
+}
+
+// classTook is how long a class's requests took from their send, p50:
+// "-" for requests never sent. A request cut off by the run's end counts
+// among the successful ones, at its time so far.
+func classTook(res *loadgen.Results, c loadgen.ErrorClass) string {
+	d := res.Failures[c].Service
+	if d.Count() == 0 {
+		return "-"
+	}
+	return latency(d.Percentile(50))
 }
 
 func generatorLine(res *loadgen.Results) string {

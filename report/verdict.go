@@ -57,6 +57,10 @@ type Finding struct {
 	Where       string // where it failed or was worst, in words
 	Samples     int64  // requests (or scheduled visits) behind the measurement
 	NoData      bool   // nothing in scope was measured; the rule could not be judged
+	// Implicit marks the finding no scenario rule wrote: the failed
+	// requests outside every error_rate rule's scope, judged against 0%
+	// (ImplicitErrorRule).
+	Implicit bool
 	// From and To bound the stretch of the run that Where names: a
 	// windowed rule's worst window, or the interval where a failed rule
 	// was worst. Both are zero when Where is empty.
@@ -129,9 +133,15 @@ type Health struct {
 	Limited     bool
 	MissedShare float64
 	LagP99      time.Duration
-	Late        int64    // requests sent more than MaxLagP99 after their intended time
-	LateShare   float64  // Late over the requests with an intended time
-	Reasons     []string // why it was limited, in plain sentences
+	Late        int64   // requests sent more than MaxLagP99 after their intended time
+	LateShare   float64 // Late over the requests with an intended time
+	// GeneratorErrors are requests the generator failed itself (it could
+	// not build them, or had no local port or file descriptor left); they
+	// never reached the target. GeneratorErrorShare is their share of all
+	// requests; past MaxMissedShare the generator limited the run.
+	GeneratorErrors     int64
+	GeneratorErrorShare float64
+	Reasons             []string // why it was limited, in plain sentences
 }
 
 // Judgement is the verdict with everything behind it.
@@ -152,11 +162,16 @@ func evaluate(doc Document) Judgement {
 	for _, r := range doc.Rules {
 		j.Findings = append(j.Findings, evaluateRule(doc, r, j.Health.Limited))
 	}
+	if f, ok := uncoveredErrors(doc); ok {
+		j.Findings = append(j.Findings, f)
+	}
 
 	var faults, unproven []string
 	for _, f := range j.Findings {
 		switch {
 		case f.Passed:
+		case f.TargetFault && f.Implicit:
+			faults = append(faults, uncoveredSentence(res, f))
 		case f.TargetFault:
 			faults = append(faults, findingSentence(f))
 		case f.NoData:
@@ -211,6 +226,14 @@ func health(res *loadgen.Results) Health {
 		h.Late = res.Lag.CountAbove(MaxLagP99)
 		h.LateShare = float64(h.Late) / float64(n)
 	}
+	h.GeneratorErrors = res.Classes.Of(loadgen.ClassTemplate) + res.Classes.Of(loadgen.ClassGenerator)
+	if res.Requests > 0 {
+		h.GeneratorErrorShare = float64(h.GeneratorErrors) / float64(res.Requests)
+	}
+	if h.FailedItself() {
+		h.Limited = true
+		h.Reasons = append(h.Reasons, generatorErrorReason(res, h))
+	}
 	if h.FellBehind() {
 		h.Limited = true
 		h.Reasons = append(h.Reasons, fmt.Sprintf(
@@ -218,6 +241,23 @@ func health(res *loadgen.Results) Health {
 			count(h.Late), percent(h.LateShare), latency(MaxLagP99), latency(h.LagP99)))
 	}
 	return h
+}
+
+// FailedItself reports whether the generator failed too many requests
+// on its own side.
+func (h Health) FailedItself() bool { return h.GeneratorErrorShare > MaxMissedShare }
+
+// generatorErrorReason explains the requests the generator failed itself.
+func generatorErrorReason(res *loadgen.Results, h Health) string {
+	s := fmt.Sprintf("The generator failed %s of its %s requests itself (%s), so the target never saw them", count(h.GeneratorErrors), count(res.Requests), percent(h.GeneratorErrorShare))
+	var why []string
+	if n := res.Classes.Of(loadgen.ClassGenerator); n > 0 {
+		why = append(why, fmt.Sprintf("%s because it ran out of local ports or file descriptors (raise the open-files limit, or spread the load over more generators)", count(n)))
+	}
+	if n := res.Classes.Of(loadgen.ClassTemplate); n > 0 {
+		why = append(why, fmt.Sprintf("%s because a request's template had no value to fill in", count(n)))
+	}
+	return s + ": " + strings.Join(why, "; ") + "."
 }
 
 // missedReason explains missed arrivals by their causes: the

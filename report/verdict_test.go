@@ -21,10 +21,13 @@ func spread(n int, base, slow time.Duration, slowShare float64) []time.Duration 
 	return out
 }
 
-// results builds Results for one journey "shop" whose only step is "GET /".
+// results builds Results for one journey "shop" whose only step is "GET /":
+// latency and service are the successful requests', and errors (of which
+// the generator failed generatorErrors itself) come on top.
 type results struct {
 	latency, service []time.Duration
 	errors           int64
+	generatorErrors  int64
 	started, missed  int64
 	exhausted        int64 // of missed
 	completed        int64
@@ -36,11 +39,14 @@ type results struct {
 }
 
 func (r results) build() *loadgen.Results {
-	n := int64(len(r.latency))
+	n := int64(len(r.latency)) + r.errors
 	lat, svc := loadgen.DistributionOf(r.latency...), loadgen.DistributionOf(r.service...)
 	key := func(k loadgen.Key) loadgen.KeyResult {
-		return loadgen.KeyResult{Key: k, Requests: n, Errors: r.errors, Latency: lat, Service: svc}
+		return loadgen.KeyResult{Key: k, Requests: n, Errors: r.errors, GeneratorErrors: r.generatorErrors, Latency: lat, Service: svc}
 	}
+	var classes loadgen.ClassCounts
+	classes[loadgen.ClassGenerator] = r.generatorErrors
+	classes[loadgen.ClassStatus5xx] = r.errors - r.generatorErrors
 	var lags []time.Duration
 	for i := range n {
 		lag := r.lag
@@ -63,6 +69,7 @@ func (r results) build() *loadgen.Results {
 			Failed: r.started - r.cutOff - r.completed, Exhausted: r.exhausted},
 		Requests: n,
 		Errors:   r.errors,
+		Classes:  classes,
 		Keys:     []loadgen.KeyResult{key(loadgen.Key{}), key(loadgen.Key{Journey: "shop"}), key(loadgen.Key{Journey: "shop", Step: "GET /"})},
 		Lag:      loadgen.DistributionOf(lags...),
 	}
@@ -110,10 +117,38 @@ func TestJudgement(t *testing.T) {
 			reason: "p95 latency was 900ms (rule: p95 < 300ms).",
 		},
 		{
-			name: "errors", res: results{latency: fast, service: fast, errors: 50, started: 1000, completed: 950, lag: time.Millisecond},
+			name: "errors", res: results{latency: fast[:950], service: fast[:950], errors: 50, started: 1000, completed: 950, lag: time.Millisecond},
 			rules:   []string{"error_rate < 1%", "throughput >= 99%"},
 			verdict: NoGo, findings: []string{"FAIL", "FAIL"},
 			reason: "The error rate was 5% (rule: error_rate < 1%)",
+		},
+		{
+			name: "fast failures judged by latency alone", res: results{errors: 1000, started: 1000, lag: time.Millisecond},
+			rules:   []string{"p95 < 250ms"},
+			verdict: NoGo, findings: []string{"nodata", "FAIL"},
+			reason: "1,000 of 1,000 requests (100%) failed outside every error_rate rule (the run's failures: 1,000 5xx).",
+		},
+		{
+			name: "an error_rate rule allows the share", res: results{latency: fast[:990], service: fast[:990], errors: 10, started: 1000, completed: 990, lag: time.Millisecond},
+			rules:   []string{"p95 < 300ms", "error_rate < 5%"},
+			verdict: Go, findings: []string{"pass", "pass"},
+		},
+		{
+			name: "a journey's rule covers only that journey", res: results{latency: fast[:990], service: fast[:990], errors: 10, started: 1000, completed: 990, lag: time.Millisecond},
+			rules:   []string{"other: error_rate < 50%", "shop/GET /: error_rate < 5%"},
+			verdict: Inconclusive, findings: []string{"nodata", "pass"},
+		},
+		{
+			name: "failures outside a journey's rule are judged against 0%", res: results{latency: fast[:990], service: fast[:990], errors: 10, started: 1000, completed: 990, lag: time.Millisecond},
+			rules:   []string{"other: error_rate < 50%"},
+			verdict: NoGo, findings: []string{"nodata", "FAIL"},
+			reason: "10 of 1,000 requests (1%) failed outside every error_rate rule",
+		},
+		{
+			name: "requests the generator failed itself are its own", res: results{latency: fast[:990], service: fast[:990], errors: 10, generatorErrors: 10, started: 1000, completed: 990, lag: time.Millisecond},
+			rules:   []string{"p95 < 300ms", "error_rate < 0.5%"},
+			verdict: Inconclusive, findings: []string{"pass", "pass"},
+			reason: "The generator failed 10 of its 1,000 requests itself (1%), so the target never saw them: 10 because it ran out of local ports or file descriptors",
 		},
 		{
 			name: "missed arrivals make a pass unproven", res: results{latency: fast, service: fast, started: 950, missed: 50, completed: 950, lag: time.Millisecond},
@@ -160,7 +195,7 @@ func TestJudgement(t *testing.T) {
 		},
 		{
 			name:    "throughput lost among started visits is the target's",
-			res:     results{latency: fast, service: fast, errors: 100, started: 900, missed: 100, completed: 800, lag: time.Millisecond},
+			res:     results{latency: fast[:900], service: fast[:900], errors: 100, started: 900, missed: 100, completed: 800, lag: time.Millisecond},
 			rules:   []string{"throughput >= 99%", "error_rate < 1%"},
 			verdict: NoGo, findings: []string{"FAIL", "FAIL"},
 		},
@@ -220,11 +255,11 @@ func outcome(f Finding) string {
 
 func TestFindingValues(t *testing.T) {
 	t.Parallel()
-	res := results{latency: spread(1000, 20*time.Millisecond, 900*time.Millisecond, 0.1), started: 1000, completed: 990, errors: 10, lag: time.Millisecond}
+	res := results{latency: spread(990, 20*time.Millisecond, 900*time.Millisecond, 0.1), started: 1000, completed: 990, errors: 10, lag: time.Millisecond}
 	res.service = res.latency
 	j := judge(t, res.build(), "shop/GET /: p95 < 300ms", "error_rate < 0.5%")
 	p95, errRate := j.Findings[0], j.Findings[1]
-	if p95.Rule.ScopeName() != "shop/GET /" || p95.Rule.MetricName() != "p95" || p95.Unit() != UnitMS || p95.Limit != 300 || p95.Samples != 1000 {
+	if p95.Rule.ScopeName() != "shop/GET /" || p95.Rule.MetricName() != "p95" || p95.Unit() != UnitMS || p95.Limit != 300 || p95.Samples != 990 {
 		t.Errorf("p95 finding = %+v", p95)
 	}
 	if p95.Measured < 899 || p95.Measured > 901 {
