@@ -31,6 +31,7 @@ type dispatcher struct {
 	journeys []journeyPlan
 	seed     uint64 // the scenario's seed: the journey mix repeats with it
 	live     *counters
+	ledger   *arrivalLedger // open-model visits by arrival interval; nil counts nothing
 
 	busy sync.WaitGroup // visits in flight; the run's end waits for them
 	seq  atomic.Int64   // the last visit number given out, open and closed model
@@ -69,6 +70,7 @@ func (d *dispatcher) dispatch(ctx context.Context, sched *Schedule, limit int, s
 		a, ok := d.newArrival(intended, pick.next())
 		if !ok { // a unique data file ran out: the test data limits the run
 			d.live.miss(true)
+			d.ledger.miss(intended)
 			continue
 		}
 		d.takeOff()
@@ -78,12 +80,14 @@ func (d *dispatcher) dispatch(ctx context.Context, sched *Schedule, limit int, s
 			if spawned >= limit {
 				d.land()
 				d.live.miss(false)
+				d.ledger.miss(intended)
 				continue
 			}
 			spawned++
 			go start(d.visits(a, idle))
 		}
 		d.live.arrivals.Add(1)
+		d.ledger.arrive(intended)
 	}
 }
 

@@ -334,19 +334,23 @@ func TestClosedPhasesStopWhenCancelled(t *testing.T) {
 
 // TestCollectorCountsEachInterval runs the collector beside a dispatch
 // whose visits outlast the plan at max_concurrency 3: each 100ms interval
-// of the timeline holds exactly its own arrivals, missed arrivals and
-// completed visits, they add up to the totals, and Progress shows the
-// live counts and the achieved rate.
+// of the timeline holds exactly its own arrivals and missed arrivals, and
+// each visit's outcome counts where the visit arrived, a second before it
+// ended; they add up to the totals, and Progress shows the live counts
+// and the achieved rate.
 func TestCollectorCountsEachInterval(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		g := New(Config{Interval: 100 * time.Millisecond})
+		began := time.Now()
+		ledger := newArrivalLedger(began, time.Second, g.cfg.Interval, g.cfg.MaxIntervals)
 		r := &run{
-			dispatcher: dispatcher{began: time.Now(), journeys: []journeyPlan{{name: "browse", weight: 1}}, live: &g.live},
+			dispatcher: dispatcher{began: began, journeys: []journeyPlan{{name: "browse", weight: 1}}, live: &g.live, ledger: ledger},
 			g:          g,
 			cfg:        g.cfg,
 			rec:        newRecorder(newKeyLayout(oneJourney, noRedact), 2, g.cfg.Interval, g.cfg.MaxIntervals),
 		}
+		r.rec.ledger = ledger
 		stop, done := make(chan struct{}), make(chan struct{})
 		go r.collectLoop(stop, done)
 
@@ -366,10 +370,11 @@ func TestCollectorCountsEachInterval(t *testing.T) {
 		}()
 
 		r.dispatch(t.Context(), tenPerSecond(), 3, func(arrivals iter.Seq[arrival]) {
-			for range arrivals {
+			for a := range arrivals {
 				r.live.request(false)
 				time.Sleep(time.Second)
 				r.live.completed.Add(1)
+				r.ledger.end(a.intended, true)
 			}
 		})
 		r.busy.Wait()
@@ -386,9 +391,9 @@ func TestCollectorCountsEachInterval(t *testing.T) {
 			got = append(got, interval{iv.Arrivals, iv.Missed, iv.Completed})
 		}
 		want := []interval{
-			{1, 0, 0}, {1, 0, 0}, {1, 0, 0}, // arrivals at 50, 150 and 250ms start
+			{1, 0, 1}, {1, 0, 1}, {1, 0, 1}, // arrivals at 50, 150 and 250ms start, and complete a second later
 			{0, 1, 0}, {0, 1, 0}, {0, 1, 0}, {0, 1, 0}, {0, 1, 0}, {0, 1, 0}, {0, 1, 0}, // the other seven find three in flight
-			{0, 0, 1}, {0, 0, 1}, {0, 0, 1}, // the visits end at 1050, 1150 and 1250ms
+			{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, // the visits end at 1050, 1150 and 1250ms; nothing arrives
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("timeline (-want +got):\n%s", diff)

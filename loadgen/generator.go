@@ -147,6 +147,8 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	g := r.g
 	r.began = time.Now()
 	plan := r.plan
+	r.ledger = newArrivalLedger(r.began, plan.Duration(), r.cfg.Interval, r.cfg.MaxIntervals)
+	r.rec.ledger = r.ledger
 	g.planned.Store(&plan)
 	g.started.Store(r.began.UnixNano())
 
@@ -217,7 +219,7 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 		// instead of every later interval sliding early.
 		offset := max(next, time.Since(r.began).Truncate(width)-width)
 		c := r.live.take()
-		r.rec.collect(offset, c)
+		r.rec.collect(offset)
 		next = offset + width
 		return c
 	}

@@ -178,6 +178,7 @@ type recorder struct {
 	totals   *bucket // the whole run
 	timeline timeline
 	examples exampleStore
+	ledger   *arrivalLedger // the open model's visits by arrival; folded into the timeline at the end
 }
 
 // failureTimes keeps the timings of failed requests apart from the
@@ -290,8 +291,9 @@ func (r *recorder) recordVisit(shard, j int, d time.Duration, failed bool) {
 
 // collect closes the interval that started at offset: it takes every
 // shard's bucket, adds it to the run's totals and to the interval, and
-// appends the interval to the timeline with c, the interval's counts.
-func (r *recorder) collect(offset time.Duration, c counts) {
+// appends the interval to the timeline. Visits are counted by the
+// ledger, where they arrived, when the run ends.
+func (r *recorder) collect(offset time.Duration) {
 	iv := newIntervalBuilder(r.layout)
 	for i := range r.shards {
 		sh := &r.shards[i]
@@ -303,12 +305,16 @@ func (r *recorder) collect(offset time.Duration, c counts) {
 		iv.add(full)
 		full.reset()
 	}
-	r.timeline.append(iv.build(offset, c))
+	r.timeline.append(iv.build(offset))
 }
 
 // results builds the Results of the run from the totals and the timeline.
 // Journey and all-request histograms are merged from the steps'.
 func (r *recorder) results() *Results {
+	if r.ledger != nil {
+		r.ledger.intoTimeline(&r.timeline)
+		r.ledger = nil // folded once
+	}
 	kl, t := r.layout, r.totals
 	res := &Results{Interval: r.timeline.width, Timeline: r.timeline.intervals}
 	res.Keys = make([]KeyResult, len(kl.keys))

@@ -125,13 +125,15 @@ type JourneyResult struct {
 }
 
 // Interval is one slice of the timeline. Requests count in the interval in
-// which they completed.
+// which they completed; open-model visits count in the interval in which
+// they arrived, whenever they ended, so an interval's Completed over its
+// Arrivals plus Missed is the share of its visitors the target served.
 type Interval struct {
 	Offset    time.Duration // from the start of the run
-	Arrivals  int64         // visitors started
-	Missed    int64         // arrivals not started (max_concurrency reached)
-	Completed int64         // open-model visits that ended without a failed step
-	Failed    int64         // open-model visits that ended with a failed step
+	Arrivals  int64         // visitors that arrived and started
+	Missed    int64         // visitors that arrived and could not start
+	Completed int64         // of the Arrivals, visits that ended without a failed step
+	Failed    int64         // of the Arrivals, visits that ended with a failed step
 	Requests  int64
 	Errors    int64
 	Classes   ClassCounts

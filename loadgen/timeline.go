@@ -139,9 +139,9 @@ func (ib *intervalBuilder) add(b *bucket) {
 
 // build returns the interval, with each journey's and the all-request
 // histograms merged from the steps'.
-func (ib *intervalBuilder) build(offset time.Duration, c counts) Interval {
+func (ib *intervalBuilder) build(offset time.Duration) Interval {
 	kl := ib.layout
-	iv := Interval{Offset: offset, Arrivals: c.arrivals, Missed: c.missed, Completed: c.completed, Failed: c.failed, Classes: ib.classes}
+	iv := Interval{Offset: offset, Classes: ib.classes}
 	merged := map[int]*IntervalKey{}
 	into := func(key int, from IntervalKey) {
 		ik, ok := merged[key]

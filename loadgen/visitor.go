@@ -55,8 +55,10 @@ func (r *run) openVisitor(arrivals iter.Seq[arrival]) {
 		switch v.visit(a, true) {
 		case completed:
 			r.live.completed.Add(1)
+			r.ledger.end(a.intended, true)
 		case failed:
 			r.live.failed.Add(1)
+			r.ledger.end(a.intended, false)
 		}
 		if r.shared == nil {
 			v.client.close()

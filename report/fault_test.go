@@ -3,6 +3,7 @@ package report
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -43,5 +44,55 @@ slo: [ p95 < 250ms ]
 	}
 	if p95 := findingFor(t, j, "p95 < 250ms"); !p95.NoData {
 		t.Errorf("p95 rule measured %v on %d samples; latency covers successful requests, of which there were none", p95.Measured, p95.Samples)
+	}
+}
+
+// TestThroughputCountsVisitsWhereTheyArrived runs visits that think for
+// 2s between their two steps, over two phases. Every visit of phase a
+// completes, but 2s after it arrived, in phase b's time; every visit of
+// phase b fails at its second step, after the plan has ended. Throughput
+// counts each visit's outcome where it arrived: phase a served all its
+// visitors and phase b none. Counted where visits ended, phase a read
+// almost 0% (its visits had not ended yet) and phase b read over 100%,
+// capped at 100%, which hid that all its visitors failed.
+func TestThroughputCountsVisitsWhereTheyArrived(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v, _ := strconv.Atoi(r.URL.Query().Get("v")); v > 40 { // the visitors of phase b
+			http.Error(w, "sold out", http.StatusInternalServerError)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	res := run(t, `name: think time
+target: http://127.0.0.1:1
+traffic:
+  arrivals: uniform
+  phases:
+    - { name: a, duration: 2s, rate: 20/s }
+    - { name: b, duration: 1s, rate: 20/s }
+journeys:
+  - name: buy
+    steps:
+      - { request: GET /, think: 2s }
+      - "GET /pay?v={{ .visitor }}"
+slo:
+  - "phase a: throughput >= 99%"
+  - "phase b: throughput >= 99%"
+  - "error_rate < 50%"
+`, srv.URL, 0)
+	if a := res.Arrivals; a.Started != 60 || a.Completed != 40 || a.Failed != 20 {
+		t.Fatalf("arrivals %+v; want 60 started, 40 completed, 20 failed", a)
+	}
+	doc, err := NewDocument(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := findingFor(t, doc.Judgement, "phase a: throughput >= 99%"); !f.Passed || f.Measured != 1 {
+		t.Errorf("phase a: passed=%v, measured %v; every visit that arrived in it completed", f.Passed, f.Measured)
+	}
+	if f := findingFor(t, doc.Judgement, "phase b: throughput >= 99%"); f.Passed || f.Measured != 0 || !f.TargetFault {
+		t.Errorf("phase b: passed=%v, measured %v, target fault %v; every visit that arrived in it failed", f.Passed, f.Measured, f.TargetFault)
 	}
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"math"
 	"time"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -56,9 +55,7 @@ func evaluateRule(doc Document, r scenario.Rule, limited bool) Finding {
 	case r.Window > 0:
 		s := stretches[at]
 		f.Where, f.From, f.To = describeStretch(doc.Plan, r, s), s.from, s.to
-	case !f.Passed && r.Metric != scenario.MetricThroughput:
-		// A visit completes intervals after it arrives, so one interval's
-		// throughput says little; the other metrics have a worst moment.
+	case !f.Passed:
 		if s, ok := worstInterval(doc, r); ok {
 			f.Where, f.From, f.To = describeWorst(doc.Plan, r, s), s.from, s.to
 		}
@@ -263,7 +260,7 @@ func measure(r scenario.Rule, s stretch, onService bool) measurement {
 		if base == 0 {
 			return measurement{}
 		}
-		return measurement{value: math.Min(1, float64(s.completed)/float64(base)), samples: base, ok: true}
+		return measurement{value: float64(s.completed) / float64(base), samples: base, ok: true}
 	}
 	return measurement{}
 }
@@ -278,14 +275,10 @@ func latencyMeasurement(d loadgen.Distribution, value func() time.Duration) meas
 // firstFailure returns when a failed rule first broke its limit: the start
 // of the first window (windowed rules) or timeline interval (otherwise)
 // within its scope where its metric failed, measured on service time when
-// onService. An interval needs minTroubleSamples requests to count, so one
-// slow request in a quiet second does not pass for the start of trouble.
-// Throughput is left out: a visit counts where it ends, which skews one
-// interval's share at every ramp.
+// onService. An interval needs minTroubleSamples requests (or visits) to
+// count, so one slow request in a quiet second does not pass for the
+// start of trouble.
 func firstFailure(doc Document, r scenario.Rule, onService bool) (time.Duration, bool) {
-	if r.Metric == scenario.MetricThroughput {
-		return 0, false
-	}
 	limit := limitOf(r)
 	var candidates []stretch
 	if r.Window > 0 {
