@@ -87,6 +87,8 @@ type clientFactory struct {
 	// connWait is how long a request waits for a pooled connection before
 	// failing; it only matters when the pool is full.
 	connWait time.Duration
+	// dialer opens every connection and times its setup.
+	dialer *dialer
 }
 
 func (f *clientFactory) newClient(shared bool) httpClient {
@@ -95,7 +97,7 @@ func (f *clientFactory) newClient(shared bool) httpClient {
 		conns = f.maxConns
 	}
 	if f.version == scenario.HTTP2 {
-		return newStdClient(f, conns)
+		return newStdClient(f, conns, shared)
 	}
 	return &fastClient{factory: f, conns: conns, shared: shared}
 }
@@ -148,6 +150,9 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 		MaxIdleConnDuration:    30 * time.Second,
 		DisablePathNormalizing: true,
 		RetryIfErr:             retryStaleConnection,
+		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
+			return c.factory.dialer.dial(context.Background(), addr, timeout, isTLS, c.shared, nil)
+		},
 	}
 	if *hosts == nil {
 		*hosts = map[string]*fasthttp.HostClient{}
@@ -239,11 +244,17 @@ type stdClient struct {
 
 // newStdClient returns a client with its own transport. A transport writes
 // its ALPN protocols into its TLS config, so each gets its own copy:
-// visitors' transports never race on the caller's config.
-func newStdClient(f *clientFactory, conns int) *stdClient {
+// visitors' transports never race on the caller's config. The run's
+// dialer opens its connections, TLS included, so their setup is timed.
+func newStdClient(f *clientFactory, conns int, shared bool) *stdClient {
 	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		Proxy: nil,
+		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return f.dialer.dial(ctx, addr, untilDeadline(ctx), false, shared, nil)
+		},
+		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+			return f.dialer.dial(ctx, addr, untilDeadline(ctx), true, shared, h2ALPN)
+		},
 		TLSClientConfig:     f.tlsConfig.Clone(),
 		MaxIdleConnsPerHost: conns,
 		MaxConnsPerHost:     conns,
@@ -328,3 +339,6 @@ func (c *stdClient) do(ex *exchange) error {
 }
 
 func (c *stdClient) close() { c.transport.CloseIdleConnections() }
+
+// h2ALPN is what an HTTP/2 client offers in its TLS handshake.
+var h2ALPN = []string{"h2", "http/1.1"}

@@ -24,6 +24,8 @@ type counters struct {
 	errors    atomic.Int64  // of those, the failed ones
 	inFlight  atomic.Int64  // visitors in flight now, both models
 	rate      atomic.Uint64 // requests per second over the last interval, float64 bits
+	looping   atomic.Int64  // closed-model visitors started
+	stopped   atomic.Int64  // of them, those that stopped before their phase ended: their data ran out
 
 	taken counts // the totals at the last take; the collector's alone
 }

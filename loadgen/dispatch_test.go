@@ -349,6 +349,7 @@ func TestCollectorCountsEachInterval(t *testing.T) {
 			g:          g,
 			cfg:        g.cfg,
 			rec:        newRecorder(newKeyLayout(oneJourney, noRedact), 2, g.cfg.Interval, g.cfg.MaxIntervals),
+			signals:    newSignals(),
 		}
 		r.rec.ledger = ledger
 		stop, done := make(chan struct{}), make(chan struct{})

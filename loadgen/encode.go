@@ -55,20 +55,37 @@ type resultsFile struct {
 	Scenario    scenario.Record `json:"scenario"`          // what was tested, secrets removed
 	Started     time.Time       `json:"started"`           // wall-clock start of the run
 	ElapsedUS   int64           `json:"elapsed_us"`        // how long the run took
+	RanUS       int64           `json:"ran_us"`            // how much of the plan ran: all of it, or up to the interrupt
 	Interrupted bool            `json:"interrupted"`       // stopped before the plan ended
 	IntervalUS  int64           `json:"interval_us"`       // width of each timeline interval
 
 	Arrivals arrivalsFile        `json:"arrivals"`
+	Closed   closedFile          `json:"closed"`
 	Requests int64               `json:"requests"`
 	Errors   int64               `json:"errors"`
 	Classes  map[string]int64    `json:"classes"`            // failed (and cut-off) requests by class
 	Failures map[string]timing   `json:"failures,omitempty"` // failed requests' timings by class
 	Examples map[string][]string `json:"examples"`           // a few redacted messages per class
 
-	Keys     []keyFile      `json:"keys"` // keys[0] is every request
-	Journeys []journeyFile  `json:"journeys"`
-	Lag      string         `json:"lag,omitempty"` // send time minus intended time
-	Timeline []intervalFile `json:"timeline"`
+	Keys      []keyFile      `json:"keys"` // keys[0] is every request
+	Journeys  []journeyFile  `json:"journeys"`
+	Lag       string         `json:"lag,omitempty"` // send time minus intended time
+	Generator signalsFile    `json:"generator"`     // the generator's own signals over the run
+	Timeline  []intervalFile `json:"timeline"`
+}
+
+// signalsFile is Signals: histograms of microseconds, times in
+// microseconds.
+type signalsFile struct {
+	CPUs           int    `json:"cpus"`                      // CPUs the process could use
+	CPUUS          int64  `json:"cpu_us"`                    // process CPU time, user and system
+	CPUKnown       bool   `json:"cpu_known"`                 // false where the platform cannot say
+	Delay          string `json:"delay,omitempty"`           // how late the delay probe woke
+	Sched          string `json:"sched,omitempty"`           // the Go runtime's scheduling latency
+	VisitorConnect string `json:"visitor_connect,omitempty"` // visitors' connection setup: dial and TLS
+	SharedConnect  string `json:"shared_connect,omitempty"`  // the shared pool's, opened during the run
+	PreOpened      int64  `json:"pre_opened,omitempty"`      // shared connections opened before the start
+	PreOpenUS      int64  `json:"pre_open_us,omitempty"`     // how long that took
 }
 
 type arrivalsFile struct {
@@ -84,6 +101,11 @@ type arrivalsFile struct {
 type timing struct {
 	Latency string `json:"latency,omitempty"`
 	Service string `json:"service,omitempty"`
+}
+
+type closedFile struct {
+	Visitors int64 `json:"visitors"` // looping visitors started
+	Stopped  int64 `json:"stopped"`  // of them, stopped early: a unique data file ran out
 }
 
 type keyFile struct {
@@ -114,6 +136,14 @@ type intervalFile struct {
 	Errors    int64             `json:"errors"`
 	Classes   map[string]int64  `json:"classes,omitempty"`
 	Keys      []intervalKeyFile `json:"keys,omitempty"`
+
+	// The generator's signals in the interval.
+	CPUUS           int64  `json:"cpu_us,omitempty"`
+	Delay           string `json:"delay,omitempty"`
+	Sched           string `json:"sched,omitempty"`
+	Lag             string `json:"lag,omitempty"`
+	VisitorConnects int64  `json:"visitor_connects,omitempty"`
+	SharedConnect   string `json:"shared_connect,omitempty"`
 }
 
 type intervalKeyFile struct {
@@ -134,14 +164,20 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 		Scenario:    r.Scenario,
 		Started:     r.Started,
 		ElapsedUS:   r.Elapsed.Microseconds(),
+		RanUS:       r.Ran.Microseconds(),
 		Interrupted: r.Interrupted,
 		IntervalUS:  r.Interval.Microseconds(),
 		Arrivals:    arrivalsFile(r.Arrivals),
+		Closed:      closedFile(r.Closed),
 		Requests:    r.Requests,
 		Errors:      r.Errors,
 		Classes:     classMap(r.Classes),
 		Examples:    map[string][]string{},
 		Lag:         encodeDistribution(r.Lag),
+		Generator: signalsFile{CPUs: r.Signals.CPUs, CPUUS: r.Signals.CPU.Microseconds(), CPUKnown: r.Signals.CPUKnown,
+			Delay: encodeSparse(r.Signals.Delay), Sched: encodeSparse(r.Signals.Sched),
+			VisitorConnect: encodeSparse(r.Signals.VisitorConnect), SharedConnect: encodeSparse(r.Signals.SharedConnect),
+			PreOpened: r.Signals.PreOpened, PreOpenUS: r.Signals.PreOpenTime.Microseconds()},
 	}
 	for c, msgs := range r.Examples {
 		if len(msgs) > 0 {
@@ -166,8 +202,11 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 	}
 	f.Timeline = make([]intervalFile, 0, len(r.Timeline))
 	for _, iv := range r.Timeline {
+		sig := iv.Signals
 		ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
-			Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes)}
+			Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes),
+			CPUUS: sig.CPU.Microseconds(), Delay: encodeSparse(sig.Delay), Sched: encodeSparse(sig.Sched), Lag: encodeSparse(sig.Lag),
+			VisitorConnects: sig.VisitorConnects, SharedConnect: encodeSparse(sig.SharedConnect)}
 		if len(ivf.Classes) == 0 {
 			ivf.Classes = nil
 		}
@@ -196,9 +235,11 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		Version:     f.Liftoff,
 		Started:     f.Started,
 		Elapsed:     time.Duration(f.ElapsedUS) * time.Microsecond,
+		Ran:         time.Duration(f.RanUS) * time.Microsecond,
 		Interrupted: f.Interrupted,
 		Interval:    time.Duration(f.IntervalUS) * time.Microsecond,
 		Arrivals:    ArrivalCounts(f.Arrivals),
+		Closed:      ClosedCounts(f.Closed),
 		Requests:    f.Requests,
 		Errors:      f.Errors,
 	}
@@ -228,6 +269,19 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	if out.Lag, err = decodeDistribution(f.Lag); err != nil {
 		return fmt.Errorf("lag: %w", err)
 	}
+	g := f.Generator
+	out.Signals = Signals{CPUs: g.CPUs, CPU: time.Duration(g.CPUUS) * time.Microsecond, CPUKnown: g.CPUKnown,
+		PreOpened: g.PreOpened, PreOpenTime: time.Duration(g.PreOpenUS) * time.Microsecond}
+	for _, h := range []struct {
+		name string
+		in   string
+		out  *Sparse
+	}{{"delay", g.Delay, &out.Signals.Delay}, {"sched", g.Sched, &out.Signals.Sched},
+		{"visitor_connect", g.VisitorConnect, &out.Signals.VisitorConnect}, {"shared_connect", g.SharedConnect, &out.Signals.SharedConnect}} {
+		if *h.out, err = decodeSparse(h.in); err != nil {
+			return fmt.Errorf("generator.%s: %w", h.name, err)
+		}
+	}
 	for i, k := range f.Keys {
 		kr := KeyResult{Key: Key{Journey: k.Journey, Step: k.Step}, Requests: k.Requests, Errors: k.Errors,
 			GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff}
@@ -251,6 +305,17 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 			Completed: ivf.Completed, Failed: ivf.Failed, Requests: ivf.Requests, Errors: ivf.Errors}
 		if iv.Classes, err = parseClassMap(ivf.Classes); err != nil {
 			return fmt.Errorf("timeline[%d]: %w", i, err)
+		}
+		sig := &iv.Signals
+		sig.CPU, sig.VisitorConnects = time.Duration(ivf.CPUUS)*time.Microsecond, ivf.VisitorConnects
+		for _, h := range []struct {
+			name string
+			in   string
+			out  *Sparse
+		}{{"delay", ivf.Delay, &sig.Delay}, {"sched", ivf.Sched, &sig.Sched}, {"lag", ivf.Lag, &sig.Lag}, {"shared_connect", ivf.SharedConnect, &sig.SharedConnect}} {
+			if *h.out, err = decodeSparse(h.in); err != nil {
+				return fmt.Errorf("timeline[%d].%s: %w", i, h.name, err)
+			}
 		}
 		for _, k := range ivf.Keys {
 			if k.Key < 0 || k.Key >= len(out.Keys) {
@@ -308,6 +373,24 @@ func parseClassMap(m map[string]int64) (ClassCounts, error) {
 		cc[c] = n
 	}
 	return cc, nil
+}
+
+func encodeSparse(s Sparse) string {
+	if s.Count() == 0 {
+		return ""
+	}
+	return encodePacked(s.p)
+}
+
+func decodeSparse(s string) (Sparse, error) {
+	if s == "" {
+		return Sparse{}, nil
+	}
+	p, err := decodePacked(s)
+	if err != nil {
+		return Sparse{}, err
+	}
+	return Sparse{p: p}, nil
 }
 
 func encodeDistribution(d Distribution) string {

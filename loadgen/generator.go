@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"net"
 	"net/url"
 	"runtime"
 	"strings"
@@ -106,7 +107,9 @@ type run struct {
 	rec     *recorder
 	target  *url.URL // redirects are followed only to its host
 	clients *clientFactory
-	shared  httpClient    // nil when every visitor has its own connections
+	shared  httpClient // nil when every visitor has its own connections
+	signals *signals
+	flights flights       // every visitor's request in flight
 	halt    chan struct{} // closed when the grace period after an interrupt is over
 }
 
@@ -117,6 +120,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 		return nil, err
 	}
 	layout := newKeyLayout(sc.Journeys, sc.Redact)
+	sig := newSignals()
 	r := &run{
 		dispatcher: dispatcher{journeys: journeys, seed: sc.Traffic.Seed, live: &g.live},
 		g:          g,
@@ -131,8 +135,10 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 			userAgent: cfg.UserAgent,
 			maxConns:  sc.Traffic.MaxConcurrency + sc.Plan.MaxConcurrency(),
 			connWait:  sc.Defaults.Timeout,
+			dialer:    &dialer{tlsConfig: cfg.TLSConfig, signals: sig},
 		},
-		halt: make(chan struct{}),
+		signals: sig,
+		halt:    make(chan struct{}),
 	}
 	r.target, _ = url.Parse(sc.Target.URL) // Run checked it parses
 	if sc.Defaults.Connection == scenario.SharedConnections {
@@ -145,6 +151,10 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 // closed-model phases, and the collector, then gathers the Results.
 func (r *run) execute(ctx context.Context) (*Results, error) {
 	g := r.g
+	if r.shared != nil {
+		r.preOpen()
+		defer r.clients.dialer.closeWarm()
+	}
 	r.began = time.Now()
 	plan := r.plan
 	r.ledger = newArrivalLedger(r.began, plan.Duration(), r.cfg.Interval, r.cfg.MaxIntervals)
@@ -155,6 +165,15 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	stopCollector := make(chan struct{})
 	collectorDone := make(chan struct{})
 	go r.collectLoop(stopCollector, collectorDone)
+	stopProbe := make(chan struct{})
+	var probe sync.WaitGroup
+	probe.Go(func() { r.signals.probe(stopProbe) })
+	if r.shared != nil {
+		// Pre-opened connections serve the plan's first seconds; the
+		// ones left after are closed before a server drops them idle.
+		warm := time.AfterFunc(warmFor, r.clients.dialer.closeWarm)
+		defer warm.Stop()
+	}
 
 	traffic := r.sc.Traffic
 	var phases sync.WaitGroup
@@ -170,25 +189,33 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	wait.stop()
 
 	interrupted := ctx.Err() != nil
+	ran := plan.Duration()
 	if interrupted {
+		// The plan ran up to the interrupt; the grace period after it
+		// plans no arrivals and sends no new visits.
+		ran = min(ran, time.Since(r.began))
 		g.stopping.Store(true)
 		waitTimeout(&r.busy, r.cfg.Grace)
 		close(r.halt) // visitors still in flight stop at their next step or pause
+		r.flights.cutOff(time.Now(), r.rec, r.live)
 	} else {
 		r.busy.Wait()
 	}
 	if r.shared != nil {
 		r.shared.close()
 	}
+	close(stopProbe)
+	probe.Wait()
 	close(stopCollector)
 	<-collectorDone
 
 	res := r.rec.results()
+	res.Signals = r.signals.totals()
 	res.Scenario = r.sc.Record()
 	res.Started = r.began
 	res.Elapsed = time.Since(r.began)
 	res.Interrupted = interrupted
-	ran := min(res.Elapsed, plan.Duration())
+	res.Ran = ran
 	c := r.live.total()
 	res.Arrivals = ArrivalCounts{
 		Planned:   plan.VisitorsBetween(0, ran),
@@ -198,10 +225,28 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 		Failed:    c.failed,
 		Exhausted: c.exhausted,
 	}
+	res.Closed = ClosedCounts{Visitors: r.live.looping.Load(), Stopped: r.live.stopped.Load()}
 	if interrupted {
 		return res, ErrInterrupted
 	}
 	return res, nil
+}
+
+// preOpen opens the shared pool's first connections before the clock
+// starts (warmConnections), to the target's host, where the pool sends.
+func (r *run) preOpen() {
+	f := r.clients
+	isTLS := r.target.Scheme == "https"
+	addr := r.target.Host
+	if r.target.Port() == "" {
+		addr = net.JoinHostPort(r.target.Hostname(), portOf(r.target))
+	}
+	var alpn []string
+	if f.version == scenario.HTTP2 && isTLS {
+		alpn = h2ALPN
+	}
+	n := warmConnections(r.plan, f.version == scenario.HTTP2, f.maxConns)
+	f.dialer.preOpen(addr, isTLS, alpn, n, preOpenBudget)
 }
 
 // collectLoop closes one timeline interval per tick until stopped, then
@@ -219,7 +264,7 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 		// instead of every later interval sliding early.
 		offset := max(next, time.Since(r.began).Truncate(width)-width)
 		c := r.live.take()
-		r.rec.collect(offset)
+		r.rec.collect(offset, r.signals.take())
 		next = offset + width
 		return c
 	}

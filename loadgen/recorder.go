@@ -293,7 +293,7 @@ func (r *recorder) recordVisit(shard, j int, d time.Duration, failed bool) {
 // shard's bucket, adds it to the run's totals and to the interval, and
 // appends the interval to the timeline. Visits are counted by the
 // ledger, where they arrived, when the run ends.
-func (r *recorder) collect(offset time.Duration) {
+func (r *recorder) collect(offset time.Duration, sig IntervalSignals) {
 	iv := newIntervalBuilder(r.layout)
 	for i := range r.shards {
 		sh := &r.shards[i]
@@ -305,7 +305,7 @@ func (r *recorder) collect(offset time.Duration) {
 		iv.add(full)
 		full.reset()
 	}
-	r.timeline.append(iv.build(offset))
+	r.timeline.append(iv.build(offset, sig))
 }
 
 // results builds the Results of the run from the totals and the timeline.

@@ -47,7 +47,7 @@ func simulate(r *recorder, ticks, perTick int) {
 			latency := time.Duration(100+(i*7919+tick*104729)%5_000_000) * time.Microsecond
 			r.record(i%len(r.shards), sample{journey: 0, step: i % 2, intended: intended, sent: intended, done: intended.Add(latency), open: true})
 		}
-		r.collect(time.Duration(tick) * time.Second)
+		r.collect(time.Duration(tick)*time.Second, IntervalSignals{})
 	}
 }
 
@@ -151,7 +151,7 @@ func TestTimelineKeepsWholeRunPrecision(t *testing.T) {
 			latency := 299*time.Millisecond + time.Duration(i*23)*time.Microsecond
 			r.record(i%2, sample{journey: 0, step: i % 2, intended: intended, sent: intended, done: intended.Add(latency), open: true})
 		}
-		r.collect(time.Duration(tick) * time.Second)
+		r.collect(time.Duration(tick)*time.Second, IntervalSignals{})
 	}
 	res := r.results()
 	for k := range res.Keys {

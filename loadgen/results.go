@@ -14,14 +14,19 @@ import (
 // histograms, so its size depends on the scenario's shape, not on how long
 // the run lasted.
 type Results struct {
-	Scenario    scenario.Record // what was tested, secrets removed
-	Version     string          // liftoff version that measured it; set by the caller
-	Started     time.Time
-	Elapsed     time.Duration
+	Scenario scenario.Record // what was tested, secrets removed
+	Version  string          // liftoff version that measured it; set by the caller
+	Started  time.Time
+	Elapsed  time.Duration
+	// Ran is how much of the plan ran: all of it, or up to the interrupt.
+	// Elapsed adds the drain after it (the last visits' answers) and an
+	// interrupt's grace period, when no arrival was planned.
+	Ran         time.Duration
 	Interrupted bool          // the run was stopped before the plan ended
 	Interval    time.Duration // width of each timeline interval
 
 	Arrivals ArrivalCounts
+	Closed   ClosedCounts
 	Requests int64
 	Errors   int64
 	Classes  ClassCounts
@@ -38,6 +43,7 @@ type Results struct {
 	Keys     []KeyResult
 	Journeys []JourneyResult
 	Lag      Distribution // send time minus intended time, open-model requests only
+	Signals  Signals      // the generator's own measurements: delay, CPU, connections
 	Timeline []Interval
 }
 
@@ -52,6 +58,12 @@ type ArrivalCounts struct {
 	Completed int64 // started visits whose every step succeeded
 	Failed    int64 // started visits that ended with a failed step
 	Exhausted int64 // of the missed, those whose journey's unique data file had run out
+}
+
+// ClosedCounts counts the closed model's looping visitors.
+type ClosedCounts struct {
+	Visitors int64 // looping visitors started
+	Stopped  int64 // of them, those that stopped before their phase ended: a unique data file ran out
 }
 
 // Ended is the visits that ended, well or not. Short of Started only when
@@ -138,6 +150,7 @@ type Interval struct {
 	Errors    int64
 	Classes   ClassCounts
 	Keys      []IntervalKey // only keys that completed requests in the interval
+	Signals   IntervalSignals
 }
 
 // IntervalKey is one key's measurements within an interval, counted as
@@ -193,12 +206,19 @@ func (r *Results) KeyIndex(key Key) int {
 	return -1
 }
 
-// AchievedRate is the completed requests per second over the run.
+// AchievedRate is the run's requests per second over the part of the
+// plan that ran: the drain after the plan (when the last visits' answers
+// come) and an interrupt's grace period plan no traffic, so a plan whose
+// every request was sent reads its planned rate.
 func (r *Results) AchievedRate() float64 {
-	if r.Elapsed <= 0 {
+	over := r.Ran
+	if over <= 0 {
+		over = r.Elapsed
+	}
+	if over <= 0 {
 		return 0
 	}
-	return float64(r.Requests) / r.Elapsed.Seconds()
+	return float64(r.Requests) / over.Seconds()
 }
 
 // ErrorRate is failed requests over all requests, 0..1.
@@ -231,6 +251,26 @@ func (d Distribution) Count() int64 {
 		return 0
 	}
 	return d.h.TotalCount()
+}
+
+// Rank is the 1-based rank, among the values in ascending order, of
+// percentile p (p > 0) as Percentile defines it; 0 when empty.
+func (d Distribution) Rank(p float64) int64 {
+	if n := d.Count(); n > 0 {
+		return referenceRank(p, n)
+	}
+	return 0
+}
+
+// AtRank is the r-th smallest value (1-based), to the histogram's
+// precision: the highest value equivalent to it, as Percentile reads
+// values. It is 0 for a rank outside 1..Count.
+func (d Distribution) AtRank(r int64) time.Duration {
+	n := d.Count()
+	if r < 1 || r > n {
+		return 0
+	}
+	return fromMicros(d.h.ValueAtPercentile(rankPercentile(r, n)))
 }
 
 // Percentile returns the value below which p percent of the values fall
@@ -319,6 +359,20 @@ func DistributionOf(values ...time.Duration) Distribution {
 		h.RecordValue(micros(v))
 	}
 	return Distribution{h: h}
+}
+
+// IntervalKeyOf returns an interval's measurements of one key: the
+// successful requests' latencies and service times (one each, in the same
+// order), and errors failed requests on top, for tools and tests that
+// build results by hand.
+func IntervalKeyOf(key int, latency, service []time.Duration, errors int64) IntervalKey {
+	ik := IntervalKey{Key: key, Requests: int64(len(latency)) + errors, Errors: errors,
+		latency: newIntervalHistogram(), service: newIntervalHistogram()}
+	for i := range latency {
+		ik.latency.RecordValue(micros(latency[i]))
+		ik.service.RecordValue(micros(service[i]))
+	}
+	return ik
 }
 
 // CountAbove is the number of values above d, to the histogram's

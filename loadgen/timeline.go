@@ -60,6 +60,7 @@ func mergeIntervals(a, b Interval) Interval {
 	for c := range a.Classes {
 		a.Classes[c] += b.Classes[c]
 	}
+	a.Signals.merge(b.Signals)
 	for _, bk := range b.Keys {
 		if i := keyPosition(a.Keys, bk.Key); i >= 0 {
 			ak := &a.Keys[i]
@@ -110,6 +111,7 @@ type intervalBuilder struct {
 	layout  keyLayout
 	steps   []IntervalKey // per flat step; histograms made on first use
 	classes ClassCounts
+	lag     Sparse
 }
 
 func newIntervalBuilder(kl keyLayout) *intervalBuilder {
@@ -135,13 +137,20 @@ func (ib *intervalBuilder) add(b *bucket) {
 	for c := range ib.classes {
 		ib.classes[c] += b.classes[c]
 	}
+	if b.lag.TotalCount() > 0 {
+		if ib.lag.p == nil {
+			ib.lag.p = newIntervalHistogram()
+		}
+		ib.lag.p.MergeFrom(b.lag)
+	}
 }
 
 // build returns the interval, with each journey's and the all-request
-// histograms merged from the steps'.
-func (ib *intervalBuilder) build(offset time.Duration) Interval {
+// histograms merged from the steps', and the generator's signals.
+func (ib *intervalBuilder) build(offset time.Duration, sig IntervalSignals) Interval {
 	kl := ib.layout
-	iv := Interval{Offset: offset, Classes: ib.classes}
+	sig.Lag = ib.lag
+	iv := Interval{Offset: offset, Classes: ib.classes, Signals: sig}
 	merged := map[int]*IntervalKey{}
 	into := func(key int, from IntervalKey) {
 		ik, ok := merged[key]

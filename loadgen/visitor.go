@@ -21,7 +21,8 @@ import (
 // connections, unless the scenario shares them), reusable buffers, and the
 // current visit's cookies.
 type visitor struct {
-	shard  int // the recorder shard it records into
+	shard  int         // the recorder shard it records into
+	flight *flightSlot // the request in flight, for the halt to cut off
 	r      *run
 	client httpClient
 	ex     exchange
@@ -32,6 +33,7 @@ type visitor struct {
 
 func (r *run) newVisitor() *visitor {
 	v := &visitor{shard: r.rec.assignShard(), r: r, client: r.shared}
+	v.flight = r.flights.add(v.shard)
 	if v.client == nil {
 		v.client = r.clients.newClient(false)
 	}
@@ -52,14 +54,7 @@ func (r *run) openVisitor(arrivals iter.Seq[arrival]) {
 	v := r.newVisitor()
 	defer v.release()
 	for a := range arrivals {
-		switch v.visit(a, true) {
-		case completed:
-			r.live.completed.Add(1)
-			r.ledger.end(a.intended, true)
-		case failed:
-			r.live.failed.Add(1)
-			r.ledger.end(a.intended, false)
-		}
+		v.visit(a, true)
 		if r.shared == nil {
 			v.client.close()
 		}
@@ -70,13 +65,15 @@ func (r *run) openVisitor(arrivals iter.Seq[arrival]) {
 // soon as the last one ends, until ctx is done. It keeps its connections
 // across its visits, as a returning user's browser does.
 func (r *run) loopVisitor(ctx context.Context, seed uint64) {
+	r.live.looping.Add(1)
 	v := r.newVisitor()
 	defer v.release()
 	defer v.client.close()
 	pick := newJourneyPicker(r.journeys, seed)
 	for ctx.Err() == nil {
 		a, ok := r.newArrival(time.Now(), pick.next())
-		if !ok { // a unique data file ran out
+		if !ok { // a unique data file ran out: the phase loses this visitor
+			r.live.stopped.Add(1)
 			return
 		}
 		if v.visit(a, false) == halted {
@@ -102,7 +99,9 @@ const (
 // plus think time for the next. A failed step ends the visit, as an error
 // page ends a real visitor's path. When the run halts (its grace period
 // after an interrupt is over), the visit stops at its next step or pause
-// and is not counted: it did not end.
+// and is not counted: it did not end. A request in flight at the halt is
+// the halt's to record (flightSlot); the visitor records a request, and
+// the visit's end, only when it lands first.
 func (v *visitor) visit(a arrival, open bool) outcome {
 	jp := &v.r.journeys[a.journey]
 	var vars map[string]any
@@ -123,10 +122,15 @@ func (v *visitor) visit(a arrival, open bool) outcome {
 				return halted
 			}
 		}
+		v.flight.begin(a.journey, s, intended, open)
 		if v.r.isHalted() {
+			v.flight.withdraw()
 			return halted
 		}
 		res := v.step(st, vars)
+		if !v.flight.land() {
+			return halted // cut off: the halt recorded the request
+		}
 		if res.class != ClassNone && v.r.rec.examples.wants(res.class) {
 			v.r.rec.examples.add(res.class, v.r.sc.Redact(describeFailure(jp.name, st, &v.ex, res)))
 		}
@@ -134,13 +138,33 @@ func (v *visitor) visit(a arrival, open bool) outcome {
 			class: res.class, open: open})
 		v.r.live.request(res.class != ClassNone)
 		last = res.done
-		if res.class != ClassNone {
-			v.r.rec.recordVisit(v.shard, a.journey, last.Sub(start), true)
-			return failed
+		if res.class != ClassNone || s == len(jp.steps)-1 {
+			oc := completed
+			if res.class != ClassNone {
+				oc = failed
+			}
+			v.endVisit(a, open, oc, last.Sub(start))
+			v.flight.done()
+			return oc
 		}
+		v.flight.done()
 	}
-	v.r.rec.recordVisit(v.shard, a.journey, last.Sub(start), false)
-	return completed
+	return completed // a journey has at least one step: the loop returns
+}
+
+// endVisit counts a visit that ended: its duration for its journey, and
+// for the open model its outcome where it arrived.
+func (v *visitor) endVisit(a arrival, open bool, oc outcome, d time.Duration) {
+	v.r.rec.recordVisit(v.shard, a.journey, d, oc == failed)
+	if !open {
+		return
+	}
+	if oc == completed {
+		v.r.live.completed.Add(1)
+	} else {
+		v.r.live.failed.Add(1)
+	}
+	v.r.ledger.end(a.intended, oc == completed)
 }
 
 // stepResult is how one step's request went.
@@ -162,6 +186,7 @@ func (v *visitor) step(st *stepPlan, vars map[string]any) stepResult {
 	}
 	ex.wantSnippet = v.r.rec.examples.wants(ClassStatus4xx) || v.r.rec.examples.wants(ClassStatus5xx)
 	res := stepResult{sent: time.Now()}
+	v.flight.sending(res.sent)
 	deadline := res.sent.Add(st.timeout)
 	redirects := 0
 	for {

@@ -1,11 +1,17 @@
 package report
 
 import (
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/liftoff/liftoff/scenario"
 )
 
 // TestFastFailuresAreNeverGo: a target that answers every request 500 in
@@ -94,5 +100,78 @@ slo:
 	}
 	if f := findingFor(t, doc.Judgement, "phase b: throughput >= 99%"); f.Passed || f.Measured != 0 || !f.TargetFault {
 		t.Errorf("phase b: passed=%v, measured %v, target fault %v; every visit that arrived in it failed", f.Passed, f.Measured, f.TargetFault)
+	}
+}
+
+// TestClosedModelDataThatRunsOut gives 5 looping visitors a unique data
+// file of 10 rows: they send 10 requests and stop long before the 2s
+// phase ends. The target never saw the load the phase meant, so the run
+// cannot be GO, and the verdict says the data ran out.
+func TestClosedModelDataThatRunsOut(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	t.Cleanup(srv.Close)
+	var rows strings.Builder
+	rows.WriteString("email\n")
+	for i := range 10 {
+		fmt.Fprintf(&rows, "customer%d@example.com\n", i)
+	}
+	res := runWith(t, `name: soak
+target: http://127.0.0.1:1
+traffic:
+  phases: [ { name: soak, duration: 2s, concurrency: 5 } ]
+journeys:
+  - name: login
+    data: customers.csv
+    order: unique
+    steps: [ "GET /login?u={{ .row.email }}" ]
+slo: [ p95 < 1s ]
+`, srv.URL, 0, scenario.Options{FS: fstest.MapFS{"customers.csv": {Data: []byte(rows.String())}}})
+	if res.Requests != 10 {
+		t.Fatalf("%d requests, want one per row: 10", res.Requests)
+	}
+	doc, err := NewDocument(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := doc.Judgement
+	if j.Verdict != Inconclusive {
+		t.Fatalf("verdict %s, want INCONCLUSIVE; reasons %q", j.Verdict, j.Reasons)
+	}
+	if want := "looping visitors stopped before their phase ended"; !strings.Contains(strings.Join(j.Reasons, "\n"), want) {
+		t.Errorf("reasons %q do not say %q", j.Reasons, want)
+	}
+}
+
+// TestAchievedRateExcludesTheDrain ramps to 100 visitors/s over 2s
+// against a target that answers in 300ms: every visit is delivered, so
+// the achieved rate is the planned one. Counted over the whole run, the
+// drain after the plan (the last answers) read it about 13% low.
+func TestAchievedRateExcludesTheDrain(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	res := run(t, `name: ramp
+target: http://127.0.0.1:1
+traffic:
+  arrivals: uniform
+  phases: [ { duration: 2s, rate: 0/s, ramp_to: 100/s } ]
+journeys:
+  - name: home
+    steps: [ GET / ]
+`, srv.URL, 0)
+	doc, err := NewDocument(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Summarize(doc)
+	if res.Arrivals.Started != 100 || res.Elapsed < 2200*time.Millisecond {
+		t.Fatalf("%d visitors over %v; want 100, and the drain after the plan", res.Arrivals.Started, res.Elapsed)
+	}
+	if math.Abs(s.AchievedRate-s.PlannedRate) > 0.02*s.PlannedRate {
+		t.Errorf("achieved %.1f/s against %.1f/s planned, with every visit delivered", s.AchievedRate, s.PlannedRate)
 	}
 }

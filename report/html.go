@@ -355,7 +355,7 @@ func findingRows(j Judgement) []findingRow {
 		row := findingRow{Words: ruleInWords(f.Rule), Rule: f.Rule.Text, Measured: measuredCell(f), Limit: formatValue(f.Limit, f.Unit()), Where: f.Where}
 		row.Result = findingResult(f)
 		switch {
-		case f.Passed:
+		case f.Passed && !f.Unproven:
 			row.Tone = "good"
 		case f.TargetFault:
 			row.Tone = "bad"
@@ -466,12 +466,18 @@ func facts(doc Document) []fact {
 		out = append(out, fact{"Request rate", rate(s.AchievedRate) + " achieved"})
 	}
 	health := "kept up with the plan"
-	if j.Health.Limited {
+	switch {
+	case j.Health.Limited:
 		health = "was the bottleneck (see the reasons above)"
+	case len(j.Health.Limits) > 0:
+		health = "limited what some rules could prove (see the reasons above)"
+	}
+	if limits := j.Health.Limits; len(limits) > 0 {
+		health += "; limited by " + limitList(limits)
 	}
 	out = append(out,
 		fact{"Load generator", health},
-		fact{"Generator detail", generatorLine(res)},
+		fact{"Generator detail", generatorLine(doc)},
 		fact{"Timeline resolution", res.Interval.String()},
 		fact{"Measured by", "liftoff " + nonEmpty(res.Version, "(unknown version)")},
 	)

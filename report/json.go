@@ -39,17 +39,54 @@ type jsonFinding struct {
 	Where       string  `json:"where,omitempty"`
 	Samples     int64   `json:"samples"`
 	NoData      bool    `json:"no_data,omitempty"`
-	FromS       float64 `json:"from_s,omitempty"` // the stretch Where names, seconds into the run
+	Implicit    bool    `json:"implicit,omitempty"`        // no scenario rule: failures outside every error_rate rule, against 0%
+	Unproven    bool    `json:"unproven,omitempty"`        // held where the generator did not deliver the load
+	Cause       string  `json:"generator_cause,omitempty"` // what the generator did, when the failure is not the target's
+	ServiceMS   float64 `json:"service_ms,omitempty"`      // latency rules checked on the target: the value on service time
+	BoundMS     float64 `json:"bound_ms,omitempty"`        // and the least the target took, the generator's delays taken off
+	FromS       float64 `json:"from_s,omitempty"`          // the stretch Where names, seconds into the run
 	ToS         float64 `json:"to_s,omitempty"`
 }
 
+// jsonHealth is the generator object: whether the generator limited the
+// run, which of its signals did (limits), and the signals themselves.
 type jsonHealth struct {
-	Limited     bool     `json:"limited"`
-	MissedShare float64  `json:"missed_share"`
-	LagP99MS    float64  `json:"lag_p99_ms"`
-	Late        int64    `json:"late_requests"` // sent more than 25ms after their intended time
-	LateShare   float64  `json:"late_share"`
-	Reasons     []string `json:"reasons"`
+	Limited         bool     `json:"limited"`
+	Limits          []string `json:"limits"` // the signals that limited the run or explain a failure
+	MissedShare     float64  `json:"missed_share"`
+	LagP99MS        float64  `json:"lag_p99_ms"`
+	Late            int64    `json:"late_requests"` // sent more than late_after_ms after their intended time
+	LateShare       float64  `json:"late_share"`
+	LateAfterMS     float64  `json:"late_after_ms"`
+	GeneratorErrors int64    `json:"generator_errors"` // requests it failed itself
+	LoopingVisitors int64    `json:"looping_visitors"`
+	StoppedEarly    int64    `json:"stopped_early"` // looping visitors whose data ran out
+	CPUs            int      `json:"cpus"`
+	CPUShareMax     *float64 `json:"cpu_share_max"` // the busiest interval's CPU time over its CPUs; null where unknown
+	DelayP99MS      float64  `json:"delay_p99_ms"`  // how late its delay probe woke
+	DelayMaxMS      float64  `json:"delay_max_ms"`
+	SchedP99MS      float64  `json:"sched_p99_ms"` // how long its runnable goroutines waited
+	VisitorConns    int64    `json:"visitor_connections"`
+	VisitorConnP99  float64  `json:"visitor_connect_p99_ms"`
+	PreOpened       int64    `json:"shared_pre_opened"`
+	SharedConns     int64    `json:"shared_connections"` // opened during the run
+	SharedConnP99   float64  `json:"shared_connect_p99_ms"`
+	Reasons         []string `json:"reasons"`
+}
+
+func healthJSON(h Health) jsonHealth {
+	out := jsonHealth{Limited: h.Limited, Limits: []string{}, MissedShare: h.MissedShare, LagP99MS: ms(h.LagP99), Late: h.Late, LateShare: h.LateShare,
+		LateAfterMS: ms(h.LateAfter), GeneratorErrors: h.GeneratorErrors, LoopingVisitors: h.Looping, StoppedEarly: h.Stopped,
+		CPUs: h.CPUs, DelayP99MS: ms(h.DelayP99), DelayMaxMS: ms(h.DelayMax), SchedP99MS: ms(h.SchedP99),
+		VisitorConns: h.VisitorConns, VisitorConnP99: ms(h.VisitorConnP99), PreOpened: h.PreOpened, SharedConns: h.SharedConns,
+		SharedConnP99: ms(h.SharedConnP99), Reasons: nonNil(h.Reasons)}
+	for _, l := range h.Limits {
+		out.Limits = append(out.Limits, l.String())
+	}
+	if h.CPUKnown {
+		out.CPUShareMax = ptr(h.CPUShareMax)
+	}
+	return out
 }
 
 // WriteJSON writes the results file for doc.
@@ -62,18 +99,21 @@ func WriteJSON(w io.Writer, doc Document) error {
 		Interrupted: j.Interrupted,
 		Reasons:     nonNil(j.Reasons),
 		Findings:    []jsonFinding{},
-		Generator: jsonHealth{Limited: j.Health.Limited, MissedShare: j.Health.MissedShare,
-			LagP99MS: ms(j.Health.LagP99), Late: j.Health.Late, LateShare: j.Health.LateShare, Reasons: nonNil(j.Health.Reasons)},
-		Summary: Summarize(doc),
-		Results: doc.Results,
+		Generator:   healthJSON(j.Health),
+		Summary:     Summarize(doc),
+		Results:     doc.Results,
 	}
 	for _, f := range j.Findings {
 		out.Findings = append(out.Findings, jsonFinding{
 			Rule: f.Rule.Text, Scope: f.Rule.ScopeName(), Metric: f.Rule.MetricName(), Unit: f.Unit().String(),
 			Measured: f.Measured, Limit: f.Limit, Passed: f.Passed, TargetFault: f.TargetFault,
 			Basis: f.Basis.String(), Where: f.Where, Samples: f.Samples, NoData: f.NoData,
+			Implicit: f.Implicit, Unproven: f.Unproven, Cause: f.Cause.String(),
 			FromS: f.From.Seconds(), ToS: f.To.Seconds(),
 		})
+		if f.Checked {
+			out.Findings[len(out.Findings)-1].ServiceMS, out.Findings[len(out.Findings)-1].BoundMS = f.Service, f.Bound
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -151,7 +151,12 @@ func findingCase(f Finding, t string) junitCase {
 	if f.Where != "" {
 		fmt.Fprintf(&body, "where: %s\n", f.Where)
 	}
+	if f.Explanation != "" {
+		fmt.Fprintf(&body, "why: %s\n", f.Explanation)
+	}
 	switch {
+	case f.Passed && f.Unproven:
+		c.Error = &junitProblem{Type: "generator", Message: fmt.Sprintf("held, but not proven: the generator (%s) did not deliver all the load", f.Cause), Body: body.String()}
 	case f.Passed:
 		c.SystemOut = &junitBody{Text: body.String()}
 	case f.NoData:
@@ -167,7 +172,7 @@ func findingCase(f Finding, t string) junitCase {
 		c.Failure = &junitProblem{Type: "slo", Message: msg, Body: body.String()}
 	default:
 		c.Error = &junitProblem{Type: "generator",
-			Message: fmt.Sprintf("%s was %s, limit %s, but the generator limited the run and the target's own service time met the limit", f.Rule.MetricName(), measured, limit),
+			Message: fmt.Sprintf("%s was %s, limit %s, but the failure may be the generator's (%s), not the target's", f.Rule.MetricName(), measured, limit, f.Cause),
 			Body:    body.String()}
 	}
 	return c
@@ -176,15 +181,23 @@ func findingCase(f Finding, t string) junitCase {
 func healthCase(doc Document, t string) junitCase {
 	res, h := doc.Results, doc.Judgement.Health
 	c := junitCase{Name: "generator kept up with the plan", Classname: "liftoff.generator", Time: t}
-	detail := fmt.Sprintf("missed arrivals: %s of %s (%s; limit %s)\nrequests sent more than %s late: %s (%s; limit %s and at least %d)\nlag p99: %s\n",
+	detail := fmt.Sprintf("missed arrivals: %s of %s (%s; limit %s)\nrequests sent more than %s late: %s (%s; limit %s and at least %d)\nlag p99: %s\nrequests it failed itself: %s\nsignals: %s\n",
 		count(res.Arrivals.Missed), count(res.Arrivals.Scheduled()), percent(h.MissedShare), percent(MaxMissedShare),
-		latency(MaxLagP99), count(h.Late), percent(h.LateShare), percent(MaxLateShare), MinLateRequests, latency(h.LagP99))
-	if !h.Limited {
-		c.SystemOut = &junitBody{Text: detail}
-		return c
+		latency(h.LateAfter), count(h.Late), percent(h.LateShare), percent(MaxLateShare), MinLateRequests, latency(h.LagP99),
+		count(h.GeneratorErrors), generatorLine(doc))
+	if len(h.Limits) > 0 {
+		detail += "limited by: " + limitList(h.Limits) + "\n"
 	}
-	c.Error = &junitProblem{Type: "generator", Message: "the generator was the bottleneck: the run does not prove the target's capacity",
-		Body: strings.Join(h.Reasons, "\n") + "\n" + detail}
+	switch {
+	case h.Limited:
+		c.Error = &junitProblem{Type: "generator", Message: "the generator was the bottleneck (" + limitList(h.Limits) + "): the run does not prove the target's capacity",
+			Body: strings.Join(h.Reasons, "\n") + "\n" + detail}
+	case len(h.Limits) > 0:
+		c.Error = &junitProblem{Type: "generator", Message: "the generator's own signals (" + limitList(h.Limits) + ") explain failures the run cannot pin on the target",
+			Body: detail}
+	default:
+		c.SystemOut = &junitBody{Text: detail}
+	}
 	return c
 }
 

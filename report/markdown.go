@@ -51,10 +51,16 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 		out.printf("**Latency (successful requests):** p50 %s · p95 %s · p99 %s · max %s  \n", formatValue(l.P50, UnitMS), formatValue(l.P95, UnitMS), formatValue(l.P99, UnitMS), formatValue(l.Max, UnitMS))
 	}
 	health := "kept up"
-	if j.Health.Limited {
+	switch {
+	case j.Health.Limited:
 		health = "was the bottleneck"
+	case len(j.Health.Limits) > 0:
+		health = "limited some rules"
 	}
-	out.printf("**Generator:** %s · %s\n\n", health, generatorLine(res))
+	if limits := j.Health.Limits; len(limits) > 0 {
+		health += " (" + limitList(limits) + ")"
+	}
+	out.printf("**Generator:** %s · %s\n\n", health, generatorLine(doc))
 
 	if len(res.Keys) > 0 {
 		out.printf("<details><summary>Latency of successful requests by journey and step</summary>\n\n")
@@ -135,7 +141,7 @@ func verdictIcon(v Verdict) string {
 
 func findingIcon(f Finding) string {
 	switch {
-	case f.Passed:
+	case f.Passed && !f.Unproven:
 		return "✅"
 	case f.TargetFault:
 		return "❌"

@@ -25,58 +25,7 @@ type stretch struct {
 	scheduled, started int64
 	completed, ended   int64 // visits that ended well; visits that ended at all
 	from, to           time.Duration
-}
-
-// evaluateRule measures rule r and decides whether it held. When the
-// generator limited the run, a failed latency rule is measured again on
-// service time; when it limited the run or the run was interrupted, a
-// failed throughput rule is measured again against the visits that ended
-// (not those it could not start, nor those cut off mid-visit). Only if the
-// rule still fails is it the target's fault.
-func evaluateRule(doc Document, r scenario.Rule, limited bool) Finding {
-	res := doc.Results
-	f := Finding{Rule: r, Limit: limitOf(r), Basis: BasisLatency}
-	switch r.Metric {
-	case scenario.MetricErrorRate:
-		f.Basis = BasisRequests
-	case scenario.MetricThroughput:
-		f.Basis = BasisVisits
-	}
-
-	stretches := stretchesFor(doc, r)
-	at, m := worstOf(r, stretches, false)
-	if !m.ok {
-		f.NoData = true
-		return f
-	}
-	f.Measured, f.Samples = m.value, m.samples
-	f.Passed = r.Op.Holds(m.value, f.Limit)
-	switch {
-	case r.Window > 0:
-		s := stretches[at]
-		f.Where, f.From, f.To = describeStretch(doc.Plan, r, s), s.from, s.to
-	case !f.Passed:
-		if s, ok := worstInterval(doc, r); ok {
-			f.Where, f.From, f.To = describeWorst(doc.Plan, r, s), s.from, s.to
-		}
-	}
-	if f.Passed {
-		return f
-	}
-	f.TargetFault = true
-	switch {
-	case r.Metric == scenario.MetricThroughput && (limited || res.Interrupted):
-		if _, sm := worstOf(r, stretches, true); !sm.ok || r.Op.Holds(sm.value, f.Limit) {
-			f.TargetFault = false
-		}
-	case r.Metric.IsLatency() && limited:
-		if _, sm := worstOf(r, stretches, true); sm.ok && !r.Op.Holds(sm.value, f.Limit) {
-			f.Measured, f.Basis = sm.value, BasisServiceTime
-		} else {
-			f.TargetFault = false
-		}
-	}
-	return f
+	intervals          []int // the timeline intervals it covers
 }
 
 // limitOf is a rule's limit in its unit: milliseconds or a 0..1 ratio.
@@ -180,6 +129,9 @@ func ruleKey(res *loadgen.Results, r scenario.Rule) int {
 func wholeRun(res *loadgen.Results, key int) stretch {
 	a := res.Arrivals
 	s := stretch{scheduled: a.Scheduled(), started: a.Started, completed: a.Completed, ended: a.Ended(), to: res.Elapsed}
+	for i := range res.Timeline {
+		s.intervals = append(s.intervals, i)
+	}
 	if key >= 0 && key < len(res.Keys) {
 		k := res.Keys[key]
 		s.latency, s.service, s.requests, s.errors = k.Latency, k.Service, k.TargetRequests(), k.TargetErrors()
@@ -188,7 +140,7 @@ func wholeRun(res *loadgen.Results, key int) stretch {
 }
 
 func sumIntervals(res *loadgen.Results, key int, idx []int, from, to time.Duration) stretch {
-	s := stretch{from: from, to: to}
+	s := stretch{from: from, to: to, intervals: idx}
 	for _, i := range idx {
 		iv := res.Timeline[i]
 		s.scheduled += iv.Arrivals + iv.Missed

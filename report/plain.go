@@ -177,15 +177,32 @@ func inconclusiveNext(doc Document) []string {
 	if j.Health.FellBehind() {
 		next = append(next, fmt.Sprintf("The load generator fell behind its schedule (some requests left %s late), so the timings are not trustworthy. Run it on a bigger machine, or from more machines.", friendlyLatency(j.Health.LagP99)))
 	}
+	if j.Health.FailedItself() {
+		next = append(next, "The load generator could not send some requests itself (it ran out of connections or file handles, or a request's data was missing), so the site never saw them. Run it on a bigger machine, or from more machines.")
+	}
+	if j.Health.Stopped > 0 {
+		next = append(next, "Some of the test's looping visitors ran out of test data and stopped early, so the site did not get the load it was meant to. Give the data file more rows.")
+	}
+	for _, l := range j.Health.Limits {
+		if l == SignalCPU {
+			next = append(next, "The load generator's machine was fully busy while its visitors looped, so they went only as fast as the generator could, not as fast as the site could. Run it on a bigger machine, or from more machines.")
+		}
+	}
 	for _, f := range j.Findings {
 		switch {
-		case f.Passed || f.TargetFault:
+		case (f.Passed && !f.Unproven) || f.TargetFault:
 		case f.NoData:
 			next = append(next, fmt.Sprintf("The goal %q could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", f.Rule.Text))
-		case f.Rule.Metric == scenario.MetricThroughput:
+		case f.Unproven:
+			next = append(next, fmt.Sprintf("The goal %q was met, but in part of the test the load generator could not start all the planned visitors, so the site did not get all the load there.", f.Rule.Text))
+		case f.Cause == SignalMissed || f.Cause == SignalInterrupted:
 			next = append(next, fmt.Sprintf("The goal %q was missed only because not every visitor got to finish (the load generator could not start them all, or the test was stopped); the site served the visits that ran to the end.", f.Rule.Text))
+		case f.Cause == SignalLag:
+			next = append(next, fmt.Sprintf("The goal %q was missed, but the site's own response times met it: the slowness came from the load generator sending late.", f.Rule.Text))
+		case f.Cause == SignalConnections:
+			next = append(next, fmt.Sprintf("The goal %q was missed while the load generator was still opening its connections, which can explain the slowness. Run the test again; if it repeats, the site is slow to accept connections.", f.Rule.Text))
 		default:
-			next = append(next, fmt.Sprintf("The goal %q was missed, but the site's own response times met it: the slowness came from the load generator.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal %q was missed, but the load generator's machine was too busy to read the site's answers on time, which can explain it. Run the test from a machine with spare CPU.", f.Rule.Text))
 		}
 	}
 	if len(next) == 0 {

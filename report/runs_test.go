@@ -31,7 +31,13 @@ var makeFixtures = flag.Bool("fixtures", false, "rerun the real load tests behin
 // measured. cancelAfter > 0 interrupts the run, as Ctrl-C does.
 func run(t *testing.T, yaml, target string, cancelAfter time.Duration) *loadgen.Results {
 	t.Helper()
-	sc, err := scenario.Parse(strings.NewReader(yaml), "scenario.yaml", scenario.Options{})
+	return runWith(t, yaml, target, cancelAfter, scenario.Options{})
+}
+
+// runWith is run with the scenario's options: its files, for one.
+func runWith(t *testing.T, yaml, target string, cancelAfter time.Duration, opts scenario.Options) *loadgen.Results {
+	t.Helper()
+	sc, err := scenario.Parse(strings.NewReader(yaml), "scenario.yaml", opts)
 	if err != nil {
 		t.Fatalf("scenario: %v", err)
 	}

@@ -41,7 +41,10 @@ func WriteTerminal(w io.Writer, doc Document) error {
 			return err
 		}
 	}
-	out.printf("\nGenerator: %s\n", generatorLine(res))
+	out.printf("\nGenerator: %s\n", generatorLine(doc))
+	if limits := j.Health.Limits; len(limits) > 0 {
+		out.printf("Generator limited by: %s\n", limitList(limits))
+	}
 	out.printf("\n%s\n", verdictLine(j))
 	for _, r := range j.Reasons {
 		out.printf("  - %s\n", r)
@@ -124,6 +127,8 @@ func measuredCell(f Finding) string {
 // findingResult is a finding's outcome in one word or two.
 func findingResult(f Finding) string {
 	switch {
+	case f.Passed && f.Unproven:
+		return "pass (unproven)"
 	case f.Passed:
 		return "pass"
 	case f.NoData:
@@ -213,7 +218,11 @@ func classTook(res *loadgen.Results, c loadgen.ErrorClass) string {
 	return latency(d.Percentile(50))
 }
 
-func generatorLine(res *loadgen.Results) string {
+// generatorLine sums up the generator's own account: its arrivals and
+// lag, the looping visitors of a closed model, and its signals (its own
+// delay, its CPU, its connections).
+func generatorLine(doc Document) string {
+	res, h := doc.Results, doc.Judgement.Health
 	a := res.Arrivals
 	parts := []string{}
 	if a.Started+a.Missed > 0 || a.Planned > 0 {
@@ -222,10 +231,38 @@ func generatorLine(res *loadgen.Results) string {
 	if res.Lag.Count() > 0 {
 		parts = append(parts, fmt.Sprintf("lag p50 %s, p99 %s, max %s", latency(res.Lag.Percentile(50)), latency(res.Lag.Percentile(99)), latency(res.Lag.Max())))
 	}
+	if h.Looping > 0 {
+		parts = append(parts, fmt.Sprintf("%s looping visitors, %s stopped early", count(h.Looping), count(h.Stopped)))
+	}
+	if h.DelayMax > 0 {
+		parts = append(parts, fmt.Sprintf("own delay p99 %s, max %s", latency(h.DelayP99), latency(h.DelayMax)))
+	}
+	if h.CPUKnown {
+		parts = append(parts, fmt.Sprintf("CPU up to %s of %s", percent(h.CPUShareMax), plural(h.CPUs, "CPU")))
+	}
+	if h.VisitorConns > 0 {
+		parts = append(parts, fmt.Sprintf("%s visitor connections, setup p99 %s", count(h.VisitorConns), latency(h.VisitorConnP99)))
+	}
+	if h.PreOpened > 0 || h.SharedConns > 0 {
+		s := fmt.Sprintf("shared pool: %s connections opened before the start, %s during the run", count(h.PreOpened), count(h.SharedConns))
+		if h.SharedConns > 0 {
+			s += fmt.Sprintf(" (setup p99 %s)", latency(h.SharedConnP99))
+		}
+		parts = append(parts, s)
+	}
 	if len(parts) == 0 {
 		return "closed-model run: no arrival schedule to keep"
 	}
 	return strings.Join(parts, " · ")
+}
+
+// limitList names the signals that limited a run: "cpu, scheduling delay".
+func limitList(limits []Signal) string {
+	names := make([]string, len(limits))
+	for i, l := range limits {
+		names[i] = l.String()
+	}
+	return strings.Join(names, ", ")
 }
 
 // verdictLine states the verdict in plain words.

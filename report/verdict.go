@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/liftoff/liftoff/loadgen"
 	"github.com/liftoff/liftoff/scenario"
 )
 
@@ -21,26 +20,6 @@ const (
 	// Inconclusive: the run was cut short or the generator was the
 	// bottleneck, and nothing proves the target failed.
 	Inconclusive Verdict = "INCONCLUSIVE"
-)
-
-// Generator health thresholds. Past either, the generator, not the target,
-// limited the run: a GO would not be proven, and a failed rule stands only
-// on what the target itself did (its errors, its service time measured
-// from the actual send).
-const (
-	// MaxMissedShare is the share of scheduled arrivals the generator may
-	// fail to start (max_concurrency reached) and still count as keeping
-	// up: 0.1%.
-	MaxMissedShare = 0.001
-	// MaxLagP99 is how late the generator may send: when more than
-	// MaxLateShare of its requests (and at least MinLateRequests) leave
-	// later than this, it fell behind. Lag shifts the load the target sees
-	// and adds to every latency measured from intended times. The minimum
-	// count keeps one scheduling hiccup in a short run (where it alone is
-	// more than 1%) from passing for a generator that could not keep up.
-	MaxLagP99       = 25 * time.Millisecond
-	MaxLateShare    = 0.01
-	MinLateRequests = 5
 )
 
 // Finding is one rule's outcome.
@@ -61,6 +40,21 @@ type Finding struct {
 	// requests outside every error_rate rule's scope, judged against 0%
 	// (ImplicitErrorRule).
 	Implicit bool
+	// Unproven marks a rule that held where the generator did not deliver
+	// all the load (it missed arrivals in one of its windows, or its
+	// phase): the pass proves nothing there.
+	Unproven bool
+	// Cause names what the generator did when a rule failed but not on
+	// the target's account, or held unproven; Explanation says it in a
+	// sentence, for the verdict's reasons.
+	Cause       Signal
+	Explanation string
+	// Service and Bound, for latency rules checked on what the target
+	// did (Checked): the value on the target's own service time over the
+	// stretch the verdict stands on, and the least the target must have
+	// taken once the generator's possible delays are taken off.
+	Service, Bound float64
+	Checked        bool
 	// From and To bound the stretch of the run that Where names: a
 	// windowed rule's worst window, or the interval where a failed rule
 	// was worst. Both are zero when Where is empty.
@@ -128,22 +122,6 @@ func (b Basis) String() string {
 	return "latency"
 }
 
-// Health is the generator's own account of whether it kept up.
-type Health struct {
-	Limited     bool
-	MissedShare float64
-	LagP99      time.Duration
-	Late        int64   // requests sent more than MaxLagP99 after their intended time
-	LateShare   float64 // Late over the requests with an intended time
-	// GeneratorErrors are requests the generator failed itself (it could
-	// not build them, or had no local port or file descriptor left); they
-	// never reached the target. GeneratorErrorShare is their share of all
-	// requests; past MaxMissedShare the generator limited the run.
-	GeneratorErrors     int64
-	GeneratorErrorShare float64
-	Reasons             []string // why it was limited, in plain sentences
-}
-
 // Judgement is the verdict with everything behind it.
 type Judgement struct {
 	Verdict     Verdict
@@ -158,34 +136,34 @@ type Judgement struct {
 // inputs give the same Judgement.
 func evaluate(doc Document) Judgement {
 	res := doc.Results
-	j := Judgement{Health: health(res), Interrupted: res.Interrupted}
+	jd := &assessor{doc: doc, health: health(doc)}
+	j := Judgement{Interrupted: res.Interrupted}
 	for _, r := range doc.Rules {
-		j.Findings = append(j.Findings, evaluateRule(doc, r, j.Health.Limited))
+		j.Findings = append(j.Findings, jd.evaluateRule(r))
 	}
 	if f, ok := uncoveredErrors(doc); ok {
+		jd.uncoveredEvidence(&f)
 		j.Findings = append(j.Findings, f)
 	}
 
 	var faults, unproven []string
 	for _, f := range j.Findings {
 		switch {
-		case f.Passed:
+		case f.Passed && !f.Unproven:
 		case f.TargetFault && f.Implicit:
 			faults = append(faults, uncoveredSentence(res, f))
 		case f.TargetFault:
 			faults = append(faults, findingSentence(f))
 		case f.NoData:
 			unproven = append(unproven, fmt.Sprintf("%s could not be judged: nothing in its scope was measured.", f.Rule.Text))
-		case f.Rule.Metric == scenario.MetricThroughput:
-			if res.Interrupted {
-				unproven = append(unproven, fmt.Sprintf("%s failed against the scheduled visits, but the visits that ended met it: the others were never started or were cut off by the interrupt.", f.Rule.Text))
-			} else {
-				unproven = append(unproven, fmt.Sprintf("%s failed against the scheduled visits, but the visits the generator started met it, so the failure is the generator's.", f.Rule.Text))
-			}
 		default:
-			unproven = append(unproven, fmt.Sprintf("%s failed on %s, but the target's own service time met the limit, so the failure may be the generator's.", f.Rule.Text, f.Basis))
+			unproven = append(unproven, f.Explanation)
+			if f.Cause != SignalInterrupted {
+				jd.health.limit(f.Cause)
+			}
 		}
 	}
+	j.Health = jd.health
 	switch {
 	case len(faults) > 0:
 		j.Verdict = NoGo
@@ -197,7 +175,7 @@ func evaluate(doc Document) Judgement {
 		j.Reasons = append(j.Reasons, goSentence(len(doc.Rules)))
 	}
 	if res.Interrupted {
-		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(res.Elapsed), offset(doc.Plan.Duration())))
+		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(planRan(doc)), offset(doc.Plan.Duration())))
 	}
 	j.Reasons = append(j.Reasons, j.Health.Reasons...)
 	if j.Verdict != NoGo {
@@ -206,73 +184,13 @@ func evaluate(doc Document) Judgement {
 	return j
 }
 
-// MissedArrivals reports whether the generator missed too many arrivals.
-func (h Health) MissedArrivals() bool { return h.MissedShare > MaxMissedShare }
-
-// FellBehind reports whether too many requests left too late.
-func (h Health) FellBehind() bool { return h.LateShare > MaxLateShare && h.Late >= MinLateRequests }
-
-// health checks whether the generator kept up with the plan.
-func health(res *loadgen.Results) Health {
-	h := Health{LagP99: res.Lag.Percentile(99)}
-	if n := res.Arrivals.Scheduled(); n > 0 {
-		h.MissedShare = float64(res.Arrivals.Missed) / float64(n)
+// planRan is how much of the plan ran: up to the interrupt, or all of it.
+// Results built by hand may not say; their elapsed time stands in.
+func planRan(doc Document) time.Duration {
+	if r := doc.Results.Ran; r > 0 {
+		return r
 	}
-	if h.MissedArrivals() {
-		h.Limited = true
-		h.Reasons = append(h.Reasons, missedReason(res))
-	}
-	if n := res.Lag.Count(); n > 0 {
-		h.Late = res.Lag.CountAbove(MaxLagP99)
-		h.LateShare = float64(h.Late) / float64(n)
-	}
-	h.GeneratorErrors = res.Classes.Of(loadgen.ClassTemplate) + res.Classes.Of(loadgen.ClassGenerator)
-	if res.Requests > 0 {
-		h.GeneratorErrorShare = float64(h.GeneratorErrors) / float64(res.Requests)
-	}
-	if h.FailedItself() {
-		h.Limited = true
-		h.Reasons = append(h.Reasons, generatorErrorReason(res, h))
-	}
-	if h.FellBehind() {
-		h.Limited = true
-		h.Reasons = append(h.Reasons, fmt.Sprintf(
-			"The generator was the bottleneck: %s of its requests (%s) left more than %s late, and its p99 lag was %s. Run it on a bigger machine, or spread the load over more generators.",
-			count(h.Late), percent(h.LateShare), latency(MaxLagP99), latency(h.LagP99)))
-	}
-	return h
-}
-
-// FailedItself reports whether the generator failed too many requests
-// on its own side.
-func (h Health) FailedItself() bool { return h.GeneratorErrorShare > MaxMissedShare }
-
-// generatorErrorReason explains the requests the generator failed itself.
-func generatorErrorReason(res *loadgen.Results, h Health) string {
-	s := fmt.Sprintf("The generator failed %s of its %s requests itself (%s), so the target never saw them", count(h.GeneratorErrors), count(res.Requests), percent(h.GeneratorErrorShare))
-	var why []string
-	if n := res.Classes.Of(loadgen.ClassGenerator); n > 0 {
-		why = append(why, fmt.Sprintf("%s because it ran out of local ports or file descriptors (raise the open-files limit, or spread the load over more generators)", count(n)))
-	}
-	if n := res.Classes.Of(loadgen.ClassTemplate); n > 0 {
-		why = append(why, fmt.Sprintf("%s because a request's template had no value to fill in", count(n)))
-	}
-	return s + ": " + strings.Join(why, "; ") + "."
-}
-
-// missedReason explains missed arrivals by their causes: the
-// max_concurrency cap, and unique data files that ran out.
-func missedReason(res *loadgen.Results) string {
-	a := res.Arrivals
-	s := fmt.Sprintf("The generator was the bottleneck: it could not start %s of %s arrivals (%s)", count(a.Missed), count(a.Scheduled()), percent(float64(a.Missed)/float64(a.Scheduled())))
-	capped := a.Missed - a.Exhausted
-	switch {
-	case a.Exhausted == 0:
-		return s + fmt.Sprintf(" because max_concurrency (%d) visitors were already in flight. Raise max_concurrency, or spread the load over more generators.", res.Scenario.MaxConcurrency)
-	case capped == 0:
-		return s + " because a journey's unique data file had run out of rows. Give it more rows, or use order: sequential."
-	}
-	return s + fmt.Sprintf(": %s because max_concurrency (%d) visitors were already in flight, %s because a journey's unique data file had run out of rows.", count(capped), res.Scenario.MaxConcurrency, count(a.Exhausted))
+	return min(doc.Results.Elapsed, doc.Plan.Duration())
 }
 
 func findingSentence(f Finding) string {
