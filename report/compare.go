@@ -25,8 +25,10 @@ import (
 // Some rows are shown but not judged (Gated false, Note says why): a key
 // with fewer than MinCompareRequests requests on either side, whose
 // percentiles are noise; throughput when the two runs planned different
-// traffic, since an open-model run's throughput follows its plan; and
-// anything present in only one run. Comparing a run with itself gives
+// traffic, since an open-model run's throughput follows its plan; a rule
+// measured on different bases (latency in one run, the target's service
+// time in the other, whose generator limited it); and anything present
+// in only one run. Comparing a run with itself gives
 // changes of zero and no regression.
 
 // MinCompareRequests is how many requests a key needs in both runs for its
@@ -160,6 +162,13 @@ func sloRows(base, cur Judgement) []ComparisonRow {
 			}
 		}
 		finish(&row)
+		if bok && cok && !b.NoData && !c.NoData && b.Basis != c.Basis && row.Gated {
+			// The same rule measured on different things: latency from the
+			// intended send in one run, the target's service time in the
+			// other (its generator limited it). The numbers do not compare.
+			row.Gated = false
+			row.Note = fmt.Sprintf("measured on %s in the baseline, on %s in the current run", b.Basis, c.Basis)
+		}
 		out = append(out, row)
 	}
 	return out

@@ -6,8 +6,10 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/liftoff/liftoff/internal/golden"
+	"github.com/liftoff/liftoff/loadgen"
 )
 
 func TestCompareRunWithItself(t *testing.T) {
@@ -133,4 +135,36 @@ func TestComparisonRenderers(t *testing.T) {
 	if n != parsed.Regressions || n != len(c.Regressions()) {
 		t.Errorf("JSON counts %d regressions and marks %d rows; the comparison has %d", parsed.Regressions, n, len(c.Regressions()))
 	}
+}
+
+// TestCompareSaysWhenBasesDiffer compares a rule the baseline measured on
+// latency with the same rule measured on the target's service time (the
+// generator limited the current run): the row says so, and is not
+// judged, since the two numbers measure different things.
+func TestCompareSaysWhenBasesDiffer(t *testing.T) {
+	t.Parallel()
+	slow := spread(1000, 20*time.Millisecond, 900*time.Millisecond, 0.1)
+	onLatency := results{latency: slow, service: slow, started: 1000, completed: 1000, lag: time.Millisecond}
+	onService := results{latency: slow, service: slow, started: 900, missed: 100, completed: 900, lag: time.Millisecond}
+	base, cur := document(t, onLatency.build(), "p95 < 300ms"), document(t, onService.build(), "p95 < 300ms")
+	if b, c := base.Judgement.Findings[0].Basis, cur.Judgement.Findings[0].Basis; b != BasisLatency || c != BasisServiceTime {
+		t.Fatalf("bases %s and %s, want latency and service time", b, c)
+	}
+	c := Compare(base, cur, "a.json", "b.json", 0.1)
+	row := c.Rows[0]
+	if row.Subject != "p95 < 300ms" || row.Gated || row.Note != "measured on latency in the baseline, on service time in the current run" {
+		t.Errorf("row %+v, want it not judged, with a note on the bases", row)
+	}
+}
+
+// document judges res against rules, as judge does, and returns the
+// whole document.
+func document(t *testing.T, res *loadgen.Results, rules ...string) Document {
+	t.Helper()
+	res.Scenario.SLO = rules
+	doc, err := NewDocument(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
