@@ -5,10 +5,15 @@
 // goroutine, or counts it as missed, and starts the closed model's looping
 // visitors; a visitor (visitor.go) runs the journey over HTTP. Every
 // request's latency is measured from its intended time, so a stalled
-// target cannot hide its stall (coordinated omission). The generator also
-// measures itself: its lag behind the schedule and the arrivals it could
-// not start, which is how the verdict tells a slow target from a slow
-// generator. The live counts have one owner, counters (counters.go).
+// target cannot hide its stall (coordinated omission), and latency holds
+// the successful requests (failures are timed apart, per class). The
+// generator also measures itself: its lag behind the schedule, the
+// arrivals it could not start, and what lag does not show (signals.go: its
+// own delay, scheduling latency, CPU and connection setup), which is how
+// the verdict tells a slow target from a slow generator. The live counts
+// have one owner, counters (counters.go); visits count where they arrived
+// (ledger.go); connections are opened and timed by one dialer (dial.go);
+// requests in flight at an interrupt's halt are cut off (flight.go).
 //
 // Memory does not grow with run length: HDR histograms per key and a
 // timeline of per-interval histograms that coarsens when it grows long.

@@ -33,8 +33,7 @@ type flightSlot struct {
 }
 
 const (
-	phaseIdle uint64 = iota
-	phaseInFlight
+	phaseInFlight uint64 = iota + 1 // idle is 0: a sequence number alone
 	phaseRecording
 	phaseCutOff
 	phaseMask = 3
@@ -67,11 +66,11 @@ func (f *flightSlot) land() bool {
 // withdraw takes back a request the visitor did not send after all (the
 // run halted first); false means the halt had already cut it off.
 func (f *flightSlot) withdraw() bool {
-	return f.state.CompareAndSwap(f.seq<<2|phaseInFlight, f.seq<<2|phaseIdle)
+	return f.state.CompareAndSwap(f.seq<<2|phaseInFlight, f.seq<<2)
 }
 
 // done ends the visitor's recording.
-func (f *flightSlot) done() { f.state.Store(f.seq<<2 | phaseIdle) }
+func (f *flightSlot) done() { f.state.Store(f.seq << 2) }
 
 // cut takes the slot's request if it is still in flight, as a sample cut
 // off at now. It waits for a visitor that is recording its answer.

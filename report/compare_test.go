@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/liftoff/liftoff/internal/golden"
-	"github.com/liftoff/liftoff/loadgen"
 )
 
 func TestCompareRunWithItself(t *testing.T) {
@@ -155,16 +154,4 @@ func TestCompareSaysWhenBasesDiffer(t *testing.T) {
 	if row.Subject != "p95 < 300ms" || row.Gated || row.Note != "measured on latency in the baseline, on service time in the current run" {
 		t.Errorf("row %+v, want it not judged, with a note on the bases", row)
 	}
-}
-
-// document judges res against rules, as judge does, and returns the
-// whole document.
-func document(t *testing.T, res *loadgen.Results, rules ...string) Document {
-	t.Helper()
-	res.Scenario.SLO = rules
-	doc, err := NewDocument(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
 }

@@ -12,8 +12,11 @@
 // clock and no environment, so a results file renders the same, byte for
 // byte, whenever it is rendered.
 //
-// Homes: document.go holds Document and the jq Summary; verdict.go and
-// measure.go the judgement; json.go the results file's envelope, the only
+// Homes: document.go holds Document and the jq Summary; verdict.go,
+// measure.go, health.go (the generator's health), attribution.go (whose
+// fault a failed rule is), distortion.go (the generator's delays a
+// service time may hold) and errorscope.go (failures outside every
+// error_rate rule) the judgement; json.go the results file's envelope, the only
 // place findings become text (the measurements inside are loadgen's
 // encoding, and loadgen.SchemaVersion versions both); series.go and
 // chart.go the HTML charts.

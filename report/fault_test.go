@@ -37,10 +37,7 @@ slo: [ p95 < 250ms ]
 	if res.Errors != res.Requests || res.Requests < 95 {
 		t.Fatalf("%d requests, %d errors; want about 100, all failed", res.Requests, res.Errors)
 	}
-	doc, err := NewDocument(res)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := judged(t, res)
 	j := doc.Judgement
 	if j.Verdict != NoGo {
 		t.Fatalf("verdict %s, want NO-GO: every request failed; reasons %q", j.Verdict, j.Reasons)
@@ -91,10 +88,7 @@ slo:
 	if a := res.Arrivals; a.Started != 60 || a.Completed != 40 || a.Failed != 20 {
 		t.Fatalf("arrivals %+v; want 60 started, 40 completed, 20 failed", a)
 	}
-	doc, err := NewDocument(res)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := judged(t, res)
 	if f := findingFor(t, doc.Judgement, "phase a: throughput >= 99%"); !f.Passed || f.Measured != 1 {
 		t.Errorf("phase a: passed=%v, measured %v; every visit that arrived in it completed", f.Passed, f.Measured)
 	}
@@ -130,10 +124,7 @@ slo: [ p95 < 1s ]
 	if res.Requests != 10 {
 		t.Fatalf("%d requests, want one per row: 10", res.Requests)
 	}
-	doc, err := NewDocument(res)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := judged(t, res)
 	j := doc.Judgement
 	if j.Verdict != Inconclusive {
 		t.Fatalf("verdict %s, want INCONCLUSIVE; reasons %q", j.Verdict, j.Reasons)
@@ -163,10 +154,7 @@ journeys:
   - name: home
     steps: [ GET / ]
 `, srv.URL, 0)
-	doc, err := NewDocument(res)
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := judged(t, res)
 	s := Summarize(doc)
 	if res.Arrivals.Started != 100 || res.Elapsed < 2200*time.Millisecond {
 		t.Fatalf("%d visitors over %v; want 100, and the drain after the plan", res.Arrivals.Started, res.Elapsed)

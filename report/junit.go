@@ -16,10 +16,14 @@ import (
 //   - one <testcase classname="liftoff.slo"> per SLO rule, named by the
 //     rule. A rule that failed on the target's own account has a <failure>
 //     (message: measured value and limit, body: the details); a rule that
-//     could not be judged, or that failed only because the generator fell
-//     behind, has an <error>, because the test, not the target, failed.
+//     could not be judged, that failed only for what the generator did (the
+//     message names the signal), or that held where the generator did not
+//     deliver all the load, has an <error>, because the test, not the
+//     target, failed. The failed requests outside every error_rate rule
+//     get a case of their own, named ImplicitErrorRule, when there are any.
 //   - <testcase classname="liftoff.generator" name="generator kept up with
-//     the plan">, with an <error> when the generator was the bottleneck.
+//     the plan">, with an <error> when the generator was the bottleneck or
+//     its signals explain a failure; its body lists the signals.
 //   - <testcase classname="liftoff.run" name="run completed the plan">,
 //     with an <error> when the run was interrupted.
 //

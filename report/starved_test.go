@@ -71,11 +71,7 @@ journeys:
 	}
 	for _, tc := range tests {
 		res := run(t, plan+tc.rules, tc.target, 0)
-		doc, err := NewDocument(res)
-		if err != nil {
-			t.Fatal(err)
-		}
-		j := doc.Judgement
+		j := judged(t, res).Judgement
 		h := j.Health
 		t.Logf("%s: %s; own delay p99 %v, max %v; lag p99 %v; limited by %v", tc.name, j.Verdict, h.DelayP99, h.DelayMax, h.LagP99, h.Limits)
 		switch {

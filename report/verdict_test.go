@@ -79,12 +79,44 @@ func (r results) build() *loadgen.Results {
 // back from the record the way a results file holds them.
 func judge(t *testing.T, res *loadgen.Results, rules ...string) Judgement {
 	t.Helper()
+	return document(t, res, rules...).Judgement
+}
+
+// document judges res against rules, as judge does, and returns the
+// whole document.
+func document(t *testing.T, res *loadgen.Results, rules ...string) Document {
+	t.Helper()
 	res.Scenario.SLO = rules
+	return judged(t, res)
+}
+
+// judged is the document of res against the rules it records.
+func judged(t *testing.T, res *loadgen.Results) Document {
+	t.Helper()
 	doc, err := NewDocument(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return doc.Judgement
+	return doc
+}
+
+// checkJudgement compares a judgement with the verdict, the findings'
+// outcomes (outcome) and a substring of the reasons a table case wants.
+func checkJudgement(t *testing.T, j Judgement, verdict Verdict, findings []string, reason string) {
+	t.Helper()
+	if j.Verdict != verdict {
+		t.Errorf("verdict = %s, want %s; reasons %q", j.Verdict, verdict, j.Reasons)
+	}
+	var got []string
+	for _, f := range j.Findings {
+		got = append(got, outcome(f))
+	}
+	if strings.Join(got, ",") != strings.Join(findings, ",") {
+		t.Errorf("findings = %v, want %v (%+v)", got, findings, j.Findings)
+	}
+	if reason != "" && !strings.Contains(strings.Join(j.Reasons, "\n"), reason) {
+		t.Errorf("reasons %q do not contain %q", j.Reasons, reason)
+	}
 }
 
 func TestJudgement(t *testing.T) {
@@ -237,20 +269,7 @@ func TestJudgement(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			j := judge(t, tc.res.build(), tc.rules...)
-			if j.Verdict != tc.verdict {
-				t.Errorf("verdict = %s, want %s; reasons %q", j.Verdict, tc.verdict, j.Reasons)
-			}
-			var got []string
-			for _, f := range j.Findings {
-				got = append(got, outcome(f))
-			}
-			if strings.Join(got, ",") != strings.Join(tc.findings, ",") {
-				t.Errorf("findings = %v, want %v (%+v)", got, tc.findings, j.Findings)
-			}
-			if tc.reason != "" && !strings.Contains(strings.Join(j.Reasons, "\n"), tc.reason) {
-				t.Errorf("reasons %q do not contain %q", j.Reasons, tc.reason)
-			}
+			checkJudgement(t, judge(t, tc.res.build(), tc.rules...), tc.verdict, tc.findings, tc.reason)
 		})
 	}
 }

@@ -96,8 +96,12 @@ func TestRunWritesOtherOutputsWhenOneFails(t *testing.T) {
 	if code != exitRuntime {
 		t.Fatalf("exit %d, want %d: %s", code, exitRuntime, tio.err)
 	}
-	if !strings.Contains(tio.out.String(), "SLO rules") || !strings.Contains(tio.out.String(), ": the target") {
-		t.Errorf("the terminal report was not printed:\n%s", tio.out)
+	// Any verdict will do: the point is that the report was printed. (A
+	// loaded machine can make the generator late, and the run
+	// INCONCLUSIVE.)
+	out := tio.out.String()
+	if !strings.Contains(out, "SLO rules") || !(strings.Contains(out, "\nGO: ") || strings.Contains(out, "\nNO-GO: ") || strings.Contains(out, "\nINCONCLUSIVE: ")) {
+		t.Errorf("the terminal report was not printed:\n%s", out)
 	}
 	if !strings.Contains(tio.err.String(), "write "+blocked) {
 		t.Errorf("stderr does not say which output failed:\n%s", tio.err)

@@ -36,12 +36,17 @@ progress, then prints the SLO results, latency per journey and step, errors
 by class and the verdict.
 
 Latency is measured from each request's intended send time, so a target that
-stalls cannot hide its stall. The generator watches itself: when it could
-not keep up (missed arrivals, or more than 1% of requests sent over 25ms
-late) the verdict is INCONCLUSIVE unless the target's own errors or service
-time prove a failure.
+stalls cannot hide its stall, and covers the requests answered successfully:
+failures are counted and timed apart, and a run whose requests fail is never
+GO unless an error_rate rule allows that share. The generator watches itself:
+its lag and missed arrivals, and what lag does not show (its own scheduling
+delay, its CPU, its connection setup). A failed rule is NO-GO only when it
+stands on what the target did over the stretch that failed; when the
+generator could not keep up, or its own delays could explain the failure,
+the verdict is INCONCLUSIVE with the reason.
 
 Ctrl-C stops new arrivals, lets visitors in flight finish within --grace,
+records the requests still waiting as cut off (with their latency so far),
 prints and writes what was measured, marked interrupted, and exits 130.
 
 Outputs: the terminal report always; --json (the results file that
