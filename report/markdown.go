@@ -46,7 +46,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 		achieved += fmt.Sprintf(" (plan: %s)", rate(s.PlannedRate))
 	}
 	out.printf("**Run:** %s · %s requests · %s · errors %s (%s)  \n", ran, count(s.Requests), achieved, count(s.Errors), percent(s.ErrorRate))
-	if s.Requests > 0 {
+	if s.LatencyMS.Requests > 0 {
 		l := s.LatencyMS
 		out.printf("**Latency (successful requests):** p50 %s · p95 %s · p99 %s · max %s  \n", formatValue(l.P50, UnitMS), formatValue(l.P95, UnitMS), formatValue(l.P99, UnitMS), formatValue(l.Max, UnitMS))
 	}

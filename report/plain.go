@@ -274,6 +274,9 @@ func quantile(r scenario.Rule) string { return strconv.FormatFloat(r.Quantile, '
 // plainGoal states a finding's limit as a goal: "the goal is 250 ms".
 func plainGoal(f Finding) string {
 	limit := friendlyValue(f.Limit, f.Unit())
+	if f.Implicit {
+		return "no goal allows these failures"
+	}
 	switch f.Rule.Metric {
 	case scenario.MetricErrorRate:
 		return "the goal is below " + limit
@@ -287,6 +290,9 @@ func plainGoal(f Finding) string {
 // 250 ms", "fewer than 1% of requests fail". Rules with an unusual
 // comparison keep their own text.
 func ruleInWords(r scenario.Rule) string {
+	if r.Text == ImplicitErrorRule {
+		return "no request fails outside the error-rate goals"
+	}
 	who := plainScope(r)
 	lower := r.Op == scenario.Less || r.Op == scenario.LessEqual
 	var s string

@@ -20,7 +20,7 @@ import (
 //
 // Not parallel: GOMAXPROCS is the process's, and a package running
 // alongside keeps the machine's other cores. It costs one core for about
-// six seconds.
+// seven seconds.
 func TestStarvedGenerator(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	stop := make(chan struct{})
@@ -49,7 +49,7 @@ func TestStarvedGenerator(t *testing.T) {
 	fast := target(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	failing := target(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "broken", http.StatusInternalServerError) })
 	slow := target(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(time.Second) // 20 times the 50ms limit
+		time.Sleep(2 * time.Second) // 20 times the 100ms limit
 		w.Write([]byte("ok"))
 	})
 	const plan = `name: starved
@@ -64,10 +64,13 @@ journeys:
 	tests := []struct {
 		name, target, rules string
 		noGo                bool
+		// slowBy is how far over the limit a slow target's answers were,
+		// which only a generator delayed a quarter of it can explain.
+		slowBy time.Duration
 	}{
-		{"a fast target", fast, "slo: [ p99 < 5ms, p95 < 2ms, max < 10ms, error_rate < 1% ]\n", false},
-		{"a failing target", failing, "slo: [ p99 < 5ms, error_rate < 1% ]\n", true},
-		{"a target 20 times slower than the limit", slow, "slo: [ p99 < 50ms, error_rate < 1% ]\n", true},
+		{"a fast target", fast, "slo: [ p99 < 5ms, p95 < 2ms, max < 10ms, error_rate < 1% ]\n", false, 0},
+		{"a failing target", failing, "slo: [ p99 < 5ms, error_rate < 1% ]\n", true, 0},
+		{"a target 20 times slower than the limit", slow, "slo: [ p99 < 100ms, error_rate < 1% ]\n", true, 1900 * time.Millisecond},
 	}
 	for _, tc := range tests {
 		res := run(t, plan+tc.rules, tc.target, 0)
@@ -75,6 +78,10 @@ journeys:
 		h := j.Health
 		t.Logf("%s: %s; own delay p99 %v, max %v; lag p99 %v; limited by %v", tc.name, j.Verdict, h.DelayP99, h.DelayMax, h.LagP99, h.Limits)
 		switch {
+		case tc.slowBy > 0 && j.Verdict == Inconclusive && 4*(h.DelayMax+2*time.Millisecond) >= tc.slowBy:
+			// The machine was so loaded that the generator's own delays
+			// could explain even this: then INCONCLUSIVE is right.
+			t.Logf("%s: the generator's delays (up to %v) could explain %v over the limit", tc.name, h.DelayMax, tc.slowBy)
 		case tc.noGo && j.Verdict != NoGo:
 			t.Errorf("%s under a starved generator: %s, want NO-GO; reasons %q", tc.name, j.Verdict, j.Reasons)
 		case !tc.noGo && j.Verdict == NoGo:

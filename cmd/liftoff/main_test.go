@@ -97,7 +97,9 @@ func TestRunVerdictsAndExitCodes(t *testing.T) {
 		verdict  string
 		inOutput string
 	}{
-		{"go", ok, shortPlan + "slo: [ p95 < 1s, error_rate < 1% ]\n", exitGo, "GO", "GO: the target is ready for the planned traffic."},
+		// A limit far above a loopback answer: only a generator late by
+		// a tenth of it (500ms) on 5 requests makes the run INCONCLUSIVE.
+		{"go", ok, shortPlan + "slo: [ p95 < 5s, error_rate < 1% ]\n", exitGo, "GO", "GO: the target is ready for the planned traffic."},
 		{"no-go", failing, shortPlan + "slo: [ error_rate < 1% ]\n", exitNoGo, "NO-GO", "The error rate was 100% (rule: error_rate < 1%), worst at 0s."},
 		{"inconclusive", slow, strings.Replace(shortPlan, "arrivals: uniform", "arrivals: uniform\n  max_concurrency: 1", 1) + "slo: [ p95 < 1s ]\n", exitInconclusive, "INCONCLUSIVE", "The generator was the bottleneck"},
 	}
@@ -204,8 +206,10 @@ func TestRunOutputFailureIsRuntimeError(t *testing.T) {
 	if code != exitRuntime {
 		t.Fatalf("exit code %d, want %d\n%s", code, exitRuntime, tio.err)
 	}
-	if !strings.Contains(tio.out.String(), "GO: the target is ready") {
-		t.Errorf("the terminal report should still be printed:\n%s", tio.out)
+	// Any verdict will do: the point is that the report was printed (a
+	// loaded machine can make the generator late and the run INCONCLUSIVE).
+	if out := tio.out.String(); !strings.Contains(out, "\nGO: ") && !strings.Contains(out, "\nINCONCLUSIVE: ") {
+		t.Errorf("the terminal report should still be printed:\n%s", out)
 	}
 	if !strings.Contains(tio.err.String(), "liftoff: write "+missingDir) {
 		t.Errorf("stderr does not name the file that failed:\n%s", tio.err)
