@@ -45,8 +45,9 @@ journeys:
 				t.Errorf("CPUs = %d, want 1..%d", sig.CPUs, runtime.NumCPU())
 			}
 			// The probe sleeps 2ms at a time: a second holds hundreds of
-			// wake-ups even on a slow machine.
-			if n := sig.Delay.Count(); n < 50 {
+			// wake-ups, dozens on a machine busy enough to make each 20ms
+			// late.
+			if n := sig.Delay.Count(); n < 20 {
 				t.Errorf("the delay probe woke %d times in a second", n)
 			}
 			if runtime.GOOS == "linux" && (!sig.CPUKnown || sig.CPU <= 0) {
