@@ -262,7 +262,7 @@ func TestConnectionModes(t *testing.T) {
 		desc string
 	}{
 		{"visitor", func(n int64) bool { return n == 20 }, "20 (one per visitor)"},
-		{"shared", func(n int64) bool { return n >= 1 && n <= 3 }, "a few"},
+		{"shared", func(n int64) bool { return n >= 1 && n <= 5 }, "a few (a busy machine overlaps requests)"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			t.Parallel()
