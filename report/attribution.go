@@ -154,6 +154,10 @@ func (jd *assessor) attribute(f *Finding, stretches []stretch) {
 			first = &ev
 		}
 	}
+	if first == nil { // cannot happen: the rule failed, so some stretch did
+		f.TargetFault = true
+		return
+	}
 	f.Cause, f.Explanation = first.cause, first.explanation
 	f.Service, f.Bound, f.Checked = first.service, first.bound, first.checked
 }

@@ -118,6 +118,11 @@ func newDelayProfile(res *loadgen.Results) *delayProfile {
 			})
 		}
 		var connTime time.Duration
+		var schedSum float64
+		sig.Sched.Each(func(v time.Duration, n int64) bool {
+			schedSum += float64(n) * v.Seconds()
+			return true
+		})
 		sig.Delay.Each(func(v time.Duration, n int64) bool {
 			late := (v + probePeriod).Seconds()
 			gapSquares += float64(n) * late * late
@@ -129,7 +134,11 @@ func newDelayProfile(res *loadgen.Results) *delayProfile {
 		})
 		// A request arriving uniformly in the interval waits out, on
 		// average, G²/2 per interval width for each gap; twice exposed.
-		mean := exposures * (gapSquares/(2*width) + sig.Sched.Distribution().Mean().Seconds())
+		var schedMean float64
+		if schedTotal > 0 {
+			schedMean = schedSum / schedTotal
+		}
+		mean := exposures * (gapSquares/(2*width) + schedMean)
 		p.exposed = append(p.exposed, exposed)
 		p.connects = append(p.connects, connects)
 		p.meanDelay = append(p.meanDelay, time.Duration(mean*float64(time.Second)))
