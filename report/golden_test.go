@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -75,5 +76,17 @@ func TestJSONRoundTrip(t *testing.T) {
 				t.Errorf("results file changed on a round trip (-want +got):\n%s", cmp.Diff(string(want), string(got)))
 			}
 		})
+	}
+}
+
+// TestReadJSONRefusesOlderSchemas reads a schema 1 results file: its
+// latency figures mixed failed requests in, so it is refused with that
+// reason, not judged again by rules it was not measured for.
+func TestReadJSONRefusesOlderSchemas(t *testing.T) {
+	t.Parallel()
+	_, err := ReadJSON(strings.NewReader(`{"schema": 1, "liftoff": "v0.3.0", "verdict": "GO", "results": {"version": 1, "liftoff": "v0.3.0"}}`))
+	want := "results schema version 1 (written by liftoff v0.3.0) is older than this liftoff reads (version 2): its latency figures include failed requests"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("ReadJSON error = %v, want %q…", err, want)
 	}
 }
