@@ -266,8 +266,8 @@ func errorChart(doc Document) chart {
 		c.BarW = cols[0].Span.Seconds()
 	}
 	for _, class := range loadgen.ErrorClasses() {
-		if res.Classes.Of(class) == 0 {
-			continue
+		if res.Classes.Of(class) == 0 || !class.Failed() {
+			continue // a request cut off by the run's end did not fail
 		}
 		s := barSeries{Name: class.String(), Class: "e-" + class.String(),
 			Values: perSecond(res, cols, func(iv *loadgen.Interval) int64 { return iv.Classes.Of(class) })}
