@@ -80,6 +80,8 @@ type signalsFile struct {
 	CPUs           int    `json:"cpus"`                      // CPUs the process could use
 	CPUUS          int64  `json:"cpu_us"`                    // process CPU time, user and system
 	CPUKnown       bool   `json:"cpu_known"`                 // false where the platform cannot say
+	RunDelayUS     int64  `json:"run_delay_us"`              // the process's threads' wait on CPU run queues
+	RunDelayKnown  bool   `json:"run_delay_known"`           // false where the kernel does not say
 	Delay          string `json:"delay,omitempty"`           // how late the delay probe woke
 	Sched          string `json:"sched,omitempty"`           // the Go runtime's scheduling latency
 	VisitorConnect string `json:"visitor_connect,omitempty"` // visitors' connection setup: dial and TLS
@@ -139,6 +141,7 @@ type intervalFile struct {
 
 	// The generator's signals in the interval.
 	CPUUS           int64  `json:"cpu_us,omitempty"`
+	RunDelayUS      int64  `json:"run_delay_us,omitempty"`
 	Delay           string `json:"delay,omitempty"`
 	Sched           string `json:"sched,omitempty"`
 	Lag             string `json:"lag,omitempty"`
@@ -175,6 +178,7 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 		Examples:    map[string][]string{},
 		Lag:         encodeDistribution(r.Lag),
 		Generator: signalsFile{CPUs: r.Signals.CPUs, CPUUS: r.Signals.CPU.Microseconds(), CPUKnown: r.Signals.CPUKnown,
+			RunDelayUS: r.Signals.RunDelay.Microseconds(), RunDelayKnown: r.Signals.RunDelayKnown,
 			Delay: encodeSparse(r.Signals.Delay), Sched: encodeSparse(r.Signals.Sched),
 			VisitorConnect: encodeSparse(r.Signals.VisitorConnect), SharedConnect: encodeSparse(r.Signals.SharedConnect),
 			PreOpened: r.Signals.PreOpened, PreOpenUS: r.Signals.PreOpenTime.Microseconds()},
@@ -205,7 +209,7 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 		sig := iv.Signals
 		ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
 			Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes),
-			CPUUS: sig.CPU.Microseconds(), Delay: encodeSparse(sig.Delay), Sched: encodeSparse(sig.Sched), Lag: encodeSparse(sig.Lag),
+			CPUUS: sig.CPU.Microseconds(), RunDelayUS: sig.RunDelay.Microseconds(), Delay: encodeSparse(sig.Delay), Sched: encodeSparse(sig.Sched), Lag: encodeSparse(sig.Lag),
 			VisitorConnects: sig.VisitorConnects, SharedConnect: encodeSparse(sig.SharedConnect)}
 		if len(ivf.Classes) == 0 {
 			ivf.Classes = nil
@@ -271,6 +275,7 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	}
 	g := f.Generator
 	out.Signals = Signals{CPUs: g.CPUs, CPU: time.Duration(g.CPUUS) * time.Microsecond, CPUKnown: g.CPUKnown,
+		RunDelay: time.Duration(g.RunDelayUS) * time.Microsecond, RunDelayKnown: g.RunDelayKnown,
 		PreOpened: g.PreOpened, PreOpenTime: time.Duration(g.PreOpenUS) * time.Microsecond}
 	for _, h := range []struct {
 		name string
@@ -308,6 +313,7 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		}
 		sig := &iv.Signals
 		sig.CPU, sig.VisitorConnects = time.Duration(ivf.CPUUS)*time.Microsecond, ivf.VisitorConnects
+		sig.RunDelay = time.Duration(ivf.RunDelayUS) * time.Microsecond
 		for _, h := range []struct {
 			name string
 			in   string

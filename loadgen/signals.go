@@ -31,6 +31,10 @@ import (
 //     itself needs more CPU than it has.
 //   - CPU: the process's CPU time (user and system), against the CPUs it
 //     may use (Signals.CPUs).
+//   - Run delay (Linux): how long the process's threads waited on a CPU
+//     run queue, from the kernel's schedstat. It bounds the gaps the probe
+//     cannot see: one shorter than the probe's sleep may fall between two
+//     wake-ups, but not outside the run delay.
 //   - Connection setup: dial and TLS handshake of every connection, the
 //     shared pool's apart from the visitors' (a browser's handshake is
 //     part of what its visitor waits for; a pool opening connections is
@@ -49,8 +53,13 @@ type Signals struct {
 	// platform cannot say (CPUKnown is false).
 	CPU      time.Duration
 	CPUKnown bool
-	Delay    Sparse // how late the probe woke
-	Sched    Sparse // the Go runtime's scheduling latency
+	// RunDelay is how long the process's threads waited on a CPU run
+	// queue over the run; RunDelayKnown is false where the kernel does not
+	// say (RunDelay is then zero everywhere).
+	RunDelay      time.Duration
+	RunDelayKnown bool
+	Delay         Sparse // how late the probe woke
+	Sched         Sparse // the Go runtime's scheduling latency
 	// VisitorConnect and SharedConnect are connection setup times, dial
 	// and TLS handshake: visitors' own connections, and the shared pool's
 	// opened during the run.
@@ -66,6 +75,7 @@ type Signals struct {
 // IntervalSignals are the generator's signals within one interval.
 type IntervalSignals struct {
 	CPU             time.Duration // process CPU time used in the interval
+	RunDelay        time.Duration // the process's threads' wait on CPU run queues in the interval
 	Delay           Sparse        // how late the probe woke
 	Sched           Sparse        // scheduling latency of runnable goroutines
 	Lag             Sparse        // how late open-model requests left (sent minus intended)
@@ -76,6 +86,7 @@ type IntervalSignals struct {
 // merge adds o into s.
 func (s *IntervalSignals) merge(o IntervalSignals) {
 	s.CPU += o.CPU
+	s.RunDelay += o.RunDelay
 	s.Delay.merge(o.Delay)
 	s.Sched.merge(o.Sched)
 	s.Lag.merge(o.Lag)
@@ -162,6 +173,7 @@ type signals struct {
 	run      Signals
 	schedOld []uint64 // the runtime's cumulative scheduling-latency counts at the last take
 	cpuOld   time.Duration
+	delayOld time.Duration // the process's run delay at the last take
 }
 
 func newSignals() *signals {
@@ -170,6 +182,7 @@ func newSignals() *signals {
 	s.run.CPU, s.run.CPUKnown = processCPU()
 	s.cpuOld = s.run.CPU
 	s.run.CPU = 0
+	s.delayOld, s.run.RunDelayKnown = processRunDelay()
 	s.schedOld, _ = readSchedLatencies(nil)
 	return s
 }
@@ -222,6 +235,7 @@ func (s *signals) take() IntervalSignals {
 	var sched Sparse
 	s.schedOld, sched = readSchedLatencies(s.schedOld)
 	cpu, known := processCPU()
+	delay, delayKnown := processRunDelay()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	iv := s.cur
@@ -232,6 +246,11 @@ func (s *signals) take() IntervalSignals {
 		iv.CPU = cpu - s.cpuOld
 		s.cpuOld = cpu
 		s.run.CPU += iv.CPU
+	}
+	if delayKnown && s.run.RunDelayKnown {
+		iv.RunDelay = max(0, delay-s.delayOld) // an exited thread takes its share along
+		s.delayOld = delay
+		s.run.RunDelay += iv.RunDelay
 	}
 	return iv
 }

@@ -40,12 +40,19 @@ import (
 // m(x) is estimated per interval from the generator's signals
 // (loadgen.IntervalSignals): the delay probe's wake-ups later than x,
 // weighted by time (a gap G exposes the requests of the G−x before its
-// end to more than x; a probe wake-up is at most one probe period earlier
-// than its gap's end), the share of runtime scheduling waits longer than
+// end to more than x), the share of runtime scheduling waits longer than
 // x, each counted for every one of a request's exposures, and the shared
 // connections that took longer than x. Counts are per interval, weighted
 // by the key's requests in it, so a stretch's starvation counts where its
 // requests were.
+//
+// A probe wake-up late by L saw a gap of at least L and at most L plus
+// one probe period: a gap shorter than the probe's sleep can fall
+// between two wake-ups unseen. Where the kernel reports the process's
+// run-queue wait (Linux), the unseen part is at most that wait: a calm
+// generator then costs a tight limit almost nothing. Elsewhere each
+// wake-up allows its whole period, about 8ms off a failure at four
+// exposures.
 
 // exposures is how many times one request can meet a generator delay:
 // before its send reaches the socket and before its answer is read, and
@@ -85,6 +92,12 @@ func newDelayProfile(res *loadgen.Results) *delayProfile {
 	if width <= 0 {
 		width = 1
 	}
+	unseenCap := func(sig loadgen.IntervalSignals) float64 { // seconds of gap the probe may have missed
+		if res.Signals.RunDelayKnown {
+			return sig.RunDelay.Seconds()
+		}
+		return math.Inf(1)
+	}
 	for _, iv := range res.Timeline {
 		sig := iv.Signals
 		exposed := make([]float64, len(delayGrid))
@@ -92,13 +105,17 @@ func newDelayProfile(res *loadgen.Results) *delayProfile {
 		schedTotal := float64(sig.Sched.Count())
 		var gapSquares float64 // Σ G², for the mean
 		for g, x := range delayGrid {
-			var gap float64 // seconds of gap time more than x from its end
+			var seen, unseen float64 // seconds of gap time more than x from its end: seen, and at most unseen more
 			sig.Delay.Each(func(v time.Duration, n int64) bool {
+				if v > x {
+					seen += float64(n) * (v - x).Seconds()
+				}
 				if late := v + probePeriod; late > x {
-					gap += float64(n) * (late - x).Seconds()
+					unseen += float64(n) * (late - max(x, v)).Seconds()
 				}
 				return true
 			})
+			gap := seen + math.Min(unseen, unseenCap(sig))
 			var sched float64
 			if schedTotal > 0 {
 				sig.Sched.Each(func(v time.Duration, n int64) bool {
@@ -123,11 +140,16 @@ func newDelayProfile(res *loadgen.Results) *delayProfile {
 			schedSum += float64(n) * v.Seconds()
 			return true
 		})
+		var unseenSquares float64
 		sig.Delay.Each(func(v time.Duration, n int64) bool {
 			late := (v + probePeriod).Seconds()
-			gapSquares += float64(n) * late * late
+			gapSquares += float64(n) * v.Seconds() * v.Seconds()
+			unseenSquares += float64(n) * (late*late - v.Seconds()*v.Seconds())
 			return true
 		})
+		// An unseen gap is shorter than the probe period, so its square
+		// is at most the period times its length.
+		gapSquares += math.Min(unseenSquares, probePeriod.Seconds()*unseenCap(sig))
 		sig.SharedConnect.Each(func(v time.Duration, n int64) bool {
 			connTime += time.Duration(n) * v
 			return true

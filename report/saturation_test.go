@@ -18,7 +18,7 @@ type second struct {
 	arrivals, missed int64
 	delay, sched     []time.Duration // probe wake-ups' lateness; runtime scheduling waits
 	sharedConnect    []time.Duration
-	cpu              time.Duration
+	cpu, runDelay    time.Duration // process CPU time; its threads' wait on CPU run queues
 }
 
 // same returns n copies of d.
@@ -43,7 +43,7 @@ func timelineRun(seconds []second, closed bool) *loadgen.Results {
 		Scenario: scenario.Record{Name: "t", MaxConcurrency: 500, Phases: []scenario.PhaseRecord{phase}, Curve: curve,
 			Journeys: []scenario.JourneyRecord{{Name: "shop", Weight: 1, Steps: []scenario.StepRecord{{Name: "GET /", Request: "GET /"}}}}},
 		Elapsed: time.Duration(n) * time.Second, Ran: time.Duration(n) * time.Second, Interval: time.Second,
-		Signals: loadgen.Signals{CPUs: 1, CPUKnown: true},
+		Signals: loadgen.Signals{CPUs: 1, CPUKnown: true, RunDelayKnown: true},
 	}
 	var lat, svc []time.Duration
 	var errs, lagged int64
@@ -64,7 +64,7 @@ func timelineRun(seconds []second, closed bool) *loadgen.Results {
 		for j := range s.latency {
 			lags = append(lags, s.latency[j]-s.service[j])
 		}
-		iv.Signals = loadgen.IntervalSignals{CPU: s.cpu, Delay: loadgen.SparseOf(s.delay...), Sched: loadgen.SparseOf(s.sched...),
+		iv.Signals = loadgen.IntervalSignals{CPU: s.cpu, RunDelay: s.runDelay, Delay: loadgen.SparseOf(s.delay...), Sched: loadgen.SparseOf(s.sched...),
 			Lag: loadgen.SparseOf(lags...), SharedConnect: loadgen.SparseOf(s.sharedConnect...)}
 		res.Timeline = append(res.Timeline, iv)
 		lat, svc = append(lat, s.latency...), append(svc, s.service...)
@@ -72,6 +72,7 @@ func timelineRun(seconds []second, closed bool) *loadgen.Results {
 		lagged += int64(len(s.latency))
 		delay, sched, conns = append(delay, s.delay...), append(sched, s.sched...), append(conns, s.sharedConnect...)
 		res.Signals.CPU += s.cpu
+		res.Signals.RunDelay += s.runDelay
 		res.Arrivals.Started += s.arrivals
 		res.Arrivals.Missed += s.missed
 		res.Classes[loadgen.ClassTimeout] += s.timeouts
@@ -132,8 +133,10 @@ func seconds(n int, s second) []second {
 func TestWhoseFaultUnderStarvation(t *testing.T) {
 	t.Parallel()
 	fast := second{latency: withTail(100, 400*time.Microsecond, 36*time.Millisecond, 3), service: withTail(100, 300*time.Microsecond, 35*time.Millisecond, 3),
-		arrivals: 100, delay: starved(), cpu: 250 * time.Millisecond}
-	slow := second{latency: same(100, 205*time.Millisecond), service: same(100, 200*time.Millisecond), arrivals: 100, delay: starved(), cpu: 250 * time.Millisecond}
+		arrivals: 100, delay: starved(), cpu: 250 * time.Millisecond, runDelay: 750 * time.Millisecond}
+	slow := second{latency: same(100, 205*time.Millisecond), service: same(100, 200*time.Millisecond), arrivals: 100, delay: starved(),
+		cpu: 250 * time.Millisecond, runDelay: 750 * time.Millisecond}
+	tight := second{latency: same(100, 15*time.Millisecond), service: same(100, 15*time.Millisecond), arrivals: 100, delay: calm(), runDelay: time.Millisecond}
 	failing := fast
 	failing.errors = 100
 	failing.latency, failing.service = nil, nil
@@ -141,6 +144,7 @@ func TestWhoseFaultUnderStarvation(t *testing.T) {
 		name     string
 		seconds  []second
 		closed   bool
+		unknown  bool // the kernel does not report the process's run-queue wait
 		rules    []string
 		verdict  Verdict
 		findings []string
@@ -169,6 +173,14 @@ func TestWhoseFaultUnderStarvation(t *testing.T) {
 		{
 			name: "nor cost a GO", seconds: seconds(10, second{latency: same(100, 100*time.Millisecond), service: same(100, 99*time.Millisecond), arrivals: 100, delay: same(200, 30*time.Millisecond)}),
 			rules: []string{"p95 < 250ms"}, verdict: Go, findings: []string{"pass"},
+		},
+		{
+			name: "a calm generator leaves a tight limit's failure on the target", seconds: seconds(10, tight),
+			rules: []string{"p99 < 10ms"}, verdict: NoGo, findings: []string{"FAIL"},
+		},
+		{
+			name: "unless the kernel cannot say the generator waited for no CPU", seconds: seconds(10, tight), unknown: true,
+			rules: []string{"p99 < 10ms"}, verdict: Inconclusive, findings: []string{"fail"}, cause: SignalDelay,
 		},
 		{
 			name: "a window the generator's lag explains",
@@ -215,7 +227,9 @@ func TestWhoseFaultUnderStarvation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			j := judge(t, timelineRun(tc.seconds, tc.closed), tc.rules...)
+			res := timelineRun(tc.seconds, tc.closed)
+			res.Signals.RunDelayKnown = !tc.unknown
+			j := judge(t, res, tc.rules...)
 			checkJudgement(t, j, tc.verdict, tc.findings, tc.reason)
 			if tc.cause != SignalNone && (len(j.Findings) == 0 || j.Findings[0].Cause != tc.cause) {
 				t.Errorf("cause = %v, want %v", j.Findings[0].Cause, tc.cause)
