@@ -25,6 +25,13 @@ type Options struct {
 	// FS resolves data files named by the scenario, rooted at the
 	// scenario's directory. Load sets it to the file's directory when nil.
 	FS fs.FS
+	// DryRun reads the scenario to check or plan it, not to run it: a
+	// ${VAR} used only in values a request sends (header values, query
+	// and form values, bodies) may be unset, since nothing is sent. Parse
+	// reads it as empty and lists it in Scenario.Warnings, once per
+	// variable. A variable the scenario's structure needs (the target, a
+	// rate, a duration, a path) is an error either way.
+	DryRun bool
 }
 
 // Load reads and validates the scenario file at path.
@@ -47,7 +54,7 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	d := &decoder{file: name, fsys: opts.FS, getenv: opts.Getenv}
+	d := &decoder{file: name, fsys: opts.FS, getenv: opts.Getenv, dryRun: opts.DryRun}
 	root, err := parseYAML(src, name)
 	if err != nil {
 		return nil, err
@@ -58,6 +65,7 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 		return nil, errors.Join(sortedByPlace(d.errs)...)
 	}
 	sc.Secrets = append(sc.Secrets, d.secrets...)
+	sc.Warnings = d.unsetWarnings()
 	return sc, nil
 }
 
@@ -238,7 +246,7 @@ func (d *decoder) headers(n *yaml.Node, path string) []Header {
 			continue
 		}
 		before := len(d.secrets)
-		val, ok := d.scalar(v, p)
+		val, ok := d.sentScalar(v, p)
 		if !ok {
 			continue
 		}

@@ -30,6 +30,11 @@ type Scenario struct {
 	// Secrets are the values that came from ${VAR} references and sensitive
 	// headers. Every renderer redacts them; they are never written out.
 	Secrets []string
+
+	// Warnings are problems that do not stop a dry run (Options.DryRun):
+	// the ${VAR} references left unset in values requests send, one per
+	// variable, at its first use. They are empty otherwise.
+	Warnings []*Error
 }
 
 // Target is what the test sends traffic to: a base URL, or the built-in

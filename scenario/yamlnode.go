@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,6 +21,11 @@ type decoder struct {
 	getenv  func(string) (string, bool)
 	errs    []error
 	secrets []string
+
+	dryRun  bool                 // Options.DryRun
+	sending bool                 // reading a value a request sends (see sentScalar)
+	unset   map[string]*unsetVar // ${VAR}s a dry run read as empty, by name
+	needed  map[string]bool      // unset ${VAR}s reported as errors
 }
 
 // fail records a problem at node n.
@@ -189,8 +195,7 @@ func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
 		}
 		if !set || v == "" {
 			if !hasDefault {
-				d.fail(n, path, fmt.Sprintf("environment variable %s is not set", name), fmt.Sprintf("export %s, or write ${%s:-default}", name, name))
-				ok = false
+				ok = d.unsetRef(n, path, name) && ok
 				return ""
 			}
 			return def
@@ -205,6 +210,111 @@ func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
 		return "", false
 	}
 	return out, ok
+}
+
+// unsetVar is a ${VAR} a dry run read as empty: where it is first used,
+// and how often.
+type unsetVar struct {
+	name string
+	n    *yaml.Node
+	path string
+	uses int
+}
+
+// unsetRef handles a reference to a variable that is not set. In a dry
+// run, a value a request sends reads it as empty and it becomes a warning;
+// anywhere else it is an error. ok reports whether the value may be read.
+func (d *decoder) unsetRef(n *yaml.Node, path, name string) (ok bool) {
+	if d.dryRun && d.sending {
+		if d.unset == nil {
+			d.unset = map[string]*unsetVar{}
+		}
+		u := d.unset[name]
+		if u == nil {
+			u = &unsetVar{name: name, n: n, path: path}
+			d.unset[name] = u
+		}
+		u.uses++
+		return true
+	}
+	if d.needed == nil {
+		d.needed = map[string]bool{}
+	}
+	d.needed[name] = true
+	d.fail(n, path, fmt.Sprintf("environment variable %s is not set", name), fmt.Sprintf("export %s, or write ${%s:-default}", name, name))
+	return false
+}
+
+// unsetWarnings are the warnings of a dry run: one per variable read as
+// empty, at its first use, unless the variable is an error elsewhere.
+func (d *decoder) unsetWarnings() []*Error {
+	var out []error
+	// By name first, so two variables in one value keep an order.
+	for _, name := range slices.Sorted(maps.Keys(d.unset)) {
+		u := d.unset[name]
+		if d.needed[name] {
+			continue
+		}
+		what := "a value a request sends"
+		if u.uses > 1 {
+			what = fmt.Sprintf("%d values requests send", u.uses)
+		}
+		out = append(out, &Error{File: d.file, Line: u.n.Line, Col: u.n.Column, Path: u.path,
+			Msg:  fmt.Sprintf("environment variable %s is not set; run needs it for %s", u.name, what),
+			Hint: fmt.Sprintf("export %s before liftoff run", u.name)})
+	}
+	var ws []*Error
+	for _, e := range sortedByPlace(out) {
+		ws = append(ws, e.(*Error))
+	}
+	return ws
+}
+
+// sentScalar reads a value a request sends (a header value, a query or
+// form value, a body): in a dry run, an unset ${VAR} in it is a warning,
+// since nothing is sent.
+func (d *decoder) sentScalar(n *yaml.Node, path string) (string, bool) {
+	d.sending = true
+	defer func() { d.sending = false }()
+	return d.scalar(n, path)
+}
+
+// requestText reads a request line. Its query string (after the first ?
+// outside a ${…} reference) is a value the request sends, like a query:
+// mapping's; the method and the path shape the request.
+func (d *decoder) requestText(n *yaml.Node, path string) (string, bool) {
+	r := resolve(n)
+	if r == nil || r.Kind != yaml.ScalarNode || r.Tag == "!!null" {
+		return d.scalar(n, path)
+	}
+	q := queryStart(r.Value)
+	if q < 0 || !strings.Contains(r.Value[q:], "${") {
+		return d.scalar(n, path)
+	}
+	head, ok := d.expand(r, path, r.Value[:q])
+	d.sending = true
+	query, qok := d.expand(r, path, r.Value[q:])
+	d.sending = false
+	return head + query, ok && qok
+}
+
+// queryStart is the index of the first ? in a request line that is not
+// inside a ${…} reference, or -1.
+func queryStart(s string) int {
+	refs := envRef.FindAllStringIndex(s, -1)
+	for i := 0; i < len(s); i++ {
+		if s[i] != '?' {
+			continue
+		}
+		inRef := false
+		for _, r := range refs {
+			inRef = inRef || (r[0] <= i && i < r[1])
+		}
+		if !inRef {
+			return i
+		}
+	}
+	return -1
 }
 
 // kindHint says what a node that had the wrong shape actually was.
@@ -240,9 +350,18 @@ func indexPath(parent string, i int) string {
 // enough to be a likely typo; otherwise it lists the known words under the
 // noun that names them ("keys", "journeys").
 func suggest(word string, known []string, noun string) string {
+	w := strings.ToLower(word)
 	best, bestDist := "", len(word)/2+2
 	for _, k := range known {
-		if dist := editDistance(strings.ToLower(word), k); dist < bestDist {
+		kl := strings.ToLower(k)
+		dist := editDistance(w, kl)
+		if len(w) >= 3 && strings.HasPrefix(kl, w) {
+			// The start of a known word ("ramp" for "ramp_to") means
+			// that word, however many letters are missing: nearer than
+			// another word a letter or two away ("name").
+			dist = 1
+		}
+		if dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}

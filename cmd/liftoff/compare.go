@@ -48,7 +48,7 @@ regressions, 2 usage error or a results file that cannot be read,
   liftoff demo --json current.json
   liftoff compare baseline.json current.json
   liftoff compare baseline.json current.json --max-regression 5% --markdown compare.md --json compare.json`,
-		Args: usageArgs(cobra.ExactArgs(2)),
+		Args: argsFor(2, 2, "two results files, the baseline and the current run", "liftoff compare baseline.json current.json"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.baseline, opts.current = args[0], args[1]
 			if runF != nil {

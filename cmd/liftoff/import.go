@@ -69,7 +69,7 @@ scenario goes to standard output unless -o names a file. See docs/har.md.`,
 		Example: `  liftoff import har examples/shop.har -o shop.yaml
   liftoff import har recording.har -o checkout.yaml --name Checkout
   liftoff import har recording.har --keep-assets --keep-third-party -o everything.yaml`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: argsFor(1, 1, "a recording (a HAR file, or - for standard input)", "liftoff import har recording.har"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.recording = args[0]
 			if runF != nil {
@@ -93,7 +93,7 @@ func importHARRun(opts *importOptions) error {
 		name = opts.recording
 		f, err := os.Open(opts.recording)
 		if err != nil {
-			return fmt.Errorf("open recording: %w", err)
+			return inputError("recording", opts.recording, err)
 		}
 		defer f.Close()
 		in = f

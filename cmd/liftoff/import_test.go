@@ -137,10 +137,10 @@ func TestImportHARErrors(t *testing.T) {
 		{"nothing left", []string{"import", "har", assets}, exitUsage, []string{
 			assets + ": log.entries: every request in the recording was left out: 1 static asset: images, stylesheets, scripts, fonts, media (--keep-assets keeps them) (record the site's own pages and API calls, or keep more with --keep-assets and --keep-third-party)",
 		}},
-		{"missing file", []string{"import", "har", filepath.Join(dir, "nope.har")}, exitRuntime, []string{
-			"liftoff: open recording: open " + filepath.Join(dir, "nope.har") + ": no such file or directory",
+		{"missing file", []string{"import", "har", filepath.Join(dir, "nope.har")}, exitUsage, []string{
+			"liftoff: cannot read recording " + filepath.Join(dir, "nope.har") + ": no such file or directory",
 		}},
-		{"no recording", []string{"import", "har"}, exitUsage, []string{"liftoff: accepts 1 arg(s), received 0", "run 'liftoff --help' for usage"}},
+		{"no recording", []string{"import", "har"}, exitUsage, []string{"liftoff: import har needs a recording (a HAR file, or - for standard input), as in: liftoff import har recording.har", "run 'liftoff --help' for usage"}},
 		{"no format", []string{"import"}, exitUsage, []string{"liftoff: import needs the recording's format, as in: liftoff import har RECORDING.har"}},
 		{"unknown format", []string{"import", "x.har"}, exitUsage, []string{`liftoff: unknown recording format "x.har" (liftoff imports har)`}},
 		{"unwritable output", []string{"import", "har", filepath.Join("..", "..", "examples", "shop.har"), "-o", filepath.Join(dir, "no", "dir", "s.yaml")}, exitRuntime, []string{

@@ -29,7 +29,7 @@ the visitor rate times the journeys' steps per visitor, averaged by weight.
 --json prints the same numbers for scripts, with the curves.`,
 		Example: `  liftoff plan examples/email-blast.yaml
   liftoff plan examples/tv-spot.yaml --json`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: argsFor(1, 1, "a scenario file", "liftoff plan launch.yaml"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.file = args[0]
 			if runF != nil {
@@ -43,7 +43,7 @@ the visitor rate times the journeys' steps per visitor, averaged by weight.
 }
 
 func planRun(opts *planOptions) error {
-	sc, err := loadScenario(opts.env, opts.file)
+	sc, err := loadScenario(opts.env, opts.file, true)
 	if err != nil {
 		return err
 	}

@@ -114,7 +114,7 @@ func TestPlanLine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
-			sc, err := loadScenario(newTestIO(nil).env, tc.file)
+			sc, err := loadScenario(newTestIO(nil).env, tc.file, true)
 			if err != nil {
 				t.Fatal(err)
 			}

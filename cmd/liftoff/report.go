@@ -36,7 +36,7 @@ be written.`,
 		Example: `  liftoff demo --json results.json
   liftoff report results.json
   liftoff report results.json --html report.html --junit junit.xml --markdown summary.md`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: argsFor(1, 1, "a results file (the --json file of a run)", "liftoff report results.json"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			if runF != nil {

@@ -53,6 +53,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		newImportCmd(e, nil),
 		newVersionCmd(e),
 	)
+	addCompletions(root)
 	return root
 }
 

@@ -56,11 +56,11 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		Example: `  liftoff run examples/quickstart.yaml
   liftoff run examples/quickstart.yaml --json results.json --progress plain
   liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: argsFor(1, 1, "a scenario file", "liftoff run launch.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			opts.seedSet = cmd.Flags().Changed("seed")
-			opts.load = func() (*scenario.Scenario, error) { return loadScenario(e, opts.file) }
+			opts.load = func() (*scenario.Scenario, error) { return loadScenario(e, opts.file, false) }
 			if runF != nil {
 				return runF(opts)
 			}

@@ -24,7 +24,7 @@ func newValidateCmd(e *env, runF func(*validateOptions) error) *cobra.Command {
 per line as FILE:LINE:COLUMN: KEY: PROBLEM (HINT). It sends no traffic.
 It exits 0 when every file is valid and 2 otherwise.`,
 		Example: `  liftoff validate examples/quickstart.yaml`,
-		Args:    usageArgs(cobra.MinimumNArgs(1)),
+		Args:    argsFor(1, -1, "one or more scenario files", "liftoff validate launch.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.files = args
 			if runF != nil {
@@ -38,7 +38,7 @@ It exits 0 when every file is valid and 2 otherwise.`,
 func validateRun(opts *validateOptions) error {
 	var all []error
 	for _, file := range opts.files {
-		sc, err := loadScenario(opts.env, file)
+		sc, err := loadScenario(opts.env, file, true)
 		if err != nil {
 			if scenario.Problems(err) == nil {
 				return err
@@ -52,11 +52,16 @@ func validateRun(opts *validateOptions) error {
 }
 
 // loadScenario reads a scenario with the process environment and checks
-// what only cmd can check: the simulated shop's parameters.
-func loadScenario(e *env, file string) (*scenario.Scenario, error) {
-	sc, err := scenario.Load(file, scenario.Options{Getenv: e.Getenv})
+// what only cmd can check: the simulated shop's parameters. A dry run
+// (validate, plan: nothing is sent) goes on without the variables that
+// only requests use, with a warning for each; run needs every one.
+func loadScenario(e *env, file string, dryRun bool) (*scenario.Scenario, error) {
+	sc, err := scenario.Load(file, scenario.Options{Getenv: e.Getenv, DryRun: dryRun})
 	if err != nil {
-		return nil, err
+		return nil, inputError("scenario", file, err)
+	}
+	for _, w := range sc.Warnings {
+		fmt.Fprintf(e.Err, "warning: %s\n", w)
 	}
 	if sc.Target.IsSim() {
 		if _, err := simConfig(sc); err != nil {
