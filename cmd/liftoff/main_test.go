@@ -217,6 +217,7 @@ func TestValidate(t *testing.T) {
 	good := writeScenario(t, "sim:shop", shortPlan)
 	bad := writeScenario(t, "sim:shop?capacity=lots", "traffic:\n  phases: [ { duration: 1m, rate: 10/sec } ]\njourneys:\n  - name: b\n    steps: [ get / ]\n")
 	badSim := writeScenario(t, "sim:shop?capacity=lots", shortPlan)
+	withToken := writeScenario(t, "sim:shop", "defaults:\n  headers: { Authorization: \"Bearer ${SHOP_TOKEN}\" }\n"+shortPlan)
 	missingData := writeScenario(t, "sim:shop", "traffic:\n  phases: [ { duration: 1s, rate: 1/s } ]\njourneys:\n  - name: b\n    data: customers.csv\n    steps: [ GET / ]\n")
 	missingCampaign := writeScenario(t, "sim:shop", "traffic:\n  campaign:\n    shape: custom\n    data: last-year.csv\njourneys:\n  - name: b\n    steps: [ GET / ]\n")
 	tests := []struct {
@@ -241,6 +242,13 @@ func TestValidate(t *testing.T) {
 		{"a directory for a file", []string{"validate", os.TempDir()}, exitUsage, "", []string{"liftoff: cannot read scenario " + os.TempDir() + ": is a directory"}},
 		{"missing data file", []string{"validate", missingData}, exitUsage, "", []string{missingData + `:7:11: journeys[0].data: cannot read data file "customers.csv": no such file or directory (data files are relative to the scenario file)`}},
 		{"missing campaign data file", []string{"validate", missingCampaign}, exitUsage, "", []string{missingCampaign + `:6:11: traffic.campaign.data: cannot read data file "last-year.csv": no such file or directory (data files are relative to the scenario file)`}},
+		{"an unset variable a request sends is a warning", []string{"validate", withToken}, exitGo, withToken + ": ok", []string{
+			"warning: " + withToken + ":4:29: defaults.headers.Authorization: environment variable SHOP_TOKEN is not set; run needs it for a value a request sends (export SHOP_TOKEN before liftoff run)",
+		}},
+		{"plan warns too", []string{"plan", withToken}, exitGo, "", []string{"warning: " + withToken + ":4:29: defaults.headers.Authorization: environment variable SHOP_TOKEN is not set; run needs it for a value a request sends (export SHOP_TOKEN before liftoff run)"}},
+		{"run refuses it", []string{"run", withToken, "--progress", "none"}, exitUsage, "", []string{
+			withToken + ":4:29: defaults.headers.Authorization: environment variable SHOP_TOKEN is not set (export SHOP_TOKEN, or write ${SHOP_TOKEN:-default})",
+		}},
 		{"no file", []string{"validate"}, exitUsage, "", []string{"liftoff: validate needs one or more scenario files, as in: liftoff validate launch.yaml", "run 'liftoff --help' for usage"}},
 		{"run with no file", []string{"run"}, exitUsage, "", []string{"liftoff: run needs a scenario file, as in: liftoff run launch.yaml", "run 'liftoff --help' for usage"}},
 		{"plan with no file", []string{"plan"}, exitUsage, "", []string{"liftoff: plan needs a scenario file, as in: liftoff plan launch.yaml"}},

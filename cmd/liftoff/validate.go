@@ -22,7 +22,12 @@ func newValidateCmd(e *env, runF func(*validateOptions) error) *cobra.Command {
 		Short: "Check scenario files and report every problem with its line",
 		Long: `validate reads each scenario file and reports every problem it finds, one
 per line as FILE:LINE:COLUMN: KEY: PROBLEM (HINT). It sends no traffic.
-It exits 0 when every file is valid and 2 otherwise.`,
+It exits 0 when every file is valid and 2 otherwise.
+
+Since it sends nothing, a ${VAR} used only in values requests send (header
+values, query and form values, bodies), such as the credentials an imported
+recording refers to, may be unset: validate prints one warning per such
+variable. run refuses to start until every variable is set.`,
 		Example: `  liftoff validate examples/quickstart.yaml`,
 		Args:    argsFor(1, -1, "one or more scenario files", "liftoff validate launch.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -2,9 +2,12 @@
 // browser's developer tools export it, into a scenario's YAML that replays
 // the recorded visit, credentials replaced by ${HAR_…} references.
 //
-// It reads the HAR format itself (file.go), keeps the site's own requests
-// (import.go), turns them into steps with their headers and bodies
-// (step.go, body.go) and writes the YAML with its comments (yaml.go).
+// It reads the HAR format itself (file.go), chooses the site to test from
+// what the person visited, never an ad or analytics service (target.go,
+// thirdparty.go), keeps the requests to it (import.go), turns them into
+// steps with their headers and bodies (step.go, body.go), derives a gentle
+// starter traffic from the journey's length (starter.go) and writes the
+// YAML with its comments (yaml.go).
 // The scenario format stays scenario's: the import writes it with
 // scenario's types and rules, and checks its output with scenario.Parse
 // before returning it.
