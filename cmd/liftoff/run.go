@@ -123,7 +123,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if runErr != nil && !errors.Is(runErr, loadgen.ErrInterrupted) {
 		return runErr
 	}
-	res.Version = version()
+	res.Version = versionLine()
 
 	doc, err := judge(res)
 	if err != nil {
