@@ -10,12 +10,13 @@ import (
 	"testing"
 )
 
-// The tests in this file build the liftoff binary the ways it ships: from
-// a git checkout, with scripts/release.sh, and with the Dockerfile's own
-// build line. They use the same compile flags (CGO_ENABLED=0, -trimpath,
-// GOOS=linux on the host's architecture), so the first one fills the build
-// cache for the others, and they do not call t.Parallel: three links in a
-// row cost less than three compilations of every dependency side by side.
+// The tests that build the liftoff binary the ways it ships (from a git
+// checkout here, with scripts/release.sh in release_test.go, with the
+// Dockerfile's own build line in dockerfile_test.go) use the same compile
+// flags: CGO_ENABLED=0, -trimpath, GOOS=linux on the host's architecture.
+// So the first one fills the build cache for the others, and they do not
+// call t.Parallel: three links in a row cost less than three compilations
+// of every dependency side by side.
 
 // moduleRoot is the repository root, seen from this package's directory.
 var moduleRoot = filepath.Join("..", "..")
@@ -116,46 +117,5 @@ func TestBuildFromCheckoutRecordsRevision(t *testing.T) {
 		if got := command(t, repo, nil, bin, args...); got != want {
 			t.Errorf("liftoff %s = %q, want %q", args[0], got, want)
 		}
-	}
-}
-
-// TestReleaseScriptBuildsOneTarget runs scripts/release.sh for the host's
-// linux target, as CI does for every change, and checks what a release
-// publishes: one archive named for the version and platform, holding a
-// static binary that reports the version, and checksums that match.
-func TestReleaseScriptBuildsOneTarget(t *testing.T) {
-	needsLinuxBuild(t)
-	dist := filepath.Join(t.TempDir(), "dist")
-	command(t, moduleRoot, []string{"TARGETS=linux/" + runtime.GOARCH, "DIST=" + dist},
-		"bash", filepath.Join("scripts", "release.sh"), "v9.8.7-rc.1")
-
-	name := "liftoff_9.8.7-rc.1_linux_" + runtime.GOARCH
-	entries, err := os.ReadDir(dist)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range entries {
-		got = append(got, e.Name())
-	}
-	if want := []string{"checksums.txt", name + ".tar.gz"}; strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Fatalf("dist holds %q, want %q", got, want)
-	}
-	sums := command(t, dist, nil, "sha256sum", "--check", "--strict", "checksums.txt")
-	if sums != name+".tar.gz: OK\n" {
-		t.Errorf("sha256sum --check says %q", sums)
-	}
-	unpacked := t.TempDir()
-	command(t, unpacked, nil, "tar", "-xzf", filepath.Join(dist, name+".tar.gz"))
-	listing := command(t, unpacked, nil, "find", ".", "-type", "f")
-	for _, file := range []string{"./" + name + "/liftoff", "./" + name + "/README.md"} {
-		if !strings.Contains(listing, file+"\n") {
-			t.Errorf("the archive lacks %s; it holds:\n%s", file, listing)
-		}
-	}
-	bin := filepath.Join(unpacked, name, "liftoff")
-	assertStatic(t, bin)
-	if out := command(t, unpacked, nil, bin, "version"); !strings.HasPrefix(out, "liftoff v9.8.7-rc.1 (") {
-		t.Errorf("liftoff version = %q, want the release version and the commit", out)
 	}
 }
