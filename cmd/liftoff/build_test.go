@@ -77,7 +77,8 @@ func assertStatic(t *testing.T, path string) {
 // repository, tags a commit, leaves a change uncommitted, builds with VCS
 // stamping on (this machine's go env may turn it off) and checks the
 // version line: the tag, the commit, "modified" and the commit's time, all
-// read from the binary's build info.
+// read from the binary's build info. It also checks, with go version -m,
+// that no test-only dependency is linked into the binary.
 func TestBuildFromCheckoutRecordsRevision(t *testing.T) {
 	needsLinuxBuild(t)
 	repo := t.TempDir()
@@ -112,6 +113,17 @@ func TestBuildFromCheckoutRecordsRevision(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "liftoff")
 	command(t, repo, []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + runtime.GOARCH},
 		"go", "build", "-trimpath", "-buildvcs=true", "-o", bin, "./cmd/liftoff")
+	// Test-only dependencies stay out of the binary.
+	deps := command(t, repo, nil, "go", "version", "-m", bin)
+	for _, testOnly := range []string{"github.com/rhysd/actionlint", "github.com/google/go-cmp"} {
+		if strings.Contains(deps, "\t"+testOnly+"\t") {
+			t.Errorf("the binary links %s, a test-only dependency:\n%s", testOnly, deps)
+		}
+	}
+	if !strings.Contains(deps, "\tgithub.com/spf13/cobra\t") {
+		t.Errorf("go version -m lists no dependencies the binary has:\n%s", deps)
+	}
+
 	want := "liftoff v1.2.3 (" + rev[:12] + ", modified, 2026-01-02T03:04:05Z)\n"
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		if got := command(t, repo, nil, bin, args...); got != want {
