@@ -53,6 +53,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		newReportCmd(e, nil),
 		newCompareCmd(e, nil),
 		newImportCmd(e, nil),
+		newInitCmd(e, nil),
 		newVersionCmd(e),
 	)
 	return root
