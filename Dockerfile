@@ -4,7 +4,7 @@
 #   docker build -t liftoff \
 #     --build-arg VERSION="$(git describe --tags --always --dirty)" \
 #     --build-arg REVISION="$(git rev-parse HEAD)" .
-#   docker run --rm -v "$PWD:/work" -w /work liftoff run launch.yaml --json results.json
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD:/work" liftoff run launch.yaml --json results.json
 #
 # cmd/liftoff/dockerfile_test.go runs this file's `go build` line as written
 # (base images cannot be pulled everywhere the tests run) and checks that
