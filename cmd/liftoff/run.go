@@ -116,14 +116,17 @@ func runRun(ctx context.Context, opts *runOptions) error {
 			fmt.Fprintf(e.Err, "warning: %s\n", u)
 		}
 	}
+	gha := detectGitHubActions(e)
 	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version()})
+	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
 	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
 	res, runErr := gen.Run(ctx, sc)
 	stopProgress()
+	endGroup()
 	if runErr != nil && !errors.Is(runErr, loadgen.ErrInterrupted) {
 		return runErr
 	}
-	res.Version = version()
+	res.Version = versionLine()
 
 	doc, err := judge(res)
 	if err != nil {
@@ -135,7 +138,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	// A file that cannot be written is a runtime failure (exit 4) even
 	// after a verdict or an interruption: CI must not read a missing
 	// report as a result.
-	if err := writeOutputs(e, opts.outputs, doc); err != nil {
+	if err := errors.Join(writeOutputs(e, opts.outputs, doc), gha.publish(e.Err, doc)); err != nil {
 		return err
 	}
 	if runErr != nil {
