@@ -32,6 +32,7 @@ var argFiles = map[string]fileArgs{
 	"report":     {1, resultsFiles},
 	"compare":    {2, resultsFiles},
 	"import har": {1, recordingFiles},
+	"init":       {1, scenarioFiles}, // the file to write
 }
 
 // addCompletions walks the command tree and registers what its arguments
@@ -45,6 +46,9 @@ func addCompletions(cmd *cobra.Command) {
 		// It fails only for a flag that does not exist or is registered
 		// already, and this walk visits each command once.
 		_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions(progressModes, cobra.ShellCompDirectiveNoFileComp))
+	}
+	if cmd.Flags().Lookup("shape") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("shape", cobra.FixedCompletions(shapeNames(), cobra.ShellCompDirectiveNoFileComp))
 	}
 	for _, sub := range cmd.Commands() {
 		addCompletions(sub)
