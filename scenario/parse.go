@@ -101,6 +101,9 @@ func parseYAML(src []byte, name string) (*yaml.Node, error) {
 	if len(doc.Content) == 0 {
 		return nil, &Error{File: name, Msg: "the scenario is empty", Hint: "start from examples/quickstart.yaml"}
 	}
+	if err := checkAliases(doc.Content[0], name); err != nil {
+		return nil, err
+	}
 	return doc.Content[0], nil
 }
 
