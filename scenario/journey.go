@@ -210,7 +210,7 @@ func (d *decoder) steps(n *yaml.Node, path string, data *Data) []Step {
 		p := indexPath(path, i)
 		st := Step{Line: item.Line}
 		if item.Kind == yaml.ScalarNode {
-			line, ok := d.scalar(item, p)
+			line, ok := d.templateScalar(item, p)
 			if !ok || !d.requestLine(item, p, line, &st) {
 				continue
 			}
@@ -247,7 +247,7 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			st.Name, _ = d.scalar(f.val, f.path)
 		case "request":
 			requestNode = f.val
-			if line, ok := d.scalar(f.val, f.path); ok && d.requestLine(f.val, f.path, line, st) {
+			if line, ok := d.templateScalar(f.val, f.path); ok && d.requestLine(f.val, f.path, line, st) {
 				d.checkTemplate(f.val, f.path, st.Path, vars)
 			}
 		}
@@ -263,7 +263,7 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			st.Query = d.params(f.val, f.path, vars)
 		case "body":
 			bodies = append(bodies, f.key)
-			if s, ok := d.scalar(f.val, f.path); ok {
+			if s, ok := d.templateScalar(f.val, f.path); ok {
 				st.Body = Body{Kind: RawBody, Raw: s}
 				d.checkTemplate(f.val, f.path, s, vars)
 			}
@@ -354,7 +354,7 @@ func (d *decoder) params(n *yaml.Node, path string, vars *templateScope) []Param
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		p := joinPath(path, k.Value)
-		val, ok := d.scalar(v, p)
+		val, ok := d.templateScalar(v, p)
 		if !ok {
 			continue
 		}
@@ -394,7 +394,7 @@ func (d *decoder) jsonValue(n *yaml.Node, path string, vars *templateScope) JSON
 			return JSONValue{Kind: JSONNumber, Text: n.Value}
 		}
 	}
-	s, ok := d.scalar(n, path)
+	s, ok := d.templateScalar(n, path)
 	if ok {
 		d.checkTemplate(n, path, s, vars)
 	}

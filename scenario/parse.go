@@ -241,7 +241,7 @@ func (d *decoder) headers(n *yaml.Node, path string) []Header {
 			continue
 		}
 		before := len(d.secrets)
-		val, ok := d.scalar(v, p)
+		val, ok := d.templateScalar(v, p)
 		if !ok {
 			continue
 		}

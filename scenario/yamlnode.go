@@ -131,6 +131,17 @@ func (d *decoder) sequence(n *yaml.Node, path string) []*yaml.Node {
 // ok is false when the node is not a scalar or a reference cannot be
 // expanded; the problem is already recorded.
 func (d *decoder) scalar(n *yaml.Node, path string) (text string, ok bool) {
+	return d.scalarText(n, path, false)
+}
+
+// templateScalar is scalar for a value loadgen runs as a template (a
+// request line, header, query, form or body value). What a ${VAR} brings
+// in stays literal text: a value holding {{ is sent as it is, never run.
+func (d *decoder) templateScalar(n *yaml.Node, path string) (text string, ok bool) {
+	return d.scalarText(n, path, true)
+}
+
+func (d *decoder) scalarText(n *yaml.Node, path string, template bool) (text string, ok bool) {
 	n = resolve(n)
 	if n == nil || n.Kind != yaml.ScalarNode {
 		d.fail(n, path, "must be a single value", kindHint(n))
@@ -140,7 +151,7 @@ func (d *decoder) scalar(n *yaml.Node, path string) (text string, ok bool) {
 		d.fail(n, path, "has no value", "")
 		return "", false
 	}
-	return d.expand(n, path, n.Value)
+	return d.expand(n, path, n.Value, template)
 }
 
 // integer reads a whole number no smaller than lo.
@@ -171,8 +182,9 @@ const minSecretLen = 4
 
 // expand replaces ${VAR} references with values from the environment. Every
 // expanded value is remembered as a secret so that no output shows it.
-// Messages quote the text as written, never the expanded value.
-func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
+// Messages quote the text as written, never the expanded value. In a
+// template, each value is escaped so that it renders as itself.
+func (d *decoder) expand(n *yaml.Node, path, s string, template bool) (string, bool) {
 	if !strings.Contains(s, "${") {
 		return s, true
 	}
@@ -198,6 +210,10 @@ func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
 		if len(v) >= minSecretLen {
 			d.secrets = append(d.secrets, v)
 		}
+		if template && IsTemplate(v) {
+			v = literalTemplate(v)
+			d.secrets = append(d.secrets, v) // records show the escaped form
+		}
 		return v
 	})
 	if ok && strings.Contains(out, "${") && !strings.Contains(s, "$${") {
@@ -205,6 +221,12 @@ func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
 		return "", false
 	}
 	return out, ok
+}
+
+// literalTemplate escapes s for text/template, where only "{{" starts an
+// action: it becomes an action that prints "{{".
+func literalTemplate(s string) string {
+	return strings.ReplaceAll(s, "{{", `{{"{{"}}`)
 }
 
 // kindHint says what a node that had the wrong shape actually was.
