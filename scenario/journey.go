@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -258,6 +259,9 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			st.Headers = d.headers(f.val, f.path)
 			for _, h := range st.Headers {
 				d.checkTemplate(f.val, joinPath(f.path, h.Name), h.Value, vars)
+				if h.Secret && !IsTemplate(h.Value) {
+					d.secrets = append(d.secrets, headerSecrets(h.Value)...) // a server may echo it
+				}
 			}
 		case "query":
 			st.Query = d.params(f.val, f.path, vars)
@@ -337,6 +341,9 @@ func (d *decoder) requestLine(n *yaml.Node, path, line string, st *Step) bool {
 	if !strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
 		d.fail(n, path, fmt.Sprintf("%q is neither a path nor a URL", target), "paths start with /, e.g. GET /products/7")
 		return false
+	}
+	if u, err := url.Parse(target); err == nil {
+		d.credentialSecrets(u) // an absolute URL's user:password is a secret too
 	}
 	st.Method, st.Path = m, target
 	return true

@@ -58,6 +58,15 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 		return nil, errors.Join(sortedByPlace(d.errs)...)
 	}
 	sc.Secrets = append(sc.Secrets, d.secrets...)
+	// Longest first, so that a secret holding another (user:password
+	// holds password) is redacted whole.
+	slices.SortFunc(sc.Secrets, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	sc.Secrets = slices.Compact(sc.Secrets)
 	return sc, nil
 }
 
@@ -144,9 +153,10 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	if sloNode != nil {
 		sc.SLO = d.rules(sloNode, sloPath, sc)
 	}
+	d.applyTargetCredentials(sc)
 	for _, h := range sc.Defaults.Headers {
-		if h.Secret && len(h.Value) >= minSecretLen {
-			sc.Secrets = append(sc.Secrets, h.Value)
+		if h.Secret {
+			sc.Secrets = append(sc.Secrets, headerSecrets(h.Value)...)
 		}
 	}
 	return sc
@@ -168,14 +178,15 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		d.fail(n, path, fmt.Sprintf("%q is not an http or https URL", n.Value), "e.g. https://shop.example.com, or sim:shop for the built-in simulated shop")
+		d.fail(n, path, fmt.Sprintf("%q is not an http or https URL", withoutUserinfo(n.Value)), "e.g. https://shop.example.com, or sim:shop for the built-in simulated shop")
 		return Target{}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		d.fail(n, path, "the target is a base URL without query or fragment", "put queries into the steps")
 		return Target{}
 	}
-	return Target{URL: strings.TrimSuffix(s, "/"), Line: n.Line}
+	d.targetBasic = d.credentialSecrets(u)
+	return Target{URL: strings.TrimSuffix(withoutUserinfo(s), "/"), Line: n.Line}
 }
 
 var defaultsKeys = []string{"headers", "timeout", "http", "connection", "think"}

@@ -27,9 +27,14 @@ type Scenario struct {
 	// Expected.Duration()/Plan.Duration() times faster than Plan's.
 	WindowStart time.Duration
 
-	// Secrets are the values that came from ${VAR} references and sensitive
-	// headers. Every renderer redacts them; they are never written out.
+	// Secrets are the values that came from ${VAR} references, sensitive
+	// headers and the target URL's user:password. Every renderer redacts
+	// them; they are never written out.
 	Secrets []string
+
+	// Warnings are things the scenario does that its author may not
+	// expect, each with its FILE:LINE; the scenario is valid all the same.
+	Warnings []string
 }
 
 // Target is what the test sends traffic to: a base URL, or the built-in

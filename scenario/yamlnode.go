@@ -20,6 +20,9 @@ type decoder struct {
 	getenv  func(string) (string, bool)
 	errs    []error
 	secrets []string
+	// targetBasic is the Basic credential of the target URL's
+	// user:password; "" when it has none.
+	targetBasic string
 }
 
 // fail records a problem at node n.
