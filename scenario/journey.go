@@ -34,6 +34,7 @@ type Step struct {
 	Expect   Expect
 	Captures []Capture
 	Think    *Think // pause after the step; nil: the scenario default
+	MaxBody  int64  // the most of the response body checks and captures read; 0: the scenario default
 	Line     int
 }
 
@@ -194,7 +195,7 @@ func (d *decoder) journeys(n *yaml.Node, path string) []Journey {
 	return out
 }
 
-var stepKeys = []string{"name", "request", "headers", "query", "body", "json", "form", "timeout", "expect", "capture", "think"}
+var stepKeys = []string{"name", "request", "headers", "query", "body", "json", "form", "timeout", "expect", "capture", "think", "max_body"}
 
 // steps reads a journey's steps. Templates are checked against what the
 // visitor will have when the step runs: the data row, and the values the
@@ -293,6 +294,8 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			if t, ok := d.think(f.val, f.path); ok {
 				st.Think = &t
 			}
+		case "max_body":
+			st.MaxBody, _ = d.maxBody(f.val, f.path)
 		}
 	}
 	if requestNode == nil {

@@ -119,7 +119,7 @@ func parseYAML(src []byte, name string) (*yaml.Node, error) {
 var topKeys = []string{"name", "target", "defaults", "traffic", "journeys", "slo"}
 
 func (d *decoder) scenario(root *yaml.Node) *Scenario {
-	sc := &Scenario{Defaults: Defaults{Timeout: DefaultTimeout, HTTP: HTTP1, Connection: VisitorConnections}}
+	sc := &Scenario{Defaults: Defaults{Timeout: DefaultTimeout, HTTP: HTTP1, Connection: VisitorConnections, MaxBody: DefaultMaxBody}}
 	fields := d.mapping(root, "", topKeys)
 	has := map[string]bool{}
 	var sloNode *yaml.Node
@@ -189,7 +189,7 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	return Target{URL: strings.TrimSuffix(withoutUserinfo(s), "/"), Line: n.Line}
 }
 
-var defaultsKeys = []string{"headers", "timeout", "http", "connection", "think"}
+var defaultsKeys = []string{"headers", "timeout", "http", "connection", "think", "max_body", "tls"}
 
 func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 	for _, f := range d.mapping(n, path, defaultsKeys) {
@@ -208,6 +208,12 @@ func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 			if t, ok := d.think(f.val, f.path); ok {
 				def.Think = t
 			}
+		case "max_body":
+			if v, ok := d.maxBody(f.val, f.path); ok {
+				def.MaxBody = v
+			}
+		case "tls":
+			def.TLS = d.tls(f.val, f.path)
 		case "connection":
 			if s, ok := d.scalar(f.val, f.path); ok {
 				switch ConnectionMode(s) {
@@ -229,6 +235,25 @@ func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 		}
 	}
 	return def
+}
+
+var tlsKeys = []string{"insecure"}
+
+// tls reads defaults.tls.
+func (d *decoder) tls(n *yaml.Node, path string) TLS {
+	var t TLS
+	for _, f := range d.mapping(n, path, tlsKeys) {
+		if s, ok := d.scalar(f.val, f.path); ok {
+			switch strings.ToLower(s) {
+			case "true":
+				t.Insecure = true
+			case "false":
+			default:
+				d.fail(f.val, f.path, fmt.Sprintf("%q is neither true nor false", f.val.Value), "")
+			}
+		}
+	}
+	return t
 }
 
 // ValidHeaderName reports whether name can name a header: an HTTP token

@@ -63,6 +63,7 @@ slo:
 			Timeout:    5 * time.Second,
 			HTTP:       HTTP1,
 			Connection: SharedConnections,
+			MaxBody:    DefaultMaxBody,
 		},
 		Traffic: Traffic{
 			Arrivals:       Uniform,

@@ -55,6 +55,16 @@ type Defaults struct {
 	Think      Think         // pause after each step unless the step sets its own; none by default
 	HTTP       HTTPVersion
 	Connection ConnectionMode
+	MaxBody    int64 // the most of a response body a step's checks and captures read; DefaultMaxBody when not set
+	TLS        TLS
+}
+
+// TLS holds how the generator treats the target's certificates.
+type TLS struct {
+	// Insecure skips certificate verification, for staging sites with
+	// self-signed certificates. Every report says so: a run that trusts
+	// any certificate has not tested the site's real TLS setup.
+	Insecure bool
 }
 
 // ConnectionMode says whose connections a request travels on.
