@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -31,6 +32,7 @@ type exchange struct {
 
 	// what the visitor needs back
 	wantBody       bool     // keep the response body in respBody
+	maxBody        int      // when wantBody: the most of it to keep (the step's max_body)
 	captureHeaders []string // copy these response headers into headerValues
 	// wantSnippet asks for the start of an error response's body, for an
 	// error example; the visitor sets it only while examples are wanted.
@@ -38,8 +40,9 @@ type exchange struct {
 
 	// response
 	status       int
-	respBody     []byte   // when wantBody; valid until the next request
-	snippet      []byte   // when wantSnippet and the status is 4xx or 5xx
+	respBody     []byte   // when wantBody, or the snippet's bytes; valid until the next request
+	bodyTooLarge bool     // when wantBody: the body was longer than maxBody, and respBody holds its start
+	snippet      []byte   // when wantSnippet and the status is 4xx or 5xx: the start of the body
 	location     string   // the Location header of a 3xx
 	setCookies   []string // Set-Cookie headers
 	headerValues []string // one per captureHeaders name; "" when absent
@@ -50,14 +53,17 @@ type exchange struct {
 	resp *fasthttp.Response
 }
 
-// maxBody bounds the response body a check or capture reads.
-const maxBody = 4 << 20
+// snippetRead is how much of an error response's body is read for an
+// error example: far more than the example shows, so that a secret the
+// target echoes is redacted whole before the example is cut.
+const snippetRead = 4 << 10
 
 // resetResponse clears the last response before a request.
 func (ex *exchange) resetResponse() {
 	ex.status = 0
 	ex.respBody = ex.respBody[:0]
-	ex.snippet = ex.snippet[:0]
+	ex.bodyTooLarge = false
+	ex.snippet = nil
 	ex.location = ""
 	ex.setCookies = ex.setCookies[:0]
 	ex.headerValues = ex.headerValues[:0]
@@ -67,9 +73,10 @@ func (ex *exchange) resetResponse() {
 // models a browser gets its own client (its own connections, closed when
 // the visit ends); in shared mode all visitors use one.
 type httpClient interface {
-	// do sends ex and fills in its response. The body is read to the end
-	// and discarded, so the connection can be reused. An error means no
-	// complete response arrived.
+	// do sends ex and fills in its response. The body is streamed: read to
+	// its end and discarded, so the connection can be reused, except for
+	// what ex asks to keep (readBody). An error means no complete response
+	// arrived.
 	do(ex *exchange) error
 	// close releases the client's idle connections.
 	close()
@@ -148,6 +155,9 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 		MaxIdleConnDuration:    30 * time.Second,
 		DisablePathNormalizing: true,
 		RetryIfErr:             retryStaleConnection,
+		// Bodies are read as they arrive and dropped (readBody): a target
+		// that sends an endless body costs time, never memory.
+		StreamResponseBody: true,
 	}
 	if *hosts == nil {
 		*hosts = map[string]*fasthttp.HostClient{}
@@ -197,12 +207,15 @@ func (c *fastClient) do(ex *exchange) error {
 		return err
 	}
 	ex.status = resp.StatusCode()
-	body := resp.Body()
-	if ex.wantBody {
-		ex.respBody = body[:min(len(body), maxBody)]
-	}
-	if ex.wantSnippet && ex.status >= 400 {
-		ex.snippet = append(ex.snippet, body[:min(len(body), maxSnippet+8)]...)
+	if body := resp.BodyStream(); body != nil { // nil for HEAD, 204 and 304
+		if err := ex.readBody(body); err != nil || ex.bodyTooLarge {
+			// The rest of the body is still on the connection: close it.
+			body.(fasthttp.ReadCloserWithError).CloseWithError(cmp.Or(err, errBodyTooLarge))
+			return err
+		}
+		if err := resp.CloseBodyStream(); err != nil {
+			return err
+		}
 	}
 	if ex.status >= 300 && ex.status < 400 {
 		ex.location = string(resp.Header.Peek("Location"))
@@ -296,25 +309,9 @@ func (c *stdClient) do(ex *exchange) error {
 		}
 		return err
 	}
-	defer resp.Body.Close()
+	defer resp.Body.Close() // without reading on after a body too large: that resets the stream
 	ex.status = resp.StatusCode
-	keep := 0
-	if ex.wantBody {
-		keep = maxBody
-	} else if ex.wantSnippet && ex.status >= 400 {
-		keep = maxSnippet + 8
-	}
-	if keep > 0 {
-		buf := bytes.NewBuffer(ex.respBody[:0])
-		if _, err := io.Copy(buf, io.LimitReader(resp.Body, int64(keep))); err != nil {
-			return err
-		}
-		ex.respBody = buf.Bytes()
-		if ex.wantSnippet && ex.status >= 400 {
-			ex.snippet = append(ex.snippet, ex.respBody[:min(len(ex.respBody), maxSnippet+8)]...)
-		}
-	}
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+	if err := ex.readBody(resp.Body); err != nil {
 		return err
 	}
 	if ex.status >= 300 && ex.status < 400 {
@@ -328,3 +325,59 @@ func (c *stdClient) do(ex *exchange) error {
 }
 
 func (c *stdClient) close() { c.transport.CloseIdleConnections() }
+
+// errBodyTooLarge closes a connection whose response body was longer than
+// the step reads; the step then fails its checks (classifyResponse).
+var errBodyTooLarge = errors.New("response body larger than max_body")
+
+// readBody reads a response body to its end and keeps only what the
+// visitor asks for: up to maxBody bytes for checks and captures, or the
+// start of an error response for an example. It reads one byte past
+// maxBody, so that a body of exactly maxBody is not too large, and stops
+// there: the caller closes the connection instead of reading the rest.
+// Everything else is discarded as it arrives, through io.Discard's pooled
+// buffer, so memory does not grow with the body.
+func (ex *exchange) readBody(body io.Reader) error {
+	keep := 0
+	switch {
+	case ex.wantBody:
+		keep = ex.maxBody + 1
+	case ex.wantSnippet && ex.status >= 400:
+		keep = snippetRead
+	}
+	if keep > 0 {
+		var err error
+		if ex.respBody, err = readPrefix(ex.respBody[:0], body, keep); err != nil {
+			return err
+		}
+		if ex.wantSnippet && ex.status >= 400 {
+			ex.snippet = ex.respBody[:min(len(ex.respBody), snippetRead)]
+		}
+		if ex.wantBody && len(ex.respBody) > ex.maxBody {
+			ex.respBody, ex.bodyTooLarge = ex.respBody[:ex.maxBody], true
+			return nil
+		}
+	}
+	_, err := io.Copy(io.Discard, body)
+	return err
+}
+
+// readPrefix appends to buf what r yields until r ends or buf holds limit
+// bytes. buf grows as the body does, so a small body costs a small
+// buffer; a visitor reuses it for its next request.
+func readPrefix(buf []byte, r io.Reader, limit int) ([]byte, error) {
+	for len(buf) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), limit)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
