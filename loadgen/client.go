@@ -202,6 +202,12 @@ func (c *fastClient) do(ex *exchange) error {
 		req.SetBodyRaw(ex.body)
 	}
 	uri := req.URI()
+	if len(uri.Username()) > 0 && req.Header.Peek("Authorization") != nil {
+		// fasthttp would replace the step's own header with the URL's
+		// user:password; the explicit header wins, as in net/http.
+		uri.SetUsername("")
+		uri.SetPassword("")
+	}
 	hc := c.hostClient(uri.Scheme(), uri.Host())
 	if err := hc.DoTimeout(req, resp, ex.timeout); err != nil {
 		return err

@@ -76,10 +76,10 @@ func (d *decoder) applyTargetCredentials(sc *Scenario) {
 	}
 }
 
-// headerSecrets returns what of a sensitive header's value a message or a
+// HeaderSecrets returns what of a sensitive header's value a message or a
 // server's echo may show: the value, and the credentials after its scheme
 // ("Bearer tok_…" holds "tok_…").
-func headerSecrets(value string) []string {
+func HeaderSecrets(value string) []string {
 	var out []string
 	if len(value) >= minSecretLen {
 		out = append(out, value)

@@ -261,7 +261,7 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			for _, h := range st.Headers {
 				d.checkTemplate(f.val, joinPath(f.path, h.Name), h.Value, vars)
 				if h.Secret && !IsTemplate(h.Value) {
-					d.secrets = append(d.secrets, headerSecrets(h.Value)...) // a server may echo it
+					d.secrets = append(d.secrets, HeaderSecrets(h.Value)...) // a server may echo it
 				}
 			}
 		case "query":

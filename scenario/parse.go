@@ -156,7 +156,7 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	d.applyTargetCredentials(sc)
 	for _, h := range sc.Defaults.Headers {
 		if h.Secret {
-			sc.Secrets = append(sc.Secrets, headerSecrets(h.Value)...)
+			sc.Secrets = append(sc.Secrets, HeaderSecrets(h.Value)...)
 		}
 	}
 	return sc
