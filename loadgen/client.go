@@ -6,12 +6,15 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -94,6 +97,9 @@ type clientFactory struct {
 	// connWait is how long a request waits for a pooled connection before
 	// failing; it only matters when the pool is full.
 	connWait time.Duration
+	// retries counts requests sent a second time (retryStaleConnection,
+	// and HTTP/2 refusals in stdClient.do).
+	retries atomic.Int64
 }
 
 func (f *clientFactory) newClient(shared bool) httpClient {
@@ -104,7 +110,7 @@ func (f *clientFactory) newClient(shared bool) httpClient {
 	if f.version == scenario.HTTP2 {
 		return newStdClient(f, conns)
 	}
-	return &fastClient{factory: f, conns: conns, shared: shared}
+	return &fastClient{factory: f, conns: conns, shared: shared, retry: f.retryStaleConnection}
 }
 
 // fastClient speaks HTTP/1.1 through fasthttp, which measured about 2.5×
@@ -115,6 +121,7 @@ type fastClient struct {
 	factory *clientFactory
 	conns   int
 	shared  bool
+	retry   func(*fasthttp.Request, int, error) (bool, bool) // the factory's retryStaleConnection, bound once
 
 	mu       sync.Mutex                      // only taken by shared clients
 	hosts    map[string]*fasthttp.HostClient // http, by host
@@ -154,7 +161,7 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 		ReadBufferSize:         16 << 10, // real sites send large headers (cookies, CSP)
 		MaxIdleConnDuration:    30 * time.Second,
 		DisablePathNormalizing: true,
-		RetryIfErr:             retryStaleConnection,
+		RetryIfErr:             c.retry,
 		// Bodies are read as they arrive and dropped (readBody): a target
 		// that sends an endless body costs time, never memory.
 		StreamResponseBody: true,
@@ -173,11 +180,25 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 // a server that closes every new connection at once has each idempotent
 // request tried twice (and counted once, as a reset). Every other failure
 // is the target's answer and is counted, never retried. Only idempotent
-// methods are retried, as net/http does.
-func retryStaleConnection(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
-	idempotent := req.Header.IsGet() || req.Header.IsHead() || req.Header.IsPut() || req.Header.IsDelete() || req.Header.IsOptions()
+// methods are retried, as net/http does. Each retry is counted in the
+// results.
+func (f *clientFactory) retryStaleConnection(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
 	stale := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
-	return false, idempotent && stale && attempts == 1
+	retry = idempotent(req.Header.Method()) && stale && attempts == 1
+	if retry {
+		f.retries.Add(1)
+	}
+	return false, retry
+}
+
+// idempotent reports whether a request with this method may be sent twice
+// (RFC 9110, section 9.2.2).
+func idempotent[S ~string | ~[]byte](method S) bool {
+	switch string(method) {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
 }
 
 func (c *fastClient) do(ex *exchange) error {
@@ -254,6 +275,7 @@ type stdClient struct {
 	transport *http.Transport
 	client    *http.Client
 	userAgent string
+	retries   *atomic.Int64 // the factory's count
 }
 
 // newStdClient returns a client with its own transport. A transport writes
@@ -274,7 +296,7 @@ func newStdClient(f *clientFactory, conns int) *stdClient {
 	tr.Protocols = new(http.Protocols)
 	tr.Protocols.SetHTTP2(true)
 	tr.Protocols.SetUnencryptedHTTP2(true)
-	return &stdClient{transport: tr, userAgent: f.userAgent, client: &http.Client{
+	return &stdClient{transport: tr, userAgent: f.userAgent, retries: &f.retries, client: &http.Client{
 		Transport: tr,
 		// Redirects are the visitor's business, not the transport's.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -285,6 +307,9 @@ func (c *stdClient) do(ex *exchange) error {
 	ex.resetResponse()
 	ctx, cancel := context.WithTimeout(context.Background(), ex.timeout)
 	defer cancel()
+	ctx, refuse := context.WithCancelCause(ctx)
+	defer refuse(nil)
+	ctx = httptrace.WithClientTrace(ctx, c.boundRetries(ex.method, refuse))
 	var body io.Reader
 	if len(ex.body) > 0 {
 		body = bytes.NewReader(ex.body)
@@ -309,6 +334,9 @@ func (c *stdClient) do(ex *exchange) error {
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, errHTTP2Refused) {
+			return cause
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
@@ -331,6 +359,52 @@ func (c *stdClient) do(ex *exchange) error {
 }
 
 func (c *stdClient) close() { c.transport.CloseIdleConnections() }
+
+// errHTTP2Refused marks a request the target refused at the HTTP/2 level
+// more often than liftoff retries it.
+var errHTTP2Refused = errors.New("the target refused the request on HTTP/2 (GOAWAY or REFUSED_STREAM)")
+
+// boundRetries bounds what net/http does when an HTTP/2 target refuses a
+// request. On its own it retries a request refused by GOAWAY on a new
+// connection, and again, without limit: one request against a target
+// that sends GOAWAY to every connection opened thousands of connections
+// until its timeout, a storm against a target that is already refusing.
+// It retries REFUSED_STREAM up to six times with pauses of 1s, 2s, 4s…
+// Neither can be configured, but each attempt asks for a connection
+// (GetConn) and is given one (GotConn): the trace counts them and cancels
+// the request, with errHTTP2Refused as the cause, before a third attempt
+// of an idempotent request or a second one of any other. After a second
+// REFUSED_STREAM, net/http pauses a second before the attempt that is
+// cancelled. The one retry is counted.
+func (c *stdClient) boundRetries(method string, refuse context.CancelCauseFunc) *httptrace.ClientTrace {
+	tries := int64(1)
+	if idempotent(method) {
+		tries = 2
+	}
+	var got atomic.Int64
+	stop := func() {
+		if tries == 1 {
+			refuse(fmt.Errorf("%w; a %s is not sent twice", errHTTP2Refused, method))
+			return
+		}
+		refuse(fmt.Errorf("%w, and again when retried once", errHTTP2Refused))
+	}
+	return &httptrace.ClientTrace{
+		GetConn: func(string) {
+			if got.Load() >= tries {
+				stop()
+			}
+		},
+		GotConn: func(httptrace.GotConnInfo) {
+			switch n := got.Add(1); {
+			case n > tries:
+				stop()
+			case n > 1:
+				c.retries.Add(1)
+			}
+		},
+	}
+}
 
 // errBodyTooLarge closes a connection whose response body was longer than
 // the step reads; the step then fails its checks (classifyResponse).

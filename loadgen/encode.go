@@ -25,19 +25,21 @@ const SchemaVersion = 1
 
 // resultsFile is the encoded form of Results.
 type resultsFile struct {
-	Version     int             `json:"version"`           // SchemaVersion
-	Liftoff     string          `json:"liftoff,omitempty"` // the liftoff version that measured
-	Scenario    scenario.Record `json:"scenario"`          // what was tested, secrets removed
-	Started     time.Time       `json:"started"`           // wall-clock start of the run
-	ElapsedUS   int64           `json:"elapsed_us"`        // how long the run took
-	Interrupted bool            `json:"interrupted"`       // stopped before the plan ended
-	IntervalUS  int64           `json:"interval_us"`       // width of each timeline interval
+	Version         int             `json:"version"`                     // SchemaVersion
+	Liftoff         string          `json:"liftoff,omitempty"`           // the liftoff version that measured
+	Scenario        scenario.Record `json:"scenario"`                    // what was tested, secrets removed
+	Started         time.Time       `json:"started"`                     // wall-clock start of the run
+	ElapsedUS       int64           `json:"elapsed_us"`                  // how long the run took
+	Interrupted     bool            `json:"interrupted"`                 // stopped before the plan ended
+	InterruptedAtUS int64           `json:"interrupted_at_us,omitempty"` // when, before the grace period
+	IntervalUS      int64           `json:"interval_us"`                 // width of each timeline interval
 
 	Arrivals arrivalsFile        `json:"arrivals"`
 	Requests int64               `json:"requests"`
 	Errors   int64               `json:"errors"`
-	Classes  map[string]int64    `json:"classes"`  // failed requests by error class
-	Examples map[string][]string `json:"examples"` // a few redacted messages per class
+	Classes  map[string]int64    `json:"classes"`           // failed requests by error class
+	Retries  int64               `json:"retries,omitempty"` // requests sent a second time
+	Examples map[string][]string `json:"examples"`          // a few redacted messages per class
 
 	Keys     []keyFile      `json:"keys"` // keys[0] is every request
 	Journeys []journeyFile  `json:"journeys"`
@@ -93,19 +95,21 @@ type intervalKeyFile struct {
 // MarshalJSON encodes the results in the schema documented above.
 func (r *Results) MarshalJSON() ([]byte, error) {
 	f := resultsFile{
-		Version:     SchemaVersion,
-		Liftoff:     r.Version,
-		Scenario:    r.Scenario,
-		Started:     r.Started,
-		ElapsedUS:   r.Elapsed.Microseconds(),
-		Interrupted: r.Interrupted,
-		IntervalUS:  r.Interval.Microseconds(),
-		Arrivals:    arrivalsFile(r.Arrivals),
-		Requests:    r.Requests,
-		Errors:      r.Errors,
-		Classes:     classMap(r.Classes),
-		Examples:    map[string][]string{},
-		Lag:         encodeDistribution(r.Lag),
+		Version:         SchemaVersion,
+		Liftoff:         r.Version,
+		Scenario:        r.Scenario,
+		Started:         r.Started,
+		ElapsedUS:       r.Elapsed.Microseconds(),
+		Interrupted:     r.Interrupted,
+		InterruptedAtUS: r.InterruptedAt.Microseconds(),
+		IntervalUS:      r.Interval.Microseconds(),
+		Arrivals:        arrivalsFile(r.Arrivals),
+		Requests:        r.Requests,
+		Errors:          r.Errors,
+		Classes:         classMap(r.Classes),
+		Retries:         r.Retries,
+		Examples:        map[string][]string{},
+		Lag:             encodeDistribution(r.Lag),
 	}
 	for c, msgs := range r.Examples {
 		if len(msgs) > 0 {
@@ -146,15 +150,17 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("results schema version %d is not supported (this liftoff reads version %d)", f.Version, SchemaVersion)
 	}
 	out := Results{
-		Scenario:    f.Scenario,
-		Version:     f.Liftoff,
-		Started:     f.Started,
-		Elapsed:     time.Duration(f.ElapsedUS) * time.Microsecond,
-		Interrupted: f.Interrupted,
-		Interval:    time.Duration(f.IntervalUS) * time.Microsecond,
-		Arrivals:    ArrivalCounts(f.Arrivals),
-		Requests:    f.Requests,
-		Errors:      f.Errors,
+		Scenario:      f.Scenario,
+		Version:       f.Liftoff,
+		Started:       f.Started,
+		Elapsed:       time.Duration(f.ElapsedUS) * time.Microsecond,
+		Interrupted:   f.Interrupted,
+		InterruptedAt: time.Duration(f.InterruptedAtUS) * time.Microsecond,
+		Interval:      time.Duration(f.IntervalUS) * time.Microsecond,
+		Arrivals:      ArrivalCounts(f.Arrivals),
+		Requests:      f.Requests,
+		Errors:        f.Errors,
+		Retries:       f.Retries,
 	}
 	var err error
 	if out.Classes, err = parseClassMap(f.Classes); err != nil {
