@@ -149,6 +149,10 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	if f.Version != SchemaVersion {
 		return fmt.Errorf("results schema version %d is not supported (this liftoff reads version %d)", f.Version, SchemaVersion)
 	}
+	if len(f.Timeline) > MaxTimelineIntervals {
+		return fmt.Errorf("the timeline has %d intervals, more than the %d liftoff reads", len(f.Timeline), MaxTimelineIntervals)
+	}
+	b := newBudget()
 	out := Results{
 		Scenario:      f.Scenario,
 		Version:       f.Liftoff,
@@ -173,22 +177,22 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		}
 		out.Examples[c] = msgs
 	}
-	if out.Lag, err = decodeDistribution(f.Lag); err != nil {
+	if out.Lag, err = decodeDistribution(f.Lag, b); err != nil {
 		return fmt.Errorf("lag: %w", err)
 	}
 	for i, k := range f.Keys {
 		kr := KeyResult{Key: Key{Journey: k.Journey, Step: k.Step}, Requests: k.Requests, Errors: k.Errors}
-		if kr.Latency, err = decodeDistribution(k.Latency); err != nil {
+		if kr.Latency, err = decodeDistribution(k.Latency, b); err != nil {
 			return fmt.Errorf("keys[%d].latency: %w", i, err)
 		}
-		if kr.Service, err = decodeDistribution(k.Service); err != nil {
+		if kr.Service, err = decodeDistribution(k.Service, b); err != nil {
 			return fmt.Errorf("keys[%d].service: %w", i, err)
 		}
 		out.Keys = append(out.Keys, kr)
 	}
 	for i, j := range f.Journeys {
 		jr := JourneyResult{Name: j.Name, Visits: j.Visits, Failed: j.Failed}
-		if jr.Duration, err = decodeDistribution(j.Duration); err != nil {
+		if jr.Duration, err = decodeDistribution(j.Duration, b); err != nil {
 			return fmt.Errorf("journeys[%d].duration: %w", i, err)
 		}
 		out.Journeys = append(out.Journeys, jr)
@@ -204,15 +208,18 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 				return fmt.Errorf("timeline[%d]: key %d does not exist", i, k.Key)
 			}
 			ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors}
-			if ik.latency, err = decodePacked(k.Latency); err != nil {
+			if ik.latency, err = decodePacked(k.Latency, b); err != nil {
 				return fmt.Errorf("timeline[%d].latency: %w", i, err)
 			}
-			if ik.service, err = decodePacked(k.Service); err != nil {
+			if ik.service, err = decodePacked(k.Service, b); err != nil {
 				return fmt.Errorf("timeline[%d].service: %w", i, err)
 			}
 			iv.Keys = append(iv.Keys, ik)
 		}
 		out.Timeline = append(out.Timeline, iv)
+	}
+	if err := out.checkCounts(); err != nil {
+		return err
 	}
 	*r = out
 	return nil
@@ -264,9 +271,12 @@ func encodeDistribution(d Distribution) string {
 	return encodeHistogram(d.h)
 }
 
-func decodeDistribution(s string) (Distribution, error) {
+func decodeDistribution(s string, b *budget) (Distribution, error) {
 	if s == "" {
 		return Distribution{}, nil
+	}
+	if err := b.checkHistogram(s, totalGeometry); err != nil {
+		return Distribution{}, err
 	}
 	h, err := decodeHistogram(s)
 	if err != nil {
