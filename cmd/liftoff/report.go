@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -71,19 +69,22 @@ func reportRun(opts *reportOptions) error {
 }
 
 // readResults reads and judges a results file ("-" is standard input). A
-// file that cannot be read is the caller's mistake: a usage error.
+// file that cannot be read, or holds what no run writes, is the caller's
+// mistake: a usage error naming the file.
 func readResults(e *env, file string) (report.Document, error) {
-	var data []byte
-	var err error
-	if file == "-" {
-		data, err = io.ReadAll(e.In)
-	} else {
-		data, err = os.ReadFile(file)
+	in := e.In
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return report.Document{}, &usageError{err: fmt.Errorf("read results: %w", err)}
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return report.Document{}, &usageError{err: fmt.Errorf("read results: %s is a directory", file)}
+		}
+		in = f
 	}
-	if err != nil {
-		return report.Document{}, &usageError{err: fmt.Errorf("read results: %w", err)}
-	}
-	doc, err := report.ReadJSON(bytes.NewReader(data))
+	doc, err := report.ReadJSON(in)
 	if err != nil {
 		return report.Document{}, &usageError{err: fmt.Errorf("%s: %w", file, err)}
 	}
