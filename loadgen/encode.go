@@ -175,7 +175,10 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		if !ok {
 			return fmt.Errorf("unknown error class %q in examples", name)
 		}
-		out.Examples[c] = msgs
+		for _, m := range msgs {
+			// Examples quote the target; a file may come from anywhere.
+			out.Examples[c] = append(out.Examples[c], scenario.Printable(m))
+		}
 	}
 	if out.Lag, err = decodeDistribution(f.Lag, b); err != nil {
 		return fmt.Errorf("lag: %w", err)
