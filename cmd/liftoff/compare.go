@@ -75,14 +75,21 @@ func compareRun(opts *compareOptions) error {
 	if err != nil {
 		return usagef("--max-regression %q: %v", opts.maxRegression, err)
 	}
-	outs := outputOptions{markdown: opts.markdown, json: opts.json}
-	if err := outs.check(); err != nil {
-		return err
-	}
 	if opts.baseline == "-" && opts.current == "-" {
 		return usagef("only one of BASELINE and CURRENT can be standard input")
 	}
 	e := opts.env
+	writers := map[string]func(io.Writer, report.Comparison) error{"--markdown": report.WriteComparisonMarkdown, "--json": report.WriteComparisonJSON}
+	var asked []namedPath
+	for _, o := range []namedPath{{"--markdown", opts.markdown}, {"--json", opts.json}} {
+		if o.path != "" {
+			asked = append(asked, o)
+		}
+	}
+	dests, err := resolveDestinations(e, asked, []namedPath{{"the baseline", opts.baseline}, {"the current results", opts.current}})
+	if err != nil {
+		return err
+	}
 	base, err := readResults(e, opts.baseline)
 	if err != nil {
 		return err
@@ -92,27 +99,10 @@ func compareRun(opts *compareOptions) error {
 		return err
 	}
 	c := report.Compare(base, cur, opts.baseline, opts.current, float64(tolerance))
-	if err := report.WriteComparisonTerminal(e.Out, c); err != nil {
-		return err
-	}
-	var errs []error
-	for _, o := range []struct {
-		flag, path string
-		write      func(io.Writer, report.Comparison) error
-	}{{"--markdown", opts.markdown, report.WriteComparisonMarkdown}, {"--json", opts.json, report.WriteComparisonJSON}} {
-		if o.path == "" {
-			continue
-		}
-		data, err := render(func(b *bytes.Buffer) error { return o.write(b, c) })
-		if err != nil {
-			errs = append(errs, fmt.Errorf("render %s for %s: %w", o.path, o.flag, err))
-			continue
-		}
-		if err := writeFileAtomic(o.path, data); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		fmt.Fprintf(e.Err, "%s written to %s\n", o.flag[2:], o.path)
+	errs := []error{stdoutError(report.WriteComparisonTerminal(terminalStream(e, dests...), c))}
+	for _, d := range dests {
+		write := writers[d.flag]
+		errs = append(errs, writeRendered(e, d, func(b *bytes.Buffer) error { return write(b, c) }))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

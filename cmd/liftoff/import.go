@@ -87,6 +87,14 @@ scenario goes to standard output unless -o names a file. See docs/har.md.`,
 }
 
 func importHARRun(opts *importOptions) error {
+	var out destination
+	if opts.output != "" {
+		dests, err := resolveDestinations(opts.env, []namedPath{{"-o", opts.output}}, []namedPath{{"the recording", opts.recording}})
+		if err != nil {
+			return err
+		}
+		out = dests[0]
+	}
 	var in io.Reader = opts.env.In
 	name := "standard input"
 	if opts.recording != "-" {
@@ -110,7 +118,7 @@ func importHARRun(opts *importOptions) error {
 		_, err := opts.env.Out.Write(src)
 		return err
 	}
-	if err := writeFileAtomic(opts.output, src); err != nil {
+	if err := out.write(src); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.env.Err, "scenario written to %s: read the comments at its top before running it\n", opts.output)

@@ -47,6 +47,7 @@ func validateRun(opts *validateOptions) error {
 			continue
 		}
 		fmt.Fprintf(opts.env.Out, "%s: ok · %s\n", file, describeScenario(sc))
+		printWarnings(opts.env, sc)
 	}
 	return errors.Join(all...)
 }
@@ -64,6 +65,14 @@ func loadScenario(e *env, file string) (*scenario.Scenario, error) {
 		}
 	}
 	return sc, nil
+}
+
+// printWarnings shows what a valid scenario does that its author may not
+// expect.
+func printWarnings(e *env, sc *scenario.Scenario) {
+	for _, w := range sc.Warnings {
+		fmt.Fprintf(e.Err, "warning: %s\n", w)
+	}
 }
 
 func describeScenario(sc *scenario.Scenario) string {
