@@ -257,3 +257,22 @@ func TestResultsFileProblemsAreUsageErrors(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", code, tio.err)
 	}
 }
+
+// TestTargetCredentialsInValidate: validate shows no part of the target
+// URL's password, and warns when the scenario's own Authorization header
+// is sent instead.
+func TestTargetCredentialsInValidate(t *testing.T) {
+	t.Parallel()
+	file := writeScenario(t, "https://shop:s3cr3t-pw@shop.example.com", "defaults: { headers: { Authorization: Bearer t0ken-value } }\n"+shortPlan)
+	tio := newTestIO(nil)
+	if code := tio.liftoff(t.Context(), "validate", file); code != exitGo {
+		t.Fatalf("exit %d: %s", code, tio.err)
+	}
+	all := tio.out.String() + tio.err.String()
+	if strings.Contains(all, "s3cr3t") || strings.Contains(all, "t0ken") {
+		t.Errorf("validate shows a secret:\n%s", all)
+	}
+	if want := "warning: " + file + ":2: the target URL's user:password is not sent: defaults.headers sets Authorization, which wins"; !strings.Contains(tio.err.String(), want) {
+		t.Errorf("stderr:\n%s\nwant %s", tio.err, want)
+	}
+}
