@@ -78,8 +78,12 @@ func TestLargeBodyCostsNoMemory(t *testing.T) { // not parallel: it measures the
 		}
 		alloc := after.TotalAlloc - before.TotalAlloc
 		t.Logf("HTTP/%s: a %d MiB body allocated %d KiB", version, size>>20, alloc>>10)
-		if alloc > size/8 {
-			t.Errorf("HTTP/%s: receiving a %d MiB body allocated %.1f MiB, want under %d MiB", version, size>>20, float64(alloc)/(1<<20), size>>23)
+		limit := uint64(size / 8)
+		if raceDetector {
+			limit = size / 2 // its pools keep nothing, and net/http's HTTP/2 frames feel it
+		}
+		if alloc > limit {
+			t.Errorf("HTTP/%s: receiving a %d MiB body allocated %.1f MiB, want under %d MiB", version, size>>20, float64(alloc)/(1<<20), limit>>20)
 		}
 	}
 }
@@ -171,6 +175,9 @@ func rawServer(t testing.TB, response []byte) string {
 // request: fasthttp's stream of the body (a wrapper and its closures), and
 // nothing that grows with the body, read or dropped.
 func TestResponseAllocations(t *testing.T) { // not parallel: AllocsPerRun needs the process to itself
+	if raceDetector {
+		t.Skip("the race detector's sync.Pool keeps nothing: allocation counts mean nothing")
+	}
 	chunked := func(n int) []byte {
 		var b bytes.Buffer
 		b.WriteString("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
