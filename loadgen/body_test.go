@@ -15,8 +15,22 @@ import (
 	"github.com/liftoff/liftoff/scenario"
 )
 
+// servers serves h over HTTP/1.1 and over HTTP/2 with prior knowledge
+// (h2c): their URLs by the version a scenario names ("1.1", "2").
+func servers(t testing.TB, h http.Handler) map[string]string {
+	t.Helper()
+	h1 := httptest.NewServer(h)
+	t.Cleanup(h1.Close)
+	h2c := httptest.NewUnstartedServer(h)
+	h2c.Config.Protocols = new(http.Protocols)
+	h2c.Config.Protocols.SetUnencryptedHTTP2(true)
+	h2c.Start()
+	t.Cleanup(h2c.Close)
+	return map[string]string{"1.1": h1.URL, "2": h2c.URL}
+}
+
 // bodyServers serves GET /body?n=N&status=S with a chunked body of N
-// bytes, over HTTP/1.1 and over HTTP/2 with prior knowledge (h2c).
+// bytes, over HTTP/1.1 and h2c.
 func bodyServers(t testing.TB) map[string]string {
 	t.Helper()
 	chunk := bytes.Repeat([]byte("x"), 16<<10)
@@ -33,21 +47,14 @@ func bodyServers(t testing.TB) map[string]string {
 			n -= m
 		}
 	})
-	h1 := httptest.NewServer(h)
-	t.Cleanup(h1.Close)
-	h2c := httptest.NewUnstartedServer(h)
-	h2c.Config.Protocols = new(http.Protocols)
-	h2c.Config.Protocols.SetUnencryptedHTTP2(true)
-	h2c.Start()
-	t.Cleanup(h2c.Close)
-	return map[string]string{"1.1": h1.URL, "2": h2c.URL}
+	return servers(t, h)
 }
 
 // stepVisitor prepares one visitor of a one-journey scenario, to send its
-// steps one by one.
-func stepVisitor(t testing.TB, target, version, steps string) (*visitor, []stepPlan) {
+// steps one by one. defaults is the inside of the defaults mapping.
+func stepVisitor(t testing.TB, target, defaults, steps string) (*visitor, []stepPlan) {
 	t.Helper()
-	src := "name: t\ntarget: " + target + "\ndefaults: { http: \"" + version + "\" }\ntraffic:\n  phases: [ { duration: 1s, rate: 1/s } ]\njourneys:\n  - name: j\n    steps:\n" + steps
+	src := "name: t\ntarget: " + target + "\ndefaults: { " + defaults + " }\ntraffic:\n  phases: [ { duration: 1s, rate: 1/s } ]\njourneys:\n  - name: j\n    steps:\n" + steps
 	sc, err := scenario.Parse(strings.NewReader(src), "t.yaml", scenario.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +75,7 @@ func stepVisitor(t testing.TB, target, version, steps string) (*visitor, []stepP
 func TestLargeBodyCostsNoMemory(t *testing.T) { // not parallel: it measures the heap
 	const size = 64 << 20
 	for version, target := range bodyServers(t) {
-		v, steps := stepVisitor(t, target, version, fmt.Sprintf("      - GET /body?n=%d\n", size))
+		v, steps := stepVisitor(t, target, "http: "+version, fmt.Sprintf("      - GET /body?n=%d\n", size))
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		res := v.step(&steps[0], nil)
@@ -97,7 +104,7 @@ func TestMaxBody(t *testing.T) {
 	for version, target := range bodyServers(t) {
 		t.Run("HTTP/"+version, func(t *testing.T) {
 			t.Parallel()
-			v, steps := stepVisitor(t, target, version, `      - { name: exact, request: "GET /body?n=65536", max_body: 64KiB, expect: { body_contains: xxx } }
+			v, steps := stepVisitor(t, target, "http: "+version, `      - { name: exact, request: "GET /body?n=65536", max_body: 64KiB, expect: { body_contains: xxx } }
       - { name: over, request: "GET /body?n=65537", max_body: 64KiB, expect: { body_contains: xxx } }
       - { name: unread, request: "GET /body?n=1048576", max_body: 64KiB }
       - { name: error, request: "GET /body?n=1048576&status=500", max_body: 64KiB, expect: { body_contains: xxx } }
@@ -200,7 +207,7 @@ func TestResponseAllocations(t *testing.T) { // not parallel: AllocsPerRun needs
 			if len(body.response) < 100 && check != "GET /" {
 				continue // nothing to check
 			}
-			v, steps := stepVisitor(t, rawServer(t, body.response), "1.1", "      - "+check+"\n")
+			v, steps := stepVisitor(t, rawServer(t, body.response), "http: 1.1", "      - "+check+"\n")
 			st := &steps[0]
 			send := func() {
 				if res := v.step(st, nil); res.class != ClassNone {

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,6 +116,39 @@ func (b *budget) readHistogramHeader(s string) (g histogramGeometry, payload int
 		highest: int64(binary.BigEndian.Uint64(head[24:])),
 	}
 	return g, int32(binary.BigEndian.Uint32(head[4:])), nil
+}
+
+// intervalList is the timeline as a file holds it. Decoding stops at
+// MaxTimelineIntervals, before a longer timeline costs the memory of its
+// intervals.
+type intervalList []intervalFile
+
+func (l *intervalList) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil { // null
+		*l = nil
+		return nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return errors.New("the timeline is not a list")
+	}
+	var out intervalList
+	for dec.More() {
+		if len(out) == MaxTimelineIntervals {
+			return fmt.Errorf("the timeline has more than the %d intervals liftoff reads", MaxTimelineIntervals)
+		}
+		var iv intervalFile
+		if err := dec.Decode(&iv); err != nil {
+			return fmt.Errorf("timeline[%d]: %w", len(out), err)
+		}
+		out = append(out, iv)
+	}
+	*l = out
+	return nil
 }
 
 // checkCounts reports counts that no run could have measured: negative

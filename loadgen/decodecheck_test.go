@@ -118,7 +118,7 @@ func TestDecodeRefusesImpossibleResults(t *testing.T) {
 				tl = append(tl, map[string]any{})
 			}
 			m["timeline"] = tl
-		}, "the timeline has 10001 intervals, more than the 10000 liftoff reads"},
+		}, "the timeline has more than the 10000 intervals liftoff reads"},
 		{"too many examples", func(m map[string]any) { m["examples"] = map[string]any{"5xx": []string{"a", "b", "c", "d", "e", "f"}} }, "6 examples of class 5xx"},
 	}
 	for _, tc := range tests {

@@ -41,10 +41,10 @@ type resultsFile struct {
 	Retries  int64               `json:"retries,omitempty"` // requests sent a second time
 	Examples map[string][]string `json:"examples"`          // a few redacted messages per class
 
-	Keys     []keyFile      `json:"keys"` // keys[0] is every request
-	Journeys []journeyFile  `json:"journeys"`
-	Lag      string         `json:"lag,omitempty"` // send time minus intended time
-	Timeline []intervalFile `json:"timeline"`
+	Keys     []keyFile     `json:"keys"` // keys[0] is every request
+	Journeys []journeyFile `json:"journeys"`
+	Lag      string        `json:"lag,omitempty"` // send time minus intended time
+	Timeline intervalList  `json:"timeline"`
 }
 
 type arrivalsFile struct {
@@ -123,7 +123,7 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 	for _, j := range r.Journeys {
 		f.Journeys = append(f.Journeys, journeyFile{Name: j.Name, Visits: j.Visits, Failed: j.Failed, Duration: encodeDistribution(j.Duration)})
 	}
-	f.Timeline = make([]intervalFile, 0, len(r.Timeline))
+	f.Timeline = make(intervalList, 0, len(r.Timeline))
 	for _, iv := range r.Timeline {
 		ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
 			Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes)}
@@ -148,9 +148,6 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	}
 	if f.Version != SchemaVersion {
 		return fmt.Errorf("results schema version %d is not supported (this liftoff reads version %d)", f.Version, SchemaVersion)
-	}
-	if len(f.Timeline) > MaxTimelineIntervals {
-		return fmt.Errorf("the timeline has %d intervals, more than the %d liftoff reads", len(f.Timeline), MaxTimelineIntervals)
 	}
 	b := newBudget()
 	out := Results{

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -24,14 +23,7 @@ func echoServers(t *testing.T, filler int, seen chan<- string) map[string]string
 		w.WriteHeader(http.StatusUnauthorized)
 		w.Write([]byte(strings.Repeat("x", filler) + " refused: " + auth + " \x1b]0;pwned\x07\x1b[31mred\x1b[0m"))
 	})
-	h1 := httptest.NewServer(h)
-	t.Cleanup(h1.Close)
-	h2c := httptest.NewUnstartedServer(h)
-	h2c.Config.Protocols = new(http.Protocols)
-	h2c.Config.Protocols.SetUnencryptedHTTP2(true)
-	h2c.Start()
-	t.Cleanup(h2c.Close)
-	return map[string]string{"1.1": h1.URL, "2": h2c.URL}
+	return servers(t, h)
 }
 
 func parseWithEnv(t *testing.T, src string, env map[string]string) *scenario.Scenario {
