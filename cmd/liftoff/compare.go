@@ -41,9 +41,14 @@ percentage point of a ratio). Keys with fewer than 20 requests, and
 throughput when the two runs planned different traffic, are shown but not
 judged. Comparing a run with itself shows no change.
 
+Results files are checked before they are trusted, as for report.
+Outputs are checked before anything is read and written as for run
+(- is standard output).
+
 Exit codes: 0 no regression beyond the tolerance, 1 one or more
-regressions, 2 usage error or a results file that cannot be read,
-4 an output file could not be written.`,
+regressions, 2 usage error, a bad output path, or a results file that
+cannot be read or holds what no run writes, 4 an output file or standard
+output could not be written.`,
 		Example: `  liftoff demo --json baseline.json
   liftoff demo --json current.json
   liftoff compare baseline.json current.json
@@ -59,8 +64,8 @@ regressions, 2 usage error or a results file that cannot be read,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.maxRegression, "max-regression", defaultMaxRegression, "how much worse a metric may get, relative to the baseline, before compare exits 1")
-	f.StringVar(&opts.markdown, "markdown", "", "write the comparison as Markdown to `FILE`")
-	f.StringVar(&opts.json, "json", "", "write the comparison as JSON to `FILE`")
+	f.StringVar(&opts.markdown, "markdown", "", "write the comparison as Markdown to `FILE` (- for standard output)")
+	f.StringVar(&opts.json, "json", "", "write the comparison as JSON to `FILE` (- for standard output)")
 	return cmd
 }
 
