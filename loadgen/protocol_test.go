@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -37,7 +38,7 @@ type refusingServer struct {
 	requests atomic.Int64
 }
 
-func newRefusingServer(t *testing.T, goAway bool) *refusingServer {
+func newRefusingServer(t *testing.T, goAway, overTLS bool) *refusingServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,6 +46,15 @@ func newRefusingServer(t *testing.T, goAway bool) *refusingServer {
 	}
 	t.Cleanup(func() { ln.Close() })
 	s := &refusingServer{url: "http://" + ln.Addr().String()}
+	if overTLS { // httptest's certificate, and h2 by ALPN
+		cert := httptest.NewUnstartedServer(nil)
+		cert.StartTLS()
+		cfg := cert.TLS.Clone()
+		cert.Close()
+		cfg.NextProtos = []string{"h2"}
+		ln = tls.NewListener(ln, cfg)
+		s.url = "https://" + ln.Addr().String()
+	}
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -107,20 +117,22 @@ func TestHTTP2RefusalsAreBoundedProtocolErrors(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name         string
-		goAway       bool
+		goAway, tls  bool
 		step         string
 		wantRequests int64
 		wantRetries  int64
 	}{
-		{"GOAWAY, GET", true, "GET /", 2, 1},
-		{"GOAWAY, POST", true, "POST /", 1, 0},
-		{"REFUSED_STREAM, GET", false, "GET /", 2, 1},
-		{"REFUSED_STREAM, POST", false, "POST /", 1, 0},
+		{"GOAWAY, GET", true, false, "GET /", 2, 1},
+		{"GOAWAY, POST", true, false, "POST /", 1, 0},
+		{"GOAWAY over TLS, GET", true, true, "GET /", 2, 1},
+		{"REFUSED_STREAM, GET", false, false, "GET /", 2, 1},
+		{"REFUSED_STREAM, POST", false, false, "POST /", 1, 0},
+		{"REFUSED_STREAM over TLS, GET", false, true, "GET /", 2, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newRefusingServer(t, tc.goAway)
-			sc := load(t, srv.url, `defaults: { http: "2", timeout: 5s }
+			srv := newRefusingServer(t, tc.goAway, tc.tls)
+			sc := load(t, srv.url, `defaults: { http: "2", timeout: 5s, tls: { insecure: true } }
 traffic:
   arrivals: uniform
   phases: [ { duration: 100ms, rate: 10/s } ]
