@@ -234,16 +234,6 @@ func (c *fastClient) do(ex *exchange) error {
 		return err
 	}
 	ex.status = resp.StatusCode()
-	if body := resp.BodyStream(); body != nil { // nil for HEAD, 204 and 304
-		if err := ex.readBody(body); err != nil || ex.bodyTooLarge {
-			// The rest of the body is still on the connection: close it.
-			body.(fasthttp.ReadCloserWithError).CloseWithError(cmp.Or(err, errBodyTooLarge))
-			return err
-		}
-		if err := resp.CloseBodyStream(); err != nil {
-			return err
-		}
-	}
 	if ex.status >= 300 && ex.status < 400 {
 		ex.location = string(resp.Header.Peek("Location"))
 	}
@@ -253,7 +243,16 @@ func (c *fastClient) do(ex *exchange) error {
 	for _, name := range ex.captureHeaders {
 		ex.headerValues = append(ex.headerValues, string(resp.Header.Peek(name)))
 	}
-	return nil
+	body := resp.BodyStream()
+	if body == nil { // HEAD, 204 and 304 have none
+		return nil
+	}
+	if err := ex.readBody(body); err != nil || ex.bodyTooLarge {
+		// The rest of the body is still on the connection: close it.
+		body.(fasthttp.ReadCloserWithError).CloseWithError(cmp.Or(err, errBodyTooLarge))
+		return err
+	}
+	return resp.CloseBodyStream()
 }
 
 func (c *fastClient) close() {
@@ -345,9 +344,6 @@ func (c *stdClient) do(ex *exchange) error {
 	}
 	defer resp.Body.Close() // without reading on after a body too large: that resets the stream
 	ex.status = resp.StatusCode
-	if err := ex.readBody(resp.Body); err != nil {
-		return err
-	}
 	if ex.status >= 300 && ex.status < 400 {
 		ex.location = resp.Header.Get("Location")
 	}
@@ -355,7 +351,7 @@ func (c *stdClient) do(ex *exchange) error {
 	for _, name := range ex.captureHeaders {
 		ex.headerValues = append(ex.headerValues, resp.Header.Get(name))
 	}
-	return nil
+	return ex.readBody(resp.Body)
 }
 
 func (c *stdClient) close() { c.transport.CloseIdleConnections() }
