@@ -283,7 +283,7 @@ type stdClient struct {
 func newStdClient(f *clientFactory, conns int) *stdClient {
 	tr := &http.Transport{
 		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:         dialUnlessRefused(&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}),
 		TLSClientConfig:     f.tlsConfig.Clone(),
 		MaxIdleConnsPerHost: conns,
 		MaxConnsPerHost:     conns,
@@ -308,7 +308,7 @@ func (c *stdClient) do(ex *exchange) error {
 	defer cancel()
 	ctx, refuse := context.WithCancelCause(ctx)
 	defer refuse(nil)
-	ctx = httptrace.WithClientTrace(ctx, c.boundRetries(ex.method, refuse))
+	ctx = c.boundRetries(ctx, ex.method, refuse)
 	var body io.Reader
 	if len(ex.body) > 0 {
 		body = bytes.NewReader(ex.body)
@@ -369,36 +369,59 @@ var errHTTP2Refused = errors.New("the target refused the request on HTTP/2 (GOAW
 // Neither can be configured, but each attempt asks for a connection
 // (GetConn) and is given one (GotConn): the trace counts them and cancels
 // the request, with errHTTP2Refused as the cause, before a third attempt
-// of an idempotent request or a second one of any other. After a second
-// REFUSED_STREAM, net/http pauses a second before the attempt that is
-// cancelled. The one retry is counted.
-func (c *stdClient) boundRetries(method string, refuse context.CancelCauseFunc) *httptrace.ClientTrace {
+// of an idempotent request or a second one of any other. net/http lets a
+// dial it started finish after its request is cancelled, so the dialer
+// (dialUnlessRefused) opens nothing for a request stopped this way. After
+// a second REFUSED_STREAM, net/http pauses a second before the attempt
+// that is cancelled. The one retry is counted.
+func (c *stdClient) boundRetries(ctx context.Context, method string, refuse context.CancelCauseFunc) context.Context {
 	tries := int64(1)
 	if idempotent(method) {
 		tries = 2
 	}
-	var got atomic.Int64
+	a := &attempts{}
 	stop := func() {
+		a.stopped.Store(true)
 		if tries == 1 {
 			refuse(fmt.Errorf("%w; a %s is not sent twice", errHTTP2Refused, method))
 			return
 		}
 		refuse(fmt.Errorf("%w, and again when retried once", errHTTP2Refused))
 	}
-	return &httptrace.ClientTrace{
+	ctx = context.WithValue(ctx, attemptsKey{}, a)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GetConn: func(string) {
-			if got.Load() >= tries {
+			if a.got.Load() >= tries {
 				stop()
 			}
 		},
 		GotConn: func(httptrace.GotConnInfo) {
-			switch n := got.Add(1); {
+			switch n := a.got.Add(1); {
 			case n > tries:
 				stop()
 			case n > 1:
 				c.retries.Add(1)
 			}
 		},
+	})
+}
+
+// attempts are one request's tries at a connection (boundRetries).
+type attempts struct {
+	got     atomic.Int64
+	stopped atomic.Bool
+}
+
+type attemptsKey struct{}
+
+// dialUnlessRefused dials for a request unless boundRetries stopped it;
+// the dial's context keeps the request's values, not its cancellation.
+func dialUnlessRefused(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if a, ok := ctx.Value(attemptsKey{}).(*attempts); ok && a.stopped.Load() {
+			return nil, errHTTP2Refused
+		}
+		return d.DialContext(ctx, network, addr)
 	}
 }
 

@@ -205,7 +205,8 @@ func TestInsecureIsLoud(t *testing.T) {
 	scen := writeScenario(t, srv, shortPlan+"slo: [ error_rate < 1% ]\n")
 	out := filepath.Join(t.TempDir(), "r.json")
 	tio := newTestIO(nil)
-	if code := tio.liftoff(t.Context(), "run", scen, "--progress", "none", "--insecure", "--json", out); code != exitGo {
+	// GO, or INCONCLUSIVE on a machine too busy to keep up: not NO-GO.
+	if code := tio.liftoff(t.Context(), "run", scen, "--progress", "none", "--insecure", "--json", out); code != exitGo && code != exitInconclusive {
 		t.Fatalf("exit %d, want %d:\n%s\n%s", code, exitGo, tio.out, tio.err)
 	}
 	if !strings.Contains(tio.err.String(), "WARNING: TLS certificates are not verified") {
@@ -215,15 +216,15 @@ func TestInsecureIsLoud(t *testing.T) {
 		t.Errorf("the terminal report does not say so:\n%s", tio.out)
 	}
 	var doc struct {
-		Reasons []string
+		Summary struct{ Errors int64 }
 		Results struct {
 			Scenario struct {
 				TLSInsecure bool `json:"tls_insecure"`
 			}
 		}
 	}
-	if err := json.Unmarshal(readFile(t, out), &doc); err != nil || !doc.Results.Scenario.TLSInsecure {
-		t.Errorf("the results file does not record it (%v): %+v", err, doc)
+	if err := json.Unmarshal(readFile(t, out), &doc); err != nil || !doc.Results.Scenario.TLSInsecure || doc.Summary.Errors != 0 {
+		t.Errorf("the results file should record tls_insecure and no errors (%v): %+v", err, doc)
 	}
 	tio = newTestIO(nil)
 	if code := tio.liftoff(t.Context(), "run", scen, "--progress", "none", "--json", out); code != exitNoGo {

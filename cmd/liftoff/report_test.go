@@ -94,7 +94,7 @@ func TestRunWritesOtherOutputsWhenOneFails(t *testing.T) {
 	if code != exitRuntime {
 		t.Fatalf("exit %d, want %d: %s", code, exitRuntime, tio.err)
 	}
-	if !strings.Contains(tio.out.String(), "SLO rules") || !strings.Contains(tio.out.String(), ": the target") {
+	if !strings.Contains(tio.out.String(), "SLO rules") || !strings.Contains(tio.out.String(), "the target") { // any verdict: a busy machine may make it INCONCLUSIVE
 		t.Errorf("the terminal report was not printed:\n%s", tio.out)
 	}
 	if !strings.Contains(tio.err.String(), "write "+blocked) {
