@@ -25,24 +25,26 @@ const SchemaVersion = 1
 
 // resultsFile is the encoded form of Results.
 type resultsFile struct {
-	Version     int             `json:"version"`           // SchemaVersion
-	Liftoff     string          `json:"liftoff,omitempty"` // the liftoff version that measured
-	Scenario    scenario.Record `json:"scenario"`          // what was tested, secrets removed
-	Started     time.Time       `json:"started"`           // wall-clock start of the run
-	ElapsedUS   int64           `json:"elapsed_us"`        // how long the run took
-	Interrupted bool            `json:"interrupted"`       // stopped before the plan ended
-	IntervalUS  int64           `json:"interval_us"`       // width of each timeline interval
+	Version         int             `json:"version"`                     // SchemaVersion
+	Liftoff         string          `json:"liftoff,omitempty"`           // the liftoff version that measured
+	Scenario        scenario.Record `json:"scenario"`                    // what was tested, secrets removed
+	Started         time.Time       `json:"started"`                     // wall-clock start of the run
+	ElapsedUS       int64           `json:"elapsed_us"`                  // how long the run took
+	Interrupted     bool            `json:"interrupted"`                 // stopped before the plan ended
+	InterruptedAtUS int64           `json:"interrupted_at_us,omitempty"` // when, before the grace period
+	IntervalUS      int64           `json:"interval_us"`                 // width of each timeline interval
 
 	Arrivals arrivalsFile        `json:"arrivals"`
 	Requests int64               `json:"requests"`
 	Errors   int64               `json:"errors"`
-	Classes  map[string]int64    `json:"classes"`  // failed requests by error class
-	Examples map[string][]string `json:"examples"` // a few redacted messages per class
+	Classes  map[string]int64    `json:"classes"`           // failed requests by error class
+	Retries  int64               `json:"retries,omitempty"` // requests sent a second time
+	Examples map[string][]string `json:"examples"`          // a few redacted messages per class
 
-	Keys     []keyFile      `json:"keys"` // keys[0] is every request
-	Journeys []journeyFile  `json:"journeys"`
-	Lag      string         `json:"lag,omitempty"` // send time minus intended time
-	Timeline []intervalFile `json:"timeline"`
+	Keys     []keyFile     `json:"keys"` // keys[0] is every request
+	Journeys []journeyFile `json:"journeys"`
+	Lag      string        `json:"lag,omitempty"` // send time minus intended time
+	Timeline intervalList  `json:"timeline"`
 }
 
 type arrivalsFile struct {
@@ -93,19 +95,21 @@ type intervalKeyFile struct {
 // MarshalJSON encodes the results in the schema documented above.
 func (r *Results) MarshalJSON() ([]byte, error) {
 	f := resultsFile{
-		Version:     SchemaVersion,
-		Liftoff:     r.Version,
-		Scenario:    r.Scenario,
-		Started:     r.Started,
-		ElapsedUS:   r.Elapsed.Microseconds(),
-		Interrupted: r.Interrupted,
-		IntervalUS:  r.Interval.Microseconds(),
-		Arrivals:    arrivalsFile(r.Arrivals),
-		Requests:    r.Requests,
-		Errors:      r.Errors,
-		Classes:     classMap(r.Classes),
-		Examples:    map[string][]string{},
-		Lag:         encodeDistribution(r.Lag),
+		Version:         SchemaVersion,
+		Liftoff:         r.Version,
+		Scenario:        r.Scenario,
+		Started:         r.Started,
+		ElapsedUS:       r.Elapsed.Microseconds(),
+		Interrupted:     r.Interrupted,
+		InterruptedAtUS: r.InterruptedAt.Microseconds(),
+		IntervalUS:      r.Interval.Microseconds(),
+		Arrivals:        arrivalsFile(r.Arrivals),
+		Requests:        r.Requests,
+		Errors:          r.Errors,
+		Classes:         classMap(r.Classes),
+		Retries:         r.Retries,
+		Examples:        map[string][]string{},
+		Lag:             encodeDistribution(r.Lag),
 	}
 	for c, msgs := range r.Examples {
 		if len(msgs) > 0 {
@@ -119,7 +123,7 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 	for _, j := range r.Journeys {
 		f.Journeys = append(f.Journeys, journeyFile{Name: j.Name, Visits: j.Visits, Failed: j.Failed, Duration: encodeDistribution(j.Duration)})
 	}
-	f.Timeline = make([]intervalFile, 0, len(r.Timeline))
+	f.Timeline = make(intervalList, 0, len(r.Timeline))
 	for _, iv := range r.Timeline {
 		ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
 			Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes)}
@@ -145,16 +149,19 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	if f.Version != SchemaVersion {
 		return fmt.Errorf("results schema version %d is not supported (this liftoff reads version %d)", f.Version, SchemaVersion)
 	}
+	b := newBudget()
 	out := Results{
-		Scenario:    f.Scenario,
-		Version:     f.Liftoff,
-		Started:     f.Started,
-		Elapsed:     time.Duration(f.ElapsedUS) * time.Microsecond,
-		Interrupted: f.Interrupted,
-		Interval:    time.Duration(f.IntervalUS) * time.Microsecond,
-		Arrivals:    ArrivalCounts(f.Arrivals),
-		Requests:    f.Requests,
-		Errors:      f.Errors,
+		Scenario:      f.Scenario,
+		Version:       f.Liftoff,
+		Started:       f.Started,
+		Elapsed:       time.Duration(f.ElapsedUS) * time.Microsecond,
+		Interrupted:   f.Interrupted,
+		InterruptedAt: time.Duration(f.InterruptedAtUS) * time.Microsecond,
+		Interval:      time.Duration(f.IntervalUS) * time.Microsecond,
+		Arrivals:      ArrivalCounts(f.Arrivals),
+		Requests:      f.Requests,
+		Errors:        f.Errors,
+		Retries:       f.Retries,
 	}
 	var err error
 	if out.Classes, err = parseClassMap(f.Classes); err != nil {
@@ -165,24 +172,27 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		if !ok {
 			return fmt.Errorf("unknown error class %q in examples", name)
 		}
-		out.Examples[c] = msgs
+		for _, m := range msgs {
+			// Examples quote the target; a file may come from anywhere.
+			out.Examples[c] = append(out.Examples[c], scenario.Printable(m))
+		}
 	}
-	if out.Lag, err = decodeDistribution(f.Lag); err != nil {
+	if out.Lag, err = decodeDistribution(f.Lag, b); err != nil {
 		return fmt.Errorf("lag: %w", err)
 	}
 	for i, k := range f.Keys {
 		kr := KeyResult{Key: Key{Journey: k.Journey, Step: k.Step}, Requests: k.Requests, Errors: k.Errors}
-		if kr.Latency, err = decodeDistribution(k.Latency); err != nil {
+		if kr.Latency, err = decodeDistribution(k.Latency, b); err != nil {
 			return fmt.Errorf("keys[%d].latency: %w", i, err)
 		}
-		if kr.Service, err = decodeDistribution(k.Service); err != nil {
+		if kr.Service, err = decodeDistribution(k.Service, b); err != nil {
 			return fmt.Errorf("keys[%d].service: %w", i, err)
 		}
 		out.Keys = append(out.Keys, kr)
 	}
 	for i, j := range f.Journeys {
 		jr := JourneyResult{Name: j.Name, Visits: j.Visits, Failed: j.Failed}
-		if jr.Duration, err = decodeDistribution(j.Duration); err != nil {
+		if jr.Duration, err = decodeDistribution(j.Duration, b); err != nil {
 			return fmt.Errorf("journeys[%d].duration: %w", i, err)
 		}
 		out.Journeys = append(out.Journeys, jr)
@@ -198,15 +208,18 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 				return fmt.Errorf("timeline[%d]: key %d does not exist", i, k.Key)
 			}
 			ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors}
-			if ik.latency, err = decodePacked(k.Latency); err != nil {
+			if ik.latency, err = decodePacked(k.Latency, b); err != nil {
 				return fmt.Errorf("timeline[%d].latency: %w", i, err)
 			}
-			if ik.service, err = decodePacked(k.Service); err != nil {
+			if ik.service, err = decodePacked(k.Service, b); err != nil {
 				return fmt.Errorf("timeline[%d].service: %w", i, err)
 			}
 			iv.Keys = append(iv.Keys, ik)
 		}
 		out.Timeline = append(out.Timeline, iv)
+	}
+	if err := out.checkCounts(); err != nil {
+		return err
 	}
 	*r = out
 	return nil
@@ -258,9 +271,12 @@ func encodeDistribution(d Distribution) string {
 	return encodeHistogram(d.h)
 }
 
-func decodeDistribution(s string) (Distribution, error) {
+func decodeDistribution(s string, b *budget) (Distribution, error) {
 	if s == "" {
 		return Distribution{}, nil
+	}
+	if err := b.checkHistogram(s, totalGeometry); err != nil {
+		return Distribution{}, err
 	}
 	h, err := decodeHistogram(s)
 	if err != nil {

@@ -25,7 +25,8 @@ type Config struct {
 	// TLSConfig is used for https targets; nil means the system's roots.
 	TLSConfig *tls.Config
 	// Grace is how long visitors in flight may finish after the run is
-	// interrupted; DefaultGrace when zero.
+	// interrupted. Zero means none: they stop at once (the command's
+	// --grace defaults to DefaultGrace).
 	Grace time.Duration
 	// Interval is the timeline's resolution; one second when zero.
 	Interval time.Duration
@@ -40,9 +41,6 @@ type Config struct {
 const DefaultGrace = 5 * time.Second
 
 func (c Config) withDefaults() Config {
-	if c.Grace == 0 {
-		c.Grace = DefaultGrace
-	}
 	if c.Interval == 0 {
 		c.Interval = time.Second
 	}
@@ -127,7 +125,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 		rec:        newRecorder(layout, max(2, runtime.GOMAXPROCS(0)), cfg.Interval, cfg.MaxIntervals),
 		clients: &clientFactory{
 			version:   sc.Defaults.HTTP,
-			tlsConfig: cfg.TLSConfig,
+			tlsConfig: tlsConfig(cfg.TLSConfig, sc.Defaults.TLS),
 			userAgent: cfg.UserAgent,
 			maxConns:  sc.Traffic.MaxConcurrency + sc.Plan.MaxConcurrency(),
 			connWait:  sc.Defaults.Timeout,
@@ -153,6 +151,11 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	stopCollector := make(chan struct{})
 	collectorDone := make(chan struct{})
 	go r.collectLoop(stopCollector, collectorDone)
+	// The moment of the interrupt, so that "interrupted after" does not
+	// count the grace period.
+	var interruptedAt time.Duration
+	noted := make(chan struct{})
+	defer context.AfterFunc(ctx, func() { interruptedAt = time.Since(r.began); close(noted) })()
 
 	traffic := r.sc.Traffic
 	var phases sync.WaitGroup
@@ -169,6 +172,7 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 
 	interrupted := ctx.Err() != nil
 	if interrupted {
+		<-noted
 		g.stopping.Store(true)
 		waitTimeout(&r.busy, r.cfg.Grace)
 		close(r.halt) // visitors still in flight stop at their next step or pause
@@ -186,7 +190,12 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	res.Started = r.began
 	res.Elapsed = time.Since(r.began)
 	res.Interrupted = interrupted
+	res.Retries = r.clients.retries.Load()
 	ran := min(res.Elapsed, plan.Duration())
+	if interrupted {
+		res.InterruptedAt = interruptedAt
+		ran = min(interruptedAt, plan.Duration())
+	}
 	c := r.live.total()
 	res.Arrivals = ArrivalCounts{
 		Planned:   plan.VisitorsBetween(0, ran),
@@ -231,6 +240,21 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 		c := collect()
 		r.live.setRate(float64(c.requests) / width.Seconds())
 	}
+}
+
+// tlsConfig is the caller's TLS configuration, with certificate
+// verification off when the scenario asks for it (defaults.tls.insecure);
+// the results record that, so every report can say so.
+func tlsConfig(base *tls.Config, t scenario.TLS) *tls.Config {
+	if !t.Insecure {
+		return base
+	}
+	c := &tls.Config{}
+	if base != nil {
+		c = base.Clone()
+	}
+	c.InsecureSkipVerify = true
+	return c
 }
 
 // isHalted reports whether visitors must stop.

@@ -17,13 +17,21 @@ type Results struct {
 	Version     string          // liftoff version that measured it; set by the caller
 	Started     time.Time
 	Elapsed     time.Duration
-	Interrupted bool          // the run was stopped before the plan ended
-	Interval    time.Duration // width of each timeline interval
+	Interrupted bool // the run was stopped before the plan ended
+	// InterruptedAt is when, from the start: Elapsed less the grace
+	// period visitors in flight had to finish. 0 when not interrupted.
+	InterruptedAt time.Duration
+	Interval      time.Duration // width of each timeline interval
 
 	Arrivals ArrivalCounts
 	Requests int64
 	Errors   int64
 	Classes  ClassCounts
+	// Retries counts requests sent a second time, once at most: over a
+	// kept-alive connection the target had closed, or after an HTTP/2
+	// GOAWAY or REFUSED_STREAM. A request counts once in Requests however
+	// often it was sent.
+	Retries int64
 	// Examples holds a few redacted error messages per class, so a report
 	// can show what a failure looked like without storing every one.
 	Examples [numClasses][]string

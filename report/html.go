@@ -418,7 +418,7 @@ func errorRows(res *loadgen.Results) []errorRow {
 		}
 		row := errorRow{Class: c.String(), Description: c.Description(), Count: count(n), Share: percent(float64(n) / float64(res.Requests))}
 		for _, ex := range res.Examples[c] {
-			row.Examples = append(row.Examples, truncate(ex, maxExampleLen))
+			row.Examples = append(row.Examples, exampleText(ex, maxExampleLen))
 		}
 		out = append(out, row)
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -83,7 +84,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 			}
 			example := ""
 			if ex := res.Examples[c]; len(ex) > 0 {
-				example = mdText(truncate(ex[0], 160))
+				example = mdText(exampleText(ex[0], 160))
 			}
 			out.printf("| %s | %s | %s | %s |\n", c, count(n), percent(float64(n)/float64(res.Requests)), example)
 		}
@@ -106,6 +107,9 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 // could not be judged. A GO's one reason ("all rules held") is the table.
 func reasonsBeyondTable(j Judgement) []string {
 	if j.Verdict == Go {
+		if slices.Contains(j.Reasons, insecureReason) {
+			return []string{insecureReason} // a GO's caveat
+		}
 		return nil
 	}
 	shown := map[string]bool{}

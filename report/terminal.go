@@ -9,6 +9,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/scenario"
 )
 
 // WriteTerminal writes the human summary of a run: what ran, the SLO
@@ -40,6 +41,9 @@ func WriteTerminal(w io.Writer, doc Document) error {
 		if err := errorTable(out, res); err != nil {
 			return err
 		}
+	}
+	if res.Retries > 0 {
+		out.printf("\nRetried: %s requests were sent a second time (a kept-alive connection the target had closed, or an HTTP/2 GOAWAY or REFUSED_STREAM)\n", count(res.Retries))
 	}
 	out.printf("\nGenerator: %s\n", generatorLine(res))
 	out.printf("\n%s\n", verdictLine(j))
@@ -193,7 +197,7 @@ func errorTable(w io.Writer, res *loadgen.Results) error {
 		}
 		example := ""
 		if ex := res.Examples[c]; len(ex) > 0 {
-			example = truncate(ex[0], 90)
+			example = exampleText(ex[0], 90)
 		}
 		if err := t.Append(c.String(), count(n), percent(float64(n)/float64(res.Requests)), example); err != nil {
 			return err
@@ -228,7 +232,11 @@ func verdictLine(j Judgement) string {
 	return "INCONCLUSIVE: this run cannot tell whether the target is ready."
 }
 
-func truncate(s string, n int) string {
+// exampleText is an error example fit to show in n bytes: printable,
+// since it quotes what the target sent and a results file may come from
+// anywhere, and cut on a character boundary.
+func exampleText(s string, n int) string {
+	s = scenario.Printable(s)
 	if len(s) <= n {
 		return s
 	}

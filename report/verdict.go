@@ -182,7 +182,14 @@ func evaluate(doc Document) Judgement {
 		j.Reasons = append(j.Reasons, goSentence(len(doc.Rules)))
 	}
 	if res.Interrupted {
-		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(res.Elapsed), offset(doc.Plan.Duration())))
+		at := res.Elapsed // files from before interrupted_at_us
+		if res.InterruptedAt > 0 {
+			at = res.InterruptedAt // the grace period after it is not part of the run
+		}
+		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(at), offset(doc.Plan.Duration())))
+	}
+	if res.Scenario.TLSInsecure {
+		j.Reasons = append(j.Reasons, insecureReason)
 	}
 	j.Reasons = append(j.Reasons, j.Health.Reasons...)
 	if j.Verdict != NoGo {
@@ -190,6 +197,11 @@ func evaluate(doc Document) Judgement {
 	}
 	return j
 }
+
+// insecureReason says, in every report, that a run trusted any
+// certificate: its verdict holds for the target's code and capacity, not
+// for its TLS setup.
+const insecureReason = "TLS certificates were not verified (defaults.tls.insecure or --insecure): this run did not test the target's real certificate setup."
 
 // MissedArrivals reports whether the generator missed too many arrivals.
 func (h Health) MissedArrivals() bool { return h.MissedShare > MaxMissedShare }

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -34,6 +35,7 @@ type Step struct {
 	Expect   Expect
 	Captures []Capture
 	Think    *Think // pause after the step; nil: the scenario default
+	MaxBody  int64  // the most of the response body checks and captures read; 0: the scenario default
 	Line     int
 }
 
@@ -194,7 +196,7 @@ func (d *decoder) journeys(n *yaml.Node, path string) []Journey {
 	return out
 }
 
-var stepKeys = []string{"name", "request", "headers", "query", "body", "json", "form", "timeout", "expect", "capture", "think"}
+var stepKeys = []string{"name", "request", "headers", "query", "body", "json", "form", "timeout", "expect", "capture", "think", "max_body"}
 
 // steps reads a journey's steps. Templates are checked against what the
 // visitor will have when the step runs: the data row, and the values the
@@ -259,6 +261,9 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			st.Headers = d.headers(f.val, f.path)
 			for _, h := range st.Headers {
 				d.checkTemplate(f.val, joinPath(f.path, h.Name), h.Value, vars)
+				if h.Secret && !IsTemplate(h.Value) {
+					d.secrets = append(d.secrets, HeaderSecrets(h.Value)...) // a server may echo it
+				}
 			}
 		case "query":
 			st.Query = d.params(f.val, f.path, vars)
@@ -290,6 +295,8 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			if t, ok := d.think(f.val, f.path); ok {
 				st.Think = &t
 			}
+		case "max_body":
+			st.MaxBody, _ = d.maxBody(f.val, f.path)
 		}
 	}
 	if requestNode == nil {
@@ -367,6 +374,9 @@ func (d *decoder) requestLine(n *yaml.Node, path, line string, st *Step) bool {
 	if !strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
 		d.fail(n, path, fmt.Sprintf("%q is neither a path nor a URL", target), "paths start with /, e.g. GET /products/7")
 		return false
+	}
+	if u, err := url.Parse(target); err == nil {
+		d.credentialSecrets(u) // an absolute URL's user:password is a secret too
 	}
 	st.Method, st.Path = m, target
 	return true

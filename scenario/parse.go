@@ -65,7 +65,16 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 		return nil, errors.Join(sortedByPlace(d.errs)...)
 	}
 	sc.Secrets = append(sc.Secrets, d.secrets...)
-	sc.Warnings = d.unsetWarnings()
+	// Longest first, so that a secret holding another (user:password
+	// holds password) is redacted whole.
+	slices.SortFunc(sc.Secrets, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	sc.Secrets = slices.Compact(sc.Secrets)
+	sc.Warnings = append(sc.Warnings, d.unsetWarnings()...)
 	return sc, nil
 }
 
@@ -109,13 +118,16 @@ func parseYAML(src []byte, name string) (*yaml.Node, error) {
 	if len(doc.Content) == 0 {
 		return nil, &Error{File: name, Msg: "the scenario is empty", Hint: "start from examples/quickstart.yaml"}
 	}
+	if err := checkAliases(doc.Content[0], name); err != nil {
+		return nil, err
+	}
 	return doc.Content[0], nil
 }
 
 var topKeys = []string{"name", "target", "defaults", "traffic", "journeys", "slo"}
 
 func (d *decoder) scenario(root *yaml.Node) *Scenario {
-	sc := &Scenario{Defaults: Defaults{Timeout: DefaultTimeout, HTTP: HTTP1, Connection: VisitorConnections}}
+	sc := &Scenario{Defaults: Defaults{Timeout: DefaultTimeout, HTTP: HTTP1, Connection: VisitorConnections, MaxBody: DefaultMaxBody}}
 	fields := d.mapping(root, "", topKeys)
 	has := map[string]bool{}
 	var sloNode *yaml.Node
@@ -149,9 +161,10 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	if sloNode != nil {
 		sc.SLO = d.rules(sloNode, sloPath, sc)
 	}
+	d.applyTargetCredentials(sc)
 	for _, h := range sc.Defaults.Headers {
-		if h.Secret && len(h.Value) >= minSecretLen {
-			sc.Secrets = append(sc.Secrets, h.Value)
+		if h.Secret {
+			sc.Secrets = append(sc.Secrets, HeaderSecrets(h.Value)...)
 		}
 	}
 	return sc
@@ -173,17 +186,18 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		d.fail(n, path, fmt.Sprintf("%q is not an http or https URL", n.Value), "e.g. https://shop.example.com, or sim:shop for the built-in simulated shop")
+		d.fail(n, path, fmt.Sprintf("%q is not an http or https URL", withoutUserinfo(n.Value)), "e.g. https://shop.example.com, or sim:shop for the built-in simulated shop")
 		return Target{}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		d.fail(n, path, "the target is a base URL without query or fragment", "put queries into the steps")
 		return Target{}
 	}
-	return Target{URL: strings.TrimSuffix(s, "/"), Line: n.Line}
+	d.targetBasic = d.credentialSecrets(u)
+	return Target{URL: strings.TrimSuffix(withoutUserinfo(s), "/"), Line: n.Line}
 }
 
-var defaultsKeys = []string{"headers", "timeout", "http", "connection", "think"}
+var defaultsKeys = []string{"headers", "timeout", "http", "connection", "think", "max_body", "tls"}
 
 func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 	for _, f := range d.mapping(n, path, defaultsKeys) {
@@ -202,6 +216,12 @@ func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 			if t, ok := d.think(f.val, f.path); ok {
 				def.Think = t
 			}
+		case "max_body":
+			if v, ok := d.maxBody(f.val, f.path); ok {
+				def.MaxBody = v
+			}
+		case "tls":
+			def.TLS = d.tls(f.val, f.path)
 		case "connection":
 			if s, ok := d.scalar(f.val, f.path); ok {
 				switch ConnectionMode(s) {
@@ -223,6 +243,25 @@ func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 		}
 	}
 	return def
+}
+
+var tlsKeys = []string{"insecure"}
+
+// tls reads defaults.tls.
+func (d *decoder) tls(n *yaml.Node, path string) TLS {
+	var t TLS
+	for _, f := range d.mapping(n, path, tlsKeys) {
+		if s, ok := d.scalar(f.val, f.path); ok {
+			switch strings.ToLower(s) {
+			case "true":
+				t.Insecure = true
+			case "false":
+			default:
+				d.fail(f.val, f.path, fmt.Sprintf("%q is neither true nor false", f.val.Value), "")
+			}
+		}
+	}
+	return t
 }
 
 // ValidHeaderName reports whether name can name a header: an HTTP token

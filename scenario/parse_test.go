@@ -63,6 +63,7 @@ slo:
 			Timeout:    5 * time.Second,
 			HTTP:       HTTP1,
 			Connection: SharedConnections,
+			MaxBody:    DefaultMaxBody,
 		},
 		Traffic: Traffic{
 			Arrivals:       Uniform,
@@ -417,5 +418,43 @@ func TestParseDryRun(t *testing.T) {
 				t.Errorf("without DryRun, %d problems, want at least %d: %v", n, len(tc.warnings), runErr)
 			}
 		})
+	}
+}
+
+// TestEnvValuesAreLiteralText checks that a ${VAR} value holding template
+// syntax is text to send, never a template to run: the scenario is valid,
+// the value renders as itself, and records show it redacted.
+func TestEnvValuesAreLiteralText(t *testing.T) {
+	t.Parallel()
+	src := `name: t
+target: http://127.0.0.1:9
+defaults:
+  headers: { Authorization: "Bearer ${TOKEN}" }
+traffic:
+  phases: [ { duration: 1s, rate: 1/s } ]
+journeys:
+  - name: j
+    steps:
+      - request: "GET /p/${TOKEN}?v={{ .visitor }}"
+        json: { token: "${TOKEN}", n: "{{ .visitor }}" }
+`
+	token := `{{.nothing}}{{template"x"}}`
+	sc, err := parseString(t, src, map[string]string{"TOKEN": token})
+	if err != nil {
+		t.Fatalf("a value from the environment should not be checked as a template: %v", err)
+	}
+	escaped := `{{"{{"}}.nothing}}{{"{{"}}template"x"}}`
+	if got := sc.Defaults.Headers[0].Value; got != "Bearer "+escaped {
+		t.Errorf("header value %q, want the token escaped", got)
+	}
+	st := sc.Journeys[0].Steps[0]
+	if want := "/p/" + escaped + "?v={{ .visitor }}"; st.Path != want {
+		t.Errorf("path %q, want %q", st.Path, want)
+	}
+	if got := st.Body.JSON.Fields[0].Value.Text; got != escaped {
+		t.Errorf("json value %q, want %q", got, escaped)
+	}
+	if got := sc.Record().Journeys[0].Steps[0].Request; strings.Contains(got, "nothing") {
+		t.Errorf("the record shows the secret: %q", got)
 	}
 }

@@ -35,6 +35,9 @@ type Record struct {
 	Campaign *CampaignRecord `json:"campaign,omitempty"`
 	Journeys []JourneyRecord `json:"journeys"`
 	SLO      []string        `json:"slo"`
+	// TLSInsecure says the run did not verify the target's certificates
+	// (defaults.tls.insecure or --insecure): reports say so loudly.
+	TLSInsecure bool `json:"tls_insecure,omitempty"`
 }
 
 // CampaignRecord is traffic.campaign as results record it: the marketing
@@ -92,6 +95,7 @@ func (s *Scenario) Record() Record {
 		Arrivals:       s.Traffic.Arrivals,
 		Seed:           s.Traffic.Seed,
 		MaxConcurrency: s.Traffic.MaxConcurrency,
+		TLSInsecure:    s.Defaults.TLS.Insecure,
 	}
 	rec.Phases = phaseRecords(s.Plan.Phases)
 	rec.Curve = pointRecords(s.Plan.Curve)

@@ -26,6 +26,9 @@ type decoder struct {
 	sending bool                 // reading a value a request sends (see sentScalar)
 	unset   map[string]*unsetVar // ${VAR}s a dry run read as empty, by name
 	needed  map[string]bool      // unset ${VAR}s reported as errors
+	// targetBasic is the Basic credential of the target URL's
+	// user:password; "" when it has none.
+	targetBasic string
 }
 
 // fail records a problem at node n.
@@ -137,6 +140,17 @@ func (d *decoder) sequence(n *yaml.Node, path string) []*yaml.Node {
 // ok is false when the node is not a scalar or a reference cannot be
 // expanded; the problem is already recorded.
 func (d *decoder) scalar(n *yaml.Node, path string) (text string, ok bool) {
+	return d.scalarText(n, path, false)
+}
+
+// templateScalar is scalar for a value loadgen runs as a template (a
+// request line, header, query, form or body value). What a ${VAR} brings
+// in stays literal text: a value holding {{ is sent as it is, never run.
+func (d *decoder) templateScalar(n *yaml.Node, path string) (text string, ok bool) {
+	return d.scalarText(n, path, true)
+}
+
+func (d *decoder) scalarText(n *yaml.Node, path string, template bool) (text string, ok bool) {
 	n = resolve(n)
 	if n == nil || n.Kind != yaml.ScalarNode {
 		d.fail(n, path, "must be a single value", kindHint(n))
@@ -146,7 +160,7 @@ func (d *decoder) scalar(n *yaml.Node, path string) (text string, ok bool) {
 		d.fail(n, path, "has no value", "")
 		return "", false
 	}
-	return d.expand(n, path, n.Value)
+	return d.expand(n, path, n.Value, template)
 }
 
 // integer reads a whole number no smaller than lo.
@@ -177,8 +191,9 @@ const minSecretLen = 4
 
 // expand replaces ${VAR} references with values from the environment. Every
 // expanded value is remembered as a secret so that no output shows it.
-// Messages quote the text as written, never the expanded value.
-func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
+// Messages quote the text as written, never the expanded value. In a
+// template, each value is escaped so that it renders as itself.
+func (d *decoder) expand(n *yaml.Node, path, s string, template bool) (string, bool) {
 	if !strings.Contains(s, "${") {
 		return s, true
 	}
@@ -202,6 +217,10 @@ func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
 		}
 		if len(v) >= minSecretLen {
 			d.secrets = append(d.secrets, v)
+		}
+		if template && IsTemplate(v) {
+			v = literalTemplate(v)
+			d.secrets = append(d.secrets, v) // records show the escaped form
 		}
 		return v
 	})
@@ -276,7 +295,7 @@ func (d *decoder) unsetWarnings() []*Error {
 func (d *decoder) sentScalar(n *yaml.Node, path string) (string, bool) {
 	d.sending = true
 	defer func() { d.sending = false }()
-	return d.scalar(n, path)
+	return d.templateScalar(n, path)
 }
 
 // requestText reads a request line. Its query string (after the first ?
@@ -285,15 +304,15 @@ func (d *decoder) sentScalar(n *yaml.Node, path string) (string, bool) {
 func (d *decoder) requestText(n *yaml.Node, path string) (string, bool) {
 	r := resolve(n)
 	if r == nil || r.Kind != yaml.ScalarNode || r.Tag == "!!null" {
-		return d.scalar(n, path)
+		return d.templateScalar(n, path)
 	}
 	q := queryStart(r.Value)
 	if q < 0 || !strings.Contains(r.Value[q:], "${") {
-		return d.scalar(n, path)
+		return d.templateScalar(n, path)
 	}
-	head, ok := d.expand(r, path, r.Value[:q])
+	head, ok := d.expand(r, path, r.Value[:q], true)
 	d.sending = true
-	query, qok := d.expand(r, path, r.Value[q:])
+	query, qok := d.expand(r, path, r.Value[q:], true)
 	d.sending = false
 	return head + query, ok && qok
 }
@@ -315,6 +334,12 @@ func queryStart(s string) int {
 		}
 	}
 	return -1
+}
+
+// literalTemplate escapes s for text/template, where only "{{" starts an
+// action: it becomes an action that prints "{{".
+func literalTemplate(s string) string {
+	return strings.ReplaceAll(s, "{{", `{{"{{"}}`)
 }
 
 // kindHint says what a node that had the wrong shape actually was.

@@ -103,6 +103,14 @@ scenario goes to standard output unless -o names a file. See docs/har.md.`,
 }
 
 func importHARRun(opts *importOptions) error {
+	var out destination
+	if opts.output != "" {
+		dests, err := resolveDestinations(opts.env, []namedPath{{"-o", opts.output}}, []namedPath{{"the recording", opts.recording}})
+		if err != nil {
+			return err
+		}
+		out = dests[0]
+	}
 	var in io.Reader = opts.env.In
 	name := "standard input"
 	if opts.recording != "-" {
@@ -135,7 +143,7 @@ func importHARRun(opts *importOptions) error {
 		_, err := e.Out.Write(imported.YAML)
 		return err
 	}
-	if err := writeFileAtomic(opts.output, imported.YAML); err != nil {
+	if err := out.write(imported.YAML); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Err, "scenario written to %s: read the comments at its top before running it\n", opts.output)

@@ -216,8 +216,8 @@ func TestImportHARErrors(t *testing.T) {
 		{"no recording", []string{"import", "har"}, exitUsage, []string{"liftoff: import har needs a recording (a HAR file, or - for standard input), as in: liftoff import har recording.har", "run 'liftoff --help' for usage"}},
 		{"no format", []string{"import"}, exitUsage, []string{"liftoff: import needs the recording's format, as in: liftoff import har RECORDING.har"}},
 		{"unknown format", []string{"import", "x.har"}, exitUsage, []string{`liftoff: unknown recording format "x.har" (liftoff imports har)`}},
-		{"unwritable output", []string{"import", "har", filepath.Join("..", "..", "examples", "shop.har"), "-o", filepath.Join(dir, "no", "dir", "s.yaml")}, exitRuntime, []string{
-			"liftoff: write " + filepath.Join(dir, "no", "dir", "s.yaml"),
+		{"unwritable output", []string{"import", "har", filepath.Join("..", "..", "examples", "shop.har"), "-o", filepath.Join(dir, "no", "dir", "s.yaml")}, exitUsage, []string{
+			"liftoff: -o " + filepath.Join(dir, "no", "dir", "s.yaml") + ": directory " + filepath.Join(dir, "no", "dir") + " does not exist",
 		}},
 	}
 	for _, tc := range tests {

@@ -152,7 +152,11 @@ func initRun(opts *initOptions) error {
 		_, err := e.Out.Write(src)
 		return err
 	}
-	if err := writeFileAtomic(opts.file, src); err != nil {
+	dests, err := resolveDestinations(e, []namedPath{{"FILE", opts.file}}, nil)
+	if err != nil {
+		return err
+	}
+	if err := dests[0].write(src); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Err, "%s written: %s\n%s\nnext: liftoff plan %s, then liftoff run %s\n", opts.file, sc.Name, report.PlanLine(sc), opts.file, opts.file)

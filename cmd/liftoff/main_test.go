@@ -199,17 +199,27 @@ func TestRunOutputFailureIsRuntimeError(t *testing.T) {
 	target := server(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
 	file := writeScenario(t, target, shortPlan)
 	tio := newTestIO(nil)
-	missingDir := filepath.Join(t.TempDir(), "no", "such", "dir", "results.json")
-	code := tio.liftoff(t.Context(), "run", file, "--json", missingDir, "--progress", "none")
+	full := fullDevice(t)
+	code := tio.liftoff(t.Context(), "run", file, "--json", full, "--progress", "none")
 	if code != exitRuntime {
 		t.Fatalf("exit code %d, want %d\n%s", code, exitRuntime, tio.err)
 	}
 	if !strings.Contains(tio.out.String(), "GO: the target is ready") {
 		t.Errorf("the terminal report should still be printed:\n%s", tio.out)
 	}
-	if !strings.Contains(tio.err.String(), "liftoff: write "+missingDir) {
+	if !strings.Contains(tio.err.String(), "liftoff: write "+full) {
 		t.Errorf("stderr does not name the file that failed:\n%s", tio.err)
 	}
+}
+
+// fullDevice is a device that takes no byte: writing there fails after
+// every check before the run has passed.
+func fullDevice(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	return "/dev/full"
 }
 
 func TestValidate(t *testing.T) {

@@ -19,9 +19,11 @@ type runOptions struct {
 	env      *env
 	file     string
 	load     func() (*scenario.Scenario, error) // reads the scenario; set by run and demo
+	inputs   []namedPath                        // files no output may replace: the scenario
 	outputs  outputOptions
 	progress string
 	grace    time.Duration
+	insecure bool
 	seed     uint64
 	seedSet  bool
 }
@@ -41,15 +43,27 @@ not keep up (missed arrivals, or more than 1% of requests sent over 25ms
 late) the verdict is INCONCLUSIVE unless the target's own errors or service
 time prove a failure.
 
-Ctrl-C stops new arrivals, lets visitors in flight finish within --grace,
-prints and writes what was measured, marked interrupted, and exits 130.
+Ctrl-C stops new arrivals, lets visitors in flight finish within --grace
+(--grace 0s: none), prints and writes what was measured, marked
+interrupted, and exits 130.
 
 Outputs: the terminal report always; --json (the results file that
 'liftoff report', 'liftoff compare' and CI scripts read), --html (one
 self-contained page for people), --junit (one test case per SLO rule) and
---markdown (a summary for a pull request) as asked. Each file is written
-whole or not at all; if one cannot be written, run still prints its
-report, writes the others and exits 4.
+--markdown (a summary for a pull request) as asked. Every output path is
+checked before the first request: a directory, a missing directory, a
+file that is not writable, two outputs that are one file, or an output
+that is the scenario, is a usage error (exit 2). A regular file is
+written whole or not at all (a symlink to one stays a symlink; the file
+it names is replaced); a device or FIFO (/dev/null, /dev/fd/3) is written
+in place; - is standard output, and the terminal report then goes to
+standard error. If a file cannot be written, or standard output fails,
+run still writes the others and exits 4.
+
+--insecure (or defaults.tls.insecure in the scenario) skips TLS
+certificate verification, for staging sites with self-signed
+certificates; every report says so. For a private CA, keep verification
+and point SSL_CERT_FILE at its certificate.
 
 Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 4 runtime failure, 130 interrupted.`,
@@ -61,6 +75,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 			opts.file = args[0]
 			opts.seedSet = cmd.Flags().Changed("seed")
 			opts.load = func() (*scenario.Scenario, error) { return loadScenario(e, opts.file, false) }
+			opts.inputs = []namedPath{{"the scenario", opts.file}}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -76,7 +91,8 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	addOutputFlags(cmd, &opts.outputs)
 	f := cmd.Flags()
 	f.StringVar(&opts.progress, "progress", progressAuto, "live progress: auto (bars on a terminal, plain lines otherwise), bars, plain or none")
-	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish")
+	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish (0s: none)")
+	f.BoolVar(&opts.insecure, "insecure", false, "do not verify the target's TLS certificate (every report says so); for a private CA, set SSL_CERT_FILE instead")
 	f.Uint64Var(&opts.seed, "seed", 0, "seed for arrivals and journey picks, overriding traffic.seed")
 }
 
@@ -89,7 +105,7 @@ func (o *runOptions) validate() error {
 	if o.grace < 0 {
 		return usagef("--grace must not be negative")
 	}
-	return o.outputs.check()
+	return nil
 }
 
 func runRun(ctx context.Context, opts *runOptions) error {
@@ -100,8 +116,16 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
+	e := opts.env
+	outs, err := opts.outputs.prepare(e, opts.inputs...)
+	if err != nil {
+		return err
+	}
 	if opts.seedSet {
 		sc.Traffic.Seed = opts.seed
+	}
+	if opts.insecure {
+		sc.Defaults.TLS.Insecure = true
 	}
 	sc, stopTarget, err := startTarget(sc)
 	if err != nil {
@@ -109,13 +133,16 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	}
 	defer stopTarget()
 
-	e := opts.env
 	fmt.Fprintf(e.Err, "liftoff %s: %s → %s\n%s\n", version(), sc.Name, sc.TargetName(), report.PlanLine(sc))
 	for _, u := range sc.DataUses() {
 		if u.Short() {
 			fmt.Fprintf(e.Err, "warning: %s\n", u)
 		}
 	}
+	if sc.Defaults.TLS.Insecure && !sc.Target.IsSim() {
+		fmt.Fprintln(e.Err, "WARNING: TLS certificates are not verified (--insecure or defaults.tls.insecure): this run does not test the target's real certificate setup, and every report says so")
+	}
+	e.Interrupts.runGracefully()
 	gha := detectGitHubActions(e)
 	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version()})
 	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
@@ -132,13 +159,12 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := report.WriteTerminal(e.Out, doc); err != nil {
-		return err
-	}
-	// A file that cannot be written is a runtime failure (exit 4) even
-	// after a verdict or an interruption: CI must not read a missing
-	// report as a result.
-	if err := errors.Join(writeOutputs(e, opts.outputs, doc), gha.publish(e.Err, doc)); err != nil {
+	// A file that cannot be written, or a report that standard output
+	// does not take, is a runtime failure (exit 4) even after a verdict or
+	// an interruption: CI must not read a missing report as a result. The
+	// files are written whatever became of standard output.
+	termErr := report.WriteTerminal(terminalStream(e, destinations(outs)...), doc)
+	if err := errors.Join(writeOutputs(e, outs, doc), gha.publish(e.Err, doc), stdoutError(termErr)); err != nil {
 		return err
 	}
 	if runErr != nil {
