@@ -273,7 +273,7 @@ func TestTargetCredentialsInValidate(t *testing.T) {
 	if strings.Contains(all, "s3cr3t") || strings.Contains(all, "t0ken") {
 		t.Errorf("validate shows a secret:\n%s", all)
 	}
-	if want := "warning: " + file + ":2: the target URL's user:password is not sent: defaults.headers sets Authorization, which wins"; !strings.Contains(tio.err.String(), want) {
+	if want := "warning: " + file + ":2: target: the target URL's user:password is not sent: defaults.headers sets Authorization, which wins"; !strings.Contains(tio.err.String(), want) {
 		t.Errorf("stderr:\n%s\nwant %s", tio.err, want)
 	}
 }
