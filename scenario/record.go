@@ -35,6 +35,9 @@ type Record struct {
 	Campaign *CampaignRecord `json:"campaign,omitempty"`
 	Journeys []JourneyRecord `json:"journeys"`
 	SLO      []string        `json:"slo"`
+	// Overrides are the command line's changes to the scenario file,
+	// -e values never included; absent when there were none.
+	Overrides *OverrideRecord `json:"overrides,omitempty"`
 }
 
 // CampaignRecord is traffic.campaign as results record it: the marketing
@@ -98,7 +101,9 @@ func (s *Scenario) Record() Record {
 	rec.LoadFactor = s.Traffic.LoadFactor.Value()
 	rec.Window = s.Traffic.Window.String()
 	rec.WindowStartS = s.WindowStart.Seconds()
-	if !s.Traffic.Window.IsFull() || s.Traffic.LoadFactor.Value() != 1 {
+	rec.Overrides = s.Overrides
+	shaped := !s.Traffic.Window.IsFull() || s.Traffic.LoadFactor.Value() != 1 || s.Plan.Duration() != s.Expected.Duration()
+	if shaped && !s.Smoke {
 		rec.Expected = pointRecords(s.Expected.Curve)
 		rec.ExpectedPhases = phaseRecords(s.Expected.Phases)
 	}

@@ -31,6 +31,12 @@ type Scenario struct {
 	// headers. Every renderer redacts them; they are never written out.
 	Secrets []string
 
+	// Smoke marks a smoke test (Overrides.Smoke): one visitor per
+	// journey and no planned traffic, so Plan is empty.
+	Smoke bool
+	// Overrides records what the command line changed; nil when nothing.
+	Overrides *OverrideRecord
+
 	// Warnings are problems that do not stop a dry run (Options.DryRun):
 	// the ${VAR} references left unset in values requests send, one per
 	// variable, at its first use. They are empty otherwise.
