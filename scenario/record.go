@@ -98,9 +98,11 @@ func (s *Scenario) Record() Record {
 	}
 	rec.Phases = phaseRecords(s.Plan.Phases)
 	rec.Curve = pointRecords(s.Plan.Curve)
-	rec.LoadFactor = s.Traffic.LoadFactor.Value()
-	rec.Window = s.Traffic.Window.String()
-	rec.WindowStartS = s.WindowStart.Seconds()
+	if !s.Smoke { // a smoke test sends no traffic to shape
+		rec.LoadFactor = s.Traffic.LoadFactor.Value()
+		rec.Window = s.Traffic.Window.String()
+		rec.WindowStartS = s.WindowStart.Seconds()
+	}
 	rec.Overrides = s.Overrides
 	shaped := !s.Traffic.Window.IsFull() || s.Traffic.LoadFactor.Value() != 1 || s.Plan.Duration() != s.Expected.Duration()
 	if shaped && !s.Smoke {

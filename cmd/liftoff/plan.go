@@ -10,6 +10,7 @@ type planOptions struct {
 	env  *env
 	file string
 	json bool
+	over overrideOptions
 }
 
 func newPlanCmd(e *env, runF func(*planOptions) error) *cobra.Command {
@@ -39,11 +40,16 @@ the visitor rate times the journeys' steps per visitor, averaged by weight.
 		},
 	}
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print the plan as JSON on stdout instead of text")
+	addOverrideFlags(cmd, &opts.over, false)
 	return cmd
 }
 
 func planRun(opts *planOptions) error {
-	sc, err := loadScenario(opts.env, opts.file, true)
+	over, err := opts.over.overrides(nil)
+	if err != nil {
+		return err
+	}
+	sc, err := loadScenario(opts.env, opts.file, true, over)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,16 @@ type runOptions struct {
 	grace    time.Duration
 	seed     uint64
 	seedSet  bool
+	over     overrideOptions
+}
+
+// overrides are the run's command-line overrides, --seed included.
+func (o *runOptions) overrides() (scenario.Overrides, error) {
+	var seed *uint64
+	if o.seedSet {
+		seed = &o.seed
+	}
+	return o.over.overrides(seed)
 }
 
 func newRunCmd(e *env, runF func(*runOptions) error) *cobra.Command {
@@ -60,7 +70,13 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			opts.seedSet = cmd.Flags().Changed("seed")
-			opts.load = func() (*scenario.Scenario, error) { return loadScenario(e, opts.file, false) }
+			opts.load = func() (*scenario.Scenario, error) {
+				over, err := opts.overrides()
+				if err != nil {
+					return nil, err
+				}
+				return loadScenario(e, opts.file, false, over)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -78,6 +94,7 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f.StringVar(&opts.progress, "progress", progressAuto, "live progress: auto (bars on a terminal, plain lines otherwise), bars, plain or none")
 	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish")
 	f.Uint64Var(&opts.seed, "seed", 0, "seed for arrivals and journey picks, overriding traffic.seed")
+	addOverrideFlags(cmd, &opts.over, true)
 }
 
 func (o *runOptions) validate() error {
@@ -100,9 +117,6 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.seedSet {
-		sc.Traffic.Seed = opts.seed
-	}
 	sc, stopTarget, err := startTarget(sc)
 	if err != nil {
 		return err
@@ -110,7 +124,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	defer stopTarget()
 
 	e := opts.env
-	fmt.Fprintf(e.Err, "liftoff %s: %s → %s\n%s\n", version(), sc.Name, sc.TargetName(), report.PlanLine(sc))
+	fmt.Fprint(e.Err, runHeader(sc))
 	for _, u := range sc.DataUses() {
 		if u.Short() {
 			fmt.Fprintf(e.Err, "warning: %s\n", u)
