@@ -15,6 +15,7 @@ type Tick struct {
 	Began    time.Time     // the run's start
 	Offset   time.Duration // the interval's start, from the run's start
 	Width    time.Duration // the timeline's resolution; the run's last interval may end sooner
+	Closed   time.Time     // when the collector closed it
 	Planned  float64       // open-model arrivals the plan expected in the interval
 	InFlight int64         // visitors in flight when it closed
 
@@ -56,7 +57,7 @@ type Bucket struct {
 func (r *run) tick(iv Interval, lag *hdr.PackedHistogram) Tick {
 	width := r.cfg.Interval
 	t := Tick{
-		Began: r.began, Offset: iv.Offset, Width: width,
+		Began: r.began, Offset: iv.Offset, Width: width, Closed: time.Now(),
 		Planned:  r.plan.VisitorsBetween(iv.Offset, iv.Offset+width),
 		InFlight: r.live.inFlight.Load(),
 		Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,

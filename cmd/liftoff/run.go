@@ -25,6 +25,7 @@ type runOptions struct {
 	seed     uint64
 	seedSet  bool
 	over     overrideOptions
+	streams  streamOptions
 }
 
 // overrides are the run's command-line overrides, --seed included.
@@ -61,11 +62,27 @@ self-contained page for people), --junit (one test case per SLO rule) and
 whole or not at all; if one cannot be written, run still prints its
 report, writes the others and exits 4.
 
+Live metrics: --out otlp=URL streams each interval (1s) to an
+OpenTelemetry collector or backend over OTLP/HTTP while the run goes, and
+--out jsonl=FILE writes one JSON line per interval. A slow sink loses
+intervals (counted, said at the end), never the run's timing.
+
+Overrides, so one scenario serves staging, production and a smoke test:
+--target URL, -e KEY=VALUE (sets ${KEY}; never printed), --load-factor,
+--window, --duration (stops the test early, rules judged on what ran),
+--seed. Every output names them. --smoke runs a smoke test instead of the
+load test: one visitor per journey, every check, no load; GO when every
+journey works, NO-GO when one fails on the target; SLO rules are not
+judged. Run it before the load test.
+
 Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 4 runtime failure, 130 interrupted.`,
 		Example: `  liftoff run examples/quickstart.yaml
   liftoff run examples/quickstart.yaml --json results.json --progress plain
-  liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md`,
+  liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md
+  liftoff run examples/quickstart.yaml --smoke --target https://staging.shop.example.com -e SHOP_TOKEN=staging-token
+  liftoff run examples/email-blast.yaml --target https://staging.shop.example.com --load-factor 0.5x --duration 5m
+  liftoff run examples/quickstart.yaml --out otlp=http://localhost:4318 --out jsonl=intervals.jsonl`,
 		Args: argsFor(1, 1, "a scenario file", "liftoff run launch.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
@@ -95,6 +112,7 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish")
 	f.Uint64Var(&opts.seed, "seed", 0, "seed for arrivals and journey picks, overriding traffic.seed")
 	addOverrideFlags(cmd, &opts.over, true)
+	addStreamFlags(cmd, &opts.streams)
 }
 
 func (o *runOptions) validate() error {
@@ -105,6 +123,9 @@ func (o *runOptions) validate() error {
 	}
 	if o.grace < 0 {
 		return usagef("--grace must not be negative")
+	}
+	if err := o.streams.check(o.outputs); err != nil {
+		return err
 	}
 	return o.outputs.check()
 }
@@ -131,12 +152,17 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		}
 	}
 	gha := detectGitHubActions(e)
-	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version()})
+	live, err := openStreams(e, opts.streams, sc)
+	if err != nil {
+		return err
+	}
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval()})
 	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
 	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
 	res, runErr := gen.Run(ctx, sc)
 	stopProgress()
 	endGroup()
+	streamErr := live.close(e.Err)
 	if runErr != nil && !errors.Is(runErr, loadgen.ErrInterrupted) {
 		return runErr
 	}
@@ -152,7 +178,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	// A file that cannot be written is a runtime failure (exit 4) even
 	// after a verdict or an interruption: CI must not read a missing
 	// report as a result.
-	if err := errors.Join(writeOutputs(e, opts.outputs, doc), gha.publish(e.Err, doc)); err != nil {
+	if err := errors.Join(writeOutputs(e, opts.outputs, doc), gha.publish(e.Err, doc), streamErr); err != nil {
 		return err
 	}
 	if runErr != nil {

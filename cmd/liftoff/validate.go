@@ -28,9 +28,13 @@ It exits 0 when every file is valid and 2 otherwise.
 Since it sends nothing, a ${VAR} used only in values requests send (header
 values, query and form values, bodies), such as the credentials an imported
 recording refers to, may be unset: validate prints one warning per such
-variable. run refuses to start until every variable is set.`,
-		Example: `  liftoff validate examples/quickstart.yaml`,
-		Args:    argsFor(1, -1, "one or more scenario files", "liftoff validate launch.yaml"),
+variable. run refuses to start until every variable is set.
+
+--target, -e, --load-factor, --window and --duration change the scenario
+as they do for run; a bad value is reported against its flag.`,
+		Example: `  liftoff validate examples/quickstart.yaml
+  liftoff validate examples/quickstart.yaml --target https://staging.shop.example.com --load-factor 2x`,
+		Args: argsFor(1, -1, "one or more scenario files", "liftoff validate launch.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.files = args
 			if runF != nil {
