@@ -306,8 +306,15 @@ func trafficRows(doc Document, tp trafficPlan) trafficTable {
 	case strings.HasPrefix(w, "compressed "):
 		t.Notes = append(t.Notes, fmt.Sprintf("The test squeezed the whole campaign into %s (window: %s).", strings.TrimPrefix(w, "compressed "), w))
 	}
-	if tp.HasExpectation && !nearlyOne(tp.Factor) {
+	if tp.Cap > 0 && tp.Cap == tp.TestedLength {
+		t.Notes = append(t.Notes, fmt.Sprintf("The test was cut short at %s (--duration).", friendlyLength(tp.Cap)))
+	}
+	switch {
+	case !tp.HasExpectation || nearlyOne(tp.Factor):
+	case tp.Factor > 1:
 		t.Notes = append(t.Notes, fmt.Sprintf("Every rate was multiplied by %s (load factor) to test for a stronger response than expected.", factor(tp.Factor)))
+	default:
+		t.Notes = append(t.Notes, fmt.Sprintf("Every rate was multiplied by %s (load factor): the test sent less than the campaign expects.", factor(tp.Factor)))
 	}
 	return t
 }

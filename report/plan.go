@@ -92,7 +92,7 @@ func testedHow(tp trafficPlan) string {
 	case scenario.WindowPeak:
 		parts = append(parts, fmt.Sprintf("window %s: the busiest %s, %s → %s of the campaign", w, offset(w.Length), offset(tp.WindowFrom), offset(tp.WindowTo)))
 	case scenario.WindowCompressed:
-		parts = append(parts, fmt.Sprintf("window %s: the whole curve %s× faster, same peak rate", w, decimal(tp.ExpectedLength.Seconds()/tp.TestedLength.Seconds())))
+		parts = append(parts, fmt.Sprintf("window %s: the whole curve %s× faster, same peak rate", w, decimal(tp.compression())))
 	default:
 		parts = append(parts, "window full")
 	}
@@ -100,6 +100,9 @@ func testedHow(tp trafficPlan) string {
 		parts = append(parts, "load factor 1x: rates as expected")
 	} else {
 		parts = append(parts, fmt.Sprintf("load factor %s: rates × %s", lf, decimal(lf.Value())))
+	}
+	if tp.Cap > 0 && tp.Cap == tp.TestedLength {
+		parts = append(parts, fmt.Sprintf("cut at %s by %s", offset(tp.Cap), scenario.FlagDuration))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -212,6 +212,9 @@ slo:
 			t.Errorf("%s does not show the overrides %q:\n%s", r.name, shown, out)
 		}
 	}
+	if html := string(render(t, WriteHTML, doc)); !strings.Contains(html, "The test was cut short at 0.5 seconds (--duration).") {
+		t.Errorf("the HTML report does not say the test was cut short")
+	}
 	if got := Summarize(doc).Arrivals.Planned; got != 10 {
 		t.Errorf("planned arrivals %d, want 10: 2x of 10/s for the 500ms the cap leaves", got)
 	}

@@ -36,6 +36,7 @@ type trafficPlan struct {
 	WindowFrom         time.Duration       // campaign time at the test's start
 	WindowTo           time.Duration       // campaign time at the test's end
 	HasExpectation     bool                // the scenario scaled the campaign's expectation (load factor or window)
+	Cap                time.Duration       // --duration's cap; 0 without one
 	Shape              string              // the campaign's shape ("email-blast"); "" for a scenario of phases
 }
 
@@ -68,6 +69,9 @@ func newTrafficPlan(rec scenario.Record, tested, expected scenario.Plan) traffic
 	tp.WindowFrom, tp.WindowTo = tp.campaignTime(0), tp.campaignTime(tp.TestedLength)
 	if rec.Campaign != nil {
 		tp.Shape = rec.Campaign.Shape
+	}
+	if rec.Overrides != nil {
+		tp.Cap = scenario.Seconds(rec.Overrides.DurationS)
 	}
 	lf := rec.LoadFactor
 	tp.HasExpectation = (lf > 0 && lf != 1) || len(rec.Expected) > 0 || (rec.Window != "" && rec.Window != string(scenario.WindowFull))

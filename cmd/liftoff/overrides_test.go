@@ -270,11 +270,14 @@ func TestPlanAndValidateTakeOverrides(t *testing.T) {
 		t.Errorf("plan: peak %v, length %v, overrides %v; want 60/s for 2s at 3x", plan.TestedPeak, plan.TestedDuration, plan.Overrides)
 	}
 	tio = newTestIO(map[string]string{"TOKEN": "t"})
-	if code := tio.liftoff(t.Context(), "plan", file, "--target", "https://staging.example.com"); code != exitGo {
+	if code := tio.liftoff(t.Context(), "plan", file, "--target", "https://staging.example.com", "--duration", "2s"); code != exitGo {
 		t.Fatalf("plan: exit %d\n%s", code, tio.err)
 	}
-	if !strings.Contains(tio.out.String(), "Spring launch → https://staging.example.com\noverrides: --target https://staging.example.com\n") {
-		t.Errorf("plan does not show the override:\n%s", tio.out)
+	for _, want := range []string{"Spring launch → https://staging.example.com\noverrides: --target https://staging.example.com --duration 2s\n",
+		"Tested traffic (window full · load factor 1x: rates as expected · cut at 2s by --duration)"} {
+		if !strings.Contains(tio.out.String(), want) {
+			t.Errorf("plan does not show %q:\n%s", want, tio.out)
+		}
 	}
 	tio = newTestIO(nil)
 	if code := tio.liftoff(t.Context(), "validate", file, "--window", "compressed 1s", "-e", "TOKEN=x"); code != exitGo {

@@ -53,21 +53,13 @@ func attributeKeys(data metricdata.Aggregation) []string {
 	var sets []attribute.Set
 	switch d := data.(type) {
 	case metricdata.Sum[int64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
+		sets = attributesOf(d.DataPoints, func(p metricdata.DataPoint[int64]) attribute.Set { return p.Attributes })
 	case metricdata.Gauge[float64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
+		sets = attributesOf(d.DataPoints, func(p metricdata.DataPoint[float64]) attribute.Set { return p.Attributes })
 	case metricdata.Gauge[int64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
+		sets = attributesOf(d.DataPoints, func(p metricdata.DataPoint[int64]) attribute.Set { return p.Attributes })
 	case metricdata.Histogram[float64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
+		sets = attributesOf(d.DataPoints, func(p metricdata.HistogramDataPoint[float64]) attribute.Set { return p.Attributes })
 	}
 	seen := map[string]bool{}
 	var out []string
@@ -78,6 +70,14 @@ func attributeKeys(data metricdata.Aggregation) []string {
 				out = append(out, k)
 			}
 		}
+	}
+	return out
+}
+
+func attributesOf[P any](points []P, attrs func(P) attribute.Set) []attribute.Set {
+	var out []attribute.Set
+	for _, p := range points {
+		out = append(out, attrs(p))
 	}
 	return out
 }

@@ -14,7 +14,6 @@ package stream
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -182,6 +181,3 @@ func (s *Stream) Close(ctx context.Context) []Result {
 	}
 	return out
 }
-
-// ErrNothingSent marks a sink that delivered none of a run's intervals.
-var ErrNothingSent = errors.New("no interval was delivered")
