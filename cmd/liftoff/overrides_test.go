@@ -287,3 +287,23 @@ func TestPlanAndValidateTakeOverrides(t *testing.T) {
 		t.Errorf("validate does not describe the overridden plan:\n%s", tio.out)
 	}
 }
+
+// TestEveryExampleSmokes runs each example scenario's smoke test against
+// the simulated shop it names: every journey of every example works.
+func TestEveryExampleSmokes(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("examples: %v", err)
+	}
+	files = append(files, filepath.Join("..", "..", "examples", "github-actions", "launch.yaml"))
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			tio := newTestIO(nil)
+			if code := tio.liftoff(t.Context(), "run", file, "--smoke", "--progress", "none"); code != exitGo {
+				t.Errorf("exit %d\n%s\n%s", code, tio.out, tio.err)
+			}
+		})
+	}
+}
