@@ -139,7 +139,9 @@ func TestExampleWorkflow(t *testing.T) {
 	step(t, steps, "that installs liftoff with go install", func(s workflowStep) bool {
 		return strings.Contains(s.Run, "go install \"github.com/liftoff/liftoff/cmd/liftoff@")
 	})
-	_, smokeAt := step(t, steps, "that runs a smoke test", func(s workflowStep) bool { return strings.Contains(s.Run, "liftoff run ") && strings.Contains(s.Run, " --smoke") })
+	_, smokeAt := step(t, steps, "that runs a smoke test", func(s workflowStep) bool {
+		return strings.Contains(s.Run, "liftoff run ") && strings.Contains(s.Run, " --smoke")
+	})
 	run, runAt := step(t, steps, "that runs liftoff run", func(s workflowStep) bool {
 		return strings.Contains(s.Run, "liftoff run ") && !strings.Contains(s.Run, " --smoke")
 	})
