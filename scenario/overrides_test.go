@@ -307,3 +307,24 @@ journeys: [ { name: browse, steps: [ GET / ] } ]
 		t.Errorf("window %q, cap %v", rec.Window, rec.Overrides.DurationS)
 	}
 }
+
+// FuzzOverrides feeds the override flags any text: Parse never panics,
+// and each problem is told against a flag, or at the rule a cap left
+// without its phase.
+func FuzzOverrides(f *testing.F) {
+	f.Add("https://staging.example.com", "2x", "peak 1m", "90s", false)
+	f.Add("sim:shop", "0.5x", "compressed 10s", "", true)
+	f.Add("ftp://x", "-1x", "full 3m", "-5s", false)
+	f.Add("", "1e309x", "peak 9999999h", "1ns", false)
+	f.Fuzz(func(t *testing.T, target, lf, window, duration string, smoke bool) {
+		sc, err := parseOverridden(phasesScenario, baseEnv, Overrides{Target: target, LoadFactor: lf, Window: window, Duration: duration, Smoke: smoke})
+		for _, p := range Problems(err) {
+			if !strings.HasPrefix(p.Path, "-") && !strings.HasPrefix(p.Path, "slo[") {
+				t.Errorf("a problem not told against a flag: %v", p)
+			}
+		}
+		if err == nil && !smoke && sc.Plan.Duration() <= 0 {
+			t.Errorf("no error, and a plan of %v", sc.Plan.Duration())
+		}
+	})
+}

@@ -55,11 +55,13 @@ func parseVar(kv string) (name, value string, err error) {
 	return name, value, nil
 }
 
-// truncateKey shortens what a mistyped -e shows: without an =, the whole
-// argument may be a secret someone meant as a value.
+// truncateKey shortens what a mistyped -e shows to its first three
+// characters: without an =, the whole argument may be a secret someone
+// meant as a value. (Three characters are shorter than any value treated
+// as a secret.)
 func truncateKey(s string) string {
-	if len(s) > 3 {
-		return s[:3] + "…"
+	if r := []rune(s); len(r) > 3 {
+		return string(r[:3]) + "…"
 	}
 	return s
 }

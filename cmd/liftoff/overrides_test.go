@@ -307,3 +307,35 @@ func TestEveryExampleSmokes(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseVar checks -e's parsing: what it accepts reads back as given,
+// and a message about a mistake never depends on the value, which may be
+// a secret.
+func FuzzParseVar(f *testing.F) {
+	f.Add("SHOP_TOKEN=s3cret")
+	f.Add("1BAD=s3cret")
+	f.Add("no-equals-s3cret")
+	f.Add("=s3cret")
+	f.Fuzz(func(t *testing.T, kv string) {
+		name, value, err := parseVar(kv)
+		before, after, hasEq := strings.Cut(kv, "=")
+		if err == nil {
+			if !varName.MatchString(name) || name+"="+value != kv {
+				t.Fatalf("parseVar(%q) = %q, %q", kv, name, value)
+			}
+			return
+		}
+		var other error
+		switch r := []rune(kv); {
+		case hasEq:
+			_, _, other = parseVar(before + "=" + strings.Repeat("x", len(after)+1))
+		case len(r) > 3:
+			_, _, other = parseVar(string(r[:3]) + strings.Repeat("z", len(r)))
+		default:
+			return // too short to be a secret, and shown whole
+		}
+		if other == nil || other.Error() != err.Error() {
+			t.Fatalf("parseVar(%q): the message %q depends on the value (with another: %v)", kv, err, other)
+		}
+	})
+}
