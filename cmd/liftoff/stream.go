@@ -34,7 +34,7 @@ const (
 const streamFlush = 10 * time.Second
 
 func addStreamFlags(cmd *cobra.Command, o *streamOptions) {
-	cmd.Flags().StringArrayVar(&o.outs, "out", nil, "stream each interval's metrics as the run goes: otlp=URL (an OpenTelemetry collector's OTLP/HTTP endpoint) or jsonl=FILE (one JSON line per interval); repeatable")
+	cmd.Flags().StringArrayVar(&o.outs, "out", nil, "stream each interval's metrics as the run goes to `KIND=WHERE`: otlp=URL (an OpenTelemetry collector's OTLP/HTTP endpoint) or jsonl=FILE (one JSON line per interval); repeatable")
 }
 
 // streamSpec is one --out.
