@@ -109,7 +109,9 @@ func TestOverridesChangeWhatIsSent(t *testing.T) {
 				args = append(args, strings.ReplaceAll(a, "STAGING", staging.url))
 			}
 			tio := newTestIO(map[string]string{"TARGET": prod.url, "TOKEN": prodToken})
-			if code := tio.liftoff(t.Context(), args...); code != exitGo {
+			// What was sent is the point here, not the verdict: on a busy
+			// machine the generator may fall behind (INCONCLUSIVE).
+			if code := tio.liftoff(t.Context(), args...); code != exitGo && code != exitInconclusive {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, tio.out, tio.err)
 			}
 			prodLines, prodAuth := prod.received()

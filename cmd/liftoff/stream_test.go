@@ -29,7 +29,10 @@ func TestOutStreamsAddUpToTheResultsFile(t *testing.T) {
 	tio := newTestIO(nil)
 	code := tio.liftoff(t.Context(), "run", file, "--progress", "none", "--json", results,
 		"--out", "otlp="+rcv.URL, "--out", "jsonl="+lines)
-	if code != exitGo {
+	// The verdict is not what this test is about: on a busy machine the
+	// generator may fall behind (INCONCLUSIVE), and every count must
+	// still add up.
+	if code != exitGo && code != exitInconclusive {
 		t.Fatalf("exit %d\n%s", code, tio.err)
 	}
 	var doc struct {
@@ -129,7 +132,7 @@ func TestOutToARefusingReceiver(t *testing.T) {
 	if code != exitRuntime {
 		t.Fatalf("exit %d, want %d\n%s", code, exitRuntime, tio.err)
 	}
-	if !strings.Contains(tio.out.String(), "GO: the target is ready") {
+	if !strings.Contains(tio.out.String(), "Spring launch → "+target) {
 		t.Errorf("no report:\n%s", tio.out)
 	}
 	if _, err := os.Stat(results); err != nil {
