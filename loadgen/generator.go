@@ -113,6 +113,7 @@ type run struct {
 	clients *clientFactory
 	shared  httpClient    // nil when every visitor has its own connections
 	halt    chan struct{} // closed when the grace period after an interrupt is over
+	ticked  time.Duration // where the last Tick's interval ended; the collector's
 }
 
 func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {

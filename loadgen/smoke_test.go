@@ -109,7 +109,9 @@ journeys:
 	perKey := map[Key]int64{}
 	latency := map[Key]int64{}
 	for i, tk := range ticks {
-		if tk.Offset != time.Duration(i)*500*time.Millisecond || tk.Width != 500*time.Millisecond || !tk.Began.Equal(res.Started) {
+		// A collector the machine stalled past a tick closes the next
+		// interval where the clock is, so offsets may skip, never repeat.
+		if tk.Offset%(500*time.Millisecond) != 0 || i > 0 && tk.Offset <= ticks[i-1].Offset || tk.Width != 500*time.Millisecond || !tk.Began.Equal(res.Started) {
 			t.Errorf("tick %d: offset %v, width %v, began %v", i, tk.Offset, tk.Width, tk.Began)
 		}
 		requests += tk.Requests

@@ -12,12 +12,16 @@ import (
 // Tick, so a run's Ticks add up to its Results' counts. Ticks are built
 // only when OnInterval is set.
 type Tick struct {
-	Began    time.Time     // the run's start
-	Offset   time.Duration // the interval's start, from the run's start
-	Width    time.Duration // the timeline's resolution; the run's last interval may end sooner
-	Closed   time.Time     // when the collector closed it
-	Planned  float64       // open-model arrivals the plan expected in the interval
-	InFlight int64         // visitors in flight when it closed
+	Began  time.Time     // the run's start
+	Offset time.Duration // the interval's start, from the run's start
+	Width  time.Duration // the timeline's resolution; the run's last interval may end sooner
+	Closed time.Time     // when the collector closed it
+	// Planned is the open-model arrivals the plan expected since the
+	// last Tick's interval ended: the interval's own, or more when a
+	// stalled collector closed the interval late and it holds the data
+	// of the ticks it missed.
+	Planned  float64
+	InFlight int64 // visitors in flight when it closed
 
 	Arrivals  int64 // visitors started
 	Missed    int64 // arrivals not started
@@ -58,12 +62,13 @@ func (r *run) tick(iv Interval, lag *hdr.PackedHistogram) Tick {
 	width := r.cfg.Interval
 	t := Tick{
 		Began: r.began, Offset: iv.Offset, Width: width, Closed: time.Now(),
-		Planned:  r.plan.VisitorsBetween(iv.Offset, iv.Offset+width),
+		Planned:  r.plan.VisitorsBetween(r.ticked, iv.Offset+width),
 		InFlight: r.live.inFlight.Load(),
 		Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
 		Requests: iv.Requests, Errors: iv.Errors, Classes: iv.Classes,
 		Lag: buckets(lag),
 	}
+	r.ticked = iv.Offset + width
 	if r.sc.Smoke {
 		t.Planned = 0 // a smoke test plans no traffic
 	}

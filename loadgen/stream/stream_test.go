@@ -281,7 +281,7 @@ func TestJSONLWritesALinePerInterval(t *testing.T) {
 		errs += l.Errors
 		fivexx += l.ErrorsByClass["5xx"]
 		arrivals += l.Arrivals
-		if l.OffsetS != float64(i)*0.5 || l.WidthS != 0.5 || l.RequestRate != float64(l.Requests)*2 {
+		if l.OffsetS != ticks[i].Offset.Seconds() || l.WidthS != 0.5 || l.RequestRate != float64(l.Requests)*2 {
 			t.Errorf("line %d: offset %v, width %v, rate %v for %d requests", i, l.OffsetS, l.WidthS, l.RequestRate, l.Requests)
 		}
 		if p := l.LatencyMS; p != nil && !(p.P50 <= p.P90 && p.P90 <= p.P95 && p.P95 <= p.P99 && p.P99 <= p.Max) {
