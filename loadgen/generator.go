@@ -35,6 +35,11 @@ type Config struct {
 	// UserAgent is sent with every request that sets none; "liftoff" when
 	// empty.
 	UserAgent string
+	// OnInterval, when set, receives each timeline interval as the
+	// collector closes it, on the collector's goroutine: it must return
+	// at once (hand the Tick to a goroutine of its own), since the next
+	// interval waits for it. Visitors never do.
+	OnInterval func(Tick)
 }
 
 // DefaultGrace is how long visitors in flight may finish after Ctrl-C.
@@ -106,6 +111,7 @@ type run struct {
 	clients *clientFactory
 	shared  httpClient    // nil when every visitor has its own connections
 	halt    chan struct{} // closed when the grace period after an interrupt is over
+	ticked  time.Duration // where the last Tick's interval ended; the collector's
 }
 
 func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
@@ -113,6 +119,9 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	journeys, err := planJourneys(sc)
 	if err != nil {
 		return nil, err
+	}
+	if sc.Smoke {
+		withoutThink(journeys)
 	}
 	layout := newKeyLayout(sc.Journeys, sc.Redact)
 	r := &run{
@@ -132,6 +141,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 		},
 		halt: make(chan struct{}),
 	}
+	r.rec.intervalLag = cfg.OnInterval != nil
 	r.target, _ = url.Parse(sc.Target.URL) // Run checked it parses
 	if sc.Defaults.Connection == scenario.SharedConnections {
 		r.shared = r.clients.newClient(true)
@@ -160,6 +170,10 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	traffic := r.sc.Traffic
 	var phases sync.WaitGroup
 	phases.Go(func() {
+		if r.sc.Smoke {
+			r.smoke(ctx, r.openVisitor)
+			return
+		}
 		r.dispatch(ctx, NewSchedule(plan, traffic.Arrivals, traffic.Seed), traffic.MaxConcurrency, r.openVisitor)
 	})
 	phases.Go(func() { r.closedPhases(ctx, plan.Phases, r.loopVisitor) })
@@ -205,6 +219,9 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 		Failed:    c.failed,
 		Exhausted: c.exhausted,
 	}
+	if r.sc.Smoke {
+		res.Arrivals.Planned = float64(len(r.journeys)) // one visitor per journey
+	}
 	if interrupted {
 		return res, ErrInterrupted
 	}
@@ -226,7 +243,10 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 		// instead of every later interval sliding early.
 		offset := max(next, time.Since(r.began).Truncate(width)-width)
 		c := r.live.take()
-		r.rec.collect(offset, c)
+		iv, lag := r.rec.collect(offset, c)
+		if r.cfg.OnInterval != nil {
+			r.cfg.OnInterval(r.tick(iv, lag))
+		}
 		next = offset + width
 		return c
 	}

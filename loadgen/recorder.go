@@ -154,9 +154,10 @@ type recorder struct {
 	assigned atomic.Int64 // shards handed to visitors so far
 
 	// Collector-owned state.
-	totals   *bucket // the whole run
-	timeline timeline
-	examples exampleStore
+	intervalLag bool    // collect returns each interval's lag (Config.OnInterval is set)
+	totals      *bucket // the whole run
+	timeline    timeline
+	examples    exampleStore
 }
 
 func newRecorder(kl keyLayout, shards int, interval time.Duration, maxIntervals int) *recorder {
@@ -221,9 +222,15 @@ func (r *recorder) recordVisit(shard, j int, d time.Duration, failed bool) {
 
 // collect closes the interval that started at offset: it takes every
 // shard's bucket, adds it to the run's totals and to the interval, and
-// appends the interval to the timeline with c, the interval's counts.
-func (r *recorder) collect(offset time.Duration, c counts) {
+// appends the interval to the timeline with c, the interval's counts. It
+// returns the interval as built, before the timeline merges it anywhere,
+// and, when intervalLag is set, the interval's lag.
+func (r *recorder) collect(offset time.Duration, c counts) (Interval, *hdr.PackedHistogram) {
 	iv := newIntervalBuilder(r.layout)
+	var lag *hdr.PackedHistogram
+	if r.intervalLag {
+		lag = newIntervalHistogram()
+	}
 	for i := range r.shards {
 		sh := &r.shards[i]
 		sh.mu.Lock()
@@ -232,9 +239,14 @@ func (r *recorder) collect(offset time.Duration, c counts) {
 		sh.mu.Unlock()
 		r.totals.add(full)
 		iv.add(full)
+		if lag != nil && full.lag.TotalCount() > 0 {
+			lag.MergeFrom(full.lag)
+		}
 		full.reset()
 	}
-	r.timeline.append(iv.build(offset, c))
+	built := iv.build(offset, c)
+	r.timeline.append(built)
+	return built, lag
 }
 
 // results builds the Results of the run from the totals and the timeline.

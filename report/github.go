@@ -32,6 +32,11 @@ func WriteAnnotations(w io.Writer, doc Document) error {
 			faults[findingSentence(f)] = f.Rule.Text
 		}
 	}
+	if j.Smoke && j.Verdict == NoGo {
+		for _, s := range smokeFailures(doc.Results) {
+			faults[s] = "smoke test"
+		}
+	}
 	limits := map[string]bool{}
 	for _, r := range j.Health.Reasons {
 		limits[r] = true

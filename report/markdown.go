@@ -39,6 +39,9 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	}
 	s := Summarize(doc)
 	ran := fmt.Sprintf("%s of %s", offset(res.Elapsed), offset(doc.Plan.Duration()))
+	if res.Scenario.IsSmoke() {
+		ran = smokeRan(doc)
+	}
 	if res.Interrupted {
 		ran += " (interrupted)"
 	}
@@ -47,6 +50,9 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 		achieved += fmt.Sprintf(" (plan: %s)", rate(s.PlannedRate))
 	}
 	out.printf("**Run:** %s · %s requests · %s · errors %s (%s)  \n", ran, count(s.Requests), achieved, count(s.Errors), percent(s.ErrorRate))
+	if o := overridesLine(doc); o != "" {
+		out.printf("**Overrides:** %s  \n", mdText(o))
+	}
 	if s.Requests > 0 {
 		l := s.LatencyMS
 		out.printf("**Latency:** p50 %s · p95 %s · p99 %s · max %s  \n", formatValue(l.P50, UnitMS), formatValue(l.P95, UnitMS), formatValue(l.P99, UnitMS), formatValue(l.Max, UnitMS))

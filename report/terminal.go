@@ -75,7 +75,13 @@ func (e *errWriter) printf(format string, args ...any) {
 func writeHeadline(w *errWriter, doc Document) {
 	res := doc.Results
 	w.printf("%s → %s\n", res.Scenario.Name, res.Scenario.Target)
+	if o := overridesLine(doc); o != "" {
+		w.printf("overrides: %s\n", o)
+	}
 	ran := fmt.Sprintf("ran %s of %s", offset(res.Elapsed), offset(doc.Plan.Duration()))
+	if res.Scenario.IsSmoke() {
+		ran = smokeRan(doc)
+	}
 	if res.Interrupted {
 		ran += " (interrupted)"
 	}
@@ -223,6 +229,9 @@ func generatorLine(res *loadgen.Results) string {
 
 // verdictLine states the verdict in plain words.
 func verdictLine(j Judgement) string {
+	if j.Smoke {
+		return smokeVerdictLine(j)
+	}
 	switch j.Verdict {
 	case Go:
 		return "GO: the target is ready for the planned traffic."

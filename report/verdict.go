@@ -140,6 +140,9 @@ type Judgement struct {
 	Findings    []Finding
 	Health      Health
 	Interrupted bool
+	// Smoke marks a smoke test's judgement (see evaluateSmoke): it has
+	// no findings, and its verdict is about journeys, not load.
+	Smoke bool
 	// Reasons explain the verdict in plain sentences, most important first.
 	Reasons []string
 }

@@ -32,6 +32,9 @@ type Options struct {
 	// variable. A variable the scenario's structure needs (the target, a
 	// rate, a duration, a path) is an error either way.
 	DryRun bool
+	// Overrides are the command line's changes (--target, -e,
+	// --load-factor, --window, --duration, --seed, --smoke).
+	Overrides Overrides
 }
 
 // Load reads and validates the scenario file at path.
@@ -54,7 +57,8 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	d := &decoder{file: name, fsys: opts.FS, getenv: opts.Getenv, dryRun: opts.DryRun}
+	d := &decoder{file: name, fsys: opts.FS, dryRun: opts.DryRun, over: opts.Overrides}
+	d.getenv = d.lookup(opts.Getenv)
 	root, err := parseYAML(src, name)
 	if err != nil {
 		return nil, err
@@ -65,6 +69,7 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 		return nil, errors.Join(sortedByPlace(d.errs)...)
 	}
 	sc.Secrets = append(sc.Secrets, d.secrets...)
+	d.applyOverrides(sc)
 	// Longest first, so that a secret holding another (user:password
 	// holds password) is redacted whole.
 	slices.SortFunc(sc.Secrets, func(a, b string) int {
@@ -75,6 +80,7 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 	})
 	sc.Secrets = slices.Compact(sc.Secrets)
 	sc.Warnings = append(sc.Warnings, d.unsetWarnings()...)
+	sc.Warnings = append(sc.Warnings, d.unusedVars()...)
 	return sc, nil
 }
 
@@ -138,7 +144,9 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 		case "name":
 			sc.Name, _ = d.scalar(f.val, f.path)
 		case "target":
-			sc.Target = d.target(f.val, f.path)
+			if d.over.Target == "" {
+				sc.Target = d.target(f.val, f.path)
+			}
 		case "defaults":
 			sc.Defaults = d.defaults(f.val, f.path, sc.Defaults)
 		case "traffic":
@@ -150,6 +158,9 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 		case "slo":
 			sloNode, sloPath = f.val, f.path // rules name journeys: read them last
 		}
+	}
+	if d.over.Target != "" {
+		sc.Target, has["target"] = d.overrideTarget(), true
 	}
 	if len(fields) > 0 || resolve(root).Kind == yaml.MappingNode {
 		for _, k := range []string{"target", "traffic", "journeys"} {
@@ -391,6 +402,10 @@ func (d *decoder) rules(n *yaml.Node, path string, sc *Scenario) []Rule {
 			continue
 		}
 		r.Line = item.Line
+		if msg, hint := d.cutByDuration(r); msg != "" {
+			d.fail(item, p, msg, hint)
+			continue
+		}
 		if msg, hint := checkScope(r, sc); msg != "" {
 			d.fail(item, p, msg, hint)
 			continue
@@ -422,6 +437,9 @@ func checkScope(r Rule, sc *Scenario) (msg, hint string) {
 		if msg, hint := checkThroughput(r, sc); msg != "" {
 			return msg, hint
 		}
+	}
+	if r.Phase != "" && len(sc.Plan.Phases) == 0 {
+		return "", "" // the plan could not be made: that problem is reported already
 	}
 	if r.Phase != "" {
 		var names []string

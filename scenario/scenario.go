@@ -32,6 +32,12 @@ type Scenario struct {
 	// them; they are never written out.
 	Secrets []string
 
+	// Smoke marks a smoke test (Overrides.Smoke): one visitor per
+	// journey and no planned traffic, so Plan is empty.
+	Smoke bool
+	// Overrides records what the command line changed; nil when nothing.
+	Overrides *OverrideRecord
+
 	// Warnings are things the scenario does that its author may not
 	// expect, each at its place in the file; the scenario is valid all
 	// the same. In a dry run (Options.DryRun) they include the ${VAR}

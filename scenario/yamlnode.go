@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -21,6 +22,11 @@ type decoder struct {
 	getenv  func(string) (string, bool)
 	errs    []error
 	secrets []string
+
+	over       Overrides                // Options.Overrides
+	referenced map[string]bool          // the ${VAR} names looked up, when -e set any (see lookup)
+	cap        time.Duration            // --duration's cap, once read
+	cutPhases  map[string]time.Duration // the phases --duration cut out, with their starts
 
 	dryRun  bool                 // Options.DryRun
 	sending bool                 // reading a value a request sends (see sentScalar)

@@ -8,7 +8,8 @@ import (
 
 // Shell completion: cobra's completion command writes the script for each
 // shell; what follows tells it what each argument and flag takes, so Tab
-// offers scenario files where a scenario goes and the --progress modes.
+// offers scenario files where a scenario goes, the --progress modes, the
+// --out kinds and the windows.
 
 // fileArgs is what a command's arguments are: files ending in exts, at
 // most max of them (-1: any number).
@@ -46,6 +47,12 @@ func addCompletions(cmd *cobra.Command) {
 		// It fails only for a flag that does not exist or is registered
 		// already, and this walk visits each command once.
 		_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions(progressModes, cobra.ShellCompDirectiveNoFileComp))
+	}
+	if cmd.Flags().Lookup("out") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("out", cobra.FixedCompletions([]string{streamOTLP + "=", streamJSONL + "="}, cobra.ShellCompDirectiveNoSpace|cobra.ShellCompDirectiveNoFileComp))
+	}
+	if cmd.Flags().Lookup("window") != nil {
+		_ = cmd.RegisterFlagCompletionFunc("window", cobra.FixedCompletions([]string{"full", "peak", "compressed"}, cobra.ShellCompDirectiveNoFileComp))
 	}
 	if cmd.Flags().Lookup("shape") != nil {
 		_ = cmd.RegisterFlagCompletionFunc("shape", cobra.FixedCompletions(shapeNames(), cobra.ShellCompDirectiveNoFileComp))

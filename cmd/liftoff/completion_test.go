@@ -29,6 +29,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"run", "--seed", "7", "launch.yaml", "--progress", "pl"}, []string{"auto", "bars", "plain", "none", ":4"}}, // the shell filters by prefix
 		{[]string{"demo", "--progress", ""}, []string{"auto", "bars", "plain", "none", ":4"}},
 		{[]string{"init", ""}, []string{"yaml", "yml", ":8"}},
+		{[]string{"run", "launch.yaml", "--out", ""}, []string{"otlp=", "jsonl=", ":6"}}, // 6: no space, no files
+		{[]string{"plan", "launch.yaml", "--window", ""}, []string{"full", "peak", "compressed", ":4"}},
 		{[]string{"init", "launch.yaml", "--shape", ""}, []string{"email-blast", "tv-spot", "social-viral", "product-launch", "flash-sale", "steady", "custom", ":4"}},
 	}
 	for _, tc := range tests {

@@ -65,13 +65,16 @@ func (o outputOptions) list() []output {
 // prepare decides where each output goes and checks it can be written
 // there (see destination), before a run spends its time: an output that
 // cannot be written fails the command at once, not after the run.
-// inputs are the files the command reads, which no output may replace.
-func (o outputOptions) prepare(e *env, inputs ...namedPath) ([]preparedOutput, error) {
+// also are more files the command writes (a stream's JSONL file),
+// checked with the outputs; inputs are the files the command reads, which
+// no output may replace.
+func (o outputOptions) prepare(e *env, also []namedPath, inputs ...namedPath) ([]preparedOutput, error) {
 	outs := o.list()
 	var paths []namedPath
 	for _, w := range outs {
 		paths = append(paths, namedPath{w.flag, w.path})
 	}
+	paths = append(paths, also...)
 	dests, err := resolveDestinations(e, paths, inputs)
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ when an output cannot be written. Outputs are written as for run.`,
 
 func reportRun(opts *reportOptions) error {
 	e := opts.env
-	outs, err := opts.outputs.prepare(e, namedPath{"the results file", opts.file})
+	outs, err := opts.outputs.prepare(e, nil, namedPath{"the results file", opts.file})
 	if err != nil {
 		return err
 	}

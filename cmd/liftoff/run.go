@@ -26,6 +26,17 @@ type runOptions struct {
 	insecure bool
 	seed     uint64
 	seedSet  bool
+	over     overrideOptions
+	streams  streamOptions
+}
+
+// overrides are the run's command-line overrides, --seed included.
+func (o *runOptions) overrides() (scenario.Overrides, error) {
+	var seed *uint64
+	if o.seedSet {
+		seed = &o.seed
+	}
+	return o.over.overrides(seed)
 }
 
 func newRunCmd(e *env, runF func(*runOptions) error) *cobra.Command {
@@ -65,16 +76,38 @@ certificate verification, for staging sites with self-signed
 certificates; every report says so. For a private CA, keep verification
 and point SSL_CERT_FILE at its certificate.
 
+Live metrics: --out otlp=URL streams each interval (1s) to an
+OpenTelemetry collector or backend over OTLP/HTTP while the run goes, and
+--out jsonl=FILE writes one JSON line per interval. A slow sink loses
+intervals (counted, said at the end), never the run's timing.
+
+Overrides, so one scenario serves staging, production and a smoke test:
+--target URL, -e KEY=VALUE (sets ${KEY}; never printed), --load-factor,
+--window, --duration (stops the test early, rules judged on what ran),
+--seed. Every output names them. --smoke runs a smoke test instead of the
+load test: one visitor per journey, every check, no load; GO when every
+journey works, NO-GO when one fails on the target; SLO rules are not
+judged. Run it before the load test.
+
 Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 4 runtime failure, 130 interrupted.`,
 		Example: `  liftoff run examples/quickstart.yaml
   liftoff run examples/quickstart.yaml --json results.json --progress plain
-  liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md`,
+  liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md
+  liftoff run examples/quickstart.yaml --smoke --target https://staging.shop.example.com -e SHOP_TOKEN=staging-token
+  liftoff run examples/email-blast.yaml --target https://staging.shop.example.com --load-factor 0.5x --duration 5m
+  liftoff run examples/quickstart.yaml --out otlp=http://localhost:4318 --out jsonl=intervals.jsonl`,
 		Args: argsFor(1, 1, "a scenario file", "liftoff run launch.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			opts.seedSet = cmd.Flags().Changed("seed")
-			opts.load = func() (*scenario.Scenario, error) { return loadScenario(e, opts.file, false) }
+			opts.load = func() (*scenario.Scenario, error) {
+				over, err := opts.overrides()
+				if err != nil {
+					return nil, err
+				}
+				return loadScenario(e, opts.file, false, over)
+			}
 			opts.inputs = []namedPath{{"the scenario", opts.file}}
 			if runF != nil {
 				return runF(opts)
@@ -94,6 +127,8 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish (0s: none)")
 	f.BoolVar(&opts.insecure, "insecure", false, "do not verify the target's TLS certificate (every report says so); for a private CA, set SSL_CERT_FILE instead")
 	f.Uint64Var(&opts.seed, "seed", 0, "seed for arrivals and journey picks, overriding traffic.seed")
+	addOverrideFlags(cmd, &opts.over, true)
+	addStreamFlags(cmd, &opts.streams)
 }
 
 func (o *runOptions) validate() error {
@@ -105,7 +140,8 @@ func (o *runOptions) validate() error {
 	if o.grace < 0 {
 		return usagef("--grace must not be negative")
 	}
-	return nil
+	_, err := o.streams.specs()
+	return err
 }
 
 func runRun(ctx context.Context, opts *runOptions) error {
@@ -117,12 +153,9 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		return err
 	}
 	e := opts.env
-	outs, err := opts.outputs.prepare(e, opts.inputs...)
+	outs, err := opts.outputs.prepare(e, opts.streams.files(), opts.inputs...)
 	if err != nil {
 		return err
-	}
-	if opts.seedSet {
-		sc.Traffic.Seed = opts.seed
 	}
 	if opts.insecure {
 		sc.Defaults.TLS.Insecure = true
@@ -133,7 +166,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	}
 	defer stopTarget()
 
-	fmt.Fprintf(e.Err, "liftoff %s: %s → %s\n%s\n", version(), sc.Name, sc.TargetName(), report.PlanLine(sc))
+	fmt.Fprint(e.Err, runHeader(sc))
 	for _, u := range sc.DataUses() {
 		if u.Short() {
 			fmt.Fprintf(e.Err, "warning: %s\n", u)
@@ -144,12 +177,17 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	}
 	e.Interrupts.runGracefully()
 	gha := detectGitHubActions(e)
-	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version()})
+	live, err := openStreams(e, opts.streams, sc)
+	if err != nil {
+		return err
+	}
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval()})
 	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
 	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
 	res, runErr := gen.Run(ctx, sc)
 	stopProgress()
 	endGroup()
+	streamErr := live.close(e.Err)
 	if runErr != nil && !errors.Is(runErr, loadgen.ErrInterrupted) {
 		return runErr
 	}
@@ -164,7 +202,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	// an interruption: CI must not read a missing report as a result. The
 	// files are written whatever became of standard output.
 	termErr := report.WriteTerminal(terminalStream(e, destinations(outs)...), doc)
-	if err := errors.Join(writeOutputs(e, outs, doc), gha.publish(e.Err, doc), stdoutError(termErr)); err != nil {
+	if err := errors.Join(writeOutputs(e, outs, doc), gha.publish(e.Err, doc), streamErr, stdoutError(termErr)); err != nil {
 		return err
 	}
 	if runErr != nil {

@@ -139,7 +139,15 @@ func TestExampleWorkflow(t *testing.T) {
 	step(t, steps, "that installs liftoff with go install", func(s workflowStep) bool {
 		return strings.Contains(s.Run, "go install \"github.com/liftoff/liftoff/cmd/liftoff@")
 	})
-	run, runAt := step(t, steps, "that runs liftoff run", func(s workflowStep) bool { return strings.Contains(s.Run, "liftoff run ") })
+	_, smokeAt := step(t, steps, "that runs a smoke test", func(s workflowStep) bool {
+		return strings.Contains(s.Run, "liftoff run ") && strings.Contains(s.Run, " --smoke")
+	})
+	run, runAt := step(t, steps, "that runs liftoff run", func(s workflowStep) bool {
+		return strings.Contains(s.Run, "liftoff run ") && !strings.Contains(s.Run, " --smoke")
+	})
+	if smokeAt > runAt {
+		t.Error("the smoke test runs after the load test: it is the load test's pre-flight")
+	}
 	for _, want := range []string{"--json results.json", "--html report.html"} {
 		if !strings.Contains(run.Run, want) {
 			t.Errorf("liftoff run lacks %s: %s", want, run.Run)
