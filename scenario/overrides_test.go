@@ -55,8 +55,13 @@ func TestOverridesChangeTheScenario(t *testing.T) {
 			env:  map[string]string{"SHOP_TOKEN": "prod-token-1234"},
 			over: Overrides{Target: "https://user:pw@staging.example.com/"},
 			check: func(t *testing.T, sc *Scenario) {
-				if sc.Target.URL != "https://user:pw@staging.example.com" || sc.Target.Line != 0 {
+				// Its user:password is taken out of the URL, as from the file's
+				// target: sent as Basic credentials, never shown.
+				if sc.Target.URL != "https://staging.example.com" || sc.Target.Line != 0 {
 					t.Errorf("target = %+v", sc.Target)
+				}
+				if h := sc.Defaults.Headers; len(h) == 0 || h[len(h)-1].Name != "Authorization" || !h[len(h)-1].Secret {
+					t.Errorf("headers %+v, want the URL's credentials as a secret Authorization header", h)
 				}
 			},
 			flags: []string{"--target https://staging.example.com"},

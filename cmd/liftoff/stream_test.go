@@ -102,8 +102,8 @@ func TestOutMistakes(t *testing.T) {
 		{[]string{"--out", "otlp=localhost:4318"}, exitUsage, `--out otlp=localhost:4318: "localhost:4318" is not an http or https URL`},
 		{[]string{"--out", "prometheus=http://localhost:9090"}, exitUsage, `unknown kind "prometheus"; use otlp=URL or jsonl=FILE`},
 		{[]string{"--out", "intervals.jsonl"}, exitUsage, "--out intervals.jsonl: write otlp=URL or jsonl=FILE"},
-		{[]string{"--json", filepath.Join(dir, "r.json"), "--out", "jsonl=" + filepath.Join(dir, "r.json")}, exitUsage, "--json and --out jsonl="},
-		{[]string{"--out", "jsonl=" + filepath.Join(dir, "missing", "i.jsonl")}, exitRuntime, "no such file or directory"},
+		{[]string{"--json", filepath.Join(dir, "r.json"), "--out", "jsonl=" + filepath.Join(dir, "r.json")}, exitUsage, "are the same file"},
+		{[]string{"--out", "jsonl=" + filepath.Join(dir, "missing", "i.jsonl")}, exitUsage, "missing does not exist"},
 	}
 	for _, tc := range tests {
 		tio := newTestIO(nil)
