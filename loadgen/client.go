@@ -2,15 +2,19 @@ package loadgen
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -31,6 +35,7 @@ type exchange struct {
 
 	// what the visitor needs back
 	wantBody       bool     // keep the response body in respBody
+	maxBody        int      // when wantBody: the most of it to keep (the step's max_body)
 	captureHeaders []string // copy these response headers into headerValues
 	// wantSnippet asks for the start of an error response's body, for an
 	// error example; the visitor sets it only while examples are wanted.
@@ -38,8 +43,9 @@ type exchange struct {
 
 	// response
 	status       int
-	respBody     []byte   // when wantBody; valid until the next request
-	snippet      []byte   // when wantSnippet and the status is 4xx or 5xx
+	respBody     []byte   // when wantBody, or the snippet's bytes; valid until the next request
+	bodyTooLarge bool     // when wantBody: the body was longer than maxBody, and respBody holds its start
+	snippet      []byte   // when wantSnippet and the status is 4xx or 5xx: the start of the body
 	location     string   // the Location header of a 3xx
 	setCookies   []string // Set-Cookie headers
 	headerValues []string // one per captureHeaders name; "" when absent
@@ -50,14 +56,17 @@ type exchange struct {
 	resp *fasthttp.Response
 }
 
-// maxBody bounds the response body a check or capture reads.
-const maxBody = 4 << 20
+// snippetRead is how much of an error response's body is read for an
+// error example: far more than the example shows, so that a secret the
+// target echoes is redacted whole before the example is cut.
+const snippetRead = 4 << 10
 
 // resetResponse clears the last response before a request.
 func (ex *exchange) resetResponse() {
 	ex.status = 0
 	ex.respBody = ex.respBody[:0]
-	ex.snippet = ex.snippet[:0]
+	ex.bodyTooLarge = false
+	ex.snippet = nil
 	ex.location = ""
 	ex.setCookies = ex.setCookies[:0]
 	ex.headerValues = ex.headerValues[:0]
@@ -67,9 +76,10 @@ func (ex *exchange) resetResponse() {
 // models a browser gets its own client (its own connections, closed when
 // the visit ends); in shared mode all visitors use one.
 type httpClient interface {
-	// do sends ex and fills in its response. The body is read to the end
-	// and discarded, so the connection can be reused. An error means no
-	// complete response arrived.
+	// do sends ex and fills in its response. The body is streamed: read to
+	// its end and discarded, so the connection can be reused, except for
+	// what ex asks to keep (readBody). An error means no complete response
+	// arrived.
 	do(ex *exchange) error
 	// close releases the client's idle connections.
 	close()
@@ -89,6 +99,9 @@ type clientFactory struct {
 	connWait time.Duration
 	// dialer opens every connection and times its setup.
 	dialer *dialer
+	// retries counts requests sent a second time (retryStaleConnection,
+	// and HTTP/2 refusals in stdClient.do).
+	retries atomic.Int64
 }
 
 func (f *clientFactory) newClient(shared bool) httpClient {
@@ -99,7 +112,7 @@ func (f *clientFactory) newClient(shared bool) httpClient {
 	if f.version == scenario.HTTP2 {
 		return newStdClient(f, conns, shared)
 	}
-	return &fastClient{factory: f, conns: conns, shared: shared}
+	return &fastClient{factory: f, conns: conns, shared: shared, retry: f.retryStaleConnection}
 }
 
 // fastClient speaks HTTP/1.1 through fasthttp, which measured about 2.5×
@@ -110,6 +123,7 @@ type fastClient struct {
 	factory *clientFactory
 	conns   int
 	shared  bool
+	retry   func(*fasthttp.Request, int, error) (bool, bool) // the factory's retryStaleConnection, bound once
 
 	mu       sync.Mutex                      // only taken by shared clients
 	hosts    map[string]*fasthttp.HostClient // http, by host
@@ -149,7 +163,10 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 		ReadBufferSize:         16 << 10, // real sites send large headers (cookies, CSP)
 		MaxIdleConnDuration:    30 * time.Second,
 		DisablePathNormalizing: true,
-		RetryIfErr:             retryStaleConnection,
+		RetryIfErr:             c.retry,
+		// Bodies are read as they arrive and dropped (readBody): a target
+		// that sends an endless body costs time, never memory.
+		StreamResponseBody: true,
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
 			return c.factory.dialer.dial(context.Background(), addr, timeout, isTLS, c.shared, nil)
 		},
@@ -168,11 +185,25 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 // a server that closes every new connection at once has each idempotent
 // request tried twice (and counted once, as a reset). Every other failure
 // is the target's answer and is counted, never retried. Only idempotent
-// methods are retried, as net/http does.
-func retryStaleConnection(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
-	idempotent := req.Header.IsGet() || req.Header.IsHead() || req.Header.IsPut() || req.Header.IsDelete() || req.Header.IsOptions()
+// methods are retried, as net/http does. Each retry is counted in the
+// results.
+func (f *clientFactory) retryStaleConnection(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
 	stale := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
-	return false, idempotent && stale && attempts == 1
+	retry = idempotent(req.Header.Method()) && stale && attempts == 1
+	if retry {
+		f.retries.Add(1)
+	}
+	return false, retry
+}
+
+// idempotent reports whether a request with this method may be sent twice
+// (RFC 9110, section 9.2.2).
+func idempotent[S ~string | ~[]byte](method S) bool {
+	switch string(method) {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
 }
 
 func (c *fastClient) do(ex *exchange) error {
@@ -197,18 +228,17 @@ func (c *fastClient) do(ex *exchange) error {
 		req.SetBodyRaw(ex.body)
 	}
 	uri := req.URI()
+	if len(uri.Username()) > 0 && req.Header.Peek("Authorization") != nil {
+		// fasthttp would replace the step's own header with the URL's
+		// user:password; the explicit header wins, as in net/http.
+		uri.SetUsername("")
+		uri.SetPassword("")
+	}
 	hc := c.hostClient(uri.Scheme(), uri.Host())
 	if err := hc.DoTimeout(req, resp, ex.timeout); err != nil {
 		return err
 	}
 	ex.status = resp.StatusCode()
-	body := resp.Body()
-	if ex.wantBody {
-		ex.respBody = body[:min(len(body), maxBody)]
-	}
-	if ex.wantSnippet && ex.status >= 400 {
-		ex.snippet = append(ex.snippet, body[:min(len(body), maxSnippet+8)]...)
-	}
 	if ex.status >= 300 && ex.status < 400 {
 		ex.location = string(resp.Header.Peek("Location"))
 	}
@@ -218,7 +248,16 @@ func (c *fastClient) do(ex *exchange) error {
 	for _, name := range ex.captureHeaders {
 		ex.headerValues = append(ex.headerValues, string(resp.Header.Peek(name)))
 	}
-	return nil
+	body := resp.BodyStream()
+	if body == nil { // HEAD, 204 and 304 have none
+		return nil
+	}
+	if err := ex.readBody(body); err != nil || ex.bodyTooLarge {
+		// The rest of the body is still on the connection: close it.
+		body.(fasthttp.ReadCloserWithError).CloseWithError(cmp.Or(err, errBodyTooLarge))
+		return err
+	}
+	return resp.CloseBodyStream()
 }
 
 func (c *fastClient) close() {
@@ -240,6 +279,7 @@ type stdClient struct {
 	transport *http.Transport
 	client    *http.Client
 	userAgent string
+	retries   *atomic.Int64 // the factory's count
 }
 
 // newStdClient returns a client with its own transport. A transport writes
@@ -248,13 +288,9 @@ type stdClient struct {
 // dialer opens its connections, TLS included, so their setup is timed.
 func newStdClient(f *clientFactory, conns int, shared bool) *stdClient {
 	tr := &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return f.dialer.dial(ctx, addr, untilDeadline(ctx), false, shared, nil)
-		},
-		DialTLSContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return f.dialer.dial(ctx, addr, untilDeadline(ctx), true, shared, h2ALPN)
-		},
+		Proxy:               nil,
+		DialContext:         dialUnlessRefused(f.dialer, false, shared, nil),
+		DialTLSContext:      dialUnlessRefused(f.dialer, true, shared, h2ALPN),
 		TLSClientConfig:     f.tlsConfig.Clone(),
 		MaxIdleConnsPerHost: conns,
 		MaxConnsPerHost:     conns,
@@ -266,7 +302,7 @@ func newStdClient(f *clientFactory, conns int, shared bool) *stdClient {
 	tr.Protocols = new(http.Protocols)
 	tr.Protocols.SetHTTP2(true)
 	tr.Protocols.SetUnencryptedHTTP2(true)
-	return &stdClient{transport: tr, userAgent: f.userAgent, client: &http.Client{
+	return &stdClient{transport: tr, userAgent: f.userAgent, retries: &f.retries, client: &http.Client{
 		Transport: tr,
 		// Redirects are the visitor's business, not the transport's.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -277,6 +313,9 @@ func (c *stdClient) do(ex *exchange) error {
 	ex.resetResponse()
 	ctx, cancel := context.WithTimeout(context.Background(), ex.timeout)
 	defer cancel()
+	ctx, refuse := context.WithCancelCause(ctx)
+	defer refuse(nil)
+	ctx = c.boundRetries(ctx, ex.method, refuse)
 	var body io.Reader
 	if len(ex.body) > 0 {
 		body = bytes.NewReader(ex.body)
@@ -301,33 +340,17 @@ func (c *stdClient) do(ex *exchange) error {
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, errHTTP2Refused) {
+			return cause
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
 		return err
 	}
-	defer resp.Body.Close()
+	defer resp.Body.Close() // without reading on after a body too large: that resets the stream
 	ex.status = resp.StatusCode
-	keep := 0
-	if ex.wantBody {
-		keep = maxBody
-	} else if ex.wantSnippet && ex.status >= 400 {
-		keep = maxSnippet + 8
-	}
-	if keep > 0 {
-		buf := bytes.NewBuffer(ex.respBody[:0])
-		if _, err := io.Copy(buf, io.LimitReader(resp.Body, int64(keep))); err != nil {
-			return err
-		}
-		ex.respBody = buf.Bytes()
-		if ex.wantSnippet && ex.status >= 400 {
-			ex.snippet = append(ex.snippet, ex.respBody[:min(len(ex.respBody), maxSnippet+8)]...)
-		}
-	}
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return err
-	}
 	if ex.status >= 300 && ex.status < 400 {
 		ex.location = resp.Header.Get("Location")
 	}
@@ -335,10 +358,136 @@ func (c *stdClient) do(ex *exchange) error {
 	for _, name := range ex.captureHeaders {
 		ex.headerValues = append(ex.headerValues, resp.Header.Get(name))
 	}
-	return nil
+	return ex.readBody(resp.Body)
 }
 
 func (c *stdClient) close() { c.transport.CloseIdleConnections() }
 
 // h2ALPN is what an HTTP/2 client offers in its TLS handshake.
 var h2ALPN = []string{"h2", "http/1.1"}
+
+// errHTTP2Refused marks a request the target refused at the HTTP/2 level
+// more often than liftoff retries it.
+var errHTTP2Refused = errors.New("the target refused the request on HTTP/2 (GOAWAY or REFUSED_STREAM)")
+
+// boundRetries bounds what net/http does when an HTTP/2 target refuses a
+// request. On its own it retries a request refused by GOAWAY on a new
+// connection, and again, without limit: one request against a target
+// that sends GOAWAY to every connection opened thousands of connections
+// until its timeout, a storm against a target that is already refusing.
+// It retries REFUSED_STREAM up to six times with pauses of 1s, 2s, 4s…
+// Neither can be configured, but each attempt asks for a connection
+// (GetConn) and is given one (GotConn): the trace counts them and cancels
+// the request, with errHTTP2Refused as the cause, before a third attempt
+// of an idempotent request or a second one of any other. net/http lets a
+// dial it started finish after its request is cancelled, so the dialer
+// (dialUnlessRefused) opens nothing for a request stopped this way. After
+// a second REFUSED_STREAM, net/http pauses a second before the attempt
+// that is cancelled. The one retry is counted.
+func (c *stdClient) boundRetries(ctx context.Context, method string, refuse context.CancelCauseFunc) context.Context {
+	tries := int64(1)
+	if idempotent(method) {
+		tries = 2
+	}
+	a := &attempts{}
+	stop := func() {
+		a.stopped.Store(true)
+		if tries == 1 {
+			refuse(fmt.Errorf("%w; a %s is not sent twice", errHTTP2Refused, method))
+			return
+		}
+		refuse(fmt.Errorf("%w, and again when retried once", errHTTP2Refused))
+	}
+	ctx = context.WithValue(ctx, attemptsKey{}, a)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) {
+			if a.got.Load() >= tries {
+				stop()
+			}
+		},
+		GotConn: func(httptrace.GotConnInfo) {
+			switch n := a.got.Add(1); {
+			case n > tries:
+				stop()
+			case n > 1:
+				c.retries.Add(1)
+			}
+		},
+	})
+}
+
+// attempts are one request's tries at a connection (boundRetries).
+type attempts struct {
+	got     atomic.Int64
+	stopped atomic.Bool
+}
+
+type attemptsKey struct{}
+
+// dialUnlessRefused dials for a request, through the run's dialer, unless
+// boundRetries stopped it; the dial's context keeps the request's values,
+// not its cancellation.
+func dialUnlessRefused(d *dialer, isTLS, shared bool, alpn []string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, _, addr string) (net.Conn, error) {
+		if a, ok := ctx.Value(attemptsKey{}).(*attempts); ok && a.stopped.Load() {
+			return nil, errHTTP2Refused
+		}
+		return d.dial(ctx, addr, untilDeadline(ctx), isTLS, shared, alpn)
+	}
+}
+
+// errBodyTooLarge closes a connection whose response body was longer than
+// the step reads; the step then fails its checks (classifyResponse).
+var errBodyTooLarge = errors.New("response body larger than max_body")
+
+// readBody reads a response body to its end and keeps only what the
+// visitor asks for: up to maxBody bytes for checks and captures, or the
+// start of an error response for an example. It reads one byte past
+// maxBody, so that a body of exactly maxBody is not too large, and stops
+// there: the caller closes the connection instead of reading the rest.
+// Everything else is discarded as it arrives, through io.Discard's pooled
+// buffer, so memory does not grow with the body.
+func (ex *exchange) readBody(body io.Reader) error {
+	keep := 0
+	switch {
+	case ex.wantBody:
+		keep = ex.maxBody + 1
+	case ex.wantSnippet && ex.status >= 400:
+		keep = snippetRead
+	}
+	if keep > 0 {
+		var err error
+		if ex.respBody, err = readPrefix(ex.respBody[:0], body, keep); err != nil {
+			return err
+		}
+		if ex.wantSnippet && ex.status >= 400 {
+			ex.snippet = ex.respBody[:min(len(ex.respBody), snippetRead)]
+		}
+		if ex.wantBody && len(ex.respBody) > ex.maxBody {
+			ex.respBody, ex.bodyTooLarge = ex.respBody[:ex.maxBody], true
+			return nil
+		}
+	}
+	_, err := io.Copy(io.Discard, body)
+	return err
+}
+
+// readPrefix appends to buf what r yields until r ends or buf holds limit
+// bytes. buf grows as the body does, so a small body costs a small
+// buffer; a visitor reuses it for its next request.
+func readPrefix(buf []byte, r io.Reader, limit int) ([]byte, error) {
+	for len(buf) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), limit)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}

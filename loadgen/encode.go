@@ -50,14 +50,15 @@ func (e *UnsupportedVersionError) Error() string {
 
 // resultsFile is the encoded form of Results.
 type resultsFile struct {
-	Version     int             `json:"version"`           // SchemaVersion
-	Liftoff     string          `json:"liftoff,omitempty"` // the liftoff version that measured
-	Scenario    scenario.Record `json:"scenario"`          // what was tested, secrets removed
-	Started     time.Time       `json:"started"`           // wall-clock start of the run
-	ElapsedUS   int64           `json:"elapsed_us"`        // how long the run took
-	RanUS       int64           `json:"ran_us"`            // how much of the plan ran: all of it, or up to the interrupt
-	Interrupted bool            `json:"interrupted"`       // stopped before the plan ended
-	IntervalUS  int64           `json:"interval_us"`       // width of each timeline interval
+	Version         int             `json:"version"`                     // SchemaVersion
+	Liftoff         string          `json:"liftoff,omitempty"`           // the liftoff version that measured
+	Scenario        scenario.Record `json:"scenario"`                    // what was tested, secrets removed
+	Started         time.Time       `json:"started"`                     // wall-clock start of the run
+	ElapsedUS       int64           `json:"elapsed_us"`                  // how long the run took
+	RanUS           int64           `json:"ran_us"`                      // how much of the plan ran: all of it, or up to the interrupt
+	Interrupted     bool            `json:"interrupted"`                 // stopped before the plan ended
+	InterruptedAtUS int64           `json:"interrupted_at_us,omitempty"` // when, before the grace period
+	IntervalUS      int64           `json:"interval_us"`                 // width of each timeline interval
 
 	Arrivals arrivalsFile        `json:"arrivals"`
 	Closed   closedFile          `json:"closed"`
@@ -65,13 +66,14 @@ type resultsFile struct {
 	Errors   int64               `json:"errors"`
 	Classes  map[string]int64    `json:"classes"`            // failed (and cut-off) requests by class
 	Failures map[string]timing   `json:"failures,omitempty"` // failed requests' timings by class
+	Retries  int64               `json:"retries,omitempty"`  // requests sent a second time
 	Examples map[string][]string `json:"examples"`           // a few redacted messages per class
 
-	Keys      []keyFile      `json:"keys"` // keys[0] is every request
-	Journeys  []journeyFile  `json:"journeys"`
-	Lag       string         `json:"lag,omitempty"` // send time minus intended time
-	Generator signalsFile    `json:"generator"`     // the generator's own signals over the run
-	Timeline  []intervalFile `json:"timeline"`
+	Keys      []keyFile     `json:"keys"` // keys[0] is every request
+	Journeys  []journeyFile `json:"journeys"`
+	Lag       string        `json:"lag,omitempty"` // send time minus intended time
+	Generator signalsFile   `json:"generator"`     // the generator's own signals over the run
+	Timeline  intervalList  `json:"timeline"`
 }
 
 // signalsFile is Signals: histograms of microseconds, times in
@@ -162,21 +164,23 @@ type intervalKeyFile struct {
 // MarshalJSON encodes the results in the schema documented above.
 func (r *Results) MarshalJSON() ([]byte, error) {
 	f := resultsFile{
-		Version:     SchemaVersion,
-		Liftoff:     r.Version,
-		Scenario:    r.Scenario,
-		Started:     r.Started,
-		ElapsedUS:   r.Elapsed.Microseconds(),
-		RanUS:       r.Ran.Microseconds(),
-		Interrupted: r.Interrupted,
-		IntervalUS:  r.Interval.Microseconds(),
-		Arrivals:    arrivalsFile(r.Arrivals),
-		Closed:      closedFile(r.Closed),
-		Requests:    r.Requests,
-		Errors:      r.Errors,
-		Classes:     classMap(r.Classes),
-		Examples:    map[string][]string{},
-		Lag:         encodeDistribution(r.Lag),
+		Version:         SchemaVersion,
+		Liftoff:         r.Version,
+		Scenario:        r.Scenario,
+		Started:         r.Started,
+		ElapsedUS:       r.Elapsed.Microseconds(),
+		RanUS:           r.Ran.Microseconds(),
+		Interrupted:     r.Interrupted,
+		InterruptedAtUS: r.InterruptedAt.Microseconds(),
+		IntervalUS:      r.Interval.Microseconds(),
+		Arrivals:        arrivalsFile(r.Arrivals),
+		Closed:          closedFile(r.Closed),
+		Requests:        r.Requests,
+		Errors:          r.Errors,
+		Classes:         classMap(r.Classes),
+		Retries:         r.Retries,
+		Examples:        map[string][]string{},
+		Lag:             encodeDistribution(r.Lag),
 		Generator: signalsFile{CPUs: r.Signals.CPUs, CPUUS: r.Signals.CPU.Microseconds(), CPUKnown: r.Signals.CPUKnown,
 			RunDelayUS: r.Signals.RunDelay.Microseconds(), RunDelayKnown: r.Signals.RunDelayKnown,
 			Delay: encodeSparse(r.Signals.Delay), Sched: encodeSparse(r.Signals.Sched),
@@ -204,7 +208,7 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 	for _, j := range r.Journeys {
 		f.Journeys = append(f.Journeys, journeyFile{Name: j.Name, Visits: j.Visits, Failed: j.Failed, Duration: encodeDistribution(j.Duration)})
 	}
-	f.Timeline = make([]intervalFile, 0, len(r.Timeline))
+	f.Timeline = make(intervalList, 0, len(r.Timeline))
 	for _, iv := range r.Timeline {
 		sig := iv.Signals
 		ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
@@ -234,18 +238,21 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	if f.Version != SchemaVersion {
 		return &UnsupportedVersionError{Version: f.Version, Liftoff: f.Liftoff}
 	}
+	b := newBudget()
 	out := Results{
-		Scenario:    f.Scenario,
-		Version:     f.Liftoff,
-		Started:     f.Started,
-		Elapsed:     time.Duration(f.ElapsedUS) * time.Microsecond,
-		Ran:         time.Duration(f.RanUS) * time.Microsecond,
-		Interrupted: f.Interrupted,
-		Interval:    time.Duration(f.IntervalUS) * time.Microsecond,
-		Arrivals:    ArrivalCounts(f.Arrivals),
-		Closed:      ClosedCounts(f.Closed),
-		Requests:    f.Requests,
-		Errors:      f.Errors,
+		Scenario:      f.Scenario,
+		Version:       f.Liftoff,
+		Started:       f.Started,
+		Elapsed:       time.Duration(f.ElapsedUS) * time.Microsecond,
+		Ran:           time.Duration(f.RanUS) * time.Microsecond,
+		Interrupted:   f.Interrupted,
+		InterruptedAt: time.Duration(f.InterruptedAtUS) * time.Microsecond,
+		Interval:      time.Duration(f.IntervalUS) * time.Microsecond,
+		Arrivals:      ArrivalCounts(f.Arrivals),
+		Closed:        ClosedCounts(f.Closed),
+		Requests:      f.Requests,
+		Errors:        f.Errors,
+		Retries:       f.Retries,
 	}
 	var err error
 	if out.Classes, err = parseClassMap(f.Classes); err != nil {
@@ -256,21 +263,24 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		if !ok {
 			return fmt.Errorf("unknown error class %q in examples", name)
 		}
-		out.Examples[c] = msgs
+		for _, m := range msgs {
+			// Examples quote the target; a file may come from anywhere.
+			out.Examples[c] = append(out.Examples[c], scenario.Printable(m))
+		}
 	}
 	for name, t := range f.Failures {
 		c, ok := ParseErrorClass(name)
 		if !ok || c == ClassNone {
 			return fmt.Errorf("unknown error class %q in failures", name)
 		}
-		if out.Failures[c].Latency, err = decodeDistribution(t.Latency); err != nil {
+		if out.Failures[c].Latency, err = decodeDistribution(t.Latency, b); err != nil {
 			return fmt.Errorf("failures.%s.latency: %w", name, err)
 		}
-		if out.Failures[c].Service, err = decodeDistribution(t.Service); err != nil {
+		if out.Failures[c].Service, err = decodeDistribution(t.Service, b); err != nil {
 			return fmt.Errorf("failures.%s.service: %w", name, err)
 		}
 	}
-	if out.Lag, err = decodeDistribution(f.Lag); err != nil {
+	if out.Lag, err = decodeDistribution(f.Lag, b); err != nil {
 		return fmt.Errorf("lag: %w", err)
 	}
 	g := f.Generator
@@ -283,24 +293,24 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		out  *Sparse
 	}{{"delay", g.Delay, &out.Signals.Delay}, {"sched", g.Sched, &out.Signals.Sched},
 		{"visitor_connect", g.VisitorConnect, &out.Signals.VisitorConnect}, {"shared_connect", g.SharedConnect, &out.Signals.SharedConnect}} {
-		if *h.out, err = decodeSparse(h.in); err != nil {
+		if *h.out, err = decodeSparse(h.in, b); err != nil {
 			return fmt.Errorf("generator.%s: %w", h.name, err)
 		}
 	}
 	for i, k := range f.Keys {
 		kr := KeyResult{Key: Key{Journey: k.Journey, Step: k.Step}, Requests: k.Requests, Errors: k.Errors,
 			GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff}
-		if kr.Latency, err = decodeDistribution(k.Latency); err != nil {
+		if kr.Latency, err = decodeDistribution(k.Latency, b); err != nil {
 			return fmt.Errorf("keys[%d].latency: %w", i, err)
 		}
-		if kr.Service, err = decodeDistribution(k.Service); err != nil {
+		if kr.Service, err = decodeDistribution(k.Service, b); err != nil {
 			return fmt.Errorf("keys[%d].service: %w", i, err)
 		}
 		out.Keys = append(out.Keys, kr)
 	}
 	for i, j := range f.Journeys {
 		jr := JourneyResult{Name: j.Name, Visits: j.Visits, Failed: j.Failed}
-		if jr.Duration, err = decodeDistribution(j.Duration); err != nil {
+		if jr.Duration, err = decodeDistribution(j.Duration, b); err != nil {
 			return fmt.Errorf("journeys[%d].duration: %w", i, err)
 		}
 		out.Journeys = append(out.Journeys, jr)
@@ -319,7 +329,7 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 			in   string
 			out  *Sparse
 		}{{"delay", ivf.Delay, &sig.Delay}, {"sched", ivf.Sched, &sig.Sched}, {"lag", ivf.Lag, &sig.Lag}, {"shared_connect", ivf.SharedConnect, &sig.SharedConnect}} {
-			if *h.out, err = decodeSparse(h.in); err != nil {
+			if *h.out, err = decodeSparse(h.in, b); err != nil {
 				return fmt.Errorf("timeline[%d].%s: %w", i, h.name, err)
 			}
 		}
@@ -328,15 +338,18 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 				return fmt.Errorf("timeline[%d]: key %d does not exist", i, k.Key)
 			}
 			ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors, GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff}
-			if ik.latency, err = decodePacked(k.Latency); err != nil {
+			if ik.latency, err = decodePacked(k.Latency, b); err != nil {
 				return fmt.Errorf("timeline[%d].latency: %w", i, err)
 			}
-			if ik.service, err = decodePacked(k.Service); err != nil {
+			if ik.service, err = decodePacked(k.Service, b); err != nil {
 				return fmt.Errorf("timeline[%d].service: %w", i, err)
 			}
 			iv.Keys = append(iv.Keys, ik)
 		}
 		out.Timeline = append(out.Timeline, iv)
+	}
+	if err := out.checkCounts(); err != nil {
+		return err
 	}
 	*r = out
 	return nil
@@ -388,11 +401,11 @@ func encodeSparse(s Sparse) string {
 	return encodePacked(s.p)
 }
 
-func decodeSparse(s string) (Sparse, error) {
+func decodeSparse(s string, b *budget) (Sparse, error) {
 	if s == "" {
 		return Sparse{}, nil
 	}
-	p, err := decodePacked(s)
+	p, err := decodePacked(s, b)
 	if err != nil {
 		return Sparse{}, err
 	}
@@ -406,9 +419,12 @@ func encodeDistribution(d Distribution) string {
 	return encodeHistogram(d.h)
 }
 
-func decodeDistribution(s string) (Distribution, error) {
+func decodeDistribution(s string, b *budget) (Distribution, error) {
 	if s == "" {
 		return Distribution{}, nil
+	}
+	if err := b.checkHistogram(s, totalGeometry); err != nil {
+		return Distribution{}, err
 	}
 	h, err := decodeHistogram(s)
 	if err != nil {

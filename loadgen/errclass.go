@@ -30,6 +30,7 @@ const (
 	ClassStatus5xx            // the target answered 5xx
 	ClassCheck                // an expectation or capture on the response failed
 	ClassTemplate             // the request could not be built (a missing template value)
+	ClassProtocol             // the target refused the request at the protocol level (HTTP/2 GOAWAY, REFUSED_STREAM) or broke HTTP/2
 	ClassOther                // anything else the transport reported
 	ClassGenerator            // the generator ran out of its own resources: local ports, file descriptors
 	ClassCutOff               // still waiting for its answer when the run stopped; not a failure
@@ -47,6 +48,7 @@ var classNames = [numClasses]string{
 	ClassStatus5xx: "5xx",
 	ClassCheck:     "check",
 	ClassTemplate:  "template",
+	ClassProtocol:  "protocol",
 	ClassOther:     "other",
 	ClassGenerator: "generator",
 	ClassCutOff:    "cut-off",
@@ -63,6 +65,7 @@ var classDescriptions = [numClasses]string{
 	ClassStatus5xx: "the target answered with a 5xx status",
 	ClassCheck:     "a response check or capture failed",
 	ClassTemplate:  "the request could not be built from its template",
+	ClassProtocol:  "the target refused the request at the HTTP/2 level (GOAWAY, REFUSED_STREAM) or broke the protocol",
 	ClassOther:     "another transport error",
 	ClassGenerator: "the generator ran out of its own resources (local ports or file descriptors); the request never reached the target",
 	ClassCutOff:    "still waiting for its answer when the run stopped; counted, with its latency so far, but not as a failure",
@@ -139,6 +142,8 @@ func classifyError(err error) ErrorClass {
 	switch {
 	case generatorResource(err):
 		return ClassGenerator
+	case errors.Is(err, errHTTP2Refused):
+		return ClassProtocol
 	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.Is(err, fasthttp.ErrTLSHandshakeTimeout):
@@ -158,6 +163,11 @@ func classifyError(err error) ErrorClass {
 	}
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "GOAWAY"), strings.Contains(msg, "REFUSED_STREAM"), strings.Contains(msg, "PROTOCOL_ERROR"),
+		strings.Contains(msg, "http2: "), strings.Contains(msg, "stream error: "):
+		// net/http's HTTP/2 errors are unexported types: their text is all
+		// there is to go on.
+		return ClassProtocol
 	case strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
 		return ClassTLS
 	case strings.Contains(msg, "connection reset"), strings.Contains(msg, "broken pipe"):

@@ -26,7 +26,8 @@ type Config struct {
 	// TLSConfig is used for https targets; nil means the system's roots.
 	TLSConfig *tls.Config
 	// Grace is how long visitors in flight may finish after the run is
-	// interrupted; DefaultGrace when zero.
+	// interrupted. Zero means none: they stop at once (the command's
+	// --grace defaults to DefaultGrace).
 	Grace time.Duration
 	// Interval is the timeline's resolution; one second when zero.
 	Interval time.Duration
@@ -35,15 +36,17 @@ type Config struct {
 	// UserAgent is sent with every request that sets none; "liftoff" when
 	// empty.
 	UserAgent string
+	// OnInterval, when set, receives each timeline interval as the
+	// collector closes it, on the collector's goroutine: it must return
+	// at once (hand the Tick to a goroutine of its own), since the next
+	// interval waits for it. Visitors never do.
+	OnInterval func(Tick)
 }
 
 // DefaultGrace is how long visitors in flight may finish after Ctrl-C.
 const DefaultGrace = 5 * time.Second
 
 func (c Config) withDefaults() Config {
-	if c.Grace == 0 {
-		c.Grace = DefaultGrace
-	}
 	if c.Interval == 0 {
 		c.Interval = time.Second
 	}
@@ -111,6 +114,7 @@ type run struct {
 	signals *signals
 	flights flights       // every visitor's request in flight
 	halt    chan struct{} // closed when the grace period after an interrupt is over
+	ticked  time.Duration // where the last Tick's interval ended; the collector's
 }
 
 func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
@@ -118,6 +122,9 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	journeys, err := planJourneys(sc)
 	if err != nil {
 		return nil, err
+	}
+	if sc.Smoke {
+		withoutThink(journeys)
 	}
 	layout := newKeyLayout(sc.Journeys, sc.Redact)
 	sig := newSignals()
@@ -131,7 +138,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 		rec:        newRecorder(layout, max(2, runtime.GOMAXPROCS(0)), cfg.Interval, cfg.MaxIntervals),
 		clients: &clientFactory{
 			version:   sc.Defaults.HTTP,
-			tlsConfig: cfg.TLSConfig,
+			tlsConfig: tlsConfig(cfg.TLSConfig, sc.Defaults.TLS),
 			userAgent: cfg.UserAgent,
 			maxConns:  sc.Traffic.MaxConcurrency + sc.Plan.MaxConcurrency(),
 			connWait:  sc.Defaults.Timeout,
@@ -174,10 +181,20 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 		warm := time.AfterFunc(warmFor, r.clients.dialer.closeWarm)
 		defer warm.Stop()
 	}
+	// The moment of the interrupt, so that "interrupted after" does not
+	// count the grace period, and the plan's arrivals are counted up to
+	// it.
+	var interruptedAt time.Duration
+	noted := make(chan struct{})
+	defer context.AfterFunc(ctx, func() { interruptedAt = time.Since(r.began); close(noted) })()
 
 	traffic := r.sc.Traffic
 	var phases sync.WaitGroup
 	phases.Go(func() {
+		if r.sc.Smoke {
+			r.smoke(ctx, r.openVisitor)
+			return
+		}
 		r.dispatch(ctx, NewSchedule(plan, traffic.Arrivals, traffic.Seed), traffic.MaxConcurrency, r.openVisitor)
 	})
 	phases.Go(func() { r.closedPhases(ctx, plan.Phases, r.loopVisitor) })
@@ -191,9 +208,10 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	interrupted := ctx.Err() != nil
 	ran := plan.Duration()
 	if interrupted {
+		<-noted
 		// The plan ran up to the interrupt; the grace period after it
 		// plans no arrivals and sends no new visits.
-		ran = min(ran, time.Since(r.began))
+		ran = min(ran, interruptedAt)
 		g.stopping.Store(true)
 		waitTimeout(&r.busy, r.cfg.Grace)
 		close(r.halt) // visitors still in flight stop at their next step or pause
@@ -216,6 +234,10 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	res.Elapsed = time.Since(r.began)
 	res.Interrupted = interrupted
 	res.Ran = ran
+	res.Retries = r.clients.retries.Load()
+	if interrupted {
+		res.InterruptedAt = interruptedAt
+	}
 	c := r.live.total()
 	res.Arrivals = ArrivalCounts{
 		Planned:   plan.VisitorsBetween(0, ran),
@@ -226,6 +248,9 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 		Exhausted: c.exhausted,
 	}
 	res.Closed = ClosedCounts{Visitors: r.live.looping.Load(), Stopped: r.live.stopped.Load()}
+	if r.sc.Smoke {
+		res.Arrivals.Planned = float64(len(r.journeys)) // one visitor per journey
+	}
 	if interrupted {
 		return res, ErrInterrupted
 	}
@@ -264,7 +289,10 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 		// instead of every later interval sliding early.
 		offset := max(next, time.Since(r.began).Truncate(width)-width)
 		c := r.live.take()
-		r.rec.collect(offset, r.signals.take())
+		iv := r.rec.collect(offset, r.signals.take())
+		if r.cfg.OnInterval != nil {
+			r.cfg.OnInterval(r.tick(iv, c))
+		}
 		next = offset + width
 		return c
 	}
@@ -278,6 +306,21 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 		c := collect()
 		r.live.setRate(float64(c.requests) / width.Seconds())
 	}
+}
+
+// tlsConfig is the caller's TLS configuration, with certificate
+// verification off when the scenario asks for it (defaults.tls.insecure);
+// the results record that, so every report can say so.
+func tlsConfig(base *tls.Config, t scenario.TLS) *tls.Config {
+	if !t.Insecure {
+		return base
+	}
+	c := &tls.Config{}
+	if base != nil {
+		c = base.Clone()
+	}
+	c.InsecureSkipVerify = true
+	return c
 }
 
 // isHalted reports whether visitors must stop.

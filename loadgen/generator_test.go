@@ -417,3 +417,43 @@ journeys:
 		t.Errorf("requests %d over %v; want 4 over at least the plan's 1s", res.Requests, res.Elapsed)
 	}
 }
+
+// TestInterruptGrace interrupts a run while its one request waits on a
+// target that does not answer within the request's timeout. Without a
+// grace period (Grace 0, --grace 0s) the run stops at once and the
+// request is not waited for; with one, the run waits it out, and the
+// moment of the interrupt excludes that wait.
+func TestInterruptGrace(t *testing.T) {
+	t.Parallel()
+	for _, grace := range []time.Duration{0, 300 * time.Millisecond} {
+		arrived := make(chan struct{}, 1)
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			arrived <- struct{}{}
+			<-release
+		}))
+		sc := load(t, srv.URL, `defaults: { timeout: 2s }
+traffic:
+  arrivals: uniform
+  phases: [ { duration: 10m, rate: 10/s } ]
+  max_concurrency: 1
+journeys:
+  - name: j
+    steps: [ GET / ]
+`)
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() { <-arrived; cancel() }()
+		res, err := New(Config{Grace: grace}).Run(ctx, sc)
+		close(release)
+		srv.Close()
+		if !errors.Is(err, ErrInterrupted) || !res.Interrupted {
+			t.Fatalf("grace %v: Run error %v, interrupted %v; want interrupted", grace, err, res.Interrupted)
+		}
+		if res.Requests != 0 {
+			t.Errorf("grace %v: %d requests ended; the one in flight should not have", grace, res.Requests)
+		}
+		if res.InterruptedAt <= 0 || res.Elapsed-res.InterruptedAt < grace {
+			t.Errorf("grace %v: interrupted at %v of %v; want the grace period between them", grace, res.InterruptedAt, res.Elapsed)
+		}
+	}
+}

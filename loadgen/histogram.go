@@ -150,10 +150,13 @@ func encodePacked(p *hdr.PackedHistogram) string {
 	return encodeHistogram(d)
 }
 
-// decodePacked reads a timeline histogram.
-func decodePacked(s string) (*hdr.PackedHistogram, error) {
+// decodePacked reads a timeline histogram, within b.
+func decodePacked(s string, b *budget) (*hdr.PackedHistogram, error) {
 	if s == "" {
 		return nil, fmt.Errorf("empty histogram")
+	}
+	if err := b.checkHistogram(s, intervalGeometry); err != nil {
+		return nil, err
 	}
 	p, err := hdr.DecodePacked([]byte(s))
 	if err != nil {

@@ -422,18 +422,8 @@ func BenchmarkStep(b *testing.B) {
 		{"templated-json", `{ request: POST /api/cart, headers: { Authorization: "Bearer {{ .visitor }}" }, json: { product_id: "{{ randInt 1 500 }}", qty: 2, email: "user{{ .visitor }}@example.com" } }`},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			src := "name: bench\ntarget: " + srv.URL + "\ndefaults: { connection: shared }\ntraffic:\n  phases: [ { duration: 1s, rate: 1/s } ]\njourneys:\n  - name: j\n    steps:\n      - " + bc.step + "\n"
-			sc, err := scenario.Parse(strings.NewReader(src), "bench.yaml", scenario.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			r, err := newRun(New(Config{}), sc)
-			if err != nil {
-				b.Fatal(err)
-			}
-			v := r.newVisitor()
-			defer v.release()
-			st := &r.journeys[0].steps[0]
+			v, steps := stepVisitor(b, srv.URL, "connection: shared", "      - "+bc.step+"\n")
+			st := &steps[0]
 			vars := map[string]any{scenario.VarVisitor: int64(7)}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -470,14 +460,8 @@ func TestOwnCookieJoinsTheJar(t *testing.T) {
 		}
 		seen.Store(r.Header.Get("Cookie"))
 	})
-	h1 := httptest.NewServer(h)
-	t.Cleanup(h1.Close)
-	h2c := httptest.NewUnstartedServer(h)
-	h2c.Config.Protocols = new(http.Protocols)
-	h2c.Config.Protocols.SetUnencryptedHTTP2(true)
-	h2c.Start()
-	t.Cleanup(h2c.Close)
-	for _, tc := range []struct{ version, target string }{{"1.1", h1.URL}, {"2", h2c.URL}} {
+	urls := servers(t, h)
+	for _, tc := range []struct{ version, target string }{{"1.1", urls["1.1"]}, {"2", urls["2"]}} {
 		sc := load(t, tc.target, `defaults: { http: "`+tc.version+`" }
 traffic:
   arrivals: uniform

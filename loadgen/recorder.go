@@ -291,9 +291,11 @@ func (r *recorder) recordVisit(shard, j int, d time.Duration, failed bool) {
 
 // collect closes the interval that started at offset: it takes every
 // shard's bucket, adds it to the run's totals and to the interval, and
-// appends the interval to the timeline. Visits are counted by the
-// ledger, where they arrived, when the run ends.
-func (r *recorder) collect(offset time.Duration, sig IntervalSignals) {
+// appends the interval to the timeline with sig, the generator's signals
+// in it. Visits are counted by the ledger, where they arrived, when the
+// run ends. It returns the interval as built, before the timeline merges
+// it anywhere: its lag is in its Signals, its visit counts are not yet.
+func (r *recorder) collect(offset time.Duration, sig IntervalSignals) Interval {
 	iv := newIntervalBuilder(r.layout)
 	for i := range r.shards {
 		sh := &r.shards[i]
@@ -305,7 +307,9 @@ func (r *recorder) collect(offset time.Duration, sig IntervalSignals) {
 		iv.add(full)
 		full.reset()
 	}
-	r.timeline.append(iv.build(offset, sig))
+	built := iv.build(offset, sig)
+	r.timeline.append(built)
+	return built
 }
 
 // results builds the Results of the run from the totals and the timeline.

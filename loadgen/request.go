@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -27,6 +28,7 @@ type stepPlan struct {
 	expect         scenario.Expect
 	captures       []scenario.Capture
 	wantBody       bool     // a check or capture reads the body
+	maxBody        int      // the most of the body they read
 	captureHeaders []string // headers a capture reads
 
 	// static is set when nothing in the request is templated: the exchange
@@ -70,7 +72,7 @@ type jsonPiece struct {
 
 func compileStep(st scenario.Step, base string, defaults scenario.Defaults) (stepPlan, error) {
 	sp := stepPlan{name: st.Name, method: st.Method, timeout: st.Timeout, think: defaults.Think,
-		expect: st.Expect, captures: st.Captures}
+		expect: st.Expect, captures: st.Captures, maxBody: int(cmp.Or(st.MaxBody, defaults.MaxBody, scenario.DefaultMaxBody))}
 	if sp.timeout == 0 {
 		sp.timeout = defaults.Timeout
 	}
@@ -299,7 +301,7 @@ type requestBuffers struct {
 // the step then fails as a template error without sending anything.
 func (sp *stepPlan) build(ex *exchange, b *requestBuffers, vars map[string]any) error {
 	ex.method, ex.timeout = sp.method, sp.timeout
-	ex.wantBody, ex.captureHeaders = sp.wantBody, sp.captureHeaders
+	ex.wantBody, ex.maxBody, ex.captureHeaders = sp.wantBody, sp.maxBody, sp.captureHeaders
 	if sp.static {
 		ex.url, ex.headers, ex.body = sp.staticURL, sp.staticHeaders, sp.staticBody
 		return nil

@@ -27,6 +27,9 @@ func (sp *stepPlan) classifyResponse(ex *exchange, latency time.Duration) (class
 		}
 		return ClassCheck, fmt.Sprintf("status %d, expected %s", ex.status, statusList(sp.expect.Status))
 	}
+	if ex.bodyTooLarge {
+		return ClassCheck, fmt.Sprintf("the body is larger than max_body %s, so its checks and captures cannot read it", scenario.FormatSize(int64(sp.maxBody)))
+	}
 	for _, s := range sp.expect.BodyContains {
 		if !bytes.Contains(ex.respBody, []byte(s)) {
 			return ClassCheck, fmt.Sprintf("the body does not contain %q", s)

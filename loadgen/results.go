@@ -22,8 +22,11 @@ type Results struct {
 	// Elapsed adds the drain after it (the last visits' answers) and an
 	// interrupt's grace period, when no arrival was planned.
 	Ran         time.Duration
-	Interrupted bool          // the run was stopped before the plan ended
-	Interval    time.Duration // width of each timeline interval
+	Interrupted bool // the run was stopped before the plan ended
+	// InterruptedAt is when, from the start: Elapsed less the grace
+	// period visitors in flight had to finish. 0 when not interrupted.
+	InterruptedAt time.Duration
+	Interval      time.Duration // width of each timeline interval
 
 	Arrivals ArrivalCounts
 	Closed   ClosedCounts
@@ -34,6 +37,11 @@ type Results struct {
 	// whole run: the keys' latency and service time describe successful
 	// requests only.
 	Failures [numClasses]ClassTiming
+	// Retries counts requests sent a second time, once at most: over a
+	// kept-alive connection the target had closed, or after an HTTP/2
+	// GOAWAY or REFUSED_STREAM. A request counts once in Requests however
+	// often it was sent.
+	Retries int64
 	// Examples holds a few redacted error messages per class, so a report
 	// can show what a failure looked like without storing every one.
 	Examples [numClasses][]string

@@ -132,7 +132,7 @@ func (v *visitor) visit(a arrival, open bool) outcome {
 			return halted // cut off: the halt recorded the request
 		}
 		if res.class != ClassNone && v.r.rec.examples.wants(res.class) {
-			v.r.rec.examples.add(res.class, v.r.sc.Redact(describeFailure(jp.name, st, &v.ex, res)))
+			v.r.rec.examples.add(res.class, describeFailure(jp.name, st, &v.ex, res, v.redactor()))
 		}
 		v.r.rec.record(v.shard, sample{journey: a.journey, step: s, intended: intended, sent: res.sent, done: res.done,
 			class: res.class, open: open})
@@ -371,47 +371,59 @@ const maxSnippet = 160
 
 // describeFailure formats an error example: the journey and request, and
 // the transport error, the check that failed, or the status with the
-// start of the body.
-func describeFailure(journey string, st *stepPlan, ex *exchange, res stepResult) string {
+// start of the body. redact removes secrets; it runs before the body is
+// cut, so no secret shows in part, and the whole message is made
+// Printable, since most of it is what the target sent.
+func describeFailure(journey string, st *stepPlan, ex *exchange, res stepResult, redact func(string) string) string {
 	if res.class == ClassTemplate { // nothing was sent: name the step
-		return fmt.Sprintf("%s/%s: %s", journey, st.name, res.detail)
+		return scenario.Printable(redact(fmt.Sprintf("%s/%s: %s", journey, st.name, res.detail)))
 	}
 	where := fmt.Sprintf("%s: %s %s", journey, ex.method, ex.url)
+	var msg string
 	switch {
 	case res.err != nil:
-		return fmt.Sprintf("%s: %v", where, res.err)
+		msg = fmt.Sprintf("%s: %v", where, res.err)
 	case res.detail != "":
-		return fmt.Sprintf("%s: status %d: %s", where, ex.status, res.detail)
+		msg = fmt.Sprintf("%s: status %d: %s", where, ex.status, res.detail)
+	default:
+		msg = fmt.Sprintf("%s: status %d", where, ex.status)
+		if len(ex.snippet) > 0 {
+			msg += ": " + cleanSnippet(ex.snippet, redact)
+		}
 	}
-	msg := fmt.Sprintf("%s: status %d", where, ex.status)
-	if len(ex.snippet) > 0 {
-		msg += ": " + cleanSnippet(ex.snippet)
-	}
-	return msg
+	return scenario.Printable(redact(msg))
 }
 
-// cleanSnippet collapses whitespace and cuts the text at maxSnippet bytes
-// on a character boundary.
-func cleanSnippet(b []byte) string {
-	out := make([]byte, 0, len(b))
-	space := false
-	for _, c := range b {
-		if c == '\n' || c == '\r' || c == '\t' || c == ' ' {
-			space = true
-			continue
-		}
-		if space && len(out) > 0 {
-			out = append(out, ' ')
-		}
-		space = false
-		out = append(out, c)
-	}
-	if len(out) > maxSnippet {
+// cleanSnippet makes the start of a body fit an error example: printable,
+// whitespace collapsed, secrets redacted, then cut at maxSnippet bytes on
+// a character boundary.
+func cleanSnippet(b []byte, redact func(string) string) string {
+	text := redact(strings.Join(strings.Fields(scenario.Printable(redact(string(b)))), " "))
+	if len(text) > maxSnippet {
 		cut := maxSnippet
-		for cut > 0 && !utf8.RuneStart(out[cut]) {
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
 			cut--
 		}
-		out = append(out[:cut], "…"...)
+		text = text[:cut] + "…"
 	}
-	return string(out)
+	return text
+}
+
+// redactor returns the function that takes secrets out of an example of
+// the visitor's failed request: the scenario's, and the values of the
+// request's secret headers, which templates may have filled in with
+// captured tokens the scenario never saw.
+func (v *visitor) redactor() func(string) string {
+	var own []string
+	for _, h := range v.ex.headers {
+		if h.Secret {
+			own = append(own, scenario.HeaderSecrets(h.Value)...)
+		}
+	}
+	return func(text string) string {
+		for _, s := range own {
+			text = strings.ReplaceAll(text, s, "[redacted]")
+		}
+		return v.r.sc.Redact(text)
+	}
 }

@@ -33,7 +33,11 @@ func NewDocument(res *loadgen.Results) (Document, error) {
 	}
 	doc := Document{Results: res, Rules: rules}
 	doc.Plan, doc.Expected = res.Scenario.Plans()
-	doc.Judgement = evaluate(doc)
+	if res.Scenario.IsSmoke() {
+		doc.Judgement = evaluateSmoke(doc)
+	} else {
+		doc.Judgement = evaluate(doc)
+	}
 	return doc, nil
 }
 

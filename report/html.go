@@ -61,6 +61,8 @@ type htmlView struct {
 	Phases     []phaseRow
 	Journeys   []journeyRow
 	Version    string
+	Overrides  string // the command line's overrides, "" when none
+	Smoke      bool   // a smoke test: no traffic plan, no charts over time, no goals judged
 	CSS        template.CSS
 }
 
@@ -134,6 +136,8 @@ func newHTMLView(doc Document) htmlView {
 		Traffic:   trafficRows(doc, tp),
 		Reasons:   j.Reasons,
 		Version:   res.Version,
+		Overrides: overridesLine(doc),
+		Smoke:     sc.IsSmoke(),
 		CSS:       reportCSS,
 	}
 	if v.Version == "" {
@@ -303,8 +307,15 @@ func trafficRows(doc Document, tp trafficPlan) trafficTable {
 	case strings.HasPrefix(w, "compressed "):
 		t.Notes = append(t.Notes, fmt.Sprintf("The test squeezed the whole campaign into %s (window: %s).", strings.TrimPrefix(w, "compressed "), w))
 	}
-	if tp.HasExpectation && !nearlyOne(tp.Factor) {
+	if tp.Cap > 0 && tp.Cap == tp.TestedLength {
+		t.Notes = append(t.Notes, fmt.Sprintf("The test was cut short at %s (--duration).", friendlyLength(tp.Cap)))
+	}
+	switch {
+	case !tp.HasExpectation || nearlyOne(tp.Factor):
+	case tp.Factor > 1:
 		t.Notes = append(t.Notes, fmt.Sprintf("Every rate was multiplied by %s (load factor) to test for a stronger response than expected.", factor(tp.Factor)))
+	default:
+		t.Notes = append(t.Notes, fmt.Sprintf("Every rate was multiplied by %s (load factor): the test sent less than the campaign expects.", factor(tp.Factor)))
 	}
 	return t
 }
@@ -422,7 +433,7 @@ func errorRows(res *loadgen.Results) []errorRow {
 			row.Took = latency(d.Percentile(50))
 		}
 		for _, ex := range res.Examples[c] {
-			row.Examples = append(row.Examples, truncate(ex, maxExampleLen))
+			row.Examples = append(row.Examples, exampleText(ex, maxExampleLen))
 		}
 		out = append(out, row)
 	}
@@ -439,7 +450,13 @@ func facts(doc Document) []fact {
 	if !res.Started.IsZero() {
 		out = append(out, fact{"Started", res.Started.UTC().Format("2006-01-02 15:04:05 UTC")})
 	}
+	if o := overridesLine(doc); o != "" {
+		out = append(out, fact{"Command-line overrides", o})
+	}
 	ran := fmt.Sprintf("%s of the planned %s", offset(res.Elapsed), offset(doc.Plan.Duration()))
+	if sc.IsSmoke() {
+		ran = smokeRan(doc)
+	}
 	if res.Interrupted {
 		ran += ", interrupted"
 	}

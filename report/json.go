@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/scenario"
 )
 
 // resultsDocument is the results file: the verdict and summary for people
@@ -120,14 +121,30 @@ func WriteJSON(w io.Writer, doc Document) error {
 	return enc.Encode(out)
 }
 
+// MaxFileSize is the largest results file ReadJSON reads. A run's file
+// is far smaller (its timeline is bounded); what a file holds costs a few
+// times its size in memory, so the limit bounds that too.
+const MaxFileSize = 256 << 20
+
 // ReadJSON reads a results file written by WriteJSON and judges it again.
-func ReadJSON(r io.Reader) (Document, error) {
+// A file larger than MaxFileSize, or whose results no run could have
+// measured, is refused.
+func ReadJSON(r io.Reader) (Document, error) { return readJSON(r, MaxFileSize) }
+
+func readJSON(r io.Reader, limit int64) (Document, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return Document{}, fmt.Errorf("read results file: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return Document{}, fmt.Errorf("the results file is larger than %s, which no run writes", scenario.FormatSize(limit))
+	}
 	var in struct {
 		Schema  int              `json:"schema"`
 		Liftoff string           `json:"liftoff"`
 		Results *loadgen.Results `json:"results"`
 	}
-	if err := json.NewDecoder(r).Decode(&in); err != nil {
+	if err := json.Unmarshal(data, &in); err != nil {
 		return Document{}, fmt.Errorf("read results file: %w", err)
 	}
 	if in.Schema != loadgen.SchemaVersion {

@@ -96,6 +96,9 @@ func WriteJUnit(w io.Writer, doc Document) error {
 			{"interrupted", strconv.FormatBool(res.Interrupted)},
 		},
 	}
+	if o := overridesLine(doc); o != "" {
+		suite.Properties = append(suite.Properties, junitProperty{"overrides", o})
+	}
 	if !res.Started.IsZero() {
 		suite.Timestamp = res.Started.UTC().Format("2006-01-02T15:04:05Z")
 	}
@@ -104,6 +107,9 @@ func WriteJUnit(w io.Writer, doc Document) error {
 	const caseTime = "0"
 	for _, f := range j.Findings {
 		suite.Cases = append(suite.Cases, findingCase(f, caseTime))
+	}
+	if res.Scenario.IsSmoke() {
+		suite.Cases = append(suite.Cases, smokeCases(doc, caseTime)...)
 	}
 	suite.Cases = append(suite.Cases, healthCase(doc, caseTime), completionCase(doc, caseTime))
 	for _, c := range suite.Cases {
@@ -209,6 +215,9 @@ func completionCase(doc Document, t string) junitCase {
 	res := doc.Results
 	c := junitCase{Name: "run completed the plan", Classname: "liftoff.run", Time: t}
 	ran := fmt.Sprintf("ran %s of the planned %s\n", offset(res.Elapsed), offset(doc.Plan.Duration()))
+	if res.Scenario.IsSmoke() {
+		ran = smokeRan(doc) + "\n"
+	}
 	if !res.Interrupted {
 		c.SystemOut = &junitBody{Text: ran}
 		return c

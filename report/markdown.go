@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -38,6 +39,9 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	}
 	s := Summarize(doc)
 	ran := fmt.Sprintf("%s of %s", offset(res.Elapsed), offset(doc.Plan.Duration()))
+	if res.Scenario.IsSmoke() {
+		ran = smokeRan(doc)
+	}
 	if res.Interrupted {
 		ran += " (interrupted)"
 	}
@@ -46,6 +50,9 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 		achieved += fmt.Sprintf(" (plan: %s)", rate(s.PlannedRate))
 	}
 	out.printf("**Run:** %s · %s requests · %s · errors %s (%s)  \n", ran, count(s.Requests), achieved, count(s.Errors), percent(s.ErrorRate))
+	if o := overridesLine(doc); o != "" {
+		out.printf("**Overrides:** %s  \n", mdText(o))
+	}
 	if s.LatencyMS.Requests > 0 {
 		l := s.LatencyMS
 		out.printf("**Latency (successful requests):** p50 %s · p95 %s · p99 %s · max %s  \n", formatValue(l.P50, UnitMS), formatValue(l.P95, UnitMS), formatValue(l.P99, UnitMS), formatValue(l.Max, UnitMS))
@@ -89,7 +96,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 			}
 			example := ""
 			if ex := res.Examples[c]; len(ex) > 0 {
-				example = mdText(truncate(ex[0], 160))
+				example = mdText(exampleText(ex[0], 160))
 			}
 			out.printf("| %s | %s | %s | %s |\n", c, count(n), percent(float64(n)/float64(res.Requests)), example)
 		}
@@ -112,6 +119,9 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 // could not be judged. A GO's one reason ("all rules held") is the table.
 func reasonsBeyondTable(j Judgement) []string {
 	if j.Verdict == Go {
+		if slices.Contains(j.Reasons, insecureReason) {
+			return []string{insecureReason} // a GO's caveat
+		}
 		return nil
 	}
 	shown := map[string]bool{}

@@ -77,6 +77,9 @@ func visitSuccess(res *loadgen.Results) (float64, bool) {
 // readinessOf puts the judgement into words for people.
 func readinessOf(doc Document) readiness {
 	res, j := doc.Results, doc.Judgement
+	if res.Scenario.IsSmoke() {
+		return smokeReadiness(doc)
+	}
 	tp := planOf(doc)
 	var r readiness
 	switch j.Verdict {

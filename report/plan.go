@@ -27,6 +27,9 @@ func WritePlan(w io.Writer, sc *scenario.Scenario) error {
 	rpv := tp.RequestsPerVisitor
 	out := &strings.Builder{}
 	fmt.Fprintf(out, "%s → %s\n", sum.Name, sum.Target)
+	if o := sum.Overrides.Flags(); len(o) > 0 {
+		fmt.Fprintf(out, "overrides: %s\n", strings.Join(o, " "))
+	}
 	if c := sc.Traffic.Campaign; c != nil {
 		fmt.Fprintf(out, "Campaign: %s, %s\n", c.Shape, c.Shape.Description())
 		fmt.Fprintf(out, "  %s\n", campaignNumbers(c))
@@ -89,7 +92,7 @@ func testedHow(tp trafficPlan) string {
 	case scenario.WindowPeak:
 		parts = append(parts, fmt.Sprintf("window %s: the busiest %s, %s → %s of the campaign", w, offset(w.Length), offset(tp.WindowFrom), offset(tp.WindowTo)))
 	case scenario.WindowCompressed:
-		parts = append(parts, fmt.Sprintf("window %s: the whole curve %s× faster, same peak rate", w, decimal(tp.ExpectedLength.Seconds()/tp.TestedLength.Seconds())))
+		parts = append(parts, fmt.Sprintf("window %s: the whole curve %s× faster, same peak rate", w, decimal(tp.compression())))
 	default:
 		parts = append(parts, "window full")
 	}
@@ -97,6 +100,9 @@ func testedHow(tp trafficPlan) string {
 		parts = append(parts, "load factor 1x: rates as expected")
 	} else {
 		parts = append(parts, fmt.Sprintf("load factor %s: rates × %s", lf, decimal(lf.Value())))
+	}
+	if tp.Cap > 0 && tp.Cap == tp.TestedLength {
+		parts = append(parts, fmt.Sprintf("cut at %s by %s", offset(tp.Cap), scenario.FlagDuration))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -176,6 +182,10 @@ type planFile struct {
 	ExpectedPhases []scenario.PhaseRecord   `json:"expected_phases"` // the campaign's phases
 	Expected       []scenario.PointRecord   `json:"expected"`        // the expected visitor rate
 	Data           []scenario.DataUse       `json:"data,omitempty"`  // journeys' data files against the plan
+	// Overrides are the command line's changes to the scenario (--target,
+	// -e names, --load-factor, --window, --duration, --seed); absent
+	// without any.
+	Overrides *scenario.OverrideRecord `json:"overrides,omitempty"`
 }
 
 // WritePlanJSON writes the plan for scripts: the numbers WritePlan shows,
@@ -195,6 +205,7 @@ func WritePlanJSON(w io.Writer, sc *scenario.Scenario) error {
 		TestedPeakRequestsPerS: tp.TestedPeak * rpv, TestedRequests: tp.TestedVisitors * rpv,
 		LoopingVisitors: tp.Closed,
 		Data:            sc.DataUses(),
+		Overrides:       sum.Overrides,
 	}
 	roundAll(&doc.ExpectedVisitors, &doc.ExpectedDurationS, &doc.PeakVisitorsPerS, &doc.PeakAtS, &doc.RequestsPerVisitor,
 		&doc.PeakRequestsPerS, &doc.ExpectedRequests, &doc.LoadFactor, &doc.WindowStartS, &doc.TestedVisitors,

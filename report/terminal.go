@@ -9,6 +9,7 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/liftoff/liftoff/loadgen"
+	"github.com/liftoff/liftoff/scenario"
 )
 
 // WriteTerminal writes the human summary of a run: what ran, the SLO
@@ -40,6 +41,9 @@ func WriteTerminal(w io.Writer, doc Document) error {
 		if err := errorTable(out, res); err != nil {
 			return err
 		}
+	}
+	if res.Retries > 0 {
+		out.printf("\nRetried: %s requests were sent a second time (a kept-alive connection the target had closed, or an HTTP/2 GOAWAY or REFUSED_STREAM)\n", count(res.Retries))
 	}
 	out.printf("\nGenerator: %s\n", generatorLine(doc))
 	if limits := j.Health.Limits; len(limits) > 0 {
@@ -74,7 +78,13 @@ func (e *errWriter) printf(format string, args ...any) {
 func writeHeadline(w *errWriter, doc Document) {
 	res := doc.Results
 	w.printf("%s → %s\n", res.Scenario.Name, res.Scenario.Target)
+	if o := overridesLine(doc); o != "" {
+		w.printf("overrides: %s\n", o)
+	}
 	ran := fmt.Sprintf("ran %s of %s", offset(res.Elapsed), offset(doc.Plan.Duration()))
+	if res.Scenario.IsSmoke() {
+		ran = smokeRan(doc)
+	}
 	if res.Interrupted {
 		ran += " (interrupted)"
 	}
@@ -198,7 +208,7 @@ func errorTable(w io.Writer, res *loadgen.Results) error {
 		}
 		example := ""
 		if ex := res.Examples[c]; len(ex) > 0 {
-			example = truncate(ex[0], 90)
+			example = exampleText(ex[0], 90)
 		}
 		if err := t.Append(c.String(), count(n), percent(float64(n)/float64(res.Requests)), classTook(res, c), example); err != nil {
 			return err
@@ -267,6 +277,9 @@ func limitList(limits []Signal) string {
 
 // verdictLine states the verdict in plain words.
 func verdictLine(j Judgement) string {
+	if j.Smoke {
+		return smokeVerdictLine(j)
+	}
 	switch j.Verdict {
 	case Go:
 		return "GO: the target is ready for the planned traffic."
@@ -276,7 +289,11 @@ func verdictLine(j Judgement) string {
 	return "INCONCLUSIVE: this run cannot tell whether the target is ready."
 }
 
-func truncate(s string, n int) string {
+// exampleText is an error example fit to show in n bytes: printable,
+// since it quotes what the target sent and a results file may come from
+// anywhere, and cut on a character boundary.
+func exampleText(s string, n int) string {
+	s = scenario.Printable(s)
 	if len(s) <= n {
 		return s
 	}

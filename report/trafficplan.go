@@ -36,6 +36,7 @@ type trafficPlan struct {
 	WindowFrom         time.Duration       // campaign time at the test's start
 	WindowTo           time.Duration       // campaign time at the test's end
 	HasExpectation     bool                // the scenario scaled the campaign's expectation (load factor or window)
+	Cap                time.Duration       // --duration's cap; 0 without one
 	Shape              string              // the campaign's shape ("email-blast"); "" for a scenario of phases
 }
 
@@ -69,6 +70,9 @@ func newTrafficPlan(rec scenario.Record, tested, expected scenario.Plan) traffic
 	if rec.Campaign != nil {
 		tp.Shape = rec.Campaign.Shape
 	}
+	if rec.Overrides != nil {
+		tp.Cap = scenario.Seconds(rec.Overrides.DurationS)
+	}
 	lf := rec.LoadFactor
 	tp.HasExpectation = (lf > 0 && lf != 1) || len(rec.Expected) > 0 || (rec.Window != "" && rec.Window != string(scenario.WindowFull))
 	return tp
@@ -84,8 +88,8 @@ func planOf(doc Document) trafficPlan {
 // campaignTime maps an offset into the test to campaign time: shifted by
 // a peak window's start, stretched back by a compressed window's factor.
 func (tp trafficPlan) campaignTime(t time.Duration) time.Duration {
-	if tp.Window.Kind == scenario.WindowCompressed && tp.TestedLength > 0 {
-		return time.Duration(float64(t) * float64(tp.ExpectedLength) / float64(tp.TestedLength))
+	if k := tp.compression(); k != 1 {
+		return time.Duration(float64(t) * k)
 	}
 	return tp.WindowStart + t
 }
@@ -94,8 +98,20 @@ func (tp trafficPlan) campaignTime(t time.Duration) time.Duration {
 // the test, before 0 or after TestedLength where the test does not cover
 // it.
 func (tp trafficPlan) testTime(c time.Duration) time.Duration {
-	if tp.Window.Kind == scenario.WindowCompressed && tp.ExpectedLength > 0 {
-		return time.Duration(float64(c) * float64(tp.TestedLength) / float64(tp.ExpectedLength))
+	if k := tp.compression(); k != 1 {
+		return time.Duration(float64(c) / k)
 	}
 	return c - tp.WindowStart
+}
+
+// compression is how many times faster than the test campaign time runs:
+// a compressed window's expected length over the window's, 1 otherwise.
+// It reads the window's length, not the tested plan's, so a test that
+// --duration cut short keeps the same mapping.
+func (tp trafficPlan) compression() float64 {
+	w := tp.Window
+	if w.Kind == scenario.WindowCompressed && w.Length > 0 && w.Length < tp.ExpectedLength {
+		return float64(tp.ExpectedLength) / float64(w.Length)
+	}
+	return 1
 }

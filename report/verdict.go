@@ -128,6 +128,9 @@ type Judgement struct {
 	Findings    []Finding
 	Health      Health
 	Interrupted bool
+	// Smoke marks a smoke test's judgement (see evaluateSmoke): it has
+	// no findings, and its verdict is about journeys, not load.
+	Smoke bool
 	// Reasons explain the verdict in plain sentences, most important first.
 	Reasons []string
 }
@@ -175,7 +178,14 @@ func evaluate(doc Document) Judgement {
 		j.Reasons = append(j.Reasons, goSentence(len(doc.Rules)))
 	}
 	if res.Interrupted {
-		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(planRan(doc)), offset(doc.Plan.Duration())))
+		at := res.InterruptedAt // the grace period after it is not part of the run
+		if at <= 0 {
+			at = planRan(doc) // results built by hand may not say
+		}
+		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(at), offset(doc.Plan.Duration())))
+	}
+	if res.Scenario.TLSInsecure {
+		j.Reasons = append(j.Reasons, insecureReason)
 	}
 	j.Reasons = append(j.Reasons, j.Health.Reasons...)
 	if j.Verdict != NoGo {
@@ -183,6 +193,11 @@ func evaluate(doc Document) Judgement {
 	}
 	return j
 }
+
+// insecureReason says, in every report, that a run trusted any
+// certificate: its verdict holds for the target's code and capacity, not
+// for its TLS setup.
+const insecureReason = "TLS certificates were not verified (defaults.tls.insecure or --insecure): this run did not test the target's real certificate setup."
 
 // planRan is how much of the plan ran: up to the interrupt, or all of it.
 // Results built by hand may not say; their elapsed time stands in.

@@ -68,8 +68,13 @@ func TestCampaignProblems(t *testing.T) {
 		},
 		{
 			name:     "unknown shape",
+			campaign: "shape: zigzag\naudience: 400000\nresponse: 6%\npeak_at: 20m\nduration: 3h",
+			want:     []string{`c.yaml:4:12: traffic.campaign.shape: unknown shape "zigzag" (known shapes: email-blast, tv-spot, social-viral, product-launch, flash-sale, steady, custom)`},
+		},
+		{
+			name:     "the start of a shape's name suggests it",
 			campaign: "shape: email\naudience: 400000\nresponse: 6%\npeak_at: 20m\nduration: 3h",
-			want:     []string{`c.yaml:4:12: traffic.campaign.shape: unknown shape "email" (known shapes: email-blast, tv-spot, social-viral, product-launch, flash-sale, steady, custom)`},
+			want:     []string{`c.yaml:4:12: traffic.campaign.shape: unknown shape "email" (did you mean "email-blast"?)`},
 		},
 		{
 			name:     "misspelt shape",

@@ -2,7 +2,9 @@ package scenario
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +35,7 @@ type Step struct {
 	Expect   Expect
 	Captures []Capture
 	Think    *Think // pause after the step; nil: the scenario default
+	MaxBody  int64  // the most of the response body checks and captures read; 0: the scenario default
 	Line     int
 }
 
@@ -193,7 +196,7 @@ func (d *decoder) journeys(n *yaml.Node, path string) []Journey {
 	return out
 }
 
-var stepKeys = []string{"name", "request", "headers", "query", "body", "json", "form", "timeout", "expect", "capture", "think"}
+var stepKeys = []string{"name", "request", "headers", "query", "body", "json", "form", "timeout", "expect", "capture", "think", "max_body"}
 
 // steps reads a journey's steps. Templates are checked against what the
 // visitor will have when the step runs: the data row, and the values the
@@ -210,7 +213,7 @@ func (d *decoder) steps(n *yaml.Node, path string, data *Data) []Step {
 		p := indexPath(path, i)
 		st := Step{Line: item.Line}
 		if item.Kind == yaml.ScalarNode {
-			line, ok := d.scalar(item, p)
+			line, ok := d.requestText(item, p)
 			if !ok || !d.requestLine(item, p, line, &st) {
 				continue
 			}
@@ -247,7 +250,7 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			st.Name, _ = d.scalar(f.val, f.path)
 		case "request":
 			requestNode = f.val
-			if line, ok := d.scalar(f.val, f.path); ok && d.requestLine(f.val, f.path, line, st) {
+			if line, ok := d.requestText(f.val, f.path); ok && d.requestLine(f.val, f.path, line, st) {
 				d.checkTemplate(f.val, f.path, st.Path, vars)
 			}
 		}
@@ -258,12 +261,15 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			st.Headers = d.headers(f.val, f.path)
 			for _, h := range st.Headers {
 				d.checkTemplate(f.val, joinPath(f.path, h.Name), h.Value, vars)
+				if h.Secret && !IsTemplate(h.Value) {
+					d.secrets = append(d.secrets, HeaderSecrets(h.Value)...) // a server may echo it
+				}
 			}
 		case "query":
 			st.Query = d.params(f.val, f.path, vars)
 		case "body":
 			bodies = append(bodies, f.key)
-			if s, ok := d.scalar(f.val, f.path); ok {
+			if s, ok := d.sentScalar(f.val, f.path); ok {
 				st.Body = Body{Kind: RawBody, Raw: s}
 				d.checkTemplate(f.val, f.path, s, vars)
 			}
@@ -289,6 +295,8 @@ func (d *decoder) stepMapping(item *yaml.Node, p string, st *Step, vars *templat
 			if t, ok := d.think(f.val, f.path); ok {
 				st.Think = &t
 			}
+		case "max_body":
+			st.MaxBody, _ = d.maxBody(f.val, f.path)
 		}
 	}
 	if requestNode == nil {
@@ -311,12 +319,41 @@ func unnamedStep(written string) string {
 	return strings.Join(strings.Fields(written), " ")
 }
 
-// ValidMethod reports whether m is an HTTP method as a step writes it: an
-// upper-case token. liftoff sends any method, spelled as the target
-// expects it.
-func ValidMethod(m string) bool { return methodToken.MatchString(m) }
+// ValidMethod reports whether a step may send method m: one of Methods,
+// spelled as they are (upper case).
+func ValidMethod(m string) bool { return slices.Contains(Methods, m) }
 
-var methodToken = regexp.MustCompile(`^[A-Z]+$`)
+// Methods are the HTTP methods a step may send: net/http's (but CONNECT,
+// which opens a tunnel rather than asking for a resource), WebDAV's
+// (RFC 4918) and REPORT, SEARCH, QUERY and PURGE, which APIs and caches
+// use. Any upper-case word is an HTTP method to the protocol, but in a
+// scenario one outside this list is a typo far more often than an API's
+// own method ("GTE /"), and a typo would send a load test's every request
+// to a 405 or, worse, to a handler that treats it as a GET.
+var Methods = []string{
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE",
+	"PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK",
+	"REPORT", "SEARCH", "QUERY", "PURGE",
+}
+
+// methodHint says what a method that is not in Methods should be.
+func methodHint(m string) string {
+	if up := strings.ToUpper(m); ValidMethod(up) {
+		return "methods are upper case: " + up
+	}
+	// A typo is a letter or two away (GTE, POTS); anything further is
+	// another word, and a guess would mislead.
+	best, bestDist := "", 3
+	for _, known := range Methods {
+		if d := editDistance(strings.ToUpper(m), known); d < bestDist {
+			best, bestDist = known, d
+		}
+	}
+	if best != "" {
+		return fmt.Sprintf("did you mean %q?", best)
+	}
+	return "liftoff sends " + strings.Join(Methods, ", ")
+}
 
 // requestLine reads "GET /products/7" into st.
 func (d *decoder) requestLine(n *yaml.Node, path, line string, st *Step) bool {
@@ -327,7 +364,7 @@ func (d *decoder) requestLine(n *yaml.Node, path, line string, st *Step) bool {
 		return false
 	}
 	if !ValidMethod(m) {
-		d.fail(n, path, fmt.Sprintf("%q is not an HTTP method", m), "methods are upper case, e.g. GET, POST, PUT, DELETE")
+		d.fail(n, path, fmt.Sprintf("%q is not an HTTP method", m), methodHint(m))
 		return false
 	}
 	if strings.ContainsAny(stripTemplates(target), " \t") {
@@ -337,6 +374,9 @@ func (d *decoder) requestLine(n *yaml.Node, path, line string, st *Step) bool {
 	if !strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
 		d.fail(n, path, fmt.Sprintf("%q is neither a path nor a URL", target), "paths start with /, e.g. GET /products/7")
 		return false
+	}
+	if u, err := url.Parse(target); err == nil {
+		d.credentialSecrets(u) // an absolute URL's user:password is a secret too
 	}
 	st.Method, st.Path = m, target
 	return true
@@ -354,7 +394,7 @@ func (d *decoder) params(n *yaml.Node, path string, vars *templateScope) []Param
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		p := joinPath(path, k.Value)
-		val, ok := d.scalar(v, p)
+		val, ok := d.sentScalar(v, p)
 		if !ok {
 			continue
 		}
@@ -394,7 +434,7 @@ func (d *decoder) jsonValue(n *yaml.Node, path string, vars *templateScope) JSON
 			return JSONValue{Kind: JSONNumber, Text: n.Value}
 		}
 	}
-	s, ok := d.scalar(n, path)
+	s, ok := d.sentScalar(n, path)
 	if ok {
 		d.checkTemplate(n, path, s, vars)
 	}

@@ -25,6 +25,16 @@ type Options struct {
 	// FS resolves data files named by the scenario, rooted at the
 	// scenario's directory. Load sets it to the file's directory when nil.
 	FS fs.FS
+	// DryRun reads the scenario to check or plan it, not to run it: a
+	// ${VAR} used only in values a request sends (header values, query
+	// and form values, bodies) may be unset, since nothing is sent. Parse
+	// reads it as empty and lists it in Scenario.Warnings, once per
+	// variable. A variable the scenario's structure needs (the target, a
+	// rate, a duration, a path) is an error either way.
+	DryRun bool
+	// Overrides are the command line's changes (--target, -e,
+	// --load-factor, --window, --duration, --seed, --smoke).
+	Overrides Overrides
 }
 
 // Load reads and validates the scenario file at path.
@@ -47,7 +57,8 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read scenario: %w", err)
 	}
-	d := &decoder{file: name, fsys: opts.FS, getenv: opts.Getenv}
+	d := &decoder{file: name, fsys: opts.FS, dryRun: opts.DryRun, over: opts.Overrides}
+	d.getenv = d.lookup(opts.Getenv)
 	root, err := parseYAML(src, name)
 	if err != nil {
 		return nil, err
@@ -58,6 +69,18 @@ func Parse(r io.Reader, name string, opts Options) (*Scenario, error) {
 		return nil, errors.Join(sortedByPlace(d.errs)...)
 	}
 	sc.Secrets = append(sc.Secrets, d.secrets...)
+	d.applyOverrides(sc)
+	// Longest first, so that a secret holding another (user:password
+	// holds password) is redacted whole.
+	slices.SortFunc(sc.Secrets, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	sc.Secrets = slices.Compact(sc.Secrets)
+	sc.Warnings = append(sc.Warnings, d.unsetWarnings()...)
+	sc.Warnings = append(sc.Warnings, d.unusedVars()...)
 	return sc, nil
 }
 
@@ -101,13 +124,16 @@ func parseYAML(src []byte, name string) (*yaml.Node, error) {
 	if len(doc.Content) == 0 {
 		return nil, &Error{File: name, Msg: "the scenario is empty", Hint: "start from examples/quickstart.yaml"}
 	}
+	if err := checkAliases(doc.Content[0], name); err != nil {
+		return nil, err
+	}
 	return doc.Content[0], nil
 }
 
 var topKeys = []string{"name", "target", "defaults", "traffic", "journeys", "slo"}
 
 func (d *decoder) scenario(root *yaml.Node) *Scenario {
-	sc := &Scenario{Defaults: Defaults{Timeout: DefaultTimeout, HTTP: HTTP1, Connection: VisitorConnections}}
+	sc := &Scenario{Defaults: Defaults{Timeout: DefaultTimeout, HTTP: HTTP1, Connection: VisitorConnections, MaxBody: DefaultMaxBody}}
 	fields := d.mapping(root, "", topKeys)
 	has := map[string]bool{}
 	var sloNode *yaml.Node
@@ -118,7 +144,9 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 		case "name":
 			sc.Name, _ = d.scalar(f.val, f.path)
 		case "target":
-			sc.Target = d.target(f.val, f.path)
+			if d.over.Target == "" {
+				sc.Target = d.target(f.val, f.path)
+			}
 		case "defaults":
 			sc.Defaults = d.defaults(f.val, f.path, sc.Defaults)
 		case "traffic":
@@ -131,6 +159,9 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 			sloNode, sloPath = f.val, f.path // rules name journeys: read them last
 		}
 	}
+	if d.over.Target != "" {
+		sc.Target, has["target"] = d.overrideTarget(), true
+	}
 	if len(fields) > 0 || resolve(root).Kind == yaml.MappingNode {
 		for _, k := range []string{"target", "traffic", "journeys"} {
 			if !has[k] {
@@ -141,9 +172,10 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	if sloNode != nil {
 		sc.SLO = d.rules(sloNode, sloPath, sc)
 	}
+	d.applyTargetCredentials(sc)
 	for _, h := range sc.Defaults.Headers {
-		if h.Secret && len(h.Value) >= minSecretLen {
-			sc.Secrets = append(sc.Secrets, h.Value)
+		if h.Secret {
+			sc.Secrets = append(sc.Secrets, HeaderSecrets(h.Value)...)
 		}
 	}
 	return sc
@@ -165,17 +197,18 @@ func (d *decoder) target(n *yaml.Node, path string) Target {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		d.fail(n, path, fmt.Sprintf("%q is not an http or https URL", n.Value), "e.g. https://shop.example.com, or sim:shop for the built-in simulated shop")
+		d.fail(n, path, fmt.Sprintf("%q is not an http or https URL", withoutUserinfo(n.Value)), "e.g. https://shop.example.com, or sim:shop for the built-in simulated shop")
 		return Target{}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		d.fail(n, path, "the target is a base URL without query or fragment", "put queries into the steps")
 		return Target{}
 	}
-	return Target{URL: strings.TrimSuffix(s, "/"), Line: n.Line}
+	d.targetBasic = d.credentialSecrets(u)
+	return Target{URL: strings.TrimSuffix(withoutUserinfo(s), "/"), Line: n.Line}
 }
 
-var defaultsKeys = []string{"headers", "timeout", "http", "connection", "think"}
+var defaultsKeys = []string{"headers", "timeout", "http", "connection", "think", "max_body", "tls"}
 
 func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 	for _, f := range d.mapping(n, path, defaultsKeys) {
@@ -194,6 +227,12 @@ func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 			if t, ok := d.think(f.val, f.path); ok {
 				def.Think = t
 			}
+		case "max_body":
+			if v, ok := d.maxBody(f.val, f.path); ok {
+				def.MaxBody = v
+			}
+		case "tls":
+			def.TLS = d.tls(f.val, f.path)
 		case "connection":
 			if s, ok := d.scalar(f.val, f.path); ok {
 				switch ConnectionMode(s) {
@@ -217,6 +256,25 @@ func (d *decoder) defaults(n *yaml.Node, path string, def Defaults) Defaults {
 	return def
 }
 
+var tlsKeys = []string{"insecure"}
+
+// tls reads defaults.tls.
+func (d *decoder) tls(n *yaml.Node, path string) TLS {
+	var t TLS
+	for _, f := range d.mapping(n, path, tlsKeys) {
+		if s, ok := d.scalar(f.val, f.path); ok {
+			switch strings.ToLower(s) {
+			case "true":
+				t.Insecure = true
+			case "false":
+			default:
+				d.fail(f.val, f.path, fmt.Sprintf("%q is neither true nor false", f.val.Value), "")
+			}
+		}
+	}
+	return t
+}
+
 // ValidHeaderName reports whether name can name a header: an HTTP token
 // (RFC 9110).
 func ValidHeaderName(name string) bool { return headerToken.MatchString(name) }
@@ -238,7 +296,7 @@ func (d *decoder) headers(n *yaml.Node, path string) []Header {
 			continue
 		}
 		before := len(d.secrets)
-		val, ok := d.scalar(v, p)
+		val, ok := d.sentScalar(v, p)
 		if !ok {
 			continue
 		}
@@ -344,6 +402,10 @@ func (d *decoder) rules(n *yaml.Node, path string, sc *Scenario) []Rule {
 			continue
 		}
 		r.Line = item.Line
+		if msg, hint := d.cutByDuration(r); msg != "" {
+			d.fail(item, p, msg, hint)
+			continue
+		}
 		if msg, hint := checkScope(r, sc); msg != "" {
 			d.fail(item, p, msg, hint)
 			continue
@@ -375,6 +437,9 @@ func checkScope(r Rule, sc *Scenario) (msg, hint string) {
 		if msg, hint := checkThroughput(r, sc); msg != "" {
 			return msg, hint
 		}
+	}
+	if r.Phase != "" && len(sc.Plan.Phases) == 0 {
+		return "", "" // the plan could not be made: that problem is reported already
 	}
 	if r.Phase != "" {
 		var names []string

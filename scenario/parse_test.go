@@ -63,6 +63,7 @@ slo:
 			Timeout:    5 * time.Second,
 			HTTP:       HTTP1,
 			Connection: SharedConnections,
+			MaxBody:    DefaultMaxBody,
 		},
 		Traffic: Traffic{
 			Arrivals:       Uniform,
@@ -156,7 +157,31 @@ func TestParseProblems(t *testing.T) {
 		{
 			name: "lower-case method",
 			src:  head + phases + "journeys:\n  - name: browse\n    steps: [ get / ]\n",
-			want: []string{`launch.yaml:8:14: journeys[0].steps[0]: "get" is not an HTTP method (methods are upper case, e.g. GET, POST, PUT, DELETE)`},
+			want: []string{`launch.yaml:8:14: journeys[0].steps[0]: "get" is not an HTTP method (methods are upper case: GET)`},
+		},
+		{
+			name: "a misspelt method suggests the nearest",
+			src:  head + phases + "journeys:\n  - name: browse\n    steps: [ GTE /, POTS /cart, PUTS /x ]\n",
+			want: []string{
+				`launch.yaml:8:14: journeys[0].steps[0]: "GTE" is not an HTTP method (did you mean "GET"?)`,
+				`launch.yaml:8:21: journeys[0].steps[1]: "POTS" is not an HTTP method (did you mean "POST"?)`,
+				`launch.yaml:8:33: journeys[0].steps[2]: "PUTS" is not an HTTP method (did you mean "PUT"?)`,
+			},
+		},
+		{
+			name: "an unregistered method lists the methods liftoff sends",
+			src:  head + phases + "journeys:\n  - name: browse\n    steps: [ BREW /pot ]\n",
+			want: []string{`launch.yaml:8:14: journeys[0].steps[0]: "BREW" is not an HTTP method (liftoff sends GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, PROPFIND, PROPPATCH, MKCOL, COPY, MOVE, LOCK, UNLOCK, REPORT, SEARCH, QUERY, PURGE)`},
+		},
+		{
+			name: "the start of a key suggests it",
+			src:  head + "traffic:\n  phases:\n    - { duration: 1m, rate: 10/s, ramp: 50/s }\n" + journeys,
+			want: []string{`launch.yaml:5:35: traffic.phases[0]: unknown key "ramp" (did you mean "ramp_to"?)`},
+		},
+		{
+			name: "a latency rule without a unit suggests milliseconds",
+			src:  head + phases + journeys + "slo:\n  - p95 < 300\n",
+			want: []string{`launch.yaml:10:5: slo[0]: latency limit "300" has no unit (latency limits need a unit: write 300ms)`},
 		},
 		{
 			name: "path without slash",
@@ -306,4 +331,130 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse failed with %v, which holds no scenario problem", err)
 		}
 	})
+}
+
+// TestParseDryRun checks which unset variables a dry run (validate, plan)
+// lets through with a warning, and which stay errors.
+func TestParseDryRun(t *testing.T) {
+	t.Parallel()
+	const head = "name: t\ntarget: http://127.0.0.1:8080\n"
+	const phases = "traffic:\n  phases:\n    - { duration: 1m, rate: 10/s }\n"
+	const step = "journeys:\n  - name: b\n    steps:\n      - request: "
+	tests := []struct {
+		name     string
+		src      string
+		warnings []string
+		errs     []string
+	}{
+		{
+			name: "a header value",
+			src:  head + "defaults:\n  headers: { Authorization: \"Bearer ${TOKEN}\" }\n" + phases + step + "GET /\n",
+			warnings: []string{
+				`launch.yaml:4:29: defaults.headers.Authorization: environment variable TOKEN is not set; run needs it for a value a request sends (export TOKEN before liftoff run)`,
+			},
+		},
+		{
+			name: "one warning per variable, however often it is used, in file order",
+			src: head + phases + step + "POST /login?user=${USER_ID}&key=${KEY}\n        headers: { Cookie: \"${COOKIE}\" }\n" +
+				"        json: { password: \"${PASSWORD}\", again: \"${COOKIE}\" }\n" +
+				"      - request: POST /form\n        form: { a: \"${COOKIE}\" }\n        query: { q: \"${Q}\" }\n      - request: PUT /raw\n        body: \"${BODY}\"\n",
+			warnings: []string{
+				`launch.yaml:9:18: journeys[0].steps[0].request: environment variable KEY is not set; run needs it for a value a request sends (export KEY before liftoff run)`,
+				`launch.yaml:9:18: journeys[0].steps[0].request: environment variable USER_ID is not set; run needs it for a value a request sends (export USER_ID before liftoff run)`,
+				`launch.yaml:10:28: journeys[0].steps[0].headers.Cookie: environment variable COOKIE is not set; run needs it for 3 values requests send (export COOKIE before liftoff run)`,
+				`launch.yaml:11:27: journeys[0].steps[0].json.password: environment variable PASSWORD is not set; run needs it for a value a request sends (export PASSWORD before liftoff run)`,
+				`launch.yaml:14:21: journeys[0].steps[1].query.q: environment variable Q is not set; run needs it for a value a request sends (export Q before liftoff run)`,
+				`launch.yaml:16:15: journeys[0].steps[2].body: environment variable BODY is not set; run needs it for a value a request sends (export BODY before liftoff run)`,
+			},
+		},
+		{
+			name: "a default is no warning",
+			src:  head + phases + step + "GET /\n        headers: { X-Key: \"${KEY:-none}\" }\n",
+		},
+		{
+			name: "the structure needs its variables: target, rate, duration, path",
+			src: "name: t\ntarget: ${TARGET}\ntraffic:\n  phases:\n    - { duration: \"${LONG}\", rate: \"${RATE}\" }\n" +
+				step + "GET /users/${ID}?key=${KEY}\n",
+			errs: []string{
+				`launch.yaml:2:9: target: environment variable TARGET is not set (export TARGET, or write ${TARGET:-default})`,
+				`launch.yaml:5:19: traffic.phases[0].duration: environment variable LONG is not set (export LONG, or write ${LONG:-default})`,
+				`launch.yaml:5:36: traffic.phases[0].rate: environment variable RATE is not set (export RATE, or write ${RATE:-default})`,
+				`launch.yaml:9:18: journeys[0].steps[0].request: environment variable ID is not set (export ID, or write ${ID:-default})`,
+			},
+		},
+		{
+			name: "a variable the structure needs is an error, not also a warning",
+			src:  head + "defaults:\n  headers: { X-Wait: \"${WAIT}\" }\n  timeout: ${WAIT}\n" + phases + step + "GET /\n",
+			errs: []string{
+				`launch.yaml:5:12: defaults.timeout: environment variable WAIT is not set (export WAIT, or write ${WAIT:-default})`,
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sc, err := Parse(strings.NewReader(tc.src), "launch.yaml", Options{DryRun: true, Getenv: func(string) (string, bool) { return "", false }})
+			var errs, warnings []string
+			for _, p := range Problems(err) {
+				errs = append(errs, p.Error())
+			}
+			if sc != nil {
+				for _, w := range sc.Warnings {
+					warnings = append(warnings, w.Error())
+				}
+			}
+			if diff := cmp.Diff(tc.errs, errs); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.warnings, warnings); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+			if len(tc.warnings) == 0 {
+				return
+			}
+			// A run reads the same scenario: every warning is an error.
+			_, runErr := Parse(strings.NewReader(tc.src), "launch.yaml", Options{})
+			if n := len(Problems(runErr)); n < len(tc.warnings) {
+				t.Errorf("without DryRun, %d problems, want at least %d: %v", n, len(tc.warnings), runErr)
+			}
+		})
+	}
+}
+
+// TestEnvValuesAreLiteralText checks that a ${VAR} value holding template
+// syntax is text to send, never a template to run: the scenario is valid,
+// the value renders as itself, and records show it redacted.
+func TestEnvValuesAreLiteralText(t *testing.T) {
+	t.Parallel()
+	src := `name: t
+target: http://127.0.0.1:9
+defaults:
+  headers: { Authorization: "Bearer ${TOKEN}" }
+traffic:
+  phases: [ { duration: 1s, rate: 1/s } ]
+journeys:
+  - name: j
+    steps:
+      - request: "GET /p/${TOKEN}?v={{ .visitor }}"
+        json: { token: "${TOKEN}", n: "{{ .visitor }}" }
+`
+	token := `{{.nothing}}{{template"x"}}`
+	sc, err := parseString(t, src, map[string]string{"TOKEN": token})
+	if err != nil {
+		t.Fatalf("a value from the environment should not be checked as a template: %v", err)
+	}
+	escaped := `{{"{{"}}.nothing}}{{"{{"}}template"x"}}`
+	if got := sc.Defaults.Headers[0].Value; got != "Bearer "+escaped {
+		t.Errorf("header value %q, want the token escaped", got)
+	}
+	st := sc.Journeys[0].Steps[0]
+	if want := "/p/" + escaped + "?v={{ .visitor }}"; st.Path != want {
+		t.Errorf("path %q, want %q", st.Path, want)
+	}
+	if got := st.Body.JSON.Fields[0].Value.Text; got != escaped {
+		t.Errorf("json value %q, want %q", got, escaped)
+	}
+	if got := sc.Record().Journeys[0].Steps[0].Request; strings.Contains(got, "nothing") {
+		t.Errorf("the record shows the secret: %q", got)
+	}
 }

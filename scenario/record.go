@@ -35,6 +35,12 @@ type Record struct {
 	Campaign *CampaignRecord `json:"campaign,omitempty"`
 	Journeys []JourneyRecord `json:"journeys"`
 	SLO      []string        `json:"slo"`
+	// TLSInsecure says the run did not verify the target's certificates
+	// (defaults.tls.insecure or --insecure): reports say so loudly.
+	TLSInsecure bool `json:"tls_insecure,omitempty"`
+	// Overrides are the command line's changes to the scenario file,
+	// -e values never included; absent when there were none.
+	Overrides *OverrideRecord `json:"overrides,omitempty"`
 }
 
 // CampaignRecord is traffic.campaign as results record it: the marketing
@@ -92,13 +98,18 @@ func (s *Scenario) Record() Record {
 		Arrivals:       s.Traffic.Arrivals,
 		Seed:           s.Traffic.Seed,
 		MaxConcurrency: s.Traffic.MaxConcurrency,
+		TLSInsecure:    s.Defaults.TLS.Insecure,
 	}
 	rec.Phases = phaseRecords(s.Plan.Phases)
 	rec.Curve = pointRecords(s.Plan.Curve)
-	rec.LoadFactor = s.Traffic.LoadFactor.Value()
-	rec.Window = s.Traffic.Window.String()
-	rec.WindowStartS = s.WindowStart.Seconds()
-	if !s.Traffic.Window.IsFull() || s.Traffic.LoadFactor.Value() != 1 {
+	if !s.Smoke { // a smoke test sends no traffic to shape
+		rec.LoadFactor = s.Traffic.LoadFactor.Value()
+		rec.Window = s.Traffic.Window.String()
+		rec.WindowStartS = s.WindowStart.Seconds()
+	}
+	rec.Overrides = s.Overrides
+	shaped := !s.Traffic.Window.IsFull() || s.Traffic.LoadFactor.Value() != 1 || s.Plan.Duration() != s.Expected.Duration()
+	if shaped && !s.Smoke {
 		rec.Expected = pointRecords(s.Expected.Curve)
 		rec.ExpectedPhases = phaseRecords(s.Expected.Phases)
 	}

@@ -27,9 +27,22 @@ type Scenario struct {
 	// Expected.Duration()/Plan.Duration() times faster than Plan's.
 	WindowStart time.Duration
 
-	// Secrets are the values that came from ${VAR} references and sensitive
-	// headers. Every renderer redacts them; they are never written out.
+	// Secrets are the values that came from ${VAR} references, sensitive
+	// headers and the target URL's user:password. Every renderer redacts
+	// them; they are never written out.
 	Secrets []string
+
+	// Smoke marks a smoke test (Overrides.Smoke): one visitor per
+	// journey and no planned traffic, so Plan is empty.
+	Smoke bool
+	// Overrides records what the command line changed; nil when nothing.
+	Overrides *OverrideRecord
+
+	// Warnings are things the scenario does that its author may not
+	// expect, each at its place in the file; the scenario is valid all
+	// the same. In a dry run (Options.DryRun) they include the ${VAR}
+	// references left unset in values requests send, one per variable.
+	Warnings []*Error
 }
 
 // Target is what the test sends traffic to: a base URL, or the built-in
@@ -50,6 +63,16 @@ type Defaults struct {
 	Think      Think         // pause after each step unless the step sets its own; none by default
 	HTTP       HTTPVersion
 	Connection ConnectionMode
+	MaxBody    int64 // the most of a response body a step's checks and captures read; DefaultMaxBody when not set
+	TLS        TLS
+}
+
+// TLS holds how the generator treats the target's certificates.
+type TLS struct {
+	// Insecure skips certificate verification, for staging sites with
+	// self-signed certificates. Every report says so: a run that trusts
+	// any certificate has not tested the site's real TLS setup.
+	Insecure bool
 }
 
 // ConnectionMode says whose connections a request travels on.

@@ -159,7 +159,7 @@ func ParseRule(text string) (Rule, error) {
 	if r.Metric.IsLatency() {
 		d, err := ParseDuration(limit)
 		if err != nil {
-			return Rule{}, err
+			return Rule{}, latencyLimitError(err, limit)
 		}
 		r.Latency = d
 	} else {
@@ -238,4 +238,21 @@ func (r *Rule) setMetric(name string) error {
 		}
 	}
 	return &unitError{msg: fmt.Sprintf("unknown metric %q", name), hint: "known metrics: " + strings.Join(metricNames, ", ")}
+}
+
+// latencyLimitError rewords the hint for a latency limit without a unit:
+// a latency is milliseconds far more often than minutes, so "p95 < 300"
+// means 300ms, and a small number such as "p95 < 2" seconds or
+// milliseconds.
+func latencyLimitError(err error, limit string) error {
+	text := strings.TrimSpace(limit)
+	v, nerr := parseNumber(text)
+	if nerr != nil {
+		return err
+	}
+	hint := fmt.Sprintf("latency limits need a unit: write %sms", text)
+	if v < 10 {
+		hint = fmt.Sprintf("latency limits need a unit: write %ss or %sms", text, text)
+	}
+	return &unitError{msg: fmt.Sprintf("latency limit %q has no unit", limit), hint: hint}
 }

@@ -72,6 +72,7 @@ func (d *decoder) traffic(n *yaml.Node, path string) (Traffic, trafficPlans) {
 			}
 		}
 	}
+	windowFlag := d.overrideTraffic(&t)
 	var tp trafficPlans
 	switch {
 	case campaignField != nil && phasesField != nil:
@@ -93,13 +94,18 @@ func (d *decoder) traffic(n *yaml.Node, path string) (Traffic, trafficPlans) {
 		d.fail(n, path, `missing "campaign" or "phases"`, "e.g. campaign: { shape: email-blast, audience: 400000, response: 6%, peak_at: 20m, duration: 3h }, or phases: [ { duration: 1m, rate: 10/s } ]")
 		return t, tp
 	}
-	if windowField != nil {
+	if windowField != nil || windowFlag {
 		if msg, hint := checkWindow(t.Window, tp.expected); msg != "" {
-			d.fail(windowField.val, windowField.path, msg, hint)
+			if windowFlag {
+				d.failFlag(FlagWindow, msg, hint)
+			} else {
+				d.fail(windowField.val, windowField.path, msg, hint)
+			}
 			return t, tp
 		}
 	}
 	tp.tested, tp.start = testedPlan(tp.expected, t.Window, t.LoadFactor)
+	tp.tested = d.capPlan(tp.tested)
 	for _, ph := range tp.tested.Phases {
 		if ph.Concurrency > t.MaxConcurrency {
 			d.fail(n, joinPath(path, "max_concurrency"), fmt.Sprintf("phase %q runs %d visitors, above max_concurrency %d", ph.Name, ph.Concurrency, t.MaxConcurrency), "raise max_concurrency")

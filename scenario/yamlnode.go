@@ -3,10 +3,12 @@ package scenario
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -20,6 +22,19 @@ type decoder struct {
 	getenv  func(string) (string, bool)
 	errs    []error
 	secrets []string
+
+	over       Overrides                // Options.Overrides
+	referenced map[string]bool          // the ${VAR} names looked up, when -e set any (see lookup)
+	cap        time.Duration            // --duration's cap, once read
+	cutPhases  map[string]time.Duration // the phases --duration cut out, with their starts
+
+	dryRun  bool                 // Options.DryRun
+	sending bool                 // reading a value a request sends (see sentScalar)
+	unset   map[string]*unsetVar // ${VAR}s a dry run read as empty, by name
+	needed  map[string]bool      // unset ${VAR}s reported as errors
+	// targetBasic is the Basic credential of the target URL's
+	// user:password; "" when it has none.
+	targetBasic string
 }
 
 // fail records a problem at node n.
@@ -131,6 +146,17 @@ func (d *decoder) sequence(n *yaml.Node, path string) []*yaml.Node {
 // ok is false when the node is not a scalar or a reference cannot be
 // expanded; the problem is already recorded.
 func (d *decoder) scalar(n *yaml.Node, path string) (text string, ok bool) {
+	return d.scalarText(n, path, false)
+}
+
+// templateScalar is scalar for a value loadgen runs as a template (a
+// request line, header, query, form or body value). What a ${VAR} brings
+// in stays literal text: a value holding {{ is sent as it is, never run.
+func (d *decoder) templateScalar(n *yaml.Node, path string) (text string, ok bool) {
+	return d.scalarText(n, path, true)
+}
+
+func (d *decoder) scalarText(n *yaml.Node, path string, template bool) (text string, ok bool) {
 	n = resolve(n)
 	if n == nil || n.Kind != yaml.ScalarNode {
 		d.fail(n, path, "must be a single value", kindHint(n))
@@ -140,7 +166,7 @@ func (d *decoder) scalar(n *yaml.Node, path string) (text string, ok bool) {
 		d.fail(n, path, "has no value", "")
 		return "", false
 	}
-	return d.expand(n, path, n.Value)
+	return d.expand(n, path, n.Value, template)
 }
 
 // integer reads a whole number no smaller than lo.
@@ -171,8 +197,9 @@ const minSecretLen = 4
 
 // expand replaces ${VAR} references with values from the environment. Every
 // expanded value is remembered as a secret so that no output shows it.
-// Messages quote the text as written, never the expanded value.
-func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
+// Messages quote the text as written, never the expanded value. In a
+// template, each value is escaped so that it renders as itself.
+func (d *decoder) expand(n *yaml.Node, path, s string, template bool) (string, bool) {
 	if !strings.Contains(s, "${") {
 		return s, true
 	}
@@ -189,14 +216,17 @@ func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
 		}
 		if !set || v == "" {
 			if !hasDefault {
-				d.fail(n, path, fmt.Sprintf("environment variable %s is not set", name), fmt.Sprintf("export %s, or write ${%s:-default}", name, name))
-				ok = false
+				ok = d.unsetRef(n, path, name) && ok
 				return ""
 			}
 			return def
 		}
 		if len(v) >= minSecretLen {
 			d.secrets = append(d.secrets, v)
+		}
+		if template && IsTemplate(v) {
+			v = literalTemplate(v)
+			d.secrets = append(d.secrets, v) // records show the escaped form
 		}
 		return v
 	})
@@ -205,6 +235,117 @@ func (d *decoder) expand(n *yaml.Node, path, s string) (string, bool) {
 		return "", false
 	}
 	return out, ok
+}
+
+// unsetVar is a ${VAR} a dry run read as empty: where it is first used,
+// and how often.
+type unsetVar struct {
+	name string
+	n    *yaml.Node
+	path string
+	uses int
+}
+
+// unsetRef handles a reference to a variable that is not set. In a dry
+// run, a value a request sends reads it as empty and it becomes a warning;
+// anywhere else it is an error. ok reports whether the value may be read.
+func (d *decoder) unsetRef(n *yaml.Node, path, name string) (ok bool) {
+	if d.dryRun && d.sending {
+		if d.unset == nil {
+			d.unset = map[string]*unsetVar{}
+		}
+		u := d.unset[name]
+		if u == nil {
+			u = &unsetVar{name: name, n: n, path: path}
+			d.unset[name] = u
+		}
+		u.uses++
+		return true
+	}
+	if d.needed == nil {
+		d.needed = map[string]bool{}
+	}
+	d.needed[name] = true
+	d.fail(n, path, fmt.Sprintf("environment variable %s is not set", name), fmt.Sprintf("export %s, or write ${%s:-default}", name, name))
+	return false
+}
+
+// unsetWarnings are the warnings of a dry run: one per variable read as
+// empty, at its first use, unless the variable is an error elsewhere.
+func (d *decoder) unsetWarnings() []*Error {
+	var out []error
+	// By name first, so two variables in one value keep an order.
+	for _, name := range slices.Sorted(maps.Keys(d.unset)) {
+		u := d.unset[name]
+		if d.needed[name] {
+			continue
+		}
+		what := "a value a request sends"
+		if u.uses > 1 {
+			what = fmt.Sprintf("%d values requests send", u.uses)
+		}
+		out = append(out, &Error{File: d.file, Line: u.n.Line, Col: u.n.Column, Path: u.path,
+			Msg:  fmt.Sprintf("environment variable %s is not set; run needs it for %s", u.name, what),
+			Hint: fmt.Sprintf("export %s before liftoff run", u.name)})
+	}
+	var ws []*Error
+	for _, e := range sortedByPlace(out) {
+		ws = append(ws, e.(*Error))
+	}
+	return ws
+}
+
+// sentScalar reads a value a request sends (a header value, a query or
+// form value, a body): in a dry run, an unset ${VAR} in it is a warning,
+// since nothing is sent.
+func (d *decoder) sentScalar(n *yaml.Node, path string) (string, bool) {
+	d.sending = true
+	defer func() { d.sending = false }()
+	return d.templateScalar(n, path)
+}
+
+// requestText reads a request line. Its query string (after the first ?
+// outside a ${…} reference) is a value the request sends, like a query:
+// mapping's; the method and the path shape the request.
+func (d *decoder) requestText(n *yaml.Node, path string) (string, bool) {
+	r := resolve(n)
+	if r == nil || r.Kind != yaml.ScalarNode || r.Tag == "!!null" {
+		return d.templateScalar(n, path)
+	}
+	q := queryStart(r.Value)
+	if q < 0 || !strings.Contains(r.Value[q:], "${") {
+		return d.templateScalar(n, path)
+	}
+	head, ok := d.expand(r, path, r.Value[:q], true)
+	d.sending = true
+	query, qok := d.expand(r, path, r.Value[q:], true)
+	d.sending = false
+	return head + query, ok && qok
+}
+
+// queryStart is the index of the first ? in a request line that is not
+// inside a ${…} reference, or -1.
+func queryStart(s string) int {
+	refs := envRef.FindAllStringIndex(s, -1)
+	for i := 0; i < len(s); i++ {
+		if s[i] != '?' {
+			continue
+		}
+		inRef := false
+		for _, r := range refs {
+			inRef = inRef || (r[0] <= i && i < r[1])
+		}
+		if !inRef {
+			return i
+		}
+	}
+	return -1
+}
+
+// literalTemplate escapes s for text/template, where only "{{" starts an
+// action: it becomes an action that prints "{{".
+func literalTemplate(s string) string {
+	return strings.ReplaceAll(s, "{{", `{{"{{"}}`)
 }
 
 // kindHint says what a node that had the wrong shape actually was.
@@ -240,9 +381,18 @@ func indexPath(parent string, i int) string {
 // enough to be a likely typo; otherwise it lists the known words under the
 // noun that names them ("keys", "journeys").
 func suggest(word string, known []string, noun string) string {
+	w := strings.ToLower(word)
 	best, bestDist := "", len(word)/2+2
 	for _, k := range known {
-		if dist := editDistance(strings.ToLower(word), k); dist < bestDist {
+		kl := strings.ToLower(k)
+		dist := editDistance(w, kl)
+		if len(w) >= 3 && strings.HasPrefix(kl, w) {
+			// The start of a known word ("ramp" for "ramp_to") means
+			// that word, however many letters are missing: nearer than
+			// another word a letter or two away ("name").
+			dist = 1
+		}
+		if dist < bestDist {
 			best, bestDist = k, dist
 		}
 	}

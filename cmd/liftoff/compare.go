@@ -41,14 +41,19 @@ percentage point of a ratio). Keys with fewer than 20 requests, and
 throughput when the two runs planned different traffic, are shown but not
 judged. Comparing a run with itself shows no change.
 
+Results files are checked before they are trusted, as for report.
+Outputs are checked before anything is read and written as for run
+(- is standard output).
+
 Exit codes: 0 no regression beyond the tolerance, 1 one or more
-regressions, 2 usage error or a results file that cannot be read,
-4 an output file could not be written.`,
+regressions, 2 usage error, a bad output path, or a results file that
+cannot be read or holds what no run writes, 4 an output file or standard
+output could not be written.`,
 		Example: `  liftoff demo --json baseline.json
   liftoff demo --json current.json
   liftoff compare baseline.json current.json
   liftoff compare baseline.json current.json --max-regression 5% --markdown compare.md --json compare.json`,
-		Args: usageArgs(cobra.ExactArgs(2)),
+		Args: argsFor(2, 2, "two results files, the baseline and the current run", "liftoff compare baseline.json current.json"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.baseline, opts.current = args[0], args[1]
 			if runF != nil {
@@ -59,8 +64,8 @@ regressions, 2 usage error or a results file that cannot be read,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.maxRegression, "max-regression", defaultMaxRegression, "how much worse a metric may get, relative to the baseline, before compare exits 1")
-	f.StringVar(&opts.markdown, "markdown", "", "write the comparison as Markdown to `FILE`")
-	f.StringVar(&opts.json, "json", "", "write the comparison as JSON to `FILE`")
+	f.StringVar(&opts.markdown, "markdown", "", "write the comparison as Markdown to `FILE` (- for standard output)")
+	f.StringVar(&opts.json, "json", "", "write the comparison as JSON to `FILE` (- for standard output)")
 	return cmd
 }
 
@@ -75,14 +80,21 @@ func compareRun(opts *compareOptions) error {
 	if err != nil {
 		return usagef("--max-regression %q: %v", opts.maxRegression, err)
 	}
-	outs := outputOptions{markdown: opts.markdown, json: opts.json}
-	if err := outs.check(); err != nil {
-		return err
-	}
 	if opts.baseline == "-" && opts.current == "-" {
 		return usagef("only one of BASELINE and CURRENT can be standard input")
 	}
 	e := opts.env
+	writers := map[string]func(io.Writer, report.Comparison) error{"--markdown": report.WriteComparisonMarkdown, "--json": report.WriteComparisonJSON}
+	var asked []namedPath
+	for _, o := range []namedPath{{"--markdown", opts.markdown}, {"--json", opts.json}} {
+		if o.path != "" {
+			asked = append(asked, o)
+		}
+	}
+	dests, err := resolveDestinations(e, asked, []namedPath{{"the baseline", opts.baseline}, {"the current results", opts.current}})
+	if err != nil {
+		return err
+	}
 	base, err := readResults(e, opts.baseline)
 	if err != nil {
 		return err
@@ -92,27 +104,10 @@ func compareRun(opts *compareOptions) error {
 		return err
 	}
 	c := report.Compare(base, cur, opts.baseline, opts.current, float64(tolerance))
-	if err := report.WriteComparisonTerminal(e.Out, c); err != nil {
-		return err
-	}
-	var errs []error
-	for _, o := range []struct {
-		flag, path string
-		write      func(io.Writer, report.Comparison) error
-	}{{"--markdown", opts.markdown, report.WriteComparisonMarkdown}, {"--json", opts.json, report.WriteComparisonJSON}} {
-		if o.path == "" {
-			continue
-		}
-		data, err := render(func(b *bytes.Buffer) error { return o.write(b, c) })
-		if err != nil {
-			errs = append(errs, fmt.Errorf("render %s for %s: %w", o.path, o.flag, err))
-			continue
-		}
-		if err := writeFileAtomic(o.path, data); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		fmt.Fprintf(e.Err, "%s written to %s\n", o.flag[2:], o.path)
+	errs := []error{stdoutError(report.WriteComparisonTerminal(terminalStream(e, dests...), c))}
+	for _, d := range dests {
+		write := writers[d.flag]
+		errs = append(errs, writeRendered(e, d, func(b *bytes.Buffer) error { return write(b, c) }))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

@@ -25,7 +25,13 @@ latency per journey and step, and the verdict.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.file = "examples/" + examples.Quickstart
 			opts.seedSet = cmd.Flags().Changed("seed")
-			opts.load = func() (*scenario.Scenario, error) { return loadDemo(e) }
+			opts.load = func() (*scenario.Scenario, error) {
+				over, err := opts.overrides()
+				if err != nil {
+					return nil, err
+				}
+				return loadDemo(e, over)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -37,11 +43,11 @@ latency per journey and step, and the verdict.`,
 }
 
 // loadDemo reads the quickstart scenario embedded in the binary.
-func loadDemo(e *env) (*scenario.Scenario, error) {
+func loadDemo(e *env, over scenario.Overrides) (*scenario.Scenario, error) {
 	src, err := examples.FS.ReadFile(examples.Quickstart)
 	if err != nil {
 		return nil, err
 	}
 	sub := examples.FS
-	return scenario.Parse(bytes.NewReader(src), "examples/"+examples.Quickstart, scenario.Options{Getenv: e.Getenv, FS: sub})
+	return scenario.Parse(bytes.NewReader(src), "examples/"+examples.Quickstart, scenario.Options{Getenv: e.Getenv, FS: sub, Overrides: over})
 }

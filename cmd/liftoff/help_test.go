@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -21,26 +23,8 @@ func TestHelpExamplesAreReal(t *testing.T) {
 			if line == "" || strings.HasPrefix(line, "#") {
 				continue
 			}
-			words := strings.Fields(line)
-			if words[0] != "liftoff" {
-				t.Errorf("%s: example %q does not start with liftoff", cmd.CommandPath(), line)
-				continue
-			}
-			// A fresh tree per line: parsing flags sets them.
-			fresh := newRootCmd(e)
-			found, args, err := fresh.Find(words[1:])
-			if err != nil || found == fresh {
-				t.Errorf("%s: example %q names no command: %v", cmd.CommandPath(), line, err)
-				continue
-			}
-			if err := found.ParseFlags(args); err != nil {
+			if err := commandLineProblem(e, strings.Fields(line)); err != nil {
 				t.Errorf("%s: example %q: %v", cmd.CommandPath(), line, err)
-				continue
-			}
-			if found.Args != nil {
-				if err := found.Args(found, found.Flags().Args()); err != nil {
-					t.Errorf("%s: example %q: %v", cmd.CommandPath(), line, err)
-				}
 			}
 		}
 		for _, sub := range cmd.Commands() {
@@ -48,6 +32,28 @@ func TestHelpExamplesAreReal(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// commandLineProblem says what is wrong with a liftoff command line (its
+// words, "liftoff" first): a command that does not exist, a flag the
+// command does not have, or arguments it does not take; nil if nothing.
+func commandLineProblem(e *env, words []string) error {
+	if len(words) == 0 || words[0] != "liftoff" {
+		return errors.New("does not start with liftoff")
+	}
+	// A fresh tree per line: parsing flags sets them.
+	fresh := newRootCmd(e)
+	found, args, err := fresh.Find(words[1:])
+	if err != nil || found == fresh {
+		return fmt.Errorf("names no command: %v", err)
+	}
+	if err := found.ParseFlags(args); err != nil {
+		return err
+	}
+	if found.Args != nil {
+		return found.Args(found, found.Flags().Args())
+	}
+	return nil
 }
 
 func TestEveryCommandHasHelp(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,8 @@ type importOptions struct {
 	name           string
 	keepAssets     bool
 	keepThirdParty bool
+	target         string
+	includeHosts   []string
 }
 
 // newImportCmd is the import command; its subcommands read recordings of
@@ -53,23 +56,34 @@ func newImportHARCmd(e *env, runF func(*importOptions) error) *cobra.Command {
 Export HAR), and writes a scenario with one journey: the recorded requests
 in order, with the recorded pauses as think times.
 
-Static assets (images, stylesheets, scripts, fonts, media) and requests to
-other sites (analytics, ads, payment providers) are left out unless
---keep-assets and --keep-third-party keep them: a load test should load the
-site's own pages and API, not a CDN or someone else's service.
+The target is the site the recording visited: the page the browser
+loaded (Sec-Fetch-Dest: document), or, in a recording made after the page
+loaded, the recorded page, the page most requests came from (Referer) and
+the host most requests went to; never an ad, analytics, beacon or font
+service. The import says which it chose and why; --target chooses another.
+
+Only requests to the target's host are kept. Requests to other hosts of
+the same site (an API on api.example.com) are left out unless
+--include-host names them; requests to other sites (analytics, ads, payment
+providers) unless --keep-third-party keeps them all; static assets (images,
+stylesheets, scripts, fonts, media) unless --keep-assets. CORS preflights
+are always left out: the browser sends them by itself. A load test should
+load the site's own pages and API, not a CDN or someone else's service.
 
 Authorization, Cookie and other credential headers, and fields such as a
 login form's password, are written as ${HAR_…} references, never as the
 recorded values. Export the variables the header comment lists before
-validate or run. The scenario's traffic and SLO rules are a starting point,
-to be set to the campaign's numbers.
+run (validate and plan only warn about them). The scenario's traffic, a
+gentle first run derived from the journey's length, and its SLO rules are a
+starting point, to be set to the campaign's numbers.
 
 The recording is read from standard input when RECORDING.har is -. The
 scenario goes to standard output unless -o names a file. See docs/har.md.`,
 		Example: `  liftoff import har examples/shop.har -o shop.yaml
   liftoff import har recording.har -o checkout.yaml --name Checkout
+  liftoff import har recording.har --target www.example.com --include-host api.example.com -o site.yaml
   liftoff import har recording.har --keep-assets --keep-third-party -o everything.yaml`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: argsFor(1, 1, "a recording (a HAR file, or - for standard input)", "liftoff import har recording.har"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.recording = args[0]
 			if runF != nil {
@@ -82,37 +96,56 @@ scenario goes to standard output unless -o names a file. See docs/har.md.`,
 	f.StringVarP(&opts.output, "output", "o", "", "write the scenario to `FILE` (atomically) instead of standard output")
 	f.StringVar(&opts.name, "name", "", "the scenario's name (default: the recorded page's title, or the site's host)")
 	f.BoolVar(&opts.keepAssets, "keep-assets", false, "keep requests for images, stylesheets, scripts, fonts and media")
-	f.BoolVar(&opts.keepThirdParty, "keep-third-party", false, "keep requests to other sites, as absolute URLs")
+	f.BoolVar(&opts.keepThirdParty, "keep-third-party", false, "keep requests to every other host and site, as absolute URLs")
+	f.StringVar(&opts.target, "target", "", "test `HOST` (or https://HOST), instead of the site the import chooses")
+	f.StringSliceVar(&opts.includeHosts, "include-host", nil, "also keep requests to `HOST`, such as the site's API host; *.example.com names every host under it (repeatable)")
 	return cmd
 }
 
 func importHARRun(opts *importOptions) error {
+	var out destination
+	if opts.output != "" {
+		dests, err := resolveDestinations(opts.env, []namedPath{{"-o", opts.output}}, []namedPath{{"the recording", opts.recording}})
+		if err != nil {
+			return err
+		}
+		out = dests[0]
+	}
 	var in io.Reader = opts.env.In
 	name := "standard input"
 	if opts.recording != "-" {
 		name = opts.recording
 		f, err := os.Open(opts.recording)
 		if err != nil {
-			return fmt.Errorf("open recording: %w", err)
+			return inputError("recording", opts.recording, err)
 		}
 		defer f.Close()
 		in = f
 	}
-	src, err := har.Import(in, name, har.Options{
+	imported, err := har.Import(in, name, har.Options{
 		Name:           opts.name,
 		KeepAssets:     opts.keepAssets,
 		KeepThirdParty: opts.keepThirdParty,
+		Target:         opts.target,
+		IncludeHosts:   opts.includeHosts,
 	})
 	if err != nil {
 		return err
 	}
+	e := opts.env
+	fmt.Fprintf(e.Err, "target %s: %s; --target chooses another\n", imported.Target, imported.TargetWhy)
+	if len(imported.OtherHosts) > 0 {
+		fmt.Fprintf(e.Err, "left out: requests to other hosts of the site, %s (--include-host %s keeps them)\n",
+			strings.Join(imported.OtherHosts, ", "), imported.OtherHosts[0])
+	}
+	fmt.Fprintf(e.Err, "starter traffic: %s (set it to the campaign's numbers before a real test)\n", imported.Starter)
 	if opts.output == "" {
-		_, err := opts.env.Out.Write(src)
+		_, err := e.Out.Write(imported.YAML)
 		return err
 	}
-	if err := writeFileAtomic(opts.output, src); err != nil {
+	if err := out.write(imported.YAML); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.env.Err, "scenario written to %s: read the comments at its top before running it\n", opts.output)
+	fmt.Fprintf(e.Err, "scenario written to %s: read the comments at its top before running it\n", opts.output)
 	return nil
 }

@@ -26,8 +26,10 @@ func TestImportHARFlags(t *testing.T) {
 		want importOptions
 	}{
 		{"defaults", []string{"har", "rec.har"}, importOptions{recording: "rec.har"}},
-		{"every flag", []string{"har", "-", "-o", "out.yaml", "--name", "Spring sale", "--keep-assets", "--keep-third-party"},
-			importOptions{recording: "-", output: "out.yaml", name: "Spring sale", keepAssets: true, keepThirdParty: true}},
+		{"every flag", []string{"har", "-", "-o", "out.yaml", "--name", "Spring sale", "--keep-assets", "--keep-third-party",
+			"--target", "www.example.com", "--include-host", "api.example.com", "--include-host", "*.cdn.example.com,auth.example.com"},
+			importOptions{recording: "-", output: "out.yaml", name: "Spring sale", keepAssets: true, keepThirdParty: true,
+				target: "www.example.com", includeHosts: []string{"api.example.com", "*.cdn.example.com", "auth.example.com"}}},
 		{"long output flag", []string{"har", "rec.har", "--output", "x.yaml"}, importOptions{recording: "rec.har", output: "x.yaml"}},
 	}
 	for _, tc := range tests {
@@ -57,8 +59,9 @@ var harVars = map[string]string{
 }
 
 // TestImportHARValidates imports every test recording and the example,
-// and validates the result as a user would: without the variables it
-// names the first missing one; with them it is valid.
+// and checks the result as a user would: validate and plan go on without
+// the credential variables, with a warning for each, and run refuses to
+// start; with them it is valid.
 func TestImportHARValidates(t *testing.T) {
 	t.Parallel()
 	recordings, _ := filepath.Glob(filepath.Join("..", "..", "scenario", "har", "testdata", "*.har"))
@@ -84,9 +87,35 @@ func TestImportHARValidates(t *testing.T) {
 			if !regexp.MustCompile(`\$\{HAR_`).Match(src) {
 				t.Fatalf("%s should need credentials:\n%s", rec, src)
 			}
-			without := newTestIO(nil)
-			if code := without.liftoff(t.Context(), "validate", out); code != exitUsage || !strings.Contains(without.err.String(), "environment variable HAR_") {
-				t.Errorf("validate without the variables: exit %d, want %d and a missing variable named:\n%s", code, exitUsage, without.err)
+			vars := map[string]bool{}
+			for _, m := range regexp.MustCompile(`\$\{(HAR_[A-Z_]+)\}`).FindAllStringSubmatch(string(src), -1) {
+				vars[m[1]] = true
+			}
+			for _, command := range []string{"validate", "plan"} {
+				without := newTestIO(nil)
+				if code := without.liftoff(t.Context(), command, out); code != exitGo {
+					t.Errorf("%s without the variables: exit %d, want %d\n%s", command, code, exitGo, without.err)
+				}
+				warnings := regexp.MustCompile(`(?m)^warning: .*: environment variable (HAR_[A-Z_]+) is not set; run needs it for .*\(export HAR_[A-Z_]+ before liftoff run\)$`).
+					FindAllStringSubmatch(without.err.String(), -1)
+				got := map[string]bool{}
+				for _, w := range warnings {
+					got[w[1]] = true
+				}
+				if len(warnings) != len(vars) || len(got) != len(vars) {
+					t.Errorf("%s without the variables: want one warning for each of %v:\n%s", command, vars, without.err)
+				}
+			}
+			// run refuses to start. The scenario points at a closed
+			// loopback port, so nothing could reach the recorded site if
+			// it did not.
+			loopback := filepath.Join(t.TempDir(), "loopback.yaml")
+			if err := os.WriteFile(loopback, regexp.MustCompile(`(?m)^target: .*$`).ReplaceAll(src, []byte("target: http://127.0.0.1:1")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			run := newTestIO(nil)
+			if code := run.liftoff(t.Context(), "run", loopback, "--progress", "none"); code != exitUsage || !strings.Contains(run.err.String(), "environment variable HAR_") {
+				t.Errorf("run without the variables: exit %d, want %d and a missing variable named:\n%s", code, exitUsage, run.err)
 			}
 			with := newTestIO(harVars)
 			if code := with.liftoff(t.Context(), "validate", out); code != exitGo {
@@ -107,8 +136,52 @@ func TestImportHARStdinAndStdout(t *testing.T) {
 	if code := tio.liftoff(t.Context(), "import", "har", "-", "--name", "Shop visit"); code != exitGo {
 		t.Fatalf("exit code %d\n%s", code, tio.err)
 	}
-	if !strings.Contains(tio.out.String(), "\nname: Shop visit\n") || tio.err.String() != "" {
-		t.Errorf("want the scenario on stdout and nothing on stderr:\nstdout:\n%s\nstderr:\n%s", tio.out, tio.err)
+	if !strings.Contains(tio.out.String(), "\nname: Shop visit\n") || strings.Contains(tio.err.String(), "name:") {
+		t.Errorf("want the scenario on stdout and only messages on stderr:\nstdout:\n%s\nstderr:\n%s", tio.out, tio.err)
+	}
+}
+
+// TestImportHARSaysWhatItChose checks what the import says on stderr:
+// the target and why, the hosts of the site it left out, and what the
+// starter traffic adds up to.
+func TestImportHARSaysWhatItChose(t *testing.T) {
+	t.Parallel()
+	streaming := filepath.Join("..", "..", "scenario", "har", "testdata", "streaming.har")
+	tests := []struct {
+		name   string
+		args   []string
+		stderr []string
+	}{
+		{"the example", []string{filepath.Join("..", "..", "examples", "shop.har")}, []string{
+			"target https://shop.example.com: the page the browser loaded, https://shop.example.com/ (a document, as Chrome's _resourceType says); --target chooses another",
+			"starter traffic: 30 visitors a minute for 1m, each replaying the recording's 8 steps: about 4 requests a second (set it to the campaign's numbers before a real test)",
+		}},
+		{"a streaming site recorded after its page loaded", []string{streaming}, []string{
+			"target https://api.streamly.example: the site of the page most requests came from, https://www.streamly.example (22 of 26 name it in their Referer or Origin); the recording holds no request to www.streamly.example itself, and 8 of the site's 10 went to this origin; --target chooses another",
+			"left out: requests to other hosts of the site, auth.streamly.example, license.streamly.example, telemetry.streamly.example (--include-host auth.streamly.example keeps them)",
+		}},
+		{"a target of the user's choice", []string{streaming, "--target", "auth.streamly.example", "--include-host", "api.streamly.example"}, []string{
+			"target https://auth.streamly.example: chosen with --target; --target chooses another",
+			"left out: requests to other hosts of the site, license.streamly.example, telemetry.streamly.example (--include-host license.streamly.example keeps them)",
+			"starter traffic: 30 visitors a minute for 1m, each replaying the recording's 9 steps: about 4.5 requests a second",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tio := newTestIO(nil)
+			if code := tio.liftoff(t.Context(), append([]string{"import", "har"}, tc.args...)...); code != exitGo {
+				t.Fatalf("exit code %d\n%s", code, tio.err)
+			}
+			for _, line := range tc.stderr {
+				if !strings.Contains(tio.err.String(), line) {
+					t.Errorf("stderr:\n%s\nwant it to contain:\n%s", tio.err, line)
+				}
+			}
+			if strings.Contains(tio.out.String(), "adstream-exchange.example/") {
+				t.Errorf("a step goes to the ad server:\n%s", tio.out)
+			}
+		})
 	}
 }
 
@@ -135,16 +208,16 @@ func TestImportHARErrors(t *testing.T) {
 			"1 problem found",
 		}},
 		{"nothing left", []string{"import", "har", assets}, exitUsage, []string{
-			assets + ": log.entries: every request in the recording was left out: 1 static asset: images, stylesheets, scripts, fonts, media (--keep-assets keeps them) (record the site's own pages and API calls, or keep more with --keep-assets and --keep-third-party)",
+			assets + ": log.entries: every request in the recording was left out: 1 static asset: images, stylesheets, scripts, fonts, media (--keep-assets keeps them) (record the site's own pages and API calls, or keep more with --keep-assets, --include-host and --keep-third-party)",
 		}},
-		{"missing file", []string{"import", "har", filepath.Join(dir, "nope.har")}, exitRuntime, []string{
-			"liftoff: open recording: open " + filepath.Join(dir, "nope.har") + ": no such file or directory",
+		{"missing file", []string{"import", "har", filepath.Join(dir, "nope.har")}, exitUsage, []string{
+			"liftoff: cannot read recording " + filepath.Join(dir, "nope.har") + ": no such file or directory",
 		}},
-		{"no recording", []string{"import", "har"}, exitUsage, []string{"liftoff: accepts 1 arg(s), received 0", "run 'liftoff --help' for usage"}},
+		{"no recording", []string{"import", "har"}, exitUsage, []string{"liftoff: import har needs a recording (a HAR file, or - for standard input), as in: liftoff import har recording.har", "run 'liftoff --help' for usage"}},
 		{"no format", []string{"import"}, exitUsage, []string{"liftoff: import needs the recording's format, as in: liftoff import har RECORDING.har"}},
 		{"unknown format", []string{"import", "x.har"}, exitUsage, []string{`liftoff: unknown recording format "x.har" (liftoff imports har)`}},
-		{"unwritable output", []string{"import", "har", filepath.Join("..", "..", "examples", "shop.har"), "-o", filepath.Join(dir, "no", "dir", "s.yaml")}, exitRuntime, []string{
-			"liftoff: write " + filepath.Join(dir, "no", "dir", "s.yaml"),
+		{"unwritable output", []string{"import", "har", filepath.Join("..", "..", "examples", "shop.har"), "-o", filepath.Join(dir, "no", "dir", "s.yaml")}, exitUsage, []string{
+			"liftoff: -o " + filepath.Join(dir, "no", "dir", "s.yaml") + ": directory " + filepath.Join(dir, "no", "dir") + " does not exist",
 		}},
 	}
 	for _, tc := range tests {
@@ -252,7 +325,7 @@ func TestImportHARReplays(t *testing.T) {
 	}
 	// A short uniform run, so the test takes a second: the import's starter
 	// phase runs a minute.
-	short := strings.Replace(string(src), "{name: replay, duration: 1m, rate: 1/s}", "{name: replay, duration: 1s, rate: 3/s}\n  arrivals: uniform", 1)
+	short := strings.Replace(string(src), "{name: replay, duration: 1m, rate: 30/min}", "{name: replay, duration: 1s, rate: 3/s}\n  arrivals: uniform", 1)
 	if short == string(src) {
 		t.Fatalf("the starter phase is not where the test expects it:\n%s", src)
 	}

@@ -5,5 +5,6 @@ package main
 import "os"
 
 func main() {
-	os.Exit(execute(mainContext(), os.Args[1:], osEnv()))
+	e := osEnv()
+	os.Exit(execute(e.Interrupts.mainContext(), os.Args[1:], e))
 }

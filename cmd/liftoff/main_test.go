@@ -201,8 +201,8 @@ func TestRunOutputFailureIsRuntimeError(t *testing.T) {
 	target := server(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
 	file := writeScenario(t, target, shortPlan)
 	tio := newTestIO(nil)
-	missingDir := filepath.Join(t.TempDir(), "no", "such", "dir", "results.json")
-	code := tio.liftoff(t.Context(), "run", file, "--json", missingDir, "--progress", "none")
+	full := fullDevice(t)
+	code := tio.liftoff(t.Context(), "run", file, "--json", full, "--progress", "none")
 	if code != exitRuntime {
 		t.Fatalf("exit code %d, want %d\n%s", code, exitRuntime, tio.err)
 	}
@@ -211,9 +211,19 @@ func TestRunOutputFailureIsRuntimeError(t *testing.T) {
 	if out := tio.out.String(); !strings.Contains(out, "\nGO: ") && !strings.Contains(out, "\nINCONCLUSIVE: ") {
 		t.Errorf("the terminal report should still be printed:\n%s", out)
 	}
-	if !strings.Contains(tio.err.String(), "liftoff: write "+missingDir) {
+	if !strings.Contains(tio.err.String(), "liftoff: write "+full) {
 		t.Errorf("stderr does not name the file that failed:\n%s", tio.err)
 	}
+}
+
+// fullDevice is a device that takes no byte: writing there fails after
+// every check before the run has passed.
+func fullDevice(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	return "/dev/full"
 }
 
 func TestValidate(t *testing.T) {
@@ -221,6 +231,9 @@ func TestValidate(t *testing.T) {
 	good := writeScenario(t, "sim:shop", shortPlan)
 	bad := writeScenario(t, "sim:shop?capacity=lots", "traffic:\n  phases: [ { duration: 1m, rate: 10/sec } ]\njourneys:\n  - name: b\n    steps: [ get / ]\n")
 	badSim := writeScenario(t, "sim:shop?capacity=lots", shortPlan)
+	withToken := writeScenario(t, "sim:shop", "defaults:\n  headers: { Authorization: \"Bearer ${SHOP_TOKEN}\" }\n"+shortPlan)
+	missingData := writeScenario(t, "sim:shop", "traffic:\n  phases: [ { duration: 1s, rate: 1/s } ]\njourneys:\n  - name: b\n    data: customers.csv\n    steps: [ GET / ]\n")
+	missingCampaign := writeScenario(t, "sim:shop", "traffic:\n  campaign:\n    shape: custom\n    data: last-year.csv\njourneys:\n  - name: b\n    steps: [ GET / ]\n")
 	tests := []struct {
 		name   string
 		args   []string
@@ -231,14 +244,31 @@ func TestValidate(t *testing.T) {
 		{"valid", []string{"validate", good}, exitGo, good + `: ok · "Spring launch" · 1 journey · plan: testing 1s in 1 phase, ~20 visitors, peak 20 visitors/s (~40 requests/s)`, nil},
 		{"every problem with its line", []string{"validate", bad}, exitUsage, "", []string{
 			bad + `:4:35: traffic.phases[0].rate: unknown unit "sec" in rate "10/sec" (rates are N/s, N/min or N/h)`,
-			bad + `:7:14: journeys[0].steps[0]: "get" is not an HTTP method (methods are upper case, e.g. GET, POST, PUT, DELETE)`,
+			bad + `:7:14: journeys[0].steps[0]: "get" is not an HTTP method (methods are upper case: GET)`,
 			"2 problems found",
 		}},
 		{"bad simulated shop parameters", []string{"validate", badSim}, exitUsage, "", []string{
 			badSim + `:2: target: sim target "sim:shop?capacity=lots": capacity "lots": want requests per second above 0, such as 300 (see 'The simulated shop' in the README for its parameters)`,
 		}},
-		{"missing file", []string{"validate", "/no/such/file.yaml"}, exitRuntime, "", []string{"liftoff: open scenario: open /no/such/file.yaml: no such file or directory"}},
-		{"no file", []string{"validate"}, exitUsage, "", []string{"liftoff: requires at least 1 arg(s), only received 0", "run 'liftoff --help' for usage"}},
+		{"missing file", []string{"validate", "/no/such/file.yaml"}, exitUsage, "", []string{"liftoff: cannot read scenario /no/such/file.yaml: no such file or directory"}},
+		{"missing file to run", []string{"run", "/no/such/file.yaml"}, exitUsage, "", []string{"liftoff: cannot read scenario /no/such/file.yaml: no such file or directory"}},
+		{"missing file to plan", []string{"plan", "/no/such/file.yaml"}, exitUsage, "", []string{"liftoff: cannot read scenario /no/such/file.yaml: no such file or directory"}},
+		{"a directory for a file", []string{"validate", os.TempDir()}, exitUsage, "", []string{"liftoff: cannot read scenario " + os.TempDir() + ": is a directory"}},
+		{"missing data file", []string{"validate", missingData}, exitUsage, "", []string{missingData + `:7:11: journeys[0].data: cannot read data file "customers.csv": no such file or directory (data files are relative to the scenario file)`}},
+		{"missing campaign data file", []string{"validate", missingCampaign}, exitUsage, "", []string{missingCampaign + `:6:11: traffic.campaign.data: cannot read data file "last-year.csv": no such file or directory (data files are relative to the scenario file)`}},
+		{"an unset variable a request sends is a warning", []string{"validate", withToken}, exitGo, withToken + ": ok", []string{
+			"warning: " + withToken + ":4:29: defaults.headers.Authorization: environment variable SHOP_TOKEN is not set; run needs it for a value a request sends (export SHOP_TOKEN before liftoff run)",
+		}},
+		{"plan warns too", []string{"plan", withToken}, exitGo, "", []string{"warning: " + withToken + ":4:29: defaults.headers.Authorization: environment variable SHOP_TOKEN is not set; run needs it for a value a request sends (export SHOP_TOKEN before liftoff run)"}},
+		{"run refuses it", []string{"run", withToken, "--progress", "none"}, exitUsage, "", []string{
+			withToken + ":4:29: defaults.headers.Authorization: environment variable SHOP_TOKEN is not set (export SHOP_TOKEN, or write ${SHOP_TOKEN:-default})",
+		}},
+		{"no file", []string{"validate"}, exitUsage, "", []string{"liftoff: validate needs one or more scenario files, as in: liftoff validate launch.yaml", "run 'liftoff --help' for usage"}},
+		{"run with no file", []string{"run"}, exitUsage, "", []string{"liftoff: run needs a scenario file, as in: liftoff run launch.yaml", "run 'liftoff --help' for usage"}},
+		{"plan with no file", []string{"plan"}, exitUsage, "", []string{"liftoff: plan needs a scenario file, as in: liftoff plan launch.yaml"}},
+		{"run with two files", []string{"run", good, good}, exitUsage, "", []string{"liftoff: run takes a scenario file, and got 2 arguments: " + good + " " + good}},
+		{"report with no file", []string{"report"}, exitUsage, "", []string{"liftoff: report needs a results file (the --json file of a run), as in: liftoff report results.json"}},
+		{"compare with one file", []string{"compare", "a.json"}, exitUsage, "", []string{"liftoff: compare needs two results files, the baseline and the current run, as in: liftoff compare baseline.json current.json"}},
 		{"unknown flag", []string{"run", good, "--jsn", "x"}, exitUsage, "", []string{"liftoff: unknown flag: --jsn"}},
 		{"unknown command", []string{"rnu", good}, exitUsage, "", []string{`liftoff: unknown command "rnu" for "liftoff"`, "run 'liftoff --help' for usage"}},
 		{"bad progress mode", []string{"run", good, "--progress", "fancy"}, exitUsage, "", []string{`liftoff: --progress "fancy": use auto, bars, plain or none`}},

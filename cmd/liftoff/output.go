@@ -5,45 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/liftoff/liftoff/report"
 )
-
-// writeFileAtomic writes data to path whole or not at all: it writes a
-// temporary file beside path and renames it into place, so a reader (or a
-// CI step) never sees half a report, and a failed write leaves any old
-// file untouched.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
 
 // render runs a renderer into memory, so a failed render never leaves a
 // partial file.
@@ -67,7 +34,7 @@ type outputOptions struct {
 // addOutputFlags binds the output flags.
 func addOutputFlags(cmd *cobra.Command, o *outputOptions) {
 	f := cmd.Flags()
-	f.StringVar(&o.json, "json", "", "write the results file (JSON: verdict, summary, histograms) to `FILE`")
+	f.StringVar(&o.json, "json", "", "write the results file (JSON: verdict, summary, histograms) to `FILE` (- for standard output)")
 	f.StringVar(&o.junit, "junit", "", "write JUnit XML to `FILE`: one test case per SLO rule, one for the generator's health")
 	f.StringVar(&o.markdown, "markdown", "", "write a Markdown summary to `FILE`, for a pull-request comment or a CI job summary")
 	f.StringVar(&o.html, "html", "", "write the self-contained HTML report to `FILE`")
@@ -95,36 +62,86 @@ func (o outputOptions) list() []output {
 	return out
 }
 
-// check catches one path given to two outputs before a run spends its
-// time: the second write would silently replace the first.
-func (o outputOptions) check() error {
-	seen := map[string]string{}
-	for _, w := range o.list() {
-		clean := filepath.Clean(w.path)
-		if other, ok := seen[clean]; ok {
-			return usagef("%s and %s both write %s", other, w.flag, w.path)
-		}
-		seen[clean] = w.flag
+// prepare decides where each output goes and checks it can be written
+// there (see destination), before a run spends its time: an output that
+// cannot be written fails the command at once, not after the run.
+// also are more files the command writes (a stream's JSONL file),
+// checked with the outputs; inputs are the files the command reads, which
+// no output may replace.
+func (o outputOptions) prepare(e *env, also []namedPath, inputs ...namedPath) ([]preparedOutput, error) {
+	outs := o.list()
+	var paths []namedPath
+	for _, w := range outs {
+		paths = append(paths, namedPath{w.flag, w.path})
 	}
-	return nil
+	paths = append(paths, also...)
+	dests, err := resolveDestinations(e, paths, inputs)
+	if err != nil {
+		return nil, err
+	}
+	prepared := make([]preparedOutput, len(outs))
+	for i, w := range outs {
+		prepared[i] = preparedOutput{destination: dests[i], write: w.write}
+	}
+	return prepared, nil
+}
+
+func destinations(outs []preparedOutput) []destination {
+	ds := make([]destination, len(outs))
+	for i, o := range outs {
+		ds[i] = o.destination
+	}
+	return ds
+}
+
+// preparedOutput is an output whose destination has been checked.
+type preparedOutput struct {
+	destination
+	write func(io.Writer, report.Document) error
+}
+
+// terminalStream is where the terminal report goes: standard output,
+// unless an output file takes it (--json -), then standard error.
+func terminalStream(e *env, dests ...destination) io.Writer {
+	for _, d := range dests {
+		if d.stream == e.Out {
+			return e.Err
+		}
+	}
+	return e.Out
 }
 
 // writeOutputs renders doc into every requested file. It tries every one,
 // so one bad path does not cost the others, and returns their errors
 // joined. Each file is written whole or not at all.
-func writeOutputs(e *env, o outputOptions, doc report.Document) error {
+func writeOutputs(e *env, outs []preparedOutput, doc report.Document) error {
 	var errs []error
-	for _, w := range o.list() {
-		data, err := render(func(b *bytes.Buffer) error { return w.write(b, doc) })
-		if err != nil {
-			errs = append(errs, fmt.Errorf("render %s for %s: %w", w.path, w.flag, err))
-			continue
-		}
-		if err := writeFileAtomic(w.path, data); err != nil {
-			errs = append(errs, err) // names the file: "write PATH: …"
-			continue
-		}
-		fmt.Fprintf(e.Err, "%s written to %s\n", strings.TrimPrefix(w.flag, "--"), w.path)
+	for _, o := range outs {
+		errs = append(errs, writeRendered(e, o.destination, func(b *bytes.Buffer) error { return o.write(b, doc) }))
 	}
 	return errors.Join(errs...)
+}
+
+// writeRendered renders one output into memory, so a failed render never
+// leaves a partial file, writes it to d and says so on standard error.
+func writeRendered(e *env, d destination, renderTo func(*bytes.Buffer) error) error {
+	data, err := render(renderTo)
+	if err != nil {
+		return fmt.Errorf("render %s for %s: %w", d.path, d.flag, err)
+	}
+	if err := d.write(data); err != nil {
+		return err // names the file: "write PATH: …"
+	}
+	fmt.Fprintf(e.Err, "%s written to %s\n", strings.TrimPrefix(d.flag, "--"), d.path)
+	return nil
+}
+
+// stdoutError marks a report that could not be written to standard
+// output (a closed pipe, a full disk): the output files are written all
+// the same, and the command exits 4.
+func stdoutError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("write the report to standard output: %w", err)
 }

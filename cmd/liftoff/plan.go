@@ -10,6 +10,7 @@ type planOptions struct {
 	env  *env
 	file string
 	json bool
+	over overrideOptions
 }
 
 func newPlanCmd(e *env, runF func(*planOptions) error) *cobra.Command {
@@ -26,10 +27,15 @@ of the expected traffic next to the tested, and the phases of the test.
 Arrivals are visitors: each visitor runs one journey, so the request rate is
 the visitor rate times the journeys' steps per visitor, averaged by weight.
 
---json prints the same numbers for scripts, with the curves.`,
+--json prints the same numbers for scripts, with the curves.
+
+--target, -e, --load-factor, --window and --duration change the scenario
+as they do for run, so plan shows the plan that run with the same flags
+sends.`,
 		Example: `  liftoff plan examples/email-blast.yaml
-  liftoff plan examples/tv-spot.yaml --json`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+  liftoff plan examples/tv-spot.yaml --json
+  liftoff plan examples/email-blast.yaml --load-factor 3x --duration 10m`,
+		Args: argsFor(1, 1, "a scenario file", "liftoff plan launch.yaml"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.file = args[0]
 			if runF != nil {
@@ -39,11 +45,16 @@ the visitor rate times the journeys' steps per visitor, averaged by weight.
 		},
 	}
 	cmd.Flags().BoolVar(&opts.json, "json", false, "print the plan as JSON on stdout instead of text")
+	addOverrideFlags(cmd, &opts.over, false)
 	return cmd
 }
 
 func planRun(opts *planOptions) error {
-	sc, err := loadScenario(opts.env, opts.file)
+	over, err := opts.over.overrides(nil)
+	if err != nil {
+		return err
+	}
+	sc, err := loadScenario(opts.env, opts.file, true, over)
 	if err != nil {
 		return err
 	}

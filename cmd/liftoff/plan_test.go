@@ -10,6 +10,7 @@ import (
 
 	"github.com/liftoff/liftoff/internal/golden"
 	"github.com/liftoff/liftoff/report"
+	"github.com/liftoff/liftoff/scenario"
 )
 
 func TestPlan(t *testing.T) {
@@ -114,7 +115,7 @@ func TestPlanLine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
-			sc, err := loadScenario(newTestIO(nil).env, tc.file)
+			sc, err := loadScenario(newTestIO(nil).env, tc.file, true, scenario.Overrides{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,9 +1,8 @@
 package main
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -31,12 +30,14 @@ have written: nothing is re-measured and no clock is read. RESULTS may be
 - for standard input.
 
 Exit codes follow the verdict, as for run: 0 GO, 1 NO-GO, 3 INCONCLUSIVE;
-2 when RESULTS cannot be read or a flag is wrong; 4 when an output cannot
-be written.`,
+2 when RESULTS cannot be read, holds what no run writes (counts that do
+not add up, histograms of another geometry, more than 10,000 timeline
+intervals, more than 256 MiB), or a flag or an output path is wrong; 4
+when an output cannot be written. Outputs are written as for run.`,
 		Example: `  liftoff demo --json results.json
   liftoff report results.json
   liftoff report results.json --html report.html --junit junit.xml --markdown summary.md`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: argsFor(1, 1, "a results file (the --json file of a run)", "liftoff report results.json"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			if runF != nil {
@@ -50,18 +51,17 @@ be written.`,
 }
 
 func reportRun(opts *reportOptions) error {
-	if err := opts.outputs.check(); err != nil {
-		return err
-	}
-	doc, err := readResults(opts.env, opts.file)
+	e := opts.env
+	outs, err := opts.outputs.prepare(e, nil, namedPath{"the results file", opts.file})
 	if err != nil {
 		return err
 	}
-	e := opts.env
-	if err := report.WriteTerminal(e.Out, doc); err != nil {
+	doc, err := readResults(e, opts.file)
+	if err != nil {
 		return err
 	}
-	if err := writeOutputs(e, opts.outputs, doc); err != nil {
+	termErr := report.WriteTerminal(terminalStream(e, destinations(outs)...), doc)
+	if err := errors.Join(writeOutputs(e, outs, doc), stdoutError(termErr)); err != nil {
 		return err
 	}
 	if doc.Judgement.Verdict == report.Go {
@@ -71,19 +71,22 @@ func reportRun(opts *reportOptions) error {
 }
 
 // readResults reads and judges a results file ("-" is standard input). A
-// file that cannot be read is the caller's mistake: a usage error.
+// file that cannot be read, or holds what no run writes, is the caller's
+// mistake: a usage error naming the file.
 func readResults(e *env, file string) (report.Document, error) {
-	var data []byte
-	var err error
-	if file == "-" {
-		data, err = io.ReadAll(e.In)
-	} else {
-		data, err = os.ReadFile(file)
+	in := e.In
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return report.Document{}, &usageError{err: fmt.Errorf("read results: %w", err)}
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return report.Document{}, &usageError{err: fmt.Errorf("read results: %s is a directory", file)}
+		}
+		in = f
 	}
-	if err != nil {
-		return report.Document{}, &usageError{err: fmt.Errorf("read results: %w", err)}
-	}
-	doc, err := report.ReadJSON(bytes.NewReader(data))
+	doc, err := report.ReadJSON(in)
 	if err != nil {
 		return report.Document{}, &usageError{err: fmt.Errorf("%s: %w", file, err)}
 	}

@@ -81,16 +81,14 @@ func TestReportReproducesRun(t *testing.T) {
 }
 
 // TestRunWritesOtherOutputsWhenOneFails: an output that cannot be
-// written costs exit 4, after the terminal report has been printed and
-// the other outputs written.
+// written (a full device, which no check before the run can tell) costs
+// exit 4, after the terminal report has been printed and the other
+// outputs written.
 func TestRunWritesOtherOutputsWhenOneFails(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	scen := writeScenario(t, "sim:shop?capacity=2000&service=5ms", shortBody)
-	blocked := filepath.Join(dir, "taken")
-	if err := os.Mkdir(blocked, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	blocked := fullDevice(t)
 	tio := newTestIO(nil)
 	code := tio.liftoff(t.Context(), "run", scen, "--progress", "none", "--html", blocked, "--json", filepath.Join(dir, "r.json"))
 	if code != exitRuntime {
@@ -138,9 +136,11 @@ func TestReportExitCodes(t *testing.T) {
 		{name: "missing file", args: []string{"report", filepath.Join(dir, "nope.json")}, code: exitUsage, stderr: "read results"},
 		{name: "not a results file", args: []string{"report", garbage}, code: exitUsage, stderr: "garbage.json"},
 		{name: "no argument", args: []string{"report"}, code: exitUsage},
-		{name: "output directory missing", args: []string{"report", fixture("go"), "--html", filepath.Join(dir, "no", "such", "x.html")}, code: exitRuntime, stdout: "GO: the target is ready", stderr: "write " + filepath.Join(dir, "no", "such", "x.html")},
-		{name: "one file for two outputs", args: []string{"report", fixture("go"), "--html", filepath.Join(dir, "x"), "--markdown", filepath.Join(dir, "x")}, code: exitUsage, stderr: "both write"},
-		{name: "output not writable", args: []string{"report", fixture("nogo"), "--junit", taken}, code: exitRuntime, stdout: "NO-GO", stderr: "write " + taken},
+		{name: "output directory missing", args: []string{"report", fixture("go"), "--html", filepath.Join(dir, "no", "such", "x.html")}, code: exitUsage,
+			stderr: "--html " + filepath.Join(dir, "no", "such", "x.html") + ": directory " + filepath.Join(dir, "no", "such") + " does not exist"},
+		{name: "one file for two outputs", args: []string{"report", fixture("go"), "--html", filepath.Join(dir, "x"), "--markdown", filepath.Join(dir, "x")}, code: exitUsage, stderr: "are the same file"},
+		{name: "output is a directory", args: []string{"report", fixture("nogo"), "--junit", taken}, code: exitUsage, stderr: "--junit " + taken + ": is a directory; name a file in it"},
+		{name: "output device full", args: []string{"report", fixture("nogo"), "--junit", "/dev/full"}, code: exitRuntime, stdout: "NO-GO", stderr: "write /dev/full: no space left on device"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

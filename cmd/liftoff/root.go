@@ -38,8 +38,10 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 4 runtime failure, 130 interrupted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Version:       version(),
+		Version:       versionLine(),
 	}
+	// --version prints exactly what the version command prints.
+	root.SetVersionTemplate("liftoff {{.Version}}\n")
 	root.SetOut(e.Out)
 	root.SetErr(e.Err)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err: err} })
@@ -51,8 +53,10 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		newReportCmd(e, nil),
 		newCompareCmd(e, nil),
 		newImportCmd(e, nil),
+		newInitCmd(e, nil),
 		newVersionCmd(e),
 	)
+	addCompletions(root)
 	return root
 }
 

@@ -19,11 +19,24 @@ type runOptions struct {
 	env      *env
 	file     string
 	load     func() (*scenario.Scenario, error) // reads the scenario; set by run and demo
+	inputs   []namedPath                        // files no output may replace: the scenario
 	outputs  outputOptions
 	progress string
 	grace    time.Duration
+	insecure bool
 	seed     uint64
 	seedSet  bool
+	over     overrideOptions
+	streams  streamOptions
+}
+
+// overrides are the run's command-line overrides, --seed included.
+func (o *runOptions) overrides() (scenario.Overrides, error) {
+	var seed *uint64
+	if o.seedSet {
+		seed = &o.seed
+	}
+	return o.over.overrides(seed)
 }
 
 func newRunCmd(e *env, runF func(*runOptions) error) *cobra.Command {
@@ -45,27 +58,62 @@ stands on what the target did over the stretch that failed; when the
 generator could not keep up, or its own delays could explain the failure,
 the verdict is INCONCLUSIVE with the reason.
 
-Ctrl-C stops new arrivals, lets visitors in flight finish within --grace,
-records the requests still waiting as cut off (with their latency so far),
-prints and writes what was measured, marked interrupted, and exits 130.
+Ctrl-C stops new arrivals, lets visitors in flight finish within --grace
+(--grace 0s: none), records the requests still waiting as cut off (with
+their latency so far), prints and writes what was measured, marked
+interrupted, and exits 130.
 
 Outputs: the terminal report always; --json (the results file that
 'liftoff report', 'liftoff compare' and CI scripts read), --html (one
 self-contained page for people), --junit (one test case per SLO rule) and
---markdown (a summary for a pull request) as asked. Each file is written
-whole or not at all; if one cannot be written, run still prints its
-report, writes the others and exits 4.
+--markdown (a summary for a pull request) as asked. Every output path is
+checked before the first request: a directory, a missing directory, a
+file that is not writable, two outputs that are one file, or an output
+that is the scenario, is a usage error (exit 2). A regular file is
+written whole or not at all (a symlink to one stays a symlink; the file
+it names is replaced); a device or FIFO (/dev/null, /dev/fd/3) is written
+in place; - is standard output, and the terminal report then goes to
+standard error. If a file cannot be written, or standard output fails,
+run still writes the others and exits 4.
+
+--insecure (or defaults.tls.insecure in the scenario) skips TLS
+certificate verification, for staging sites with self-signed
+certificates; every report says so. For a private CA, keep verification
+and point SSL_CERT_FILE at its certificate.
+
+Live metrics: --out otlp=URL streams each interval (1s) to an
+OpenTelemetry collector or backend over OTLP/HTTP while the run goes, and
+--out jsonl=FILE writes one JSON line per interval. A slow sink loses
+intervals (counted, said at the end), never the run's timing.
+
+Overrides, so one scenario serves staging, production and a smoke test:
+--target URL, -e KEY=VALUE (sets ${KEY}; never printed), --load-factor,
+--window, --duration (stops the test early, rules judged on what ran),
+--seed. Every output names them. --smoke runs a smoke test instead of the
+load test: one visitor per journey, every check, no load; GO when every
+journey works, NO-GO when one fails on the target; SLO rules are not
+judged. Run it before the load test.
 
 Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 4 runtime failure, 130 interrupted.`,
 		Example: `  liftoff run examples/quickstart.yaml
   liftoff run examples/quickstart.yaml --json results.json --progress plain
-  liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+  liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md
+  liftoff run examples/quickstart.yaml --smoke --target https://staging.shop.example.com -e SHOP_TOKEN=staging-token
+  liftoff run examples/email-blast.yaml --target https://staging.shop.example.com --load-factor 0.5x --duration 5m
+  liftoff run examples/quickstart.yaml --out otlp=http://localhost:4318 --out jsonl=intervals.jsonl`,
+		Args: argsFor(1, 1, "a scenario file", "liftoff run launch.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
 			opts.seedSet = cmd.Flags().Changed("seed")
-			opts.load = func() (*scenario.Scenario, error) { return loadScenario(e, opts.file) }
+			opts.load = func() (*scenario.Scenario, error) {
+				over, err := opts.overrides()
+				if err != nil {
+					return nil, err
+				}
+				return loadScenario(e, opts.file, false, over)
+			}
+			opts.inputs = []namedPath{{"the scenario", opts.file}}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -81,8 +129,11 @@ func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	addOutputFlags(cmd, &opts.outputs)
 	f := cmd.Flags()
 	f.StringVar(&opts.progress, "progress", progressAuto, "live progress: auto (bars on a terminal, plain lines otherwise), bars, plain or none")
-	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish")
+	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish (0s: none)")
+	f.BoolVar(&opts.insecure, "insecure", false, "do not verify the target's TLS certificate (every report says so); for a private CA, set SSL_CERT_FILE instead")
 	f.Uint64Var(&opts.seed, "seed", 0, "seed for arrivals and journey picks, overriding traffic.seed")
+	addOverrideFlags(cmd, &opts.over, true)
+	addStreamFlags(cmd, &opts.streams)
 }
 
 func (o *runOptions) validate() error {
@@ -94,7 +145,8 @@ func (o *runOptions) validate() error {
 	if o.grace < 0 {
 		return usagef("--grace must not be negative")
 	}
-	return o.outputs.check()
+	_, err := o.streams.specs()
+	return err
 }
 
 func runRun(ctx context.Context, opts *runOptions) error {
@@ -105,8 +157,13 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.seedSet {
-		sc.Traffic.Seed = opts.seed
+	e := opts.env
+	outs, err := opts.outputs.prepare(e, opts.streams.files(), opts.inputs...)
+	if err != nil {
+		return err
+	}
+	if opts.insecure {
+		sc.Defaults.TLS.Insecure = true
 	}
 	sc, stopTarget, err := startTarget(sc)
 	if err != nil {
@@ -114,33 +171,43 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	}
 	defer stopTarget()
 
-	e := opts.env
-	fmt.Fprintf(e.Err, "liftoff %s: %s → %s\n%s\n", version(), sc.Name, sc.TargetName(), report.PlanLine(sc))
+	fmt.Fprint(e.Err, runHeader(sc))
 	for _, u := range sc.DataUses() {
 		if u.Short() {
 			fmt.Fprintf(e.Err, "warning: %s\n", u)
 		}
 	}
-	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version()})
+	if sc.Defaults.TLS.Insecure && !sc.Target.IsSim() {
+		fmt.Fprintln(e.Err, "WARNING: TLS certificates are not verified (--insecure or defaults.tls.insecure): this run does not test the target's real certificate setup, and every report says so")
+	}
+	e.Interrupts.runGracefully()
+	gha := detectGitHubActions(e)
+	live, err := openStreams(e, opts.streams, sc)
+	if err != nil {
+		return err
+	}
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval()})
+	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
 	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
 	res, runErr := gen.Run(ctx, sc)
 	stopProgress()
+	endGroup()
+	streamErr := live.close(e.Err)
 	if runErr != nil && !errors.Is(runErr, loadgen.ErrInterrupted) {
 		return runErr
 	}
-	res.Version = version()
+	res.Version = versionLine()
 
 	doc, err := judge(res)
 	if err != nil {
 		return err
 	}
-	if err := report.WriteTerminal(e.Out, doc); err != nil {
-		return err
-	}
-	// A file that cannot be written is a runtime failure (exit 4) even
-	// after a verdict or an interruption: CI must not read a missing
-	// report as a result.
-	if err := writeOutputs(e, opts.outputs, doc); err != nil {
+	// A file that cannot be written, or a report that standard output
+	// does not take, is a runtime failure (exit 4) even after a verdict or
+	// an interruption: CI must not read a missing report as a result. The
+	// files are written whatever became of standard output.
+	termErr := report.WriteTerminal(terminalStream(e, destinations(outs)...), doc)
+	if err := errors.Join(writeOutputs(e, outs, doc), gha.publish(e.Err, doc), streamErr, stdoutError(termErr)); err != nil {
 		return err
 	}
 	if runErr != nil {

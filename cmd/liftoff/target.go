@@ -12,7 +12,11 @@ import (
 func simConfig(sc *scenario.Scenario) (simtarget.Config, error) {
 	cfg, err := simtarget.ParseSpec(sc.Target.Sim)
 	if err != nil {
-		return cfg, &scenario.Error{File: sc.File, Line: sc.Target.Line, Path: "target", Msg: err.Error(),
+		path := "target"
+		if sc.Overrides != nil && sc.Overrides.Target != "" {
+			path = scenario.FlagTarget
+		}
+		return cfg, &scenario.Error{File: sc.File, Line: sc.Target.Line, Path: path, Msg: err.Error(),
 			Hint: "see 'The simulated shop' in the README for its parameters"}
 	}
 	return cfg, nil

@@ -45,9 +45,15 @@ func TestImportGolden(t *testing.T) {
 		steps  int
 		target string
 	}{
-		{"chrome", "chrome.har", Options{}, 9, "https://shop.example.com"},
+		{"chrome", "chrome.har", Options{}, 8, "https://shop.example.com"},
 		{"chrome-keep-all", "chrome.har", Options{Name: "Spring sale", KeepAssets: true, KeepThirdParty: true}, 14, "https://shop.example.com"},
 		{"http2", "http2.har", Options{}, 6, "https://www.example.co.uk"},
+		// A streaming site recorded after its page loaded: an ad's iframe
+		// comes first, then the site's API calls, preflights, media
+		// segments and beacons. The target is the site's API, never the ad
+		// server.
+		{"streaming", "streaming.har", Options{}, 8, "https://api.streamly.example"},
+		{"streaming-include", "streaming.har", Options{IncludeHosts: []string{"*.streamly.example"}}, 11, "https://api.streamly.example"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,12 +63,12 @@ func TestImportGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			got, err := Import(f, tc.har, tc.opts)
+			imported, err := Import(f, tc.har, tc.opts)
 			if err != nil {
 				t.Fatalf("Import(%s): %v", tc.har, err)
 			}
-			golden.Check(t, filepath.Join("testdata", tc.name+".golden"), got)
-			sc, err := parseImported(t, got)
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden"), imported.YAML)
+			sc, err := parseImported(t, imported.YAML)
 			if err != nil {
 				t.Fatalf("the imported scenario does not parse: %v", err)
 			}
@@ -220,10 +226,11 @@ func stepsOf(t testing.TB, sc *scenario.Scenario) []step {
 
 func importSteps(t *testing.T, har string, opts Options) (src []byte, sc *scenario.Scenario, steps []step) {
 	t.Helper()
-	src, err := Import(strings.NewReader(har), "test.har", opts)
+	imported, err := Import(strings.NewReader(har), "test.har", opts)
 	if err != nil {
 		t.Fatalf("Import: %v", err)
 	}
+	src = imported.YAML
 	sc, err = parseImported(t, src)
 	if err != nil {
 		t.Fatalf("the imported scenario does not parse: %v\n%s", err, src)
@@ -264,15 +271,61 @@ func TestImportSteps(t *testing.T) {
 			want: []step{{Request: "GET /"}, {Request: "GET /a.css"}},
 		},
 		{
-			name: "other sites left out, other origins of the site kept as URLs",
+			name: "only the target's host is kept, other origins of it as URLs",
 			entries: []testEntry{
 				{typ: "xhr", url: "https://api.example.com/v1/me"},
 				{typ: "document", url: site + "/"},
 				{typ: "ping", method: "POST", url: "https://www.google-analytics.com/collect"},
 				{typ: "fetch", url: "https://api.example.com:443/v1/cart"},
 				{typ: "fetch", url: "http://shop.example.com/old"},
+				{typ: "fetch", url: "https://shop.example.com:8443/new"},
 			},
-			want: []step{{Request: "GET https://api.example.com/v1/me"}, {Request: "GET /"}, {Request: "GET https://api.example.com/v1/cart"}, {Request: "GET http://shop.example.com/old"}},
+			want: []step{{Request: "GET /"}, {Request: "GET http://shop.example.com/old"}, {Request: "GET https://shop.example.com:8443/new"}},
+		},
+		{
+			name: "included hosts are kept as URLs",
+			entries: []testEntry{
+				{typ: "document", url: site + "/"},
+				{typ: "xhr", url: "https://api.example.com/v1/me"},
+				{typ: "xhr", url: "https://auth.example.com/token"},
+				{typ: "xhr", url: "https://api.eu.example.com/v1/me"},
+				{typ: "xhr", url: "https://example-api.herokuapp.com/v1/me"},
+				{typ: "xhr", url: "https://other.herokuapp.com/v1/me"},
+			},
+			opts: Options{IncludeHosts: []string{"api.example.com", "*.eu.example.com", "https://example-api.herokuapp.com:443/"}},
+			want: []step{{Request: "GET /"}, {Request: "GET https://api.example.com/v1/me"}, {Request: "GET https://api.eu.example.com/v1/me"},
+				{Request: "GET https://example-api.herokuapp.com/v1/me"}},
+		},
+		{
+			name: "a wildcard includes the domain and every host under it",
+			entries: []testEntry{
+				{typ: "document", url: site + "/"},
+				{typ: "xhr", url: "https://example.com/a"},
+				{typ: "xhr", url: "https://a.b.example.com/b"},
+				{typ: "xhr", url: "https://notexample.com/c"},
+			},
+			opts: Options{IncludeHosts: []string{"*.example.com"}},
+			want: []step{{Request: "GET /"}, {Request: "GET https://example.com/a"}, {Request: "GET https://a.b.example.com/b"}},
+		},
+		{
+			name: "CORS preflights are left out, other OPTIONS requests kept",
+			entries: []testEntry{
+				{typ: "document", url: site + "/"},
+				{typ: "preflight", method: "OPTIONS", url: site + "/api/a"},
+				{method: "OPTIONS", url: site + "/api/b", headers: []string{"Access-Control-Request-Method: POST", "Origin: https://www.example.com"}},
+				{method: "OPTIONS", url: site + "/api/c"},
+			},
+			want: []step{{Request: "GET /"}, {Request: "OPTIONS /api/c"}},
+		},
+		{
+			name: "audio and video are assets, however they were fetched",
+			entries: []testEntry{
+				{typ: "document", url: site + "/"},
+				{typ: "xhr", url: site + "/v/1/seg-1.m4s", respMime: "video/iso.segment"},
+				{typ: "fetch", url: site + "/a/1.aac", respMime: "audio/aac"},
+				{typ: "xhr", url: site + "/v/1/master.m3u8", respMime: "application/vnd.apple.mpegurl"},
+			},
+			want: []step{{Request: "GET /"}, {Request: "GET /v/1/master.m3u8"}},
 		},
 		{
 			name: "keep third parties",
@@ -426,6 +479,7 @@ func TestImportSteps(t *testing.T) {
 				{url: "data:text/plain,hi"},
 				{url: "chrome-extension://abc/x.js"},
 				{method: "get", url: site + "/lower"},
+				{method: "BREW", url: site + "/pot"},
 				{url: site + "/ok"},
 			},
 			want: []step{{Request: "GET /ok"}},
@@ -472,10 +526,25 @@ func TestImportScenario(t *testing.T) {
 			scenario: "Launch ${X}", journey: "127.0.0.1", target: "http://127.0.0.1:8080", http: scenario.HTTP1,
 		},
 		{
-			name:     "the target is the first page load's origin",
+			name:     "the target is the page load's origin, and other origins are absolute URLs",
 			entries:  []testEntry{{typ: "xhr", url: "https://api.example.com/x"}, {typ: "document", url: "https://www.example.com/"}},
+			opts:     Options{IncludeHosts: []string{"api.example.com"}},
 			scenario: "www.example.com", journey: "www.example.com", target: "https://www.example.com", http: scenario.HTTP1,
-			comments: []string{"# Steps to these other origins are written as absolute URLs; liftoff sends", "#   https://api.example.com"},
+			comments: []string{
+				"# The target is https://www.example.com: the page the browser loaded,",
+				"# https://www.example.com/ (a document, as Chrome's _resourceType says).",
+				"# Steps to these other origins are written as absolute URLs; liftoff sends", "#   https://api.example.com",
+			},
+		},
+		{
+			name:     "the starter traffic follows the journey's length",
+			entries:  []testEntry{{url: site + "/a"}, {url: site + "/b"}, {url: site + "/c"}, {url: site + "/d"}, {url: site + "/e"}, {url: site + "/f"}, {url: site + "/g"}, {url: site + "/h"}, {url: site + "/i"}, {url: site + "/j"}, {url: site + "/k"}, {url: site + "/l"}, {url: site + "/m"}, {url: site + "/n"}, {url: site + "/o"}, {url: site + "/p"}, {url: site + "/q"}, {url: site + "/r"}, {url: site + "/s"}, {url: site + "/t"}, {url: site + "/u"}},
+			scenario: "shop.example.com", journey: "shop.example.com", target: site, http: scenario.HTTP1,
+			comments: []string{
+				"# A first, gentle run: 12 visitors a minute for 1m, each replaying the",
+				"# recording's 21 steps: about 4.2 requests a second. Before a real test, set",
+				"    - {name: replay, duration: 1m, rate: 12/min}",
+			},
 		},
 		{
 			name:     "HTTP/2 when the browser spoke it to an https site",
@@ -502,7 +571,7 @@ func TestImportScenario(t *testing.T) {
 			}
 			for _, c := range tc.comments {
 				if !strings.Contains(string(src), c+"\n") {
-					t.Errorf("the scenario has no comment line %q:\n%s", c, src)
+					t.Errorf("the scenario has no line %q:\n%s", c, src)
 				}
 			}
 			if len(sc.SLO) == 0 || len(sc.Traffic.Phases) != 1 {
@@ -516,28 +585,42 @@ func TestImportErrors(t *testing.T) {
 	t.Parallel()
 	allAssets := testHAR("", testEntry{typ: "image", url: site + "/a.png"}, testEntry{typ: "script", url: "https://cdn.example.net/x.js"})
 	thirdParty := testHAR("", testEntry{typ: "document", url: site + "/a.png", respMime: "image/png"}, testEntry{url: "https://other.example.net/"})
+	services := testHAR("", testEntry{typ: "ping", method: "POST", url: "https://www.google-analytics.com/g/collect"},
+		testEntry{typ: "document", url: "https://securepubads.g.doubleclick.net/slot"}, testEntry{typ: "xhr", url: "https://ads.example.com/bid"})
+	visit := testHAR("", testEntry{typ: "document", url: site + "/"}, testEntry{typ: "xhr", url: "https://api.example.com/v1"})
 	tests := []struct {
 		name, src string
+		opts      Options
 		want      string
 	}{
-		{"not JSON", "<html>\n</html>", `rec.har:1: not a HAR file: invalid JSON: invalid character '<' looking for beginning of value (save the recording from the browser's developer tools: Network tab, Export HAR (or Save all as HAR))`},
-		{"JSON error on line 3", "{\n\"log\": {\n\"entries\": [,]}}", `rec.har:3: not a HAR file: invalid JSON: invalid character ',' looking for beginning of value`},
-		{"not an object", `[1, 2]`, `rec.har:1: not a HAR file: the file holds a JSON array, not an object`},
-		{"wrong type", "{\"log\": {\"entries\": [{\"time\": \"slow\"}]}}", `rec.har:1: log.entries.time: not a HAR file: found a JSON string where HAR has a number`},
-		{"wrong shape", "{\"log\": []}", `rec.har:1: log: not a HAR file: found a JSON array where HAR has an object`},
-		{"no URL", `{"log": {"entries": [{}]}}`, `rec.har: log.entries: every request in the recording was left out: 1 request without a full URL`},
-		{"no log", `{"version": "1.2"}`, `rec.har: not a HAR file: it has no "log"`},
-		{"no entries", `{"log": {"version": "1.2"}}`, `rec.har: log: not a HAR file: the log has no "entries"`},
-		{"empty", `{"log": {"entries": []}}`, `rec.har: log.entries: the recording holds no requests (open the Network tab before using the site, then export the recording)`},
-		{"only assets", allAssets, `rec.har: log.entries: every request in the recording was left out: 2 static assets: images, stylesheets, scripts, fonts, media (--keep-assets keeps them)`},
-		{"empty file", "", `rec.har:1: not a HAR file: invalid JSON: unexpected end of JSON input`},
+		{"only services", services, Options{},
+			`rec.har: log.entries: the recording holds no request to a site the import can aim at: every one went to an ad, analytics, beacon or font service (name the site to test with --target HOST; the recording's hosts: www.google-analytics.com (1), securepubads.g.doubleclick.net (1), ads.example.com (1))`},
+		{"a target the recording does not visit", visit, Options{Target: "www.example.org"},
+			`rec.har: --target www.example.org: no request in the recording goes to it (the recording's hosts: shop.example.com (1), api.example.com (1))`},
+		{"a target that is no URL", visit, Options{Target: "ftp://shop.example.com"},
+			`rec.har: --target "ftp://shop.example.com" is neither a host nor an http or https URL (e.g. --target www.example.com or --target https://www.example.com)`},
+		{"an included host the recording does not visit", visit, Options{IncludeHosts: []string{"api.example.com", "apl.example.com"}},
+			`rec.har: --include-host apl.example.com: no request in the recording goes to it (the recording's hosts: shop.example.com (1), api.example.com (1))`},
+		{"everything on other hosts", testHAR("", testEntry{typ: "image", url: site + "/a.png"}, testEntry{typ: "xhr", url: "https://api.example.com/v1"}), Options{Target: "shop.example.com"},
+			`rec.har: log.entries: every request in the recording was left out: 1 static asset: images, stylesheets, scripts, fonts, media (--keep-assets keeps them); 1 request to other hosts of this site (--include-host HOST keeps them): https://api.example.com (1)`},
+		{"not JSON", "<html>\n</html>", Options{}, `rec.har:1: not a HAR file: invalid JSON: invalid character '<' looking for beginning of value (save the recording from the browser's developer tools: Network tab, Export HAR (or Save all as HAR))`},
+		{"JSON error on line 3", "{\n\"log\": {\n\"entries\": [,]}}", Options{}, `rec.har:3: not a HAR file: invalid JSON: invalid character ',' looking for beginning of value`},
+		{"not an object", `[1, 2]`, Options{}, `rec.har:1: not a HAR file: the file holds a JSON array, not an object`},
+		{"wrong type", "{\"log\": {\"entries\": [{\"time\": \"slow\"}]}}", Options{}, `rec.har:1: log.entries.time: not a HAR file: found a JSON string where HAR has a number`},
+		{"wrong shape", "{\"log\": []}", Options{}, `rec.har:1: log: not a HAR file: found a JSON array where HAR has an object`},
+		{"no URL", `{"log": {"entries": [{}]}}`, Options{}, `rec.har: log.entries: every request in the recording was left out: 1 request without a full URL`},
+		{"no log", `{"version": "1.2"}`, Options{}, `rec.har: not a HAR file: it has no "log"`},
+		{"no entries", `{"log": {"version": "1.2"}}`, Options{}, `rec.har: log: not a HAR file: the log has no "entries"`},
+		{"empty", `{"log": {"entries": []}}`, Options{}, `rec.har: log.entries: the recording holds no requests (open the Network tab before using the site, then export the recording)`},
+		{"only assets", allAssets, Options{}, `rec.har: log.entries: every request in the recording was left out: 2 static assets: images, stylesheets, scripts, fonts, media (--keep-assets keeps them)`},
+		{"empty file", "", Options{}, `rec.har:1: not a HAR file: invalid JSON: unexpected end of JSON input`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			out, err := Import(strings.NewReader(tc.src), "rec.har", Options{})
+			out, err := Import(strings.NewReader(tc.src), "rec.har", tc.opts)
 			if err == nil {
-				t.Fatalf("Import succeeded, want an error:\n%s", out)
+				t.Fatalf("Import succeeded, want an error:\n%s", out.YAML)
 			}
 			var se *scenario.Error
 			if !errors.As(err, &se) {
@@ -582,13 +665,14 @@ func TestImportNeverCopiesCredentials(t *testing.T) {
 		body:    `{"grant":"refresh","refresh_token":"` + secrets[6] + `","user":{"password":"` + secrets[4] + `"}}`,
 		headers: []string{"authorization: Bearer " + secrets[0]}})
 	for _, opts := range []Options{{}, {KeepAssets: true, KeepThirdParty: true}} {
-		out, err := Import(strings.NewReader(har), "rec.har", opts)
+		imported, err := Import(strings.NewReader(har), "rec.har", opts)
 		if err != nil {
 			t.Fatal(err)
 		}
+		out := imported.YAML
 		for _, s := range secrets {
-			if strings.Contains(string(out), s) {
-				t.Errorf("the scenario (options %+v) holds the recorded credential %q:\n%s", opts, s, out)
+			if strings.Contains(string(out), s) || strings.Contains(imported.TargetWhy, s) {
+				t.Errorf("the scenario (options %+v) holds the recorded credential %q:\n%s\n%s", opts, s, out, imported.TargetWhy)
 			}
 		}
 		if _, err := parseImported(t, out); err != nil {
@@ -632,15 +716,15 @@ func FuzzImportEntry(f *testing.F) {
 }
 
 func checkFuzzImport(t *testing.T, src string) {
-	out, err := Import(strings.NewReader(src), "fuzz.har", Options{})
+	imported, err := Import(strings.NewReader(src), "fuzz.har", Options{})
 	if err != nil {
 		if scenario.Problems(err) == nil {
 			t.Fatalf("Import failed with %v, which is no scenario problem", err)
 		}
 		return
 	}
-	if _, err := parseImported(t, out); err != nil {
-		t.Fatalf("the imported scenario does not parse: %v\n%s", err, out)
+	if _, err := parseImported(t, imported.YAML); err != nil {
+		t.Fatalf("the imported scenario does not parse: %v\n%s", err, imported.YAML)
 	}
 }
 
@@ -693,12 +777,17 @@ func ExampleImport() {
 	  {"startedDateTime": "2026-03-02T10:00:00Z", "time": 50,
 	   "request": {"method": "GET", "url": "https://shop.example.com/products/7", "headers": []},
 	   "response": {"status": 200, "content": {"mimeType": "text/html"}}}]}}`
-	src, err := Import(strings.NewReader(har), "visit.har", Options{Name: "Product page"})
+	imported, err := Import(strings.NewReader(har), "visit.har", Options{Name: "Product page"})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	_, err = scenario.Parse(bytes.NewReader(src), "visit.yaml", scenario.Options{})
+	_, err = scenario.Parse(bytes.NewReader(imported.YAML), "visit.yaml", scenario.Options{})
 	fmt.Println("valid:", err == nil)
-	// Output: valid: true
+	fmt.Println("target:", imported.Target)
+	fmt.Println("starter:", imported.Starter)
+	// Output:
+	// valid: true
+	// target: https://shop.example.com
+	// starter: 1 visitor a second for 1m, each replaying the recording's 1 step: about 1 request a second
 }

@@ -15,22 +15,18 @@ import (
 	"github.com/liftoff/liftoff/scenario"
 )
 
-// The starter traffic and SLO rules an imported scenario gets: a gentle
-// first run that shows whether the replay works at all, and rules loose
-// enough to pass on a healthy site. Their comments tell the user to set
-// both to the campaign's numbers.
-const (
-	starterPhase = "replay"
-	starterRun   = "1m"
-	starterRate  = "1/s"
-)
+// The starter phase's name and SLO rules an imported scenario gets: rules
+// loose enough to pass on a healthy site. Their comments, and the starter
+// traffic's (starter.go), tell the user to set both to the campaign's
+// numbers.
+const starterPhase = "replay"
 
 var starterSLO = []string{"p95 < 1s", "error_rate < 1%"}
 
 // encode writes the imported scenario as YAML. Everything goes through
 // yaml.Node values, so quoting is always the YAML library's, and notes
 // are comments on the nodes they explain.
-func (im *importer) encode(log *harLog, recs []harRecord, steps []*harStep, defaults []harHeaderOut) ([]byte, error) {
+func (im *importer) encode(log *harLog, recs []harRecord, steps []*harStep, defaults []harHeaderOut, starter Starter) ([]byte, error) {
 	title := im.pageTitle(log, recs)
 	name := im.opts.Name
 	if name == "" {
@@ -52,14 +48,13 @@ func (im *importer) encode(log *harLog, recs []harRecord, steps []*harStep, defa
 		add(root, "defaults", def)
 	}
 
-	phase := mapNode("name", starterPhase, "duration", starterRun, "rate", starterRate)
+	phase := mapNode("name", starterPhase, "duration", scenario.FormatDuration(starter.Duration), "rate", starter.Rate())
 	phase.Style = yaml.FlowStyle
 	traffic := mapNode()
 	add(traffic, "phases", seqNode(phase))
 	add(root, "traffic", traffic)
-	commentKey(root, "A first, gentle run: one visitor a second for a minute, each replaying the\n"+
-		"recording. Before a real test, set the phases to the campaign's traffic,\n"+
-		"or describe the campaign under traffic.campaign (see docs/campaigns.md).")
+	commentKey(root, strings.Join(wrap("A first, gentle run: "+starter.String()+". Before a real test, set the phases to the campaign's traffic, "+
+		"or describe the campaign under traffic.campaign (see docs/campaigns.md).", commentWidth), "\n"))
 
 	journey := mapNode("name", journeyName(title, im.target.Hostname()))
 	stepNodes := seqNode()
@@ -95,11 +90,13 @@ func (im *importer) headerComment(steps int) string {
 	var lines []string
 	lines = append(lines,
 		fmt.Sprintf("Imported by liftoff import har from %s: %d recorded request%s,", commentText(filepath.Base(im.file)), im.total, plural(im.total)),
-		fmt.Sprintf("replayed as the %d step%s of one journey, with the recorded pauses as think times.", steps, plural(steps)))
+		fmt.Sprintf("replayed as the %d step%s of one journey, with the recorded pauses as think times.", steps, plural(steps)),
+		"")
+	lines = append(lines, wrap(fmt.Sprintf("The target is %s: %s. --target HOST chooses another.", origin(im.target), commentText(im.why)), commentWidth)...)
 	if len(im.vars.list) > 0 {
 		lines = append(lines, "",
 			"The recording's credentials are not copied here. Export these variables",
-			"before validate or run:")
+			"before liftoff run (validate and plan only warn about them):")
 		width := 0
 		for _, v := range im.vars.list {
 			width = max(width, len(v.name))
@@ -291,6 +288,30 @@ func add(m *yaml.Node, key string, val *yaml.Node) *yaml.Node {
 // commentKey puts a comment above the last key of mapping m.
 func commentKey(m *yaml.Node, comment string) {
 	m.Content[len(m.Content)-2].HeadComment = comment
+}
+
+// commentWidth is where the import wraps its longer comments.
+const commentWidth = 76
+
+// wrap breaks text into lines of at most width characters where it can,
+// at spaces; a longer word gets a line of its own.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(word) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // oneLine collapses recorded text to one line of printable characters.

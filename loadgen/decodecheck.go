@@ -1,0 +1,259 @@
+package loadgen
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// A results file comes from anywhere: a colleague, a CI artefact, a file
+// edited by hand. Reading one must cost bounded memory and either yield
+// results that could have been measured or say what is wrong. Each
+// histogram's header is read before the histogram is allocated, so a
+// declared geometry cannot ask for gigabytes; the histograms a file holds
+// share a memory budget; the timeline has a most intervals; and the
+// counts must add up.
+
+// MaxTimelineIntervals is the most intervals a results file's timeline
+// may hold. A run's timeline keeps at most DefaultMaxIntervals (it
+// coarsens past that); the margin is for files merged from segments.
+const MaxTimelineIntervals = 10_000
+
+// decodeBudget is the memory the histograms of one results file may
+// take once decoded. A whole-run histogram takes 184 KiB whatever it
+// holds, so this admits about 2,800 of them: keys of some 1,400 steps.
+var decodeBudget int64 = 512 << 20
+
+// histogramGeometry is the range and precision of a histogram.
+type histogramGeometry struct {
+	lowest, highest int64
+	digits          int32
+}
+
+var (
+	totalGeometry    = histogramGeometry{histLowest, histHighest, totalDigits}
+	intervalGeometry = histogramGeometry{histLowest, histHighest, intervalDigits}
+	// totalHistogramBytes is what a decoded whole-run histogram takes: its
+	// dense counts array.
+	totalHistogramBytes = int64(len(newTotalHistogram().Export().Counts))*8 + 256
+)
+
+// budget is what is left of decodeBudget while a file is read, with the
+// zlib reader that reads the histograms' headers.
+type budget struct {
+	left int64
+	zr   io.ReadCloser
+}
+
+func newBudget() *budget { return &budget{left: decodeBudget} }
+
+func (b *budget) spend(n int64) error {
+	if b.left -= n; b.left < 0 {
+		return fmt.Errorf("its histograms would need more than %d MiB of memory to read", decodeBudget>>20)
+	}
+	return nil
+}
+
+// checkHistogram reads the header of an encoded histogram, checks that it
+// has the geometry liftoff writes, and charges what decoding it will
+// allocate: the dense counts of a whole-run histogram, or, for a timeline
+// histogram kept sparse, at most 12 bytes per payload byte (each bucket
+// with a count takes at least one), doubled for the growth of its arrays.
+func (b *budget) checkHistogram(s string, want histogramGeometry) error {
+	got, payload, err := b.readHistogramHeader(s)
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return fmt.Errorf("histogram of values %d to %d with %d significant digits; liftoff writes %d to %d with %d",
+			got.lowest, got.highest, got.digits, want.lowest, want.highest, want.digits)
+	}
+	if want == totalGeometry {
+		return b.spend(totalHistogramBytes)
+	}
+	return b.spend(24*int64(payload) + 512)
+}
+
+// readHistogramHeader decodes the 40-byte header at the start of a V2
+// compressed histogram without inflating the rest.
+func (b *budget) readHistogramHeader(s string) (g histogramGeometry, payload int32, err error) {
+	// The header is at the start of the stream: a prefix of the base64
+	// text holds it, so a long string costs no copy.
+	prefix := s[:min(len(s), 4<<10)]
+	raw, err := base64.StdEncoding.DecodeString(prefix[:len(prefix)/4*4])
+	if err != nil {
+		return g, 0, fmt.Errorf("decode histogram: %w", err)
+	}
+	if len(raw) < 8 || binary.BigEndian.Uint32(raw)&^0xf0 != v2CompressedEncodingCookie&^0xf0 {
+		return g, 0, errors.New("decode histogram: not an HdrHistogram V2 compressed encoding")
+	}
+	if b.zr == nil {
+		b.zr, err = zlib.NewReader(bytes.NewReader(raw[8:]))
+	} else {
+		err = b.zr.(zlib.Resetter).Reset(bytes.NewReader(raw[8:]), nil)
+	}
+	if err != nil {
+		return g, 0, fmt.Errorf("decode histogram: %w", err)
+	}
+	var head [v2HeaderSize]byte
+	if _, err := io.ReadFull(b.zr, head[:]); err != nil {
+		return g, 0, fmt.Errorf("decode histogram header: %w", err)
+	}
+	if binary.BigEndian.Uint32(head[0:])&^0xf0 != v2EncodingCookie&^0xf0 {
+		return g, 0, errors.New("decode histogram: not an HdrHistogram V2 encoding")
+	}
+	g = histogramGeometry{
+		digits:  int32(binary.BigEndian.Uint32(head[12:])),
+		lowest:  int64(binary.BigEndian.Uint64(head[16:])),
+		highest: int64(binary.BigEndian.Uint64(head[24:])),
+	}
+	return g, int32(binary.BigEndian.Uint32(head[4:])), nil
+}
+
+// intervalList is the timeline as a file holds it. Decoding stops at
+// MaxTimelineIntervals, before a longer timeline costs the memory of its
+// intervals.
+type intervalList []intervalFile
+
+func (l *intervalList) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil { // null
+		*l = nil
+		return nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return errors.New("the timeline is not a list")
+	}
+	var out intervalList
+	for dec.More() {
+		if len(out) == MaxTimelineIntervals {
+			return fmt.Errorf("the timeline has more than the %d intervals liftoff reads", MaxTimelineIntervals)
+		}
+		var iv intervalFile
+		if err := dec.Decode(&iv); err != nil {
+			return fmt.Errorf("timeline[%d]: %w", len(out), err)
+		}
+		out = append(out, iv)
+	}
+	*l = out
+	return nil
+}
+
+// checkCounts reports counts that no run could have measured: negative
+// ones, errors beyond requests, parts beyond their whole. Reports divide
+// by these counts, and read a negative or inflated one as a result.
+func (r *Results) checkCounts() error {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	a := r.Arrivals
+	for _, c := range []struct {
+		name string
+		n    int64
+	}{
+		{"requests", r.Requests}, {"errors", r.Errors}, {"retries", r.Retries},
+		{"arrivals.started", a.Started}, {"arrivals.missed", a.Missed}, {"arrivals.completed", a.Completed},
+		{"arrivals.failed", a.Failed}, {"arrivals.exhausted", a.Exhausted},
+		{"elapsed_us", int64(r.Elapsed)}, {"interval_us", int64(r.Interval)}, {"interrupted_at_us", int64(r.InterruptedAt)},
+	} {
+		if c.n < 0 {
+			bad("%s is negative (%d)", c.name, c.n)
+		}
+	}
+	if math.IsNaN(a.Planned) || math.IsInf(a.Planned, 0) || a.Planned < 0 {
+		bad("arrivals.planned is %v", a.Planned)
+	}
+	if r.Errors > r.Requests {
+		bad("%d errors among %d requests", r.Errors, r.Requests)
+	}
+	var classes int64
+	for _, n := range r.Classes {
+		classes += n
+	}
+	if classes != r.Errors {
+		bad("the error classes add up to %d, not to the %d errors", classes, r.Errors)
+	}
+	if a.Completed+a.Failed > a.Started || a.Exhausted > a.Missed {
+		bad("arrivals: %d completed and %d failed of %d started, %d exhausted of %d missed", a.Completed, a.Failed, a.Started, a.Exhausted, a.Missed)
+	}
+	for c, msgs := range r.Examples {
+		if len(msgs) > maxExamples {
+			bad("%d examples of class %s, more than the %d a run keeps", len(msgs), ErrorClass(c), maxExamples)
+		}
+	}
+	if len(r.Keys) == 0 || r.Keys[0].Key != (Key{}) {
+		bad("keys[0] must be every request")
+	} else if r.Keys[0].Requests != r.Requests || r.Keys[0].Errors != r.Errors {
+		bad("keys[0] counts %d requests and %d errors, the run %d and %d", r.Keys[0].Requests, r.Keys[0].Errors, r.Requests, r.Errors)
+	}
+	for i, k := range r.Keys {
+		if k.Requests < 0 || k.Errors < 0 || k.Errors > k.Requests || k.Latency.Count() > k.Requests || k.Service.Count() > k.Requests {
+			bad("keys[%d]: %d errors, %d latencies and %d service times of %d requests", i, k.Errors, k.Latency.Count(), k.Service.Count(), k.Requests)
+		}
+	}
+	if r.Lag.Count() > r.Requests {
+		bad("%d lag values for %d requests", r.Lag.Count(), r.Requests)
+	}
+	for i, j := range r.Journeys {
+		if j.Visits < 0 || j.Failed < 0 || j.Failed > j.Visits || j.Duration.Count() > j.Visits {
+			bad("journeys[%d]: %d failed and %d durations of %d visits", i, j.Failed, j.Duration.Count(), j.Visits)
+		}
+	}
+	if len(r.Timeline) > 0 && r.Interval <= 0 {
+		bad("a timeline needs interval_us above zero")
+	}
+	for i, iv := range r.Timeline {
+		if iv.Offset < 0 || (i > 0 && iv.Offset <= r.Timeline[i-1].Offset) {
+			bad("timeline[%d]: offset %v does not follow the one before", i, iv.Offset)
+		}
+		if iv.Arrivals < 0 || iv.Missed < 0 || iv.Completed < 0 || iv.Failed < 0 || iv.Requests < 0 || iv.Errors < 0 || iv.Errors > iv.Requests {
+			bad("timeline[%d]: a negative count, or %d errors among %d requests", i, iv.Errors, iv.Requests)
+		}
+		for j, k := range iv.Keys {
+			latencies, services := packedCount(k.latency), packedCount(k.service)
+			if (j > 0 && k.Key <= iv.Keys[j-1].Key) || k.Requests < 0 || k.Errors < 0 || k.Errors > k.Requests ||
+				latencies > k.Requests || services > k.Requests {
+				bad("timeline[%d].keys[%d]: key %d twice or out of order, or %d errors and %d latencies of %d requests", i, j, k.Key, k.Errors, latencies, k.Requests)
+			}
+		}
+		if len(problems) > 0 {
+			break // one bad interval is enough to say
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	if len(problems) > 3 {
+		problems = append(problems[:3], fmt.Sprintf("and %d more", len(problems)-3))
+	}
+	return fmt.Errorf("counts that no run measures: %s", joinProblems(problems))
+}
+
+func packedCount(p *hdr.PackedHistogram) int64 {
+	if p == nil {
+		return 0
+	}
+	return p.TotalCount()
+}
+
+func joinProblems(p []string) string {
+	var b bytes.Buffer
+	for i, s := range p {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
