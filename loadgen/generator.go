@@ -128,6 +128,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	}
 	layout := newKeyLayout(sc.Journeys, sc.Redact)
 	sig := newSignals()
+	tc := tlsConfig(cfg.TLSConfig, sc.Defaults.TLS)
 	r := &run{
 		dispatcher: dispatcher{journeys: journeys, seed: sc.Traffic.Seed, live: &g.live},
 		g:          g,
@@ -138,11 +139,11 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 		rec:        newRecorder(layout, max(2, runtime.GOMAXPROCS(0)), cfg.Interval, cfg.MaxIntervals),
 		clients: &clientFactory{
 			version:   sc.Defaults.HTTP,
-			tlsConfig: tlsConfig(cfg.TLSConfig, sc.Defaults.TLS),
+			tlsConfig: tc,
 			userAgent: cfg.UserAgent,
 			maxConns:  sc.Traffic.MaxConcurrency + sc.Plan.MaxConcurrency(),
 			connWait:  sc.Defaults.Timeout,
-			dialer:    &dialer{tlsConfig: cfg.TLSConfig, signals: sig},
+			dialer:    &dialer{tlsConfig: tc, signals: sig},
 		},
 		signals: sig,
 		halt:    make(chan struct{}),
