@@ -38,6 +38,10 @@ type histogramGeometry struct {
 	digits          int32
 }
 
+// Whole-run and timeline histograms share their geometry (three
+// significant digits), but not their form: a whole-run histogram decodes
+// into its dense counts array, a timeline histogram stays packed. So
+// checkHistogram is told which it reads, never guesses from the header.
 var (
 	totalGeometry    = histogramGeometry{histLowest, histHighest, totalDigits}
 	intervalGeometry = histogramGeometry{histLowest, histHighest, intervalDigits}
@@ -64,10 +68,11 @@ func (b *budget) spend(n int64) error {
 
 // checkHistogram reads the header of an encoded histogram, checks that it
 // has the geometry liftoff writes, and charges what decoding it will
-// allocate: the dense counts of a whole-run histogram, or, for a timeline
-// histogram kept sparse, at most 12 bytes per payload byte (each bucket
-// with a count takes at least one), doubled for the growth of its arrays.
-func (b *budget) checkHistogram(s string, want histogramGeometry) error {
+// allocate: the dense counts of a whole-run histogram (dense), or, for a
+// timeline histogram kept packed, at most 12 bytes per payload byte (each
+// bucket with a count takes at least one), doubled for the growth of its
+// arrays.
+func (b *budget) checkHistogram(s string, want histogramGeometry, dense bool) error {
 	got, payload, err := b.readHistogramHeader(s)
 	if err != nil {
 		return err
@@ -76,7 +81,7 @@ func (b *budget) checkHistogram(s string, want histogramGeometry) error {
 		return fmt.Errorf("histogram of values %d to %d with %d significant digits; liftoff writes %d to %d with %d",
 			got.lowest, got.highest, got.digits, want.lowest, want.highest, want.digits)
 	}
-	if want == totalGeometry {
+	if dense {
 		return b.spend(totalHistogramBytes)
 	}
 	return b.spend(24*int64(payload) + 512)

@@ -97,7 +97,7 @@ func TestDecodeRefusesImpossibleResults(t *testing.T) {
 	}{
 		{"huge histogram", func(m map[string]any) { key(m, 2)["latency"] = huge },
 			"keys[2].latency: histogram of values 1 to 4611686018427387904 with 5 significant digits; liftoff writes 1 to 3600000000 with 3"},
-		{"interval geometry for a total", func(m map[string]any) { m["lag"] = rawHistogram(1, histHighest, 2) },
+		{"two digits, as timelines once had", func(m map[string]any) { m["lag"] = rawHistogram(1, histHighest, 2) },
 			"lag: histogram of values 1 to 3600000000 with 2 significant digits; liftoff writes 1 to 3600000000 with 3"},
 		{"huge timeline histogram", func(m map[string]any) { interval(m, 0)["keys"].([]any)[0].(map[string]any)["service"] = huge },
 			"timeline[0].service: histogram of values 1 to 4611686018427387904"},
@@ -171,6 +171,35 @@ func TestDecodeMemoryIsBounded(t *testing.T) { // not parallel: it measures the 
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2*uint64(decodeBudget)+64*uint64(len(data)) {
 			t.Errorf("%s: a %d KiB file allocated %d MiB, want at most twice the budget", tc.name, len(data)>>10, alloc>>20)
 		}
+	}
+}
+
+// TestDecodeChargesTimelineHistogramsPacked decodes a long timeline under
+// a small budget. Timeline histograms share the whole-run histograms'
+// geometry (three significant digits) but stay packed: each is charged
+// what its payload can hold, never a whole-run histogram's 184 KiB, which
+// would refuse a real run's file of a few thousand of them.
+func TestDecodeChargesTimelineHistogramsPacked(t *testing.T) { // not parallel: it sets the budget
+	defer func(b int64) { decodeBudget = b }(decodeBudget)
+	decodeBudget = 16 << 20 // 89 whole-run histograms
+	data := edit(t, sampleResults(t), func(m map[string]any) {
+		tl := m["timeline"].([]any)
+		for i := len(tl); i < 300; i++ { // 300 intervals of 3 keys: 1,800 histograms
+			iv := map[string]any{}
+			for k, v := range tl[i%4].(map[string]any) {
+				iv[k] = v
+			}
+			iv["offset_us"] = i * 1e6
+			tl = append(tl, iv)
+		}
+		m["timeline"] = tl
+	})
+	res, err := Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("a 300-interval timeline within a %d MiB budget: %v", decodeBudget>>20, err)
+	}
+	if n := len(res.Timeline); n != 300 {
+		t.Errorf("%d intervals decoded, want 300", n)
 	}
 }
 

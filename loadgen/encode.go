@@ -423,7 +423,7 @@ func decodeDistribution(s string, b *budget) (Distribution, error) {
 	if s == "" {
 		return Distribution{}, nil
 	}
-	if err := b.checkHistogram(s, totalGeometry); err != nil {
+	if err := b.checkHistogram(s, totalGeometry, true); err != nil {
 		return Distribution{}, err
 	}
 	h, err := decodeHistogram(s)

@@ -155,7 +155,7 @@ func decodePacked(s string, b *budget) (*hdr.PackedHistogram, error) {
 	if s == "" {
 		return nil, fmt.Errorf("empty histogram")
 	}
-	if err := b.checkHistogram(s, intervalGeometry); err != nil {
+	if err := b.checkHistogram(s, intervalGeometry, false); err != nil {
 		return nil, err
 	}
 	p, err := hdr.DecodePacked([]byte(s))
