@@ -159,10 +159,19 @@ func (l *intervalList) UnmarshalJSON(data []byte) error {
 // checkCounts reports counts that no run could have measured: negative
 // ones, errors beyond requests, parts beyond their whole. Reports divide
 // by these counts, and read a negative or inflated one as a result.
+//
+// A request ends one of three ways: it succeeded, it failed (an error, of
+// a failure class), or the run's end cut it off (class cut-off, counted
+// but not an error). So the failure classes add up to the errors, and the
+// cut-off class to the requests cut off; latency and service time hold
+// the successful and cut-off requests, the failures' timings hold at
+// most their class's count, and the generator's own errors are the
+// template and generator classes.
 func (r *Results) checkCounts() error {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	a := r.Arrivals
+	sig := r.Signals
 	for _, c := range []struct {
 		name string
 		n    int64
@@ -170,11 +179,19 @@ func (r *Results) checkCounts() error {
 		{"requests", r.Requests}, {"errors", r.Errors}, {"retries", r.Retries},
 		{"arrivals.started", a.Started}, {"arrivals.missed", a.Missed}, {"arrivals.completed", a.Completed},
 		{"arrivals.failed", a.Failed}, {"arrivals.exhausted", a.Exhausted},
-		{"elapsed_us", int64(r.Elapsed)}, {"interval_us", int64(r.Interval)}, {"interrupted_at_us", int64(r.InterruptedAt)},
+		{"closed.visitors", r.Closed.Visitors}, {"closed.stopped", r.Closed.Stopped},
+		{"elapsed_us", r.Elapsed.Microseconds()}, {"ran_us", r.Ran.Microseconds()}, {"interval_us", r.Interval.Microseconds()},
+		{"interrupted_at_us", r.InterruptedAt.Microseconds()},
+		{"generator.cpus", int64(sig.CPUs)}, {"generator.cpu_us", sig.CPU.Microseconds()}, {"generator.run_delay_us", sig.RunDelay.Microseconds()},
+		{"generator.pre_opened", sig.PreOpened}, {"generator.pre_open_us", sig.PreOpenTime.Microseconds()},
 	} {
 		if c.n < 0 {
 			bad("%s is negative (%d)", c.name, c.n)
 		}
+	}
+	if r.Ran > r.Elapsed || r.InterruptedAt > r.Elapsed {
+		bad("ran_us %d and interrupted_at_us %d must lie within elapsed_us %d",
+			r.Ran.Microseconds(), r.InterruptedAt.Microseconds(), r.Elapsed.Microseconds())
 	}
 	if math.IsNaN(a.Planned) || math.IsInf(a.Planned, 0) || a.Planned < 0 {
 		bad("arrivals.planned is %v", a.Planned)
@@ -182,15 +199,29 @@ func (r *Results) checkCounts() error {
 	if r.Errors > r.Requests {
 		bad("%d errors among %d requests", r.Errors, r.Requests)
 	}
-	var classes int64
-	for _, n := range r.Classes {
-		classes += n
+	var failures, generator int64
+	for c, n := range r.Classes {
+		if ErrorClass(c).Failed() {
+			failures += n
+		}
+		if ErrorClass(c).Generator() {
+			generator += n
+		}
 	}
-	if classes != r.Errors {
-		bad("the error classes add up to %d, not to the %d errors", classes, r.Errors)
+	if failures != r.Errors {
+		bad("the error classes add up to %d, not to the %d errors", failures, r.Errors)
+	}
+	for c, t := range r.Failures {
+		class := ErrorClass(c)
+		if n := max(t.Latency.Count(), t.Service.Count()); n > 0 && (!class.Failed() || n > r.Classes[c]) {
+			bad("failures.%s: %d timings of %d failed requests", class, n, r.Classes[c])
+		}
 	}
 	if a.Completed+a.Failed > a.Started || a.Exhausted > a.Missed {
 		bad("arrivals: %d completed and %d failed of %d started, %d exhausted of %d missed", a.Completed, a.Failed, a.Started, a.Exhausted, a.Missed)
+	}
+	if r.Closed.Stopped > r.Closed.Visitors {
+		bad("closed: %d of %d visitors stopped", r.Closed.Stopped, r.Closed.Visitors)
 	}
 	for c, msgs := range r.Examples {
 		if len(msgs) > maxExamples {
@@ -199,12 +230,15 @@ func (r *Results) checkCounts() error {
 	}
 	if len(r.Keys) == 0 || r.Keys[0].Key != (Key{}) {
 		bad("keys[0] must be every request")
-	} else if r.Keys[0].Requests != r.Requests || r.Keys[0].Errors != r.Errors {
-		bad("keys[0] counts %d requests and %d errors, the run %d and %d", r.Keys[0].Requests, r.Keys[0].Errors, r.Requests, r.Errors)
+	} else if k := r.Keys[0]; k.Requests != r.Requests || k.Errors != r.Errors ||
+		k.CutOff != r.Classes[ClassCutOff] || k.GeneratorErrors != generator {
+		bad("keys[0] counts %d requests, %d errors (%d the generator's) and %d cut off; the run %d, %d (%d) and %d",
+			k.Requests, k.Errors, k.GeneratorErrors, k.CutOff, r.Requests, r.Errors, generator, r.Classes[ClassCutOff])
 	}
 	for i, k := range r.Keys {
-		if k.Requests < 0 || k.Errors < 0 || k.Errors > k.Requests || k.Latency.Count() > k.Requests || k.Service.Count() > k.Requests {
-			bad("keys[%d]: %d errors, %d latencies and %d service times of %d requests", i, k.Errors, k.Latency.Count(), k.Service.Count(), k.Requests)
+		if !plausibleKey(k.Requests, k.Errors, k.GeneratorErrors, k.CutOff, k.Latency.Count(), k.Service.Count()) {
+			bad("keys[%d]: %d errors (%d the generator's), %d cut off, %d latencies and %d service times of %d requests",
+				i, k.Errors, k.GeneratorErrors, k.CutOff, k.Latency.Count(), k.Service.Count(), k.Requests)
 		}
 	}
 	if r.Lag.Count() > r.Requests {
@@ -225,11 +259,17 @@ func (r *Results) checkCounts() error {
 		if iv.Arrivals < 0 || iv.Missed < 0 || iv.Completed < 0 || iv.Failed < 0 || iv.Requests < 0 || iv.Errors < 0 || iv.Errors > iv.Requests {
 			bad("timeline[%d]: a negative count, or %d errors among %d requests", i, iv.Errors, iv.Requests)
 		}
+		if iv.Completed+iv.Failed > iv.Arrivals {
+			bad("timeline[%d]: %d completed and %d failed of %d visits that arrived", i, iv.Completed, iv.Failed, iv.Arrivals)
+		}
+		if s := iv.Signals; s.CPU < 0 || s.RunDelay < 0 || s.VisitorConnects < 0 || s.Lag.Count() > iv.Requests {
+			bad("timeline[%d]: negative generator signals, or %d lag values for %d requests", i, s.Lag.Count(), iv.Requests)
+		}
 		for j, k := range iv.Keys {
 			latencies, services := packedCount(k.latency), packedCount(k.service)
-			if (j > 0 && k.Key <= iv.Keys[j-1].Key) || k.Requests < 0 || k.Errors < 0 || k.Errors > k.Requests ||
-				latencies > k.Requests || services > k.Requests {
-				bad("timeline[%d].keys[%d]: key %d twice or out of order, or %d errors and %d latencies of %d requests", i, j, k.Key, k.Errors, latencies, k.Requests)
+			if (j > 0 && k.Key <= iv.Keys[j-1].Key) || !plausibleKey(k.Requests, k.Errors, k.GeneratorErrors, k.CutOff, latencies, services) {
+				bad("timeline[%d].keys[%d]: key %d twice or out of order, or %d errors (%d the generator's), %d cut off and %d latencies of %d requests",
+					i, j, k.Key, k.Errors, k.GeneratorErrors, k.CutOff, latencies, k.Requests)
 			}
 		}
 		if len(problems) > 0 {
@@ -243,6 +283,16 @@ func (r *Results) checkCounts() error {
 		problems = append(problems[:3], fmt.Sprintf("and %d more", len(problems)-3))
 	}
 	return fmt.Errorf("counts that no run measures: %s", joinProblems(problems))
+}
+
+// plausibleKey reports whether one key's counts could have been
+// measured: none negative, the generator's errors among the errors, the
+// errors and the requests cut off among the requests, and a latency and a
+// service time for at most each request that did not fail.
+func plausibleKey(requests, errors, generator, cutOff, latencies, services int64) bool {
+	return requests >= 0 && errors >= 0 && generator >= 0 && cutOff >= 0 &&
+		generator <= errors && errors <= requests-cutOff &&
+		latencies <= requests-errors && services <= requests-errors
 }
 
 func packedCount(p *hdr.PackedHistogram) int64 {

@@ -32,6 +32,10 @@ func sampleResults(t testing.TB) []byte {
 		rec.collect(time.Duration(i)*time.Second, IntervalSignals{})
 	}
 	res := rec.results()
+	for i := range res.Timeline { // the ledger's part: each visit where it arrived
+		res.Timeline[i].Arrivals, res.Timeline[i].Completed = 1, 1
+	}
+	res.Timeline[3].Completed, res.Timeline[3].Failed = 0, 1
 	res.Arrivals = ArrivalCounts{Planned: 4, Started: 4, Completed: 3, Failed: 1}
 	res.Elapsed = 4 * time.Second
 	data, err := json.Marshal(res)
@@ -108,7 +112,35 @@ func TestDecodeRefusesImpossibleResults(t *testing.T) {
 		{"completed beyond started", func(m map[string]any) { m["arrivals"].(map[string]any)["completed"] = 10 }, "arrivals: 10 completed and 1 failed of 4 started"},
 		{"keys[0] not the whole run", func(m map[string]any) { key(m, 0)["journey"] = "x" }, "keys[0] must be every request"},
 		{"key errors beyond requests", func(m map[string]any) { key(m, 2)["errors"] = 7 }, "keys[2]: 7 errors"},
-		{"latencies beyond requests", func(m map[string]any) { key(m, 2)["requests"] = 2; key(m, 2)["errors"] = 0 }, "keys[2]: 0 errors, 4 latencies and 4 service times of 2 requests"},
+		{"latencies beyond requests", func(m map[string]any) { key(m, 2)["requests"] = 2; key(m, 2)["errors"] = 0 },
+			"keys[2]: 0 errors (0 the generator's), 0 cut off, 3 latencies and 3 service times of 2 requests"},
+		{"latencies of failed requests", func(m map[string]any) { key(m, 2)["errors"] = 2 },
+			"keys[2]: 2 errors (0 the generator's), 0 cut off, 3 latencies and 3 service times of 4 requests"},
+		{"generator errors beyond errors", func(m map[string]any) { key(m, 2)["generator_errors"] = 2 }, "keys[2]: 1 errors (2 the generator's)"},
+		{"cut off beyond requests", func(m map[string]any) { key(m, 2)["cut_off"] = 4 }, "keys[2]: 1 errors (0 the generator's), 4 cut off"},
+		{"a cut-off request counted as an error", func(m map[string]any) { m["classes"] = map[string]any{"cut-off": 1} },
+			"the error classes add up to 0, not to the 1 errors"},
+		{"cut-off class not the requests cut off", func(m map[string]any) { m["classes"] = map[string]any{"5xx": 1, "cut-off": 2} },
+			"keys[0] counts 4 requests, 1 errors (0 the generator's) and 0 cut off; the run 4, 1 (0) and 2"},
+		{"generator class not the generator's errors", func(m map[string]any) { m["classes"] = map[string]any{"generator": 1} },
+			"keys[0] counts 4 requests, 1 errors (0 the generator's) and 0 cut off; the run 4, 1 (1) and 0"},
+		{"failure timings beyond their class", func(m map[string]any) {
+			m["failures"].(map[string]any)["5xx"].(map[string]any)["latency"] = encodeDistribution(DistributionOf(time.Millisecond, time.Millisecond))
+		}, "failures.5xx: 2 timings of 1 failed requests"},
+		{"failure timings of cut-off requests", func(m map[string]any) {
+			m["failures"].(map[string]any)["cut-off"] = map[string]any{"latency": encodeDistribution(DistributionOf(time.Millisecond))}
+		}, "failures.cut-off: 1 timings of 0 failed requests"},
+		{"huge failure histogram", func(m map[string]any) { m["failures"].(map[string]any)["5xx"].(map[string]any)["service"] = huge },
+			"failures.5xx.service: histogram of values 1 to 4611686018427387904"},
+		{"stopped beyond visitors", func(m map[string]any) { m["closed"] = map[string]any{"visitors": 1, "stopped": 2} }, "closed: 2 of 1 visitors stopped"},
+		{"ran beyond elapsed", func(m map[string]any) { m["ran_us"] = 5e6 }, "ran_us 5000000 and interrupted_at_us 0 must lie within elapsed_us 4000000"},
+		{"negative signals", func(m map[string]any) { m["generator"].(map[string]any)["cpu_us"] = -1 }, "generator.cpu_us is negative (-1)"},
+		{"huge signal histogram", func(m map[string]any) { m["generator"].(map[string]any)["delay"] = huge },
+			"generator.delay: histogram of values 1 to 4611686018427387904"},
+		{"huge interval signal", func(m map[string]any) { interval(m, 2)["sched"] = huge }, "timeline[2].sched: histogram of values 1 to 4611686018427387904"},
+		{"interval visits beyond arrivals", func(m map[string]any) { interval(m, 0)["completed"] = 5 }, "timeline[0]: 5 completed and 0 failed of 1 visits that arrived"},
+		{"interval lag beyond requests", func(m map[string]any) { interval(m, 0)["lag"] = encodeSparse(SparseOf(1, 2, 3)) },
+			"timeline[0]: negative generator signals, or 3 lag values for 1 requests"},
 		{"timeline out of order", func(m map[string]any) { interval(m, 1)["offset_us"] = 0 }, "timeline[1]: offset 0s does not follow the one before"},
 		{"interval errors beyond requests", func(m map[string]any) { interval(m, 3)["errors"] = 5 }, "timeline[3]: a negative count, or 5 errors among 1 requests"},
 		{"timeline without interval", func(m map[string]any) { m["interval_us"] = 0 }, "a timeline needs interval_us above zero"},
@@ -215,7 +247,14 @@ func FuzzDecode(f *testing.F) {
 	f.Add(good)
 	f.Add(edit(f, good, func(m map[string]any) { key(m, 2)["latency"] = rawHistogram(1, 1<<62, 5) }))
 	f.Add(edit(f, good, func(m map[string]any) { m["timeline"] = []any{} }))
-	f.Add([]byte(`{"version":1,"keys":[{}],"classes":{},"timeline":[]}`))
+	f.Add(edit(f, good, func(m map[string]any) { // every schema 2 field that holds a histogram or a count
+		m["generator"] = map[string]any{"cpus": 2, "cpu_us": 1000, "cpu_known": true, "delay": encodeSparse(SparseOf(time.Millisecond)),
+			"sched": encodeSparse(SparseOf(time.Microsecond)), "shared_connect": encodeSparse(SparseOf(time.Millisecond)), "pre_opened": 1}
+		interval(m, 0)["sched"] = encodeSparse(SparseOf(time.Microsecond))
+		interval(m, 1)["keys"].([]any)[0].(map[string]any)["cut_off"] = 1
+		m["closed"] = map[string]any{"visitors": 2, "stopped": 1}
+	}))
+	f.Add([]byte(`{"version":2,"keys":[{}],"classes":{},"timeline":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var before, after runtime.MemStats
 		runtime.GC()

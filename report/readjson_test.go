@@ -41,7 +41,7 @@ func FuzzReadJSON(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	f.Add([]byte(`{"schema":1,"results":{"version":1,"keys":[{}],"classes":{},"timeline":[]}}`))
+	f.Add([]byte(`{"schema":2,"results":{"version":2,"keys":[{}],"classes":{},"timeline":[]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var before, after runtime.MemStats
 		runtime.GC()
