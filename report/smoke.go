@@ -17,9 +17,11 @@ import (
 //     did not expect, a failed check or capture, a refused or reset
 //     connection, a timeout).
 //   - INCONCLUSIVE: a journey did not run to its end (the run was
-//     interrupted, or its unique data file had no row), or every failure
-//     was a template that could not be rendered: the scenario's fault, not
-//     the target's, and nothing was sent.
+//     interrupted, its requests cut off at the halt, or its unique data
+//     file had no row), or every failure was the generator's own (a
+//     template that could not be rendered, the scenario's fault, or no
+//     local port or file descriptor left): nothing of it reached the
+//     target.
 //
 // SLO rules are not judged: one request per step says nothing about a
 // percentile, an error rate under load or throughput. The generator's
@@ -39,7 +41,12 @@ func evaluateSmoke(doc Document) Judgement {
 	if res.Arrivals.Exhausted > 0 {
 		unfinished = append(unfinished, fmt.Sprintf("%s of the journeys found no row left in their unique data file.", count(res.Arrivals.Exhausted)))
 	}
-	targetErrors := res.Errors - res.Classes.Of(loadgen.ClassTemplate)
+	var targetErrors int64
+	for _, c := range loadgen.ErrorClasses() {
+		if c.Failed() && !c.Generator() {
+			targetErrors += res.Classes.Of(c)
+		}
+	}
 	switch {
 	case len(failed) > 0 && targetErrors > 0:
 		j.Verdict = NoGo
@@ -48,7 +55,11 @@ func evaluateSmoke(doc Document) Judgement {
 	case len(failed) > 0:
 		j.Verdict = Inconclusive
 		j.Reasons = append(j.Reasons, failed...)
-		j.Reasons = append(j.Reasons, "Each failure was a template that could not be rendered, so nothing was sent: the scenario failed, not the target.")
+		if res.Classes.Of(loadgen.ClassTemplate) == res.Errors {
+			j.Reasons = append(j.Reasons, "Each failure was a template that could not be rendered, so nothing was sent: the scenario failed, not the target.")
+		} else {
+			j.Reasons = append(j.Reasons, "Each failure was the generator's own, so none reached the target: "+classList(res)+".")
+		}
 	case len(unfinished) > 0 || res.Interrupted:
 		j.Verdict = Inconclusive
 	default:
@@ -93,11 +104,12 @@ func failedSteps(res *loadgen.Results, journey string) string {
 }
 
 // classList counts the run's errors by class: "1 5xx (the target answered
-// with a 5xx status), 1 timeout (…)".
+// with a 5xx status), 1 timeout (…)". Requests cut off at the halt did not
+// fail and are not listed.
 func classList(res *loadgen.Results) string {
 	var parts []string
 	for _, c := range loadgen.ErrorClasses() {
-		if n := res.Classes.Of(c); n > 0 {
+		if n := res.Classes.Of(c); n > 0 && c.Failed() {
 			parts = append(parts, fmt.Sprintf("%s %s (%s)", count(n), c, c.Description()))
 		}
 	}

@@ -148,6 +148,13 @@ func TestSmokeJudgement(t *testing.T) {
 		{"a timeout is the target's", loadgen.Results{Scenario: smoke, Errors: 1, Classes: withClasses(loadgen.ClassTimeout, 1),
 			Journeys: []loadgen.JourneyResult{{Name: "a", Visits: 1, Failed: 1}}},
 			NoGo, "Errors: 1 timeout (no complete answer within the request timeout)."},
+		{"the generator's own failure is not the target's", loadgen.Results{Scenario: smoke, Errors: 1, Classes: withClasses(loadgen.ClassGenerator, 1),
+			Journeys: []loadgen.JourneyResult{{Name: "a", Visits: 1, Failed: 1}}},
+			Inconclusive, "Each failure was the generator's own, so none reached the target: 1 generator (" + loadgen.ClassGenerator.Description() + ")."},
+		{"a request cut off is no error", loadgen.Results{Scenario: smoke, Errors: 1,
+			Classes:  loadgen.ClassCounts{loadgen.ClassTimeout: 1, loadgen.ClassCutOff: 1},
+			Journeys: []loadgen.JourneyResult{{Name: "a", Visits: 1, Failed: 1}}},
+			NoGo, "Errors: 1 timeout (no complete answer within the request timeout)."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
