@@ -11,7 +11,8 @@ import (
 // each reason a run is not a GO, in the verdict's order:
 //
 //   - ::error for a failed rule that stands on what the target did, titled
-//     "NO-GO: RULE";
+//     "NO-GO: RULE", the failures outside every error_rate rule included
+//     (ImplicitErrorRule);
 //   - ::warning for everything else that kept the run from a GO: the
 //     generator's limits ("Generator limit"), an interruption, a rule that
 //     could not be judged or whose failure was the generator's (titled
@@ -29,7 +30,7 @@ func WriteAnnotations(w io.Writer, doc Document) error {
 	faults := map[string]string{} // reason → rule text
 	for _, f := range j.Findings {
 		if !f.Passed && f.TargetFault {
-			faults[findingSentence(f)] = f.Rule.Text
+			faults[faultSentence(doc.Results, f)] = f.Rule.Text
 		}
 	}
 	if j.Smoke && j.Verdict == NoGo {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liftoff/liftoff/internal/golden"
 )
@@ -40,6 +41,22 @@ func TestAnnotations(t *testing.T) {
 				t.Errorf("annotations say:\n%q\nthe verdict's reasons are:\n%q", reasons, doc.Judgement.Reasons)
 			}
 		})
+	}
+}
+
+// TestImplicitRuleAnnotatedAsError checks that the failures outside every
+// error_rate rule, a NO-GO on the target, are annotated as an error named
+// after the implicit rule, like every other rule the target failed.
+func TestImplicitRuleAnnotatedAsError(t *testing.T) {
+	t.Parallel()
+	doc := document(t, results{errors: 1000, started: 1000, lag: time.Millisecond}.build(), "p95 < 250ms")
+	if doc.Judgement.Verdict != NoGo {
+		t.Fatalf("verdict %s, want NO-GO: %q", doc.Judgement.Verdict, doc.Judgement.Reasons)
+	}
+	got := string(render(t, WriteAnnotations, doc))
+	want := WorkflowCommand("error", "NO-GO: "+ImplicitErrorRule, "1,000 of 1,000 requests (100%) failed outside every error_rate rule (the run's failures: 1,000 5xx). A run whose requests fail is not ready unless an error_rate rule allows that share.")
+	if !strings.Contains(got, want+"\n") {
+		t.Errorf("annotations:\n%s\nwant the line\n%s", got, want)
 	}
 }
 

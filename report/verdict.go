@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liftoff/liftoff/loadgen"
 	"github.com/liftoff/liftoff/scenario"
 )
 
@@ -153,10 +154,8 @@ func evaluate(doc Document) Judgement {
 	for _, f := range j.Findings {
 		switch {
 		case f.Passed && !f.Unproven:
-		case f.TargetFault && f.Implicit:
-			faults = append(faults, uncoveredSentence(res, f))
 		case f.TargetFault:
-			faults = append(faults, findingSentence(f))
+			faults = append(faults, faultSentence(res, f))
 		case f.NoData:
 			unproven = append(unproven, fmt.Sprintf("%s could not be judged: nothing in its scope was measured.", f.Rule.Text))
 		default:
@@ -206,6 +205,16 @@ func planRan(doc Document) time.Duration {
 		return r
 	}
 	return min(doc.Results.Elapsed, doc.Plan.Duration())
+}
+
+// faultSentence is the reason a failed finding that stands on the target
+// gives: the rule's own sentence, or, for the implicit rule, which
+// failures no error_rate rule covered.
+func faultSentence(res *loadgen.Results, f Finding) string {
+	if f.Implicit {
+		return uncoveredSentence(res, f)
+	}
+	return findingSentence(f)
 }
 
 func findingSentence(f Finding) string {
