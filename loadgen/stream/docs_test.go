@@ -81,3 +81,31 @@ func attributesOf[P any](points []P, attrs func(P) attribute.Set) []attribute.Se
 	}
 	return out
 }
+
+// TestCutOffIsNoError checks that requests the run's end cut off count
+// among the requests, and in JSONL in a field of their own, but never
+// among the errors: they did not fail.
+func TestCutOffIsNoError(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	tick := loadgen.Tick{Began: now, Closed: now.Add(time.Second), Width: time.Second, Requests: 3, Errors: 1,
+		Classes: loadgen.ClassCounts{loadgen.ClassTimeout: 1, loadgen.ClassCutOff: 2}}
+	if l := LineOf(tick); len(l.ErrorsByClass) != 1 || l.ErrorsByClass["timeout"] != 1 || l.CutOff != 2 {
+		t.Errorf("JSONL: errors by class %v, cut off %d; want timeout 1 and 2 cut off", l.ErrorsByClass, l.CutOff)
+	}
+	rm := (&OTLP{delta: true}).metrics(tick)
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		if m.Name != MetricErrors {
+			continue
+		}
+		points := m.Data.(metricdata.Sum[int64]).DataPoints
+		for _, p := range points {
+			if class, _ := p.Attributes.Value(AttrError); class.AsString() != "timeout" || p.Value != 1 {
+				t.Errorf("OTLP: %s = %d for %s", MetricErrors, p.Value, class.AsString())
+			}
+		}
+		if len(points) != 1 {
+			t.Errorf("OTLP: %d points of %s, want the timeout's alone", len(points), MetricErrors)
+		}
+	}
+}

@@ -16,8 +16,9 @@ import (
 
 // Line is one interval as a JSON line: `--out jsonl=FILE` writes one per
 // timeline interval, as the collector closes it, for any tool that reads
-// JSON. Latencies are in milliseconds at the timeline's precision (two
-// significant digits); rates are per second over the interval's width.
+// JSON. Latencies are in milliseconds at the timeline's precision (three
+// significant digits), of the requests that succeeded (failed ones are
+// counted, not timed); rates are per second over the interval's width.
 type Line struct {
 	Time            time.Time        `json:"time"`         // when the interval closed (RFC 3339, UTC)
 	OffsetS         float64          `json:"offset_s"`     // the interval's start, seconds into the run
@@ -27,16 +28,17 @@ type Line struct {
 	Arrivals        int64            `json:"arrivals"`     // visitors started
 	ArrivalRate     float64          `json:"arrival_rate"` // the same per second
 	Missed          int64            `json:"missed"`       // arrivals the generator could not start
-	Completed       int64            `json:"completed"`    // visits that ended with every step passed
-	Failed          int64            `json:"failed"`       // visits that ended with a failed step
+	Completed       int64            `json:"completed"`    // visits that ended in the interval with every step passed
+	Failed          int64            `json:"failed"`       // visits that ended in the interval with a failed step
 	InFlight        int64            `json:"in_flight"`    // visitors in flight when it closed
 	Requests        int64            `json:"requests"`
 	RequestRate     float64          `json:"request_rate"`
 	Errors          int64            `json:"errors"`
-	ErrorsByClass   map[string]int64 `json:"errors_by_class"` // only classes that occurred
-	LatencyMS       *Percentiles     `json:"latency_ms"`      // every request; null when none completed
-	LagMS           *Percentiles     `json:"lag_ms"`          // how late requests left; null when none
-	Keys            []KeyLine        `json:"keys"`            // each journey, then its steps
+	ErrorsByClass   map[string]int64 `json:"errors_by_class"`   // only classes that occurred
+	CutOff          int64            `json:"cut_off,omitempty"` // requests still waiting when the run stopped: counted in requests, not errors
+	LatencyMS       *Percentiles     `json:"latency_ms"`        // successful requests (and cut-off ones); null when none
+	LagMS           *Percentiles     `json:"lag_ms"`            // how late requests left; null when none
+	Keys            []KeyLine        `json:"keys"`              // each journey, then its steps
 }
 
 // KeyLine is one journey's or step's requests in an interval.
@@ -71,10 +73,11 @@ func LineOf(t loadgen.Tick) Line {
 		Keys:          []KeyLine{},
 	}
 	for _, c := range loadgen.ErrorClasses() {
-		if n := t.Classes.Of(c); n > 0 {
+		if n := t.Classes.Of(c); n > 0 && c.Failed() {
 			l.ErrorsByClass[c.String()] = n
 		}
 	}
+	l.CutOff = t.Classes.Of(loadgen.ClassCutOff)
 	for _, k := range t.Keys {
 		if k.Key.Journey == "" {
 			l.LatencyMS = percentiles(k.Latency)

@@ -15,7 +15,7 @@ import (
 const (
 	MetricRequests    = "liftoff.requests"              // sum, {request}: completed requests, per journey and step
 	MetricErrors      = "liftoff.request.errors"        // sum, {request}: failed requests, per error.type
-	MetricDuration    = "liftoff.request.duration"      // histogram, s: latency from the intended send time, per journey and step
+	MetricDuration    = "liftoff.request.duration"      // histogram, s: successful requests' latency from the intended send time, per journey and step
 	MetricRequestRate = "liftoff.request.rate"          // gauge, {request}/s: requests completed per second in the interval
 	MetricStarted     = "liftoff.visitors.started"      // sum, {visitor}: open-model visitors started
 	MetricMissed      = "liftoff.visitors.missed"       // sum, {visitor}: arrivals the generator could not start
@@ -30,7 +30,7 @@ const (
 const (
 	AttrJourney = "liftoff.journey"
 	AttrStep    = "liftoff.step"
-	AttrError   = "error.type"            // an error class: refused, reset, dns, tls, timeout, 4xx, 5xx, check, template, other
+	AttrError   = "error.type"            // a failure class: refused, reset, dns, tls, timeout, 4xx, 5xx, check, template, protocol, other, generator
 	AttrOutcome = "liftoff.visit.outcome" // completed or failed
 )
 
@@ -50,7 +50,7 @@ type hist struct {
 
 // histOf sorts a timeline histogram's buckets into DurationBounds. Each
 // bucket counts at its value, so a value within the timeline's precision
-// (1%) of a bound may land on the bound's other side.
+// (0.1%) of a bound may land on the bound's other side.
 func histOf(buckets []loadgen.Bucket) *hist {
 	h := &hist{counts: make([]uint64, len(DurationBounds)+1)}
 	for _, b := range buckets {
@@ -188,14 +188,14 @@ func (o *OTLP) metrics(t loadgen.Tick) metricdata.ResourceMetrics {
 	}
 	var errs []metricdata.DataPoint[int64]
 	for _, c := range loadgen.ErrorClasses() {
-		if n := a.errors.Of(c); n > 0 {
+		if n := a.errors.Of(c); n > 0 && c.Failed() { // a request cut off at the halt did not fail
 			errs = append(errs, metricdata.DataPoint[int64]{Attributes: attribute.NewSet(attribute.String(AttrError, c.String())), Value: n})
 		}
 	}
 	width := t.Width.Seconds()
 	ms := []metricdata.Metrics{
 		sum(MetricRequests, "{request}", "Requests completed, per journey and step.", requests...),
-		{Name: MetricDuration, Unit: "s", Description: "Request latency from the intended send time, per journey and step.",
+		{Name: MetricDuration, Unit: "s", Description: "Latency of successful requests from the intended send time, per journey and step.",
 			Data: metricdata.Histogram[float64]{DataPoints: durations, Temporality: temporality}},
 		sum(MetricErrors, "{request}", "Failed requests, by error class.", errs...),
 		gauge(MetricRequestRate, "{request}/s", "Requests completed per second in the interval.", float64(t.Requests)/width),
