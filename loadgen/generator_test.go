@@ -422,7 +422,9 @@ journeys:
 // target that does not answer within the request's timeout. Without a
 // grace period (Grace 0, --grace 0s) the run stops at once and the
 // request is not waited for; with one, the run waits it out, and the
-// moment of the interrupt excludes that wait.
+// moment of the interrupt excludes that wait. Either way the request is
+// recorded cut off at the halt, with its latency so far: counted, not an
+// error.
 func TestInterruptGrace(t *testing.T) {
 	t.Parallel()
 	for _, grace := range []time.Duration{0, 300 * time.Millisecond} {
@@ -449,8 +451,9 @@ journeys:
 		if !errors.Is(err, ErrInterrupted) || !res.Interrupted {
 			t.Fatalf("grace %v: Run error %v, interrupted %v; want interrupted", grace, err, res.Interrupted)
 		}
-		if res.Requests != 0 {
-			t.Errorf("grace %v: %d requests ended; the one in flight should not have", grace, res.Requests)
+		if k := res.Keys[0]; res.Requests != 1 || res.Errors != 0 || k.CutOff != 1 || k.Latency.Max() < grace {
+			t.Errorf("grace %v: %d requests, %d errors, %d cut off, latency up to %v; want the one in flight cut off after the grace",
+				grace, res.Requests, res.Errors, k.CutOff, k.Latency.Max())
 		}
 		if res.InterruptedAt <= 0 || res.Elapsed-res.InterruptedAt < grace {
 			t.Errorf("grace %v: interrupted at %v of %v; want the grace period between them", grace, res.InterruptedAt, res.Elapsed)
