@@ -28,10 +28,12 @@ func (d *dispatcher) smoke(ctx context.Context, start func(arrivals iter.Seq[arr
 		a, ok := d.newArrival(now, j)
 		if !ok { // a unique data file with no rows left
 			d.live.miss(true)
+			d.ledger.miss(now)
 			continue
 		}
 		d.takeOff()
 		d.live.arrivals.Add(1)
+		d.ledger.arrive(now) // its visit's end counts where it arrived, as dispatch's do
 		go start(d.visits(a, none))
 	}
 }

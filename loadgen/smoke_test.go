@@ -70,6 +70,13 @@ journeys:
 	if a := res.Arrivals; a.Started != 2 || a.Planned != 2 || a.Completed != 2 || a.Missed != 0 {
 		t.Errorf("arrivals = %+v, want 2 planned, started and completed", a)
 	}
+	var arrived, completed int64
+	for _, iv := range res.Timeline {
+		arrived, completed = arrived+iv.Arrivals, completed+iv.Completed
+	}
+	if arrived != 2 || completed != 2 {
+		t.Errorf("the timeline counts %d visits arrived and %d completed, want the 2 where they arrived", arrived, completed)
+	}
 	for _, j := range res.Journeys {
 		if j.Visits != 1 {
 			t.Errorf("journey %s: %d visits, want 1", j.Name, j.Visits)
