@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/liftoff/liftoff/internal/golden"
+	"github.com/liftoff/liftoff/loadgen"
 )
 
 // renderers are every output a run can write.
@@ -88,5 +89,21 @@ func TestReadJSONRefusesOlderSchemas(t *testing.T) {
 	want := "results schema version 1 (written by liftoff v0.3.0) is older than this liftoff reads (version 2): its latency figures include failed requests"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("ReadJSON error = %v, want %q…", err, want)
+	}
+}
+
+// TestEveryFailureClassHasAColour checks that the HTML report's error
+// chart and table colour every class a request can fail with: a class
+// the stylesheet does not know draws its bars black.
+func TestEveryFailureClassHasAColour(t *testing.T) {
+	t.Parallel()
+	css, err := os.ReadFile(filepath.Join("templates", "report.css"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range loadgen.ErrorClasses() {
+		if c.Failed() && !strings.Contains(string(css), ".e-"+c.String()+" {") {
+			t.Errorf("report.css has no colour for the %s class", c)
+		}
 	}
 }
