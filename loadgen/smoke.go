@@ -18,8 +18,6 @@ import (
 // smoke starts one visitor per journey and returns; the run waits for
 // them as it waits for any visit in flight.
 func (d *dispatcher) smoke(ctx context.Context, start func(arrivals iter.Seq[arrival])) {
-	none := make(chan arrival)
-	close(none) // each visitor runs its one arrival and finds no other
 	now := time.Now()
 	for j := range d.journeys {
 		if ctx.Err() != nil {
@@ -34,7 +32,7 @@ func (d *dispatcher) smoke(ctx context.Context, start func(arrivals iter.Seq[arr
 		d.takeOff()
 		d.live.arrivals.Add(1)
 		d.ledger.arrive(now) // its visit's end counts where it arrived, as dispatch's do
-		go start(d.visits(a, none))
+		go start(d.single(a))
 	}
 }
 
