@@ -154,10 +154,16 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 		}
 	}
 	hc := &fasthttp.HostClient{
-		Addr:                   addr,
-		IsTLS:                  isTLS,
-		TLSConfig:              c.factory.tlsConfig,
-		MaxConns:               c.conns,
+		Addr:      addr,
+		IsTLS:     isTLS,
+		TLSConfig: c.factory.tlsConfig,
+		MaxConns:  c.conns,
+		// LIFO takes the connection released last: O(1), where fasthttp's
+		// default FIFO shifts the whole idle list on every request (with a
+		// shared pool of thousands, an eighth of the open model's CPU,
+		// measured), and it keeps the warmest connections busy while the
+		// rest expire after MaxIdleConnDuration.
+		ConnPoolStrategy:       fasthttp.LIFO,
 		MaxConnWaitTimeout:     c.factory.connWait,
 		Name:                   c.factory.userAgent,
 		ReadBufferSize:         16 << 10, // real sites send large headers (cookies, CSP)
