@@ -71,12 +71,15 @@ func (d *dispatcher) dispatch(ctx context.Context, sched *Schedule, limit int, s
 			return
 		}
 		intended := d.began.Add(offset)
-		if now.Before(intended) {
-			for now = time.Now(); now.Before(intended); now = time.Now() {
-				if !wait.until(intended, done) {
-					return
-				}
+		for now.Before(intended) { // never early: each arrival leaves at or after its time
+			wake := intended
+			if h.pending() { // judge the queue's growth between sparse arrivals too
+				wake = minTime(wake, now.Add(growthPeriod))
 			}
+			if !wait.until(wake, done) {
+				return
+			}
+			now = time.Now()
 			h.look(now)
 		}
 		select {
@@ -98,6 +101,13 @@ func (d *dispatcher) dispatch(ctx context.Context, sched *Schedule, limit int, s
 		d.live.arrivals.Add(1)
 		d.ledger.arrive(intended)
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // single is the sequence of one arrival, for a visitor that runs one

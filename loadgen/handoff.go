@@ -9,29 +9,40 @@ import (
 // handoff gives the open model's arrivals to its visitor goroutines. An
 // idle visitor stays parked on its own channel, and an arrival goes to
 // the one parked last (its goroutine, buffers and connections are the
-// warmest); when none is idle, a new visitor starts, up to the limit.
+// warmest).
 //
-// Starting visitors has a pace, because of what happened without one:
-// measured pinned to one core at 20,000 arrivals/s, a pause of a few
-// milliseconds (a GC cycle, the machine's own scheduling) left a hundred
-// arrivals due at once while the visitors that would have been idle had
-// their answers waiting, unread, behind the scheduler. Each of those
-// arrivals started a visitor, and each new visitor opened a connection:
-// in under a second the run held 5,000 goroutines and 5,000
+// When no visitor is idle, what happens depends on how long visits take.
+// Visits that take longer than growthPeriod (think time, a target that
+// answers slowly) need as many visitors as the rate times their length:
+// a new visitor starts for the arrival at once, up to the limit, unless
+// the scheduler itself is growthPeriod late. Lateness is the generator's
+// CPU or a pause of the process, which more goroutines make worse: those
+// arrivals wait for the visitors there are, and so do the visits that
+// were in flight across the pause, whose lengths include it. Visits
+// shorter than that (one fast request) mean a busy visitor is free again
+// within a visit's length, so the arrival waits for it, first in first
+// out, instead of starting one: on one core, "no visitor is idle" mostly
+// means the visitors' answers have arrived and wait, unread, behind the
+// Go scheduler. Starting a visitor for each such arrival was measured
+// pinned to one core at 20,000 arrivals/s: after a pause of a few
+// milliseconds (a GC cycle, the machine's own scheduling), every new
+// goroutine made the run queue, and so the wait for the next idle
+// visitor, longer, until the run held 5,000 goroutines and 5,000
 // connections, the dials took half a second at p99, and the generator
 // missed arrivals at half its CPU.
 //
-// So a burst is served in order. At each look at the clock, visitors may
-// start for as many arrivals as there are visitors already (or
-// minGrowth, whichever is more); arrivals past that wait, first in first
-// out, for the next visitor that becomes idle, and so do later arrivals
-// while any wait. The waiting arrivals are in flight (the limit counts
-// them), and their lag, and so their latency, runs from their intended
-// time: the wait is measured, never hidden. If the queue has not shrunk
-// after growthPeriod, the visitors are not keeping up (a target that
-// answers slowly needs many): as many visitors again start for the
-// arrivals waiting, so the pool doubles every growthPeriod until the
-// queue shrinks.
+// The waiting arrivals are in flight (the limit counts them), and their
+// lag, and so their latency, runs from their intended time: the wait is
+// measured, never hidden. If the queue has not shrunk after growthPeriod,
+// more visitors start for the arrivals waiting: as many again as there
+// are, so the pool doubles every growthPeriod until the queue shrinks,
+// when visits are slow or none ended (the target stopped answering). When
+// visits are short, the rate times a visit's length is under one
+// growthPeriod's arrivals, so the pool grows to at most twice those: past
+// that, the generator's CPU is what limits, and more visitors would only
+// open more connections (measured after a 240ms stall at 20,000
+// arrivals/s: doubling on the queue alone opened 4,000 connections in
+// 10ms and held 5,000 in flight, missing arrivals, for seconds).
 type handoff struct {
 	d     *dispatcher
 	start func(arrivals iter.Seq[arrival])
@@ -41,52 +52,86 @@ type handoff struct {
 	idle     []chan arrival // parked visitors, each on its own channel; the last parked last
 	waiting  arrivalQueue   // arrivals no visitor has taken yet, oldest first
 	visitors int            // visitor goroutines started and not yet returned
-	room     int            // visitors that may still start before the scheduler's next look at the clock
-	closed   bool
+	// slowVisits is whether most of the last visitWindowSize visits took
+	// growthPeriod or longer; a median, so the few visits in flight
+	// during a pause of the whole process do not make it so.
+	slowVisits bool
+	window     visitWindow
+	closed     bool
 
 	// The queue's length when it was last compared, and when; zero while
-	// no arrival waits.
-	checked time.Time
-	backlog int
+	// no arrival waits. ended counts the visits that ended, endedThen
+	// its value when the queue was compared.
+	checked   time.Time
+	backlog   int
+	ended     int64
+	endedThen int64
+	given     int64 // arrivals handed to give, and their count when the queue was compared
+	givenThen int64
 }
 
-// minGrowth is how many visitors may start per look at the clock however
-// few there are: a plan's first arrivals, or a small pool, grow at once.
-const minGrowth = 16
+// minVisitors is how many visitors start without waiting however short
+// the visits: a plan's first arrivals, or a small pool, grow at once.
+const minVisitors = 16
 
-// growthPeriod is how long arrivals wait for the visitors there are
-// before more start for them, if the queue does not shrink.
+// growthPeriod is the visit length above which an arrival no idle
+// visitor takes starts a new one, and how long a queue of arrivals may
+// go without shrinking before more visitors start for it.
 const growthPeriod = time.Millisecond
 
 func newHandoff(d *dispatcher, limit int, start func(iter.Seq[arrival])) *handoff {
-	return &handoff{d: d, start: start, limit: limit, room: minGrowth}
+	// Visits count as slow until some have ended: a journey with think
+	// time starts a visitor per arrival from the first.
+	return &handoff{d: d, start: start, limit: limit, slowVisits: true}
 }
 
-// look is called each time the scheduler reads the clock (now): visitors
-// may start again, and arrivals that waited growthPeriod without the
-// queue shrinking get new ones.
+// pending reports whether arrivals wait for a visitor: the scheduler
+// then looks at the clock at least every growthPeriod, so that the
+// queue's growth is judged even between sparse arrivals.
+func (h *handoff) pending() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.waiting.len() > 0
+}
+
+// look is called each time the scheduler reads the clock (now): when
+// arrivals waited growthPeriod without the queue shrinking, more visitors
+// start for them.
 func (h *handoff) look(now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	grown := max(h.visitors, minGrowth)
-	h.room = grown
 	switch {
 	case h.waiting.len() == 0:
 		h.checked = time.Time{}
+		return
 	case h.checked.IsZero():
-		h.checked, h.backlog = now, h.waiting.len()
 	case now.Sub(h.checked) >= growthPeriod:
 		if h.waiting.len() >= h.backlog {
-			h.startWaiting(grown)
+			h.startWaiting(h.growth(now.Sub(h.checked)))
 		}
-		h.checked, h.backlog = now, h.waiting.len()
+	default:
+		return
 	}
+	h.checked, h.backlog, h.endedThen, h.givenThen = now, h.waiting.len(), h.ended, h.given
+}
+
+// growth is how many visitors start for a queue that did not shrink in
+// the last elapsed: as many as there are when visits are slow or none
+// ended; when they are short, up to twice the arrivals of a growthPeriod
+// at the rate they came in elapsed. The caller holds mu.
+func (h *handoff) growth(elapsed time.Duration) int {
+	n := max(h.visitors, minVisitors)
+	if h.slowVisits || h.ended == h.endedThen {
+		return n
+	}
+	perPeriod := int(time.Duration(h.given-h.givenThen) * growthPeriod / elapsed)
+	return min(n, 2*perPeriod+minVisitors-h.visitors)
 }
 
 // startWaiting starts a visitor for each arrival waiting for one, at most
 // n, within the limit. The caller holds mu.
 func (h *handoff) startWaiting(n int) {
-	n = min(n, h.waiting.len(), h.limit-h.visitors)
+	n = max(0, min(n, h.waiting.len(), h.limit-h.visitors))
 	h.visitors += n
 	for range n {
 		a, _ := h.waiting.pop()
@@ -100,6 +145,7 @@ func (h *handoff) startWaiting(n int) {
 // missed.
 func (h *handoff) give(a arrival) bool {
 	h.mu.Lock()
+	h.given++
 	if n := len(h.idle); n > 0 {
 		next := h.idle[n-1]
 		h.idle = h.idle[:n-1]
@@ -115,8 +161,7 @@ func (h *handoff) give(a arrival) bool {
 		return false
 	}
 	h.d.takeOff()
-	if h.room > 0 && h.waiting.len() == 0 {
-		h.room--
+	if h.waiting.len() == 0 && (h.visitors < minVisitors || h.slowVisits && time.Since(a.intended) < growthPeriod) {
 		h.visitors++
 		h.mu.Unlock()
 		go h.start(h.visits(a))
@@ -135,12 +180,18 @@ func (h *handoff) visits(first arrival) iter.Seq[arrival] {
 		var parked chan arrival // made the first time the visitor parks
 		defer h.leave()
 		for a := first; ; {
+			began := time.Now()
 			more := yield(a)
+			took := time.Since(began)
 			h.d.land()
 			if !more {
 				return
 			}
 			h.mu.Lock()
+			h.ended++
+			if full, slow := h.window.add(took >= growthPeriod); full {
+				h.slowVisits = slow
+			}
 			if next, ok := h.waiting.pop(); ok {
 				h.mu.Unlock()
 				a = next
@@ -216,4 +267,25 @@ func (q *arrivalQueue) pop() (arrival, bool) {
 	q.head = (q.head + 1) % len(q.ring)
 	q.size--
 	return a, true
+}
+
+// visitWindow counts visits by whether they were slow, visitWindowSize at a
+// time.
+type visitWindow struct{ n, slow int }
+
+const visitWindowSize = 32
+
+// add counts one visit; when the window is full it says whether most of
+// its visits were slow, and starts the next.
+func (w *visitWindow) add(slow bool) (full, mostlySlow bool) {
+	w.n++
+	if slow {
+		w.slow++
+	}
+	if w.n < visitWindowSize {
+		return false, false
+	}
+	mostlySlow = 2*w.slow > w.n
+	*w = visitWindow{}
+	return true, mostlySlow
 }
