@@ -1,66 +1,184 @@
 #!/usr/bin/env bash
-# Side-by-side generator ceiling: wrk, hey and liftoff against the same nginx
-# on loopback, 50 connections, keep-alive, in one run, so the ratios hold
-# even on a noisy machine. Each peer runs before and after liftoff.
+# liftoff side by side with its peers against the same nginx on loopback,
+# interleaved so the ratios hold even on a noisy machine:
 #
-#   bench/peers.sh [seconds per run]        (default 10)
+#   closed   50 kept-alive connections, flat out: wrk, hey, liftoff's closed
+#            model; the median of BENCH_ROUNDS interleaved rounds.
+#   open     fixed arrival rates over shared kept-alive connections:
+#            liftoff's open model (Poisson arrivals) and vegeta (its constant
+#            pacer) at the same rates.
+#   visitor  a new connection per visitor: liftoff's default open model at
+#            fixed rates, and ab (closed loop, a new connection per request,
+#            10 at a time) for the p99 of the same server.
+#   startup  start-up plus one request: liftoff --smoke and hey -n 1
+#            (hyperfine, when installed).
+#   rss      liftoff's peak RSS at 5,000 visitors/s, over a run and over one
+#            four times as long (BENCH_RSS_SECS="60 600" for 1 and 10 min).
+#
+# Every run reports requests/s and CPU per request: the generator's user +
+# system time (GNU time) ÷ the requests it completed.
+#
+#   bench/peers.sh [seconds per run]                 (default 5; about 3 min)
+#   BENCH_ONLY="closed open" bench/peers.sh 10       (some sections only)
+#   BENCH_RATES="10000 20000 40000" BENCH_VISITOR_RATES="5000 10000"
 #
 # With two or more CPUs nginx is pinned to the last CPU and every generator
-# to CPU 0, so the numbers are requests per second per generator core.
-# Needs nginx, wrk and hey (Debian packages nginx-light, wrk, hey); installs
-# them when run as root and they are missing. Sends traffic to 127.0.0.1 only.
+# to CPU 0, so the numbers are per generator core. Needs nginx, wrk, hey,
+# vegeta, ab, jq and GNU time; installs the Debian packages when run as
+# root and they are missing (vegeta and hyperfine are optional). Sends
+# traffic to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs="${1:-10}"
+secs="${1:-5}"
+only="${BENCH_ONLY:-closed open visitor startup rss}"
+rounds="${BENCH_ROUNDS:-3}"
+rates=(${BENCH_RATES:-10000 20000 40000})
+visitor_rates=(${BENCH_VISITOR_RATES:-5000 10000})
+rss_secs=(${BENCH_RSS_SECS:-$secs $((secs * 4))})
 port="${BENCH_PORT:-18089}"
 work="$(mktemp -d)"
 trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"' EXIT
+PATH="$PATH:/usr/sbin"
 
 need() {
   for cmd in "$@"; do
     command -v "$cmd" >/dev/null && continue
     if [ "$(id -u)" = 0 ]; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light wrk hey >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light wrk hey apache2-utils jq time >/dev/null
     else
-      echo "peers.sh: $cmd is missing (apt-get install nginx-light wrk hey)" >&2; exit 1
+      echo "peers.sh: $cmd is missing (apt-get install nginx-light wrk hey apache2-utils jq time)" >&2; exit 1
     fi
   done
 }
-need nginx wrk hey
-PATH="$PATH:/usr/sbin"
+need nginx wrk hey ab jq /usr/bin/time
+has() { command -v "$1" >/dev/null; }
+want() { [[ " $only " == *" $1 "* ]]; }
 
 cpus=$(nproc)
-gen_cpu=0
+pin=()
+mask=1
 if [ "$cpus" -ge 2 ]; then
-  ngx_cpu=$((cpus - 1))
-  mask=$(printf '1%0*d' "$ngx_cpu" 0)
-  pin=(taskset -c "$gen_cpu")
-else
-  mask=1
-  pin=()
+  mask=$(printf '1%0*d' "$((cpus - 1))" 0)
+  pin=(taskset -c 0)
 fi
 sed -e "s|@PORT@|$port|" -e "s|@DIR@|$work|g" -e "s|@CPUMASK@|$mask|" bench/nginx.conf >"$work/nginx.conf"
 nginx -c "$work/nginx.conf"
 sleep 0.3
 url="http://127.0.0.1:$port/"
 curl -fsS "$url" >/dev/null
-
 go build -o "$work/liftoff" ./cmd/liftoff
+export BENCH_TARGET="http://127.0.0.1:$port"
 
-wrk_rate() { "${pin[@]}" wrk -t1 -c50 -d"${secs}s" "$url" | awk '/Requests\/sec/ {print $2}'; }
-hey_rate() { "${pin[@]}" hey -z "${secs}s" -c 50 "$url" | awk '/Requests\/sec/ {print $2}'; }
-liftoff_rate() {
-  BENCH_TARGET="http://127.0.0.1:$port" BENCH_DURATION="${secs}s" \
-    "${pin[@]}" "$work/liftoff" run bench/max-throughput.yaml --progress none --json "$work/lo.json" >/dev/null 2>&1 || true
-  grep -o '"achieved_rate": *[0-9.]*' "$work/lo.json" | head -1 | awk -F: '{print $2}' | tr -d ' '
+# timed NAME CMD... runs CMD pinned, its output in $work/NAME.out and its
+# CPU seconds and peak RSS (KB) in $work/NAME.time.
+timed() {
+  local name="$1"; shift
+  /usr/bin/time -f '%U %S %M' -o "$work/$name.time" "${pin[@]}" "$@" >"$work/$name.out" 2>&1 || true
 }
+# (GNU time writes "Command exited with non-zero status" first when it did.)
+cpu_of() { tail -1 "$work/$1.time" | awk '{print $1 + $2}'; }
+rss_of() { tail -1 "$work/$1.time" | awk '{printf "%.1f", $3 / 1024}'; }
+# us_per REQS CPU: microseconds of CPU per request.
+us_per() { awk -v n="$1" -v c="$2" 'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / n; else print "-" }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
-echo "peers.sh: ${secs}s per run, 50 connections, nginx on CPU ${ngx_cpu:-shared}, generators on CPU ${gen_cpu} ($(nproc) CPUs)"
-w1=$(wrk_rate); h1=$(hey_rate); l=$(liftoff_rate); h2=$(hey_rate); w2=$(wrk_rate)
-awk -v w1="$w1" -v w2="$w2" -v h1="$h1" -v h2="$h2" -v l="$l" 'BEGIN {
-  w = (w1 + w2) / 2; h = (h1 + h2) / 2
-  printf "%-8s %12s %12s\n", "tool", "req/s", "vs hey"
-  printf "%-8s %12.0f %12s   (before %.0f, after %.0f)\n", "wrk", w, sprintf("%.2fx", w / h), w1, w2
-  printf "%-8s %12.0f %12s   (before %.0f, after %.0f)\n", "hey", h, "1.00x", h1, h2
-  printf "%-8s %12.0f %12s   (%.2fx wrk)\n", "liftoff", l, sprintf("%.2fx", l / h), l / w
-}'
+liftoff_run() { # NAME SCENARIO [env...]: a liftoff run, results in $work/NAME.json
+  local name="$1" file="$2"; shift 2
+  timed "$name" env BENCH_DURATION="${secs}s" "$@" "$work/liftoff" run "$file" --progress none --json "$work/$name.json"
+}
+lj() { jq -r "$2" "$work/$1.json" 2>/dev/null || echo "-"; }
+
+echo "peers.sh: ${secs}s per run; nginx on CPU $((cpus - 1)), generators on CPU 0 ($cpus CPUs); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+summary=()
+row() { summary+=("$(printf '%-9s %-22s %10s %9s %9s %9s %8s  %s' "$@")"); }
+row section tool req/s p99 lag-p99 cpu/req rss note
+
+if want closed; then
+  declare -a W H L Wc Hc Lc
+  for r in $(seq "$rounds"); do
+    timed wrk wrk -t1 -c50 -d"${secs}s" --latency "$url"
+    W+=("$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")")
+    Wc+=("$(us_per "$(awk '/requests in/ {print $1}' "$work/wrk.out")" "$(cpu_of wrk)")")
+    timed hey hey -z "${secs}s" -c 50 "$url"
+    H+=("$(awk '/Requests\/sec/ {print $2}' "$work/hey.out")")
+    Hc+=("$(us_per "$(awk '/\[200\]/ {print $2}' "$work/hey.out")" "$(cpu_of hey)")")
+    liftoff_run closed bench/max-throughput.yaml
+    L+=("$(lj closed .summary.achieved_rate)")
+    Lc+=("$(us_per "$(lj closed .summary.requests)" "$(cpu_of closed)")")
+    echo "  closed round $r: wrk ${W[-1]}/s, hey ${H[-1]}/s, liftoff ${L[-1]}/s"
+  done
+  w=$(echo "${W[*]}" | median); h=$(echo "${H[*]}" | median); l=$(echo "${L[*]}" | median)
+  row closed wrk "$(printf '%.0f' "$w")" - - "$(echo "${Wc[*]}" | median)" - "median of $rounds"
+  row closed hey "$(printf '%.0f' "$h")" - - "$(echo "${Hc[*]}" | median)" - "$(awk -v a="$h" -v b="$w" 'BEGIN {printf "%.2fx wrk", a / b}')"
+  row closed liftoff "$(printf '%.0f' "$l")" - - "$(echo "${Lc[*]}" | median)" - "$(awk -v a="$l" -v b="$w" 'BEGIN {printf "%.2fx wrk (target >= 0.9x)", a / b}')"
+fi
+
+if want open; then
+  for rate in "${rates[@]}"; do
+    liftoff_run "open$rate" bench/open-ceiling.yaml BENCH_RATE="$rate/s" BENCH_CONNECTION=shared BENCH_ARRIVALS=poisson
+    lreq=$(lj "open$rate" .summary.requests)
+    row open "liftoff shared $rate/s" "$(lj "open$rate" '.summary.achieved_rate|floor')" \
+      "$(lj "open$rate" '.summary.latency_ms.p99|tostring + "ms"')" "$(lj "open$rate" '.summary.lag_ms.p99|tostring + "ms"')" \
+      "$(us_per "$lreq" "$(cpu_of "open$rate")")" "$(rss_of "open$rate")" \
+      "$(lj "open$rate" '.verdict + ", missed " + (.summary.arrivals.missed|tostring)')"
+    if has vegeta; then
+      echo "GET $url" >"$work/targets"
+      timed "vegeta$rate" sh -c "vegeta attack -targets '$work/targets' -rate $rate/s -duration ${secs}s > '$work/vegeta.bin'"
+      vegeta report -type json "$work/vegeta.bin" >"$work/vegeta$rate.json" 2>/dev/null || true
+      row open "vegeta $rate/s" "$(lj "vegeta$rate" '.throughput|floor')" \
+        "$(lj "vegeta$rate" '(.latencies["99th"] / 1e4 | round) / 100 | tostring + "ms"')" - \
+        "$(us_per "$(lj "vegeta$rate" .requests)" "$(cpu_of "vegeta$rate")")" "$(rss_of "vegeta$rate")" \
+        "$(lj "vegeta$rate" '"success " + ((.success * 1000 | round) / 10 | tostring) + "%"')"
+    fi
+    echo "  open $rate/s done"
+  done
+fi
+
+if want visitor; then
+  timed ab ab -q -S -t "$secs" -n 100000000 -c 10 "$url"
+  abreq=$(awk '/^Complete requests/ {print $3}' "$work/ab.out")
+  abp99=$(awk '$1 == "99%" {print $2}' "$work/ab.out")
+  row visitor "ab -c 10 (new conn.)" "$(awk '/^Requests per second/ {printf "%.0f", $4}' "$work/ab.out")" "${abp99:-?}ms" - \
+    "$(us_per "$abreq" "$(cpu_of ab)")" "$(rss_of ab)" "closed loop"
+  for rate in "${visitor_rates[@]}"; do
+    liftoff_run "visitor$rate" bench/open-ceiling.yaml BENCH_RATE="$rate/s" BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson
+    p99=$(lj "visitor$rate" .summary.latency_ms.p99)
+    row visitor "liftoff visitor $rate/s" "$(lj "visitor$rate" '.summary.achieved_rate|floor')" "${p99}ms" \
+      "$(lj "visitor$rate" '.summary.lag_ms.p99|tostring + "ms"')" \
+      "$(us_per "$(lj "visitor$rate" .summary.requests)" "$(cpu_of "visitor$rate")")" "$(rss_of "visitor$rate")" \
+      "$(lj "visitor$rate" '.verdict')$(awk -v a="$p99" -v b="${abp99:-0}" 'BEGIN {printf ", p99 %+.1fms vs ab", a - b}')"
+    echo "  visitor $rate/s done"
+  done
+fi
+
+if want startup && has hyperfine; then
+  cat >"$work/one.yaml" <<EOF
+name: one request
+target: $BENCH_TARGET
+traffic:
+  phases: [ { duration: 1s, rate: 1/s } ]
+journeys:
+  - name: hit
+    steps: [ GET / ]
+EOF
+  "${pin[@]}" hyperfine -N --warmup 5 --runs 40 --export-json "$work/start.json" \
+    "$work/liftoff run $work/one.yaml --smoke --progress none" "hey -n 1 -c 1 $url" >/dev/null 2>&1 || true
+  for i in 0 1; do
+    row startup "$(jq -r ".results[$i].command | split(\" \")[0] | split(\"/\")[-1]" "$work/start.json") + 1 request" - \
+      "$(jq -r ".results[$i].median * 1e4 | round / 10 | tostring + \"ms\"" "$work/start.json")" - - - \
+      "median; target liftoff <= 15ms"
+  done
+fi
+
+if want rss; then
+  for s in "${rss_secs[@]}"; do
+    timed "rss$s" env BENCH_DURATION="${s}s" BENCH_RATE=5000/s BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson \
+      "$work/liftoff" run bench/open-ceiling.yaml --progress none --json "$work/rss$s.json"
+    row rss "liftoff visitor 5000/s" "$(lj "rss$s" '.summary.achieved_rate|floor')" - - \
+      "$(us_per "$(lj "rss$s" .summary.requests)" "$(cpu_of "rss$s")")" "$(rss_of "rss$s")" "${s}s run; target <= 40MB, flat"
+  done
+fi
+
+echo
+printf '%s\n' "${summary[@]}"
+echo "(cpu/req: µs of user+system CPU per completed request; rss: peak MB; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
