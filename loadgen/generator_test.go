@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -458,5 +459,70 @@ journeys:
 		if res.InterruptedAt <= 0 || res.Elapsed-res.InterruptedAt < grace {
 			t.Errorf("grace %v: interrupted at %v of %v; want the grace period between them", grace, res.InterruptedAt, res.Elapsed)
 		}
+	}
+}
+
+// TestVisitorConnectionEndsWithReset is a visitor's own connection seen
+// from the server: after the answer, the generator closes it with a
+// reset, so its end does not wait in TIME_WAIT (a port held for a minute
+// per visitor); the shared pool's connection closes with a FIN.
+func TestVisitorConnectionEndsWithReset(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		connection string
+		reset      bool
+	}{
+		{"visitor", true},
+		{"shared", false},
+	} {
+		t.Run(tc.connection, func(t *testing.T) {
+			t.Parallel()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			// ended gets how each connection that served a request ended.
+			ended := make(chan error, 10)
+			serve := func(conn net.Conn) {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				var req []byte
+				for !strings.Contains(string(req), "\r\n\r\n") {
+					n, err := conn.Read(buf)
+					if err != nil {
+						return // a pre-opened connection the run closed unused
+					}
+					req = append(req, buf[:n]...)
+				}
+				io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+				_, err := conn.Read(buf) // what ends the connection
+				ended <- err
+			}
+			go func() {
+				for {
+					conn, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					go serve(conn)
+				}
+			}()
+			sc := load(t, "http://"+ln.Addr().String(), `defaults: { connection: `+tc.connection+` }
+traffic:
+  phases: [ { duration: 100ms, rate: 10/s } ]
+journeys:
+  - name: one
+    steps: [ GET / ]
+`)
+			res := runScenario(t, sc, Config{})
+			if res.Requests == 0 || res.Errors != 0 {
+				t.Fatalf("%d requests, %d errors (%v); want some and none", res.Requests, res.Errors, res.Examples)
+			}
+			err = <-ended // the run closed the shared pool at its end
+			if gotReset := errors.Is(err, syscall.ECONNRESET); gotReset != tc.reset {
+				t.Errorf("the connection ended with %v; want a reset: %v", err, tc.reset)
+			}
+		})
 	}
 }
