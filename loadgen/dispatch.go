@@ -80,7 +80,7 @@ func (d *dispatcher) dispatch(ctx context.Context, sched *Schedule, limit int, s
 				return
 			}
 			now = time.Now()
-			h.look(now)
+			h.look(now, now.Sub(wake) >= growthPeriod)
 		}
 		select {
 		case <-done:

@@ -94,17 +94,20 @@ func (h *handoff) pending() bool {
 	return h.waiting.len() > 0
 }
 
-// look is called each time the scheduler reads the clock (now): when
-// arrivals waited growthPeriod without the queue shrinking, more visitors
-// start for them.
-func (h *handoff) look(now time.Time) {
+// look is called each time the scheduler reads the clock (now) after a
+// wait: when arrivals waited growthPeriod without the queue shrinking,
+// more visitors start for them. Not when the scheduler woke
+// growthPeriod late (late): the process was paused or short of CPU,
+// which is why visits did not end, and more goroutines would make it
+// worse; the queue is judged afresh from then.
+func (h *handoff) look(now time.Time, late bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
 	case h.waiting.len() == 0:
 		h.checked = time.Time{}
 		return
-	case h.checked.IsZero():
+	case h.checked.IsZero(), late:
 	case now.Sub(h.checked) >= growthPeriod:
 		if h.waiting.len() >= h.backlog {
 			h.startWaiting(h.growth(now.Sub(h.checked)))
