@@ -34,15 +34,16 @@ import (
 // The waiting arrivals are in flight (the limit counts them), and their
 // lag, and so their latency, runs from their intended time: the wait is
 // measured, never hidden. If the queue has not shrunk after growthPeriod,
-// more visitors start for the arrivals waiting: as many again as there
-// are, so the pool doubles every growthPeriod until the queue shrinks,
-// when visits are slow or none ended (the target stopped answering). When
-// visits are short, the rate times a visit's length is under one
-// growthPeriod's arrivals, so the pool grows to at most twice those: past
-// that, the generator's CPU is what limits, and more visitors would only
-// open more connections (measured after a 240ms stall at 20,000
-// arrivals/s: doubling on the queue alone opened 4,000 connections in
-// 10ms and held 5,000 in flight, missing arrivals, for seconds).
+// more visitors start for the arrivals waiting, as many again as there
+// are, so the pool doubles every growthPeriod until the queue shrinks:
+// while no visit ends (the target stopped answering, and the requests
+// must still leave on time), at the first growth for a queue, and after
+// each growth that made visits end faster. A growth that did not (by
+// growthGain) says the generator's CPU is what limits, and more visitors
+// would only open more connections: measured after a 240ms stall at
+// 20,000 arrivals/s, doubling on the queue alone opened 4,000
+// connections in 10ms and held 5,000 in flight, missing arrivals, for
+// seconds. That is also why growth waits while the scheduler wakes late.
 type handoff struct {
 	d     *dispatcher
 	start func(arrivals iter.Seq[arrival])
@@ -66,9 +67,14 @@ type handoff struct {
 	backlog   int
 	ended     int64
 	endedThen int64
-	given     int64 // arrivals handed to give, and their count when the queue was compared
-	givenThen int64
+	// endRate is how fast visits ended (per second) in the period before
+	// the queue's last growth; zero before its first.
+	endRate float64
 }
+
+// growthGain is how much faster visits must end after a growth for the
+// pool to grow again.
+const growthGain = 1.1
 
 // minVisitors is how many visitors start without waiting however short
 // the visits: a plan's first arrivals, or a small pool, grow at once.
@@ -105,30 +111,22 @@ func (h *handoff) look(now time.Time, late bool) {
 	defer h.mu.Unlock()
 	switch {
 	case h.waiting.len() == 0:
-		h.checked = time.Time{}
+		h.checked, h.endRate = time.Time{}, 0
 		return
 	case h.checked.IsZero(), late:
 	case now.Sub(h.checked) >= growthPeriod:
 		if h.waiting.len() >= h.backlog {
-			h.startWaiting(h.growth(now.Sub(h.checked)))
+			ended := h.ended - h.endedThen
+			rate := float64(ended) / now.Sub(h.checked).Seconds()
+			if ended == 0 || h.endRate == 0 || rate >= growthGain*h.endRate {
+				h.startWaiting(max(h.visitors, minVisitors))
+				h.endRate = max(rate, 1)
+			}
 		}
 	default:
 		return
 	}
-	h.checked, h.backlog, h.endedThen, h.givenThen = now, h.waiting.len(), h.ended, h.given
-}
-
-// growth is how many visitors start for a queue that did not shrink in
-// the last elapsed: as many as there are when visits are slow or none
-// ended; when they are short, up to twice the arrivals of a growthPeriod
-// at the rate they came in elapsed. The caller holds mu.
-func (h *handoff) growth(elapsed time.Duration) int {
-	n := max(h.visitors, minVisitors)
-	if h.slowVisits || h.ended == h.endedThen {
-		return n
-	}
-	perPeriod := int(time.Duration(h.given-h.givenThen) * growthPeriod / elapsed)
-	return min(n, 2*perPeriod+minVisitors-h.visitors)
+	h.checked, h.backlog, h.endedThen = now, h.waiting.len(), h.ended
 }
 
 // startWaiting starts a visitor for each arrival waiting for one, at most
@@ -148,7 +146,6 @@ func (h *handoff) startWaiting(n int) {
 // missed.
 func (h *handoff) give(a arrival) bool {
 	h.mu.Lock()
-	h.given++
 	if n := len(h.idle); n > 0 {
 		next := h.idle[n-1]
 		h.idle = h.idle[:n-1]

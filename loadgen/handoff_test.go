@@ -159,3 +159,41 @@ func TestDispatchGrowsWhenTargetStalls(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatchMixedVisitLengths has nine in ten visits take 100µs and one
+// in ten take 2s (a journey with think time), at 2,000 arrivals/s: the
+// short visits set the pace, yet the visitors held by long visits are
+// replaced, so no arrival waits long for a visitor.
+func TestDispatchMixedVisitLengths(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		d := newTestDispatcher(journeyPlan{name: "hit", weight: 9}, journeyPlan{name: "browse", weight: 1})
+		sched := NewSchedule(plan(pt(0, 20000), pt(200*time.Millisecond, 20000)), scenario.Poisson, 3)
+		var log handoffLog
+		short, long := log.visitor(100*time.Microsecond), log.visitor(2*time.Second)
+		d.dispatch(t.Context(), sched, 5000, func(arrivals iter.Seq[arrival]) {
+			short(func(yield func(arrival) bool) {
+				for a := range arrivals {
+					if a.journey == 1 {
+						long(func(yield func(arrival) bool) { yield(a) })
+						continue
+					}
+					if !yield(a) {
+						return
+					}
+				}
+			})
+		})
+		d.busy.Wait()
+		if c := d.live.total(); c.missed != 0 || c.arrivals < 3800 {
+			t.Fatalf("%d arrivals and %d missed, want about 4000 and 0", c.arrivals, c.missed)
+		}
+		worst := time.Duration(0)
+		for _, lag := range log.lags {
+			worst = max(worst, lag)
+		}
+		if worst > 5*growthPeriod {
+			t.Errorf("a visit started %v late, want at most %v", worst, 5*growthPeriod)
+		}
+	})
+}
