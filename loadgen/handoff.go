@@ -36,14 +36,16 @@ import (
 // measured, never hidden. If the queue has not shrunk after growthPeriod,
 // more visitors start for the arrivals waiting, as many again as there
 // are, so the pool doubles every growthPeriod until the queue shrinks:
-// while no visit ends (the target stopped answering, and the requests
-// must still leave on time), at the first growth for a queue, and after
-// each growth that made visits end faster. A growth that did not (by
-// growthGain) says the generator's CPU is what limits, and more visitors
-// would only open more connections: measured after a 240ms stall at
-// 20,000 arrivals/s, doubling on the queue alone opened 4,000
-// connections in 10ms and held 5,000 in flight, missing arrivals, for
-// seconds. That is also why growth waits while the scheduler wakes late.
+// at the first growth for a queue, after each growth that made visits
+// end faster, and whenever no visit ended for stuckAfter (the target
+// stopped answering; its requests must still leave on time). A growth
+// that did not make visits end faster (by growthGain) says the
+// generator's CPU is what limits, and more visitors would only open more
+// connections: growth, and starting visitors for slow visits, then hold
+// for holdFor. Measured after a 240ms stall at 20,000 arrivals/s,
+// doubling on the queue alone opened 4,000 connections in 10ms and held
+// 5,000 in flight, missing arrivals, for seconds. That is also why
+// growth waits while the scheduler wakes late.
 type handoff struct {
 	d     *dispatcher
 	start func(arrivals iter.Seq[arrival])
@@ -70,11 +72,26 @@ type handoff struct {
 	// endRate is how fast visits ended (per second) in the period before
 	// the queue's last growth; zero before its first.
 	endRate float64
+	// lastEnd is when a visit last ended; hold, until when the pool only
+	// grows for a stuck queue, after a growth that did not help.
+	lastEnd time.Time
+	hold    time.Time
 }
 
 // growthGain is how much faster visits must end after a growth for the
 // pool to grow again.
 const growthGain = 1.1
+
+// stuckAfter is how long no visit may end, arrivals waiting, before the
+// pool grows whatever it did before: the target stopped answering. It
+// is longer than the Go runtime's 10ms between polls of the network
+// from a busy thread, so answers that arrived but were not yet read do
+// not count as none.
+const stuckAfter = 20 * time.Millisecond
+
+// holdFor is how long growth stays off after a growth that did not make
+// visits end faster: the generator's CPU limits.
+const holdFor = 100 * time.Millisecond
 
 // minVisitors is how many visitors start without waiting however short
 // the visits: a plan's first arrivals, or a small pool, grow at once.
@@ -116,11 +133,15 @@ func (h *handoff) look(now time.Time, late bool) {
 	case h.checked.IsZero(), late:
 	case now.Sub(h.checked) >= growthPeriod:
 		if h.waiting.len() >= h.backlog {
-			ended := h.ended - h.endedThen
-			rate := float64(ended) / now.Sub(h.checked).Seconds()
-			if ended == 0 || h.endRate == 0 || rate >= growthGain*h.endRate {
+			rate := float64(h.ended-h.endedThen) / now.Sub(h.checked).Seconds()
+			helped := h.endRate == 0 || rate >= growthGain*h.endRate
+			stuck := h.lastEnd.IsZero() || now.Sub(h.lastEnd) >= stuckAfter
+			switch {
+			case stuck || helped && now.After(h.hold):
 				h.startWaiting(max(h.visitors, minVisitors))
 				h.endRate = max(rate, 1)
+			case !helped:
+				h.hold = now.Add(holdFor)
 			}
 		}
 	default:
@@ -161,7 +182,7 @@ func (h *handoff) give(a arrival) bool {
 		return false
 	}
 	h.d.takeOff()
-	if h.waiting.len() == 0 && (h.visitors < minVisitors || h.slowVisits && time.Since(a.intended) < growthPeriod) {
+	if h.waiting.len() == 0 && (h.visitors < minVisitors || h.slowVisits && h.onTime(a)) {
 		h.visitors++
 		h.mu.Unlock()
 		go h.start(h.visits(a))
@@ -170,6 +191,14 @@ func (h *handoff) give(a arrival) bool {
 	h.waiting.push(a)
 	h.mu.Unlock()
 	return true
+}
+
+// onTime reports whether a new visitor may start for a: the scheduler
+// hands it over within growthPeriod of its time, and growth is not held.
+// The caller holds mu.
+func (h *handoff) onTime(a arrival) bool {
+	now := time.Now()
+	return now.Sub(a.intended) < growthPeriod && now.After(h.hold)
 }
 
 // visits is one visitor's sequence of arrivals: first, then each arrival
@@ -182,13 +211,15 @@ func (h *handoff) visits(first arrival) iter.Seq[arrival] {
 		for a := first; ; {
 			began := time.Now()
 			more := yield(a)
-			took := time.Since(began)
+			end := time.Now()
 			h.d.land()
 			if !more {
 				return
 			}
+			took := end.Sub(began)
 			h.mu.Lock()
 			h.ended++
+			h.lastEnd = end
 			if full, slow := h.window.add(took >= growthPeriod); full {
 				h.slowVisits = slow
 			}
