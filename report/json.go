@@ -129,15 +129,34 @@ const MaxFileSize = 256 << 20
 // ReadJSON reads a results file written by WriteJSON and judges it again.
 // A file larger than MaxFileSize, or whose results no run could have
 // measured, is refused.
-func ReadJSON(r io.Reader) (Document, error) { return readJSON(r, MaxFileSize) }
+func ReadJSON(r io.Reader) (Document, error) {
+	res, err := readResults(r, MaxFileSize)
+	if err != nil {
+		return Document{}, err
+	}
+	return NewDocument(res)
+}
+
+// ReadResults reads the measurements of a results file written by
+// WriteJSON, as ReadJSON does, without judging them: liftoff merge reads
+// the segments' files this way and judges what they add up to.
+func ReadResults(r io.Reader) (*loadgen.Results, error) { return readResults(r, MaxFileSize) }
 
 func readJSON(r io.Reader, limit int64) (Document, error) {
+	res, err := readResults(r, limit)
+	if err != nil {
+		return Document{}, err
+	}
+	return NewDocument(res)
+}
+
+func readResults(r io.Reader, limit int64) (*loadgen.Results, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return Document{}, fmt.Errorf("read results file: %w", err)
+		return nil, fmt.Errorf("read results file: %w", err)
 	}
 	if int64(len(data)) > limit {
-		return Document{}, fmt.Errorf("the results file is larger than %s, which no run writes", scenario.FormatSize(limit))
+		return nil, fmt.Errorf("the results file is larger than %s, which no run writes", scenario.FormatSize(limit))
 	}
 	var in struct {
 		Schema  int              `json:"schema"`
@@ -145,15 +164,15 @@ func readJSON(r io.Reader, limit int64) (Document, error) {
 		Results *loadgen.Results `json:"results"`
 	}
 	if err := json.Unmarshal(data, &in); err != nil {
-		return Document{}, fmt.Errorf("read results file: %w", err)
+		return nil, fmt.Errorf("read results file: %w", err)
 	}
 	if in.Schema != loadgen.SchemaVersion {
-		return Document{}, fmt.Errorf("results file: %w", &loadgen.UnsupportedVersionError{Version: in.Schema, Liftoff: in.Liftoff})
+		return nil, fmt.Errorf("results file: %w", &loadgen.UnsupportedVersionError{Version: in.Schema, Liftoff: in.Liftoff})
 	}
 	if in.Results == nil {
-		return Document{}, fmt.Errorf("results file has no results")
+		return nil, fmt.Errorf("results file has no results")
 	}
-	return NewDocument(in.Results)
+	return in.Results, nil
 }
 
 func nonNil(s []string) []string {
