@@ -28,6 +28,7 @@ type runOptions struct {
 	seedSet  bool
 	over     overrideOptions
 	streams  streamOptions
+	segments segmentOptions // run only: one segment of a distributed run
 }
 
 // overrides are the run's command-line overrides, --seed included.
@@ -121,6 +122,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		},
 	}
 	addRunFlags(cmd, opts)
+	addSegmentFlags(cmd, &opts.segments)
 	return cmd
 }
 
@@ -153,11 +155,18 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err := opts.validate(); err != nil {
 		return err
 	}
+	e := opts.env
+	segment, startAt, err := opts.segments.config(e)
+	if err != nil {
+		return err
+	}
 	sc, err := opts.load()
 	if err != nil {
 		return err
 	}
-	e := opts.env
+	if sc.Smoke && !segment.Whole() {
+		return usagef("--smoke runs one visitor per journey and cannot be split into segments: run it once, without --segment")
+	}
 	outs, err := opts.outputs.prepare(e, opts.streams.files(), opts.inputs...)
 	if err != nil {
 		return err
@@ -186,17 +195,26 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval()})
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval(),
+		Segment: segment, StartAt: startAt})
+	fmt.Fprint(e.Err, waitingLine(segment, startAt))
 	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
 	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
 	res, runErr := gen.Run(ctx, sc)
 	stopProgress()
 	endGroup()
 	streamErr := live.close(e.Err)
+	if errors.Is(runErr, loadgen.ErrNotStarted) {
+		fmt.Fprintln(e.Err, "Interrupted before the start: nothing was sent, nothing written.")
+		return interruptedError{}
+	}
 	if runErr != nil && !errors.Is(runErr, loadgen.ErrInterrupted) {
 		return runErr
 	}
 	res.Version = versionLine()
+	if !segment.Whole() {
+		res.Host = e.hostname() // merge names a segment's generator by it
+	}
 
 	doc, err := judge(res)
 	if err != nil {
