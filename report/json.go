@@ -73,6 +73,16 @@ type jsonHealth struct {
 	SharedConns     int64    `json:"shared_connections"` // opened during the run
 	SharedConnP99   float64  `json:"shared_connect_p99_ms"`
 	Reasons         []string `json:"reasons"`
+	// Segments judge each segment's generator of merged results apart.
+	Segments []jsonSegmentHealth `json:"segments,omitempty"`
+}
+
+type jsonSegmentHealth struct {
+	Segment      string   `json:"segment"` // "1/3"
+	Host         string   `json:"host,omitempty"`
+	Limited      bool     `json:"limited"`
+	Limits       []string `json:"limits"`
+	StartDelayMS float64  `json:"start_delay_ms"` // how late it began after --start-at
 }
 
 func healthJSON(h Health) jsonHealth {
@@ -86,6 +96,13 @@ func healthJSON(h Health) jsonHealth {
 	}
 	if h.CPUKnown {
 		out.CPUShareMax = ptr(h.CPUShareMax)
+	}
+	for _, sh := range h.Segments {
+		js := jsonSegmentHealth{Segment: sh.Segment, Host: sh.Host, Limited: sh.Limited, Limits: []string{}, StartDelayMS: ms(sh.StartDelay)}
+		for _, l := range sh.Limits {
+			js.Limits = append(js.Limits, l.String())
+		}
+		out.Segments = append(out.Segments, js)
 	}
 	return out
 }
