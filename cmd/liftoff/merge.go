@@ -36,6 +36,8 @@ It prints the terminal report and writes --json, --html, --junit and
 --markdown exactly as 'liftoff report' renders them; the merged --json
 file is a results file that report, compare and merge itself read.
 Merging is associative: merged files merge again with more segments.
+Under GitHub Actions it writes the Markdown summary to the job's page and
+annotates failed rules, as run does.
 
 The files must belong together: the same scenario and plan, the same
 seed, distinct segments of the same N. A file that does not (another
@@ -100,7 +102,8 @@ func mergeRun(opts *mergeOptions) error {
 		return err
 	}
 	termErr := report.WriteTerminal(terminalStream(e, destinations(outs)...), doc)
-	if err := errors.Join(writeOutputs(e, outs, doc), stdoutError(termErr)); err != nil {
+	gha := detectGitHubActions(e) // the job summary and annotations, as run writes them
+	if err := errors.Join(writeOutputs(e, outs, doc), gha.publish(e.Err, doc), stdoutError(termErr)); err != nil {
 		return err
 	}
 	if doc.Judgement.Verdict == report.Go {
