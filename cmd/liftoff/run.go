@@ -231,7 +231,10 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if runErr != nil {
 		return interruptedError{}
 	}
-	if doc.Judgement.Verdict == report.Go {
+	// A segment's verdict is the merge's to give: alone it sent a share
+	// of the plan and is never GO, and the engine running it (a Job, a
+	// matrix) must not count it as failed for that.
+	if doc.Judgement.Verdict == report.Go || !segment.Whole() {
 		return nil
 	}
 	return &verdictError{verdict: doc.Judgement.Verdict}
