@@ -95,6 +95,14 @@ load test: one visitor per journey, every check, no load; GO when every
 journey works, NO-GO when one fails on the target; SLO rules are not
 judged. Run it before the load test.
 
+Bigger than one machine: --segment I/N sends the I-th of N shares of the
+plan (I from 0; auto/N takes I from $JOB_COMPLETION_INDEX, as a Kubernetes
+Indexed Job sets it), and --start-at TIME (RFC 3339) starts the plan at that
+instant on every machine, whose clocks NTP keeps in agreement. The N
+segments together send exactly what one process would; 'liftoff merge'
+combines their --json files and judges the run. A segment alone is never
+GO and exits 0 whatever its verdict.
+
 Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 4 runtime failure, 130 interrupted.`,
 		Example: `  liftoff run examples/quickstart.yaml
@@ -102,7 +110,8 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
   liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md
   liftoff run examples/quickstart.yaml --smoke --target https://staging.shop.example.com -e SHOP_TOKEN=staging-token
   liftoff run examples/email-blast.yaml --target https://staging.shop.example.com --load-factor 0.5x --duration 5m
-  liftoff run examples/quickstart.yaml --out otlp=http://localhost:4318 --out jsonl=intervals.jsonl`,
+  liftoff run examples/quickstart.yaml --out otlp=http://localhost:4318 --out jsonl=intervals.jsonl
+  liftoff run launch.yaml --segment 0/3 --start-at 2026-12-01T10:00:00Z --json seg-0.json`,
 		Args: argsFor(1, 1, "a scenario file", "liftoff run launch.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
