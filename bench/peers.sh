@@ -90,6 +90,12 @@ lj() { jq -r "$2" "$work/$1.json" 2>/dev/null || echo "-"; }
 
 echo "peers.sh: ${secs}s per run; nginx on CPU $((cpus - 1)), generators on CPU 0 ($cpus CPUs); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 summary=()
+checks=()
+# check DESCRIPTION AWK-CONDITION [vars...]: a target of the issue, met or not.
+check() {
+  local what="$1" cond="$2"; shift 2
+  if awk "$@" "BEGIN { exit !($cond) }" 2>/dev/null; then checks+=("  met      $what"); else checks+=("  NOT MET  $what"); fi
+}
 row() { summary+=("$(printf '%-9s %-22s %10s %9s %9s %9s %8s  %s' "$@")"); }
 row section tool req/s p99 lag-p99 cpu/req rss note
 
@@ -111,23 +117,33 @@ if want closed; then
   row closed wrk "$(printf '%.0f' "$w")" - - "$(echo "${Wc[*]}" | median)" - "median of $rounds"
   row closed hey "$(printf '%.0f' "$h")" - - "$(echo "${Hc[*]}" | median)" - "$(awk -v a="$h" -v b="$w" 'BEGIN {printf "%.2fx wrk", a / b}')"
   row closed liftoff "$(printf '%.0f' "$l")" - - "$(echo "${Lc[*]}" | median)" - "$(awk -v a="$l" -v b="$w" 'BEGIN {printf "%.2fx wrk (target >= 0.9x)", a / b}')"
+  check "closed model >= 0.9x wrk" 'l >= 0.9 * w' -v l="$l" -v w="$w"
+  check "closed model CPU/request below hey's" 'a < b' -v a="$(echo "${Lc[*]}" | median)" -v b="$(echo "${Hc[*]}" | median)"
 fi
 
 if want open; then
   for rate in "${rates[@]}"; do
     liftoff_run "open$rate" bench/open-ceiling.yaml BENCH_RATE="$rate/s" BENCH_CONNECTION=shared BENCH_ARRIVALS=poisson
     lreq=$(lj "open$rate" .summary.requests)
+    lcpu=$(us_per "$lreq" "$(cpu_of "open$rate")")
     row open "liftoff shared $rate/s" "$(lj "open$rate" '.summary.achieved_rate|floor')" \
       "$(lj "open$rate" '.summary.latency_ms.p99|tostring + "ms"')" "$(lj "open$rate" '.summary.lag_ms.p99|tostring + "ms"')" \
-      "$(us_per "$lreq" "$(cpu_of "open$rate")")" "$(rss_of "open$rate")" \
+      "$lcpu" "$(rss_of "open$rate")" \
       "$(lj "open$rate" '.verdict + ", missed " + (.summary.arrivals.missed|tostring)')"
+    if [ "$rate" = 40000 ]; then
+      check "open model, shared, 40,000/s: GO, >= 99% achieved, lag p99 <= 2ms, none missed" 'v == "GO" && a >= 0.99 * r && g <= 2 && m == 0' \
+        -v v="$(lj open40000 .verdict)" -v a="$(lj open40000 .summary.achieved_rate)" -v r=40000 \
+        -v g="$(lj open40000 .summary.lag_ms.p99)" -v m="$(lj open40000 .summary.arrivals.missed)"
+    fi
     if has vegeta; then
       echo "GET $url" >"$work/targets"
       timed "vegeta$rate" sh -c "vegeta attack -targets '$work/targets' -rate $rate/s -duration ${secs}s > '$work/vegeta.bin'"
       vegeta report -type json "$work/vegeta.bin" >"$work/vegeta$rate.json" 2>/dev/null || true
+      vcpu=$(us_per "$(lj "vegeta$rate" .requests)" "$(cpu_of "vegeta$rate")")
+      check "open model CPU/request below vegeta's at $rate/s" 'a < b' -v a="$lcpu" -v b="$vcpu"
       row open "vegeta $rate/s" "$(lj "vegeta$rate" '.throughput|floor')" \
         "$(lj "vegeta$rate" '(.latencies["99th"] / 1e4 | round) / 100 | tostring + "ms"')" - \
-        "$(us_per "$(lj "vegeta$rate" .requests)" "$(cpu_of "vegeta$rate")")" "$(rss_of "vegeta$rate")" \
+        "$vcpu" "$(rss_of "vegeta$rate")" \
         "$(lj "vegeta$rate" '"success " + ((.success * 1000 | round) / 10 | tostring) + "%"')"
     fi
     echo "  open $rate/s done"
@@ -147,6 +163,10 @@ if want visitor; then
       "$(lj "visitor$rate" '.summary.lag_ms.p99|tostring + "ms"')" \
       "$(us_per "$(lj "visitor$rate" .summary.requests)" "$(cpu_of "visitor$rate")")" "$(rss_of "visitor$rate")" \
       "$(lj "visitor$rate" '.verdict')$(awk -v a="$p99" -v b="${abp99:-0}" 'BEGIN {printf ", p99 %+.1fms vs ab", a - b}')"
+    if [ "$rate" = 10000 ]; then
+      check "open model, a connection per visitor, 10,000/s: >= 99% achieved, p99 within 2ms of ab's" 'a >= 0.99 * r && p - b <= 2' \
+        -v a="$(lj visitor10000 .summary.achieved_rate)" -v r=10000 -v p="$p99" -v b="${abp99:-0}"
+    fi
     echo "  visitor $rate/s done"
   done
 fi
@@ -163,6 +183,7 @@ journeys:
 EOF
   "${pin[@]}" hyperfine -N --warmup 5 --runs 40 --export-json "$work/start.json" \
     "$work/liftoff run $work/one.yaml --smoke --progress none" "hey -n 1 -c 1 $url" >/dev/null 2>&1 || true
+  check "start-up plus one request <= 15ms (median)" 'm <= 0.015' -v m="$(jq -r '.results[0].median' "$work/start.json")"
   for i in 0 1; do
     row startup "$(jq -r ".results[$i].command | split(\" \")[0] | split(\"/\")[-1]" "$work/start.json") + 1 request" - \
       "$(jq -r ".results[$i].median * 1e4 | round / 10 | tostring + \"ms\"" "$work/start.json")" - - - \
@@ -171,14 +192,21 @@ EOF
 fi
 
 if want rss; then
+  rss_all=()
   for s in "${rss_secs[@]}"; do
     timed "rss$s" env BENCH_DURATION="${s}s" BENCH_RATE=5000/s BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson \
       "$work/liftoff" run bench/open-ceiling.yaml --progress none --json "$work/rss$s.json"
     row rss "liftoff visitor 5000/s" "$(lj "rss$s" '.summary.achieved_rate|floor')" - - \
       "$(us_per "$(lj "rss$s" .summary.requests)" "$(cpu_of "rss$s")")" "$(rss_of "rss$s")" "${s}s run; target <= 40MB, flat"
+    rss_all+=("$(rss_of "rss$s")")
   done
+  check "peak RSS at 5,000 visitors/s <= 40MB and flat (±5%) from ${rss_secs[0]}s to ${rss_secs[-1]}s" 'a <= 40 && b <= 40 && b <= 1.05 * a && b >= 0.95 * a' \
+    -v a="${rss_all[0]}" -v b="${rss_all[-1]}"
 fi
 
 echo
 printf '%s\n' "${summary[@]}"
 echo "(cpu/req: µs of user+system CPU per completed request; rss: peak MB; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+echo "targets:"
+printf '%s\n' "${checks[@]}"
