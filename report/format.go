@@ -141,24 +141,37 @@ func shortRate(perSecond float64) string {
 }
 
 // visitorRate says a visitor rate the way people say it: "120 visitors a
-// second", "30 visitors a minute".
+// second", "1 visitor a second", "30 visitors a minute".
 func visitorRate(perSecond float64) string {
 	switch {
 	case perSecond >= 10:
-		return count(int64(perSecond+0.5)) + " visitors a second"
+		return visitors(count(int64(perSecond+0.5))) + " a second"
 	case perSecond >= 1:
-		return trimZeros(strconv.FormatFloat(perSecond, 'f', 1, 64)) + " visitors a second"
+		return visitors(trimZeros(strconv.FormatFloat(perSecond, 'f', 1, 64))) + " a second"
 	case perSecond*60 >= 1:
-		return trimZeros(strconv.FormatFloat(perSecond*60, 'f', 1, 64)) + " visitors a minute"
+		return visitors(trimZeros(strconv.FormatFloat(perSecond*60, 'f', 1, 64))) + " a minute"
 	}
-	return trimZeros(strconv.FormatFloat(perSecond*3600, 'f', 1, 64)) + " visitors an hour"
+	return visitors(trimZeros(strconv.FormatFloat(perSecond*3600, 'f', 1, 64))) + " an hour"
+}
+
+// visitors puts a number written out before "visitor" or "visitors":
+// only exactly one is singular ("1 visitor", "1.5 visitors").
+func visitors(n string) string {
+	if n == "1" {
+		return "1 visitor"
+	}
+	return n + " visitors"
 }
 
 // visitorsPerSecond formats a visitor rate as a plan states it, and per
 // minute when that reads better, as marketing counts: "14.4 visitors/s
-// (864/min)".
+// (864/min)", "1 visitor/s (60/min)".
 func visitorsPerSecond(v float64) string {
-	s := decimal(v) + " visitors/s"
+	n := decimal(v)
+	s := n + " visitors/s"
+	if n == "1" {
+		s = "1 visitor/s"
+	}
 	if v < 100 && v > 0 {
 		s += " (" + decimal(v*60) + "/min)"
 	}

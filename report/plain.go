@@ -85,11 +85,11 @@ func readinessOf(doc Document) readiness {
 	switch j.Verdict {
 	case Go:
 		r.Word = "Ready"
-		r.Sentence = fmt.Sprintf("Ready: the site handled %s.", tp.phrase())
+		r.Sentence = "Ready: " + goClaim(doc, tp) + "."
 		if s := outcomeSentence(res); s != "" {
 			r.Sentence += " " + s
 		}
-		r.Next = goNext(tp)
+		r.Next = goNext(doc, tp)
 	case NoGo:
 		r.Word = "Not ready"
 		r.Sentence = fmt.Sprintf("Not ready: the site did not hold %s.", tp.phrase())
@@ -106,36 +106,29 @@ func readinessOf(doc Document) readiness {
 	default:
 		r.Word = "Not proven"
 		r.Sentence = fmt.Sprintf("Not proven: this test cannot tell whether the site is ready for %s. The problem is with the test, not a finding about the site.", tp.phrase())
+		if s := shortfall(doc, tp); s != "" {
+			r.Sentence = fmt.Sprintf("Not proven: %s, so it cannot tell whether the site is ready. The problem is with the test, not a finding about the site.", s)
+		}
 		r.Next = inconclusiveNext(doc)
 	}
 	return r
 }
 
-// outcomeSentence sums up what visitors saw: "99.8% of visits succeeded;
-// 95% of requests were answered within 240 ms."
-func outcomeSentence(res *loadgen.Results) string {
-	var parts []string
-	if share, ok := visitSuccess(res); ok {
-		parts = append(parts, percent(share)+" of visits succeeded")
+// goNext says what a GO means for the launch, from the traffic the test
+// reached, not the traffic it planned.
+func goNext(doc Document, tp trafficPlan) []string {
+	multiple := tp.Factor
+	if reached, span := peakReached(doc.Results, doc.Plan, tp.TestedPeak); span > 0 && tp.ExpectedPeak > 0 {
+		multiple = reached / tp.ExpectedPeak
 	}
-	if len(res.Keys) > 0 && res.Keys[0].Latency.Count() > 0 {
-		parts = append(parts, "95% of requests were answered within "+friendlyLatency(res.Keys[0].Latency.Percentile(95)))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return strings.Join(parts, "; ") + "."
-}
-
-func goNext(tp trafficPlan) []string {
 	next := []string{}
 	switch {
-	case tp.HasExpectation && tp.Factor > 1.005:
-		next = append(next, fmt.Sprintf("The test sent %s the traffic the campaign expects, so the site has room for a stronger response than planned.", factor(tp.Factor)))
-	case tp.HasExpectation && tp.Factor < 0.995:
-		next = append(next, fmt.Sprintf("The test sent only %s the traffic the campaign expects. Test at the full expected traffic or more (load_factor: 1x or higher) before relying on this result.", factor(tp.Factor)))
+	case tp.HasExpectation && multiple >= 1/peakShare:
+		next = append(next, fmt.Sprintf("The site handled %s the traffic the campaign expects at its peak, so it has room for a stronger response than planned.", roughFactor(multiple)))
+	case tp.HasExpectation && multiple < peakShare:
+		next = append(next, fmt.Sprintf("The test reached only %s the traffic the campaign expects at its peak. Test at the full expected traffic or more (the scenario's load factor sets it) before relying on this result.", roughFactor(multiple)))
 	default:
-		next = append(next, "The test sent exactly the planned traffic, with no margin above it. To learn how much room there is, test again at a higher load (for example load_factor: 2x).")
+		next = append(next, "The test sent the planned traffic, with no margin above it. To learn how much room there is, test again with more traffic: twice the expected, for example (the scenario's load factor sets it).")
 	}
 	next = append(next, "Keep this report with the launch plan, and run the test again after any major change to the site.")
 	return next
@@ -174,38 +167,39 @@ func inconclusiveNext(doc Document) []string {
 		next = append(next, fmt.Sprintf("The test was stopped after %s of the planned %s. Run it to the end.", offset(res.Elapsed), offset(doc.Plan.Duration())))
 	}
 	if j.Health.MissedArrivals() {
-		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached its limit of %s visitors at once. Raise max_concurrency in the scenario, or run the test from more machines.",
-			percent(j.Health.MissedShare), count(int64(res.Scenario.MaxConcurrency))))
+		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached the scenario's limit of %s visitors at once. Allow more visitors at once (the reasons below name the setting), or %s.",
+			percent(j.Health.MissedShare), count(int64(res.Scenario.MaxConcurrency)), plainSpreadAdvice))
 	}
 	if j.Health.FellBehind() {
-		next = append(next, fmt.Sprintf("The load generator fell behind its schedule (some requests left %s late), so the timings are not trustworthy. Run it on a bigger machine, or from more machines.", friendlyLatency(j.Health.LagP99)))
+		next = append(next, fmt.Sprintf("The load generator fell behind its schedule (some requests left %s late), so the timings are not trustworthy. Run it on a bigger machine, or %s.", friendlyLatency(j.Health.LagP99), plainSpreadAdvice))
 	}
 	if j.Health.FailedItself() {
-		next = append(next, "The load generator could not send some requests itself (it ran out of connections or file handles, or a request's data was missing), so the site never saw them. Run it on a bigger machine, or from more machines.")
+		next = append(next, "The load generator could not send some requests itself (it ran out of connections or file handles, or a request's data was missing), so the site never saw them. Run it on a bigger machine, or "+plainSpreadAdvice+".")
 	}
 	if j.Health.Stopped > 0 {
 		next = append(next, "Some of the test's looping visitors ran out of test data and stopped early, so the site did not get the load it was meant to. Give the data file more rows.")
 	}
 	for _, l := range j.Health.Limits {
 		if l == SignalCPU {
-			next = append(next, "The load generator's machine was fully busy while its visitors looped, so they went only as fast as the generator could, not as fast as the site could. Run it on a bigger machine, or from more machines.")
+			next = append(next, "The load generator's machine was fully busy while its visitors looped, so they went only as fast as the generator could, not as fast as the site could. Run it on a bigger machine, or "+plainSpreadAdvice+".")
 		}
 	}
 	for _, f := range j.Findings {
+		goal := lowerFirst(ruleInWords(f.Rule))
 		switch {
 		case (f.Passed && !f.Unproven) || f.TargetFault:
 		case f.NoData:
-			next = append(next, fmt.Sprintf("The goal %q could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", goal))
 		case f.Unproven:
-			next = append(next, fmt.Sprintf("The goal %q was met, but in part of the test the load generator could not start all the planned visitors, so the site did not get all the load there.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was met, but in part of the test the load generator could not start all the planned visitors, so the site did not get all the load there.", goal))
 		case f.Cause == SignalMissed || f.Cause == SignalInterrupted:
-			next = append(next, fmt.Sprintf("The goal %q was missed only because not every visitor got to finish (the load generator could not start them all, or the test was stopped); the site served the visits that ran to the end.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was missed only because not every visitor got to finish (the load generator could not start them all, or the test was stopped); the site served the visits that ran to the end.", goal))
 		case f.Cause == SignalLag:
-			next = append(next, fmt.Sprintf("The goal %q was missed, but the site's own response times met it: the slowness came from the load generator sending late.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was missed, but the site's own response times met it: the slowness came from the load generator sending late.", goal))
 		case f.Cause == SignalConnections:
-			next = append(next, fmt.Sprintf("The goal %q was missed while the load generator was still opening its connections, which can explain the slowness. Run the test again; if it repeats, the site is slow to accept connections.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was missed while the load generator was still opening its connections, which can explain the slowness. Run the test again; if it repeats, the site is slow to accept connections.", goal))
 		default:
-			next = append(next, fmt.Sprintf("The goal %q was missed, but the load generator's machine was too busy to read the site's answers on time, which can explain it. Run the test from a machine with spare CPU.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was missed, but the load generator's machine was too busy to read the site's answers on time, which can explain it. Run the test from a machine with spare CPU.", goal))
 		}
 	}
 	if len(next) == 0 {
@@ -254,11 +248,14 @@ func plainProblem(f Finding) string {
 
 // plainScope names who a rule is about: "requests", "requests in the
 // checkout journey", "requests during the peak phase"; visitors for
-// throughput.
+// throughput, successful requests for latency.
 func plainScope(r scenario.Rule) string {
 	noun := "requests"
-	if r.Metric == scenario.MetricThroughput {
+	switch {
+	case r.Metric == scenario.MetricThroughput:
 		noun = "visitors"
+	case r.Metric.IsLatency():
+		noun = "successful requests" // failed requests are timed apart: they are not answers
 	}
 	switch {
 	case r.Phase != "":

@@ -236,7 +236,7 @@ func generatorLine(doc Document) string {
 	a := res.Arrivals
 	parts := []string{}
 	if a.Started+a.Missed > 0 || a.Planned > 0 {
-		parts = append(parts, fmt.Sprintf("arrivals %s planned, %s started, %s missed", count(int64(a.Planned+0.5)), count(a.Started), count(a.Missed)))
+		parts = append(parts, arrivalsPart(res))
 	}
 	if res.Lag.Count() > 0 {
 		parts = append(parts, fmt.Sprintf("lag p50 %s, p99 %s, max %s", latency(res.Lag.Percentile(50)), latency(res.Lag.Percentile(99)), latency(res.Lag.Max())))
@@ -264,6 +264,19 @@ func generatorLine(doc Document) string {
 		return "closed-model run: no arrival schedule to keep"
 	}
 	return strings.Join(parts, " · ")
+}
+
+// arrivalsPart is the generator line's account of arrivals. Poisson
+// arrivals are a random process: the plan gives their expected count,
+// which a run scatters around, so it is not a count of visitors lost;
+// those are the missed ones. Uniform arrivals keep the plan's count.
+func arrivalsPart(res *loadgen.Results) string {
+	a := res.Arrivals
+	planned := count(int64(a.Planned + 0.5))
+	if res.Scenario.Arrivals == scenario.Poisson {
+		return fmt.Sprintf("arrivals %s started, %s missed (random arrivals: the plan expected about %s, and a run scatters around that)", count(a.Started), count(a.Missed), planned)
+	}
+	return fmt.Sprintf("arrivals %s started, %s missed, of %s planned", count(a.Started), count(a.Missed), planned)
 }
 
 // limitList names the signals that limited a run: "cpu, scheduling delay".

@@ -250,5 +250,11 @@ func goSentence(rules int) string {
 	if rules == 0 {
 		return "The run completed and the generator kept up; the scenario defines no SLO rules to judge."
 	}
+	switch rules {
+	case 1:
+		return "The SLO rule held, and the generator kept up with the plan."
+	case 2:
+		return "Both SLO rules held, and the generator kept up with the plan."
+	}
 	return fmt.Sprintf("All %d SLO rules held, and the generator kept up with the plan.", rules)
 }
