@@ -186,9 +186,14 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval()})
+	mode := progressMode(opts.progress, e.IsTerminal)
+	var view *liveView
+	if mode != progressNone {
+		view = newLiveView(sc)
+	}
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: bothHooks(view.hook(), live.onInterval())})
 	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
-	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
+	stopProgress := showProgress(e.Err, mode, gen, view)
 	res, runErr := gen.Run(ctx, sc)
 	stopProgress()
 	endGroup()
