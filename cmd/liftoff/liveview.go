@@ -192,7 +192,8 @@ func (s liveStatus) clockText() string {
 	case s.Over() > 0:
 		return fmt.Sprintf("%s, past the planned %s by %s", clock(s.Elapsed), clock(s.Total), clock(s.Over()))
 	}
-	return fmt.Sprintf("%s of %s (%d%%)", clock(s.sofar()), clock(s.Total), int(100*s.sofar()/s.Total))
+	gone := s.sofar().Truncate(time.Second) // as the clock shows it, so the two agree
+	return fmt.Sprintf("%s of %s (%d%%)", clock(gone), clock(s.Total), int(100*gone/s.Total))
 }
 
 // waiting says what a run that is not sending its plan any more waits

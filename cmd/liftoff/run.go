@@ -128,7 +128,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	addOutputFlags(cmd, &opts.outputs)
 	f := cmd.Flags()
-	f.StringVar(&opts.progress, "progress", progressAuto, "live progress: auto (bars on a terminal, plain lines otherwise), bars, plain or none")
+	f.StringVar(&opts.progress, "progress", progressAuto, "live progress: auto (bars on a terminal, plain lines otherwise), bars, plain or none; it shows visitors started against planned, requests per second, the error rate and the p95 over the last 5 seconds")
 	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish (0s: none)")
 	f.BoolVar(&opts.insecure, "insecure", false, "do not verify the target's TLS certificate (every report says so); for a private CA, set SSL_CERT_FILE instead")
 	f.Uint64Var(&opts.seed, "seed", 0, "seed for arrivals and journey picks, overriding traffic.seed")
