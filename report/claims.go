@@ -19,13 +19,15 @@ import (
 // failed. Words here avoid the scenario's keys and the engineers' terms;
 // the reasons and tables below the first screen keep those.
 
-// spreadAdvice is what to do when one machine cannot send the load. It
-// names the commands and the README section that show how, so the advice
-// is something a user can do today.
-const spreadAdvice = "spread the load over several machines (liftoff run --segment, liftoff merge; see the README's \"Bigger than one machine\")"
+// machineAdvice is what to do when one machine cannot send the load,
+// for the reasons (engineers). It is something a user can do today: a
+// liftoff process sends the whole test from one machine, and splitting a
+// test over several is not built yet, so the advice must not send anyone
+// looking for it.
+const machineAdvice = "Run it on a machine with more CPU cores and nothing else busy on it (one liftoff process sends the whole test; it cannot split a test over several machines yet)"
 
-// plainSpreadAdvice is spreadAdvice for people who do not run commands.
-const plainSpreadAdvice = "spread the test over several machines (the README's \"Bigger than one machine\" shows how)"
+// plainMachineAdvice is machineAdvice for people who do not run commands.
+const plainMachineAdvice = "Run it on a more powerful computer with nothing else running on it (the test cannot be spread over several computers yet)"
 
 // peakShare is how close to the plan's peak rate the plan must be for a
 // stretch to count as the peak: one second of Poisson arrivals is too

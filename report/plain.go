@@ -167,21 +167,21 @@ func inconclusiveNext(doc Document) []string {
 		next = append(next, fmt.Sprintf("The test was stopped after %s of the planned %s. Run it to the end.", offset(res.Elapsed), offset(doc.Plan.Duration())))
 	}
 	if j.Health.MissedArrivals() {
-		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached the scenario's limit of %s visitors at once. Allow more visitors at once (the reasons below name the setting), or %s.",
-			percent(j.Health.MissedShare), count(int64(res.Scenario.MaxConcurrency)), plainSpreadAdvice))
+		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached the scenario's limit of %s visitors at once. Allow more visitors at once (the reasons below name the setting).",
+			percent(j.Health.MissedShare), count(int64(res.Scenario.MaxConcurrency))))
 	}
 	if j.Health.FellBehind() {
-		next = append(next, fmt.Sprintf("The load generator fell behind its schedule (some requests left %s late), so the timings are not trustworthy. Run it on a bigger machine, or %s.", friendlyLatency(j.Health.LagP99), plainSpreadAdvice))
+		next = append(next, fmt.Sprintf("The load generator fell behind its schedule (some requests left %s late), so the timings are not trustworthy. %s.", friendlyLatency(j.Health.LagP99), plainMachineAdvice))
 	}
 	if j.Health.FailedItself() {
-		next = append(next, "The load generator could not send some requests itself (it ran out of connections or file handles, or a request's data was missing), so the site never saw them. Run it on a bigger machine, or "+plainSpreadAdvice+".")
+		next = append(next, "The load generator could not send some requests itself (it ran out of connections or file handles, or a request's data was missing), so the site never saw them. "+plainMachineAdvice+".")
 	}
 	if j.Health.Stopped > 0 {
 		next = append(next, "Some of the test's looping visitors ran out of test data and stopped early, so the site did not get the load it was meant to. Give the data file more rows.")
 	}
 	for _, l := range j.Health.Limits {
 		if l == SignalCPU {
-			next = append(next, "The load generator's machine was fully busy while its visitors looped, so they went only as fast as the generator could, not as fast as the site could. Run it on a bigger machine, or "+plainSpreadAdvice+".")
+			next = append(next, "The load generator's machine was fully busy while its visitors looped, so they went only as fast as the generator could, not as fast as the site could. "+plainMachineAdvice+".")
 		}
 	}
 	for _, f := range j.Findings {
