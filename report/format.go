@@ -167,11 +167,7 @@ func visitors(n string) string {
 // minute when that reads better, as marketing counts: "14.4 visitors/s
 // (864/min)", "1 visitor/s (60/min)".
 func visitorsPerSecond(v float64) string {
-	n := decimal(v)
-	s := n + " visitors/s"
-	if n == "1" {
-		s = "1 visitor/s"
-	}
+	s := perSecondOf(decimal(v), "visitor")
 	if v < 100 && v > 0 {
 		s += " (" + decimal(v*60) + "/min)"
 	}
@@ -180,7 +176,16 @@ func visitorsPerSecond(v float64) string {
 
 // requestsPerSecond formats a request rate as a plan states it: "77.8
 // requests/s".
-func requestsPerSecond(v float64) string { return decimal(v) + " requests/s" }
+func requestsPerSecond(v float64) string { return perSecondOf(decimal(v), "request") }
+
+// perSecondOf puts a number written out before a rate's unit: only
+// exactly one is singular ("1 visitor/s", "1.5 visitors/s").
+func perSecondOf(n, what string) string {
+	if n == "1" {
+		return "1 " + what + "/s"
+	}
+	return n + " " + what + "s/s"
+}
 
 // factor formats a load factor: "2×", "1.5×".
 func factor(f float64) string {

@@ -33,6 +33,8 @@ func TestFormatters(t *testing.T) {
 		{"visitorsPerSecond fast", visitorsPerSecond(120), "120 visitors/s"},
 		{"requestsPerSecond", requestsPerSecond(77.76), "77.8 requests/s"},
 		{"visitorsPerSecond one", visitorsPerSecond(1), "1 visitor/s (60/min)"},
+		{"requestsPerSecond one", requestsPerSecond(1), "1 request/s"},
+		{"requestsPerSecond one and a half", requestsPerSecond(1.5), "1.5 requests/s"},
 		{"visitorRate", visitorRate(0.5), "30 visitors a minute"},
 		{"visitorRate one a second", visitorRate(1), "1 visitor a second"},
 		{"visitorRate one a minute", visitorRate(1.0 / 60), "1 visitor a minute"},
