@@ -34,12 +34,16 @@ func TestPeakCardShowsReachedBesidePlan(t *testing.T) {
 // TestGoHeadlineClaimsOnlyWhatWasReached takes the GO fixture (planned
 // 2× the expected peak) and leaves its generator a third short of the
 // plan at the peak: the headline names the rate reached, for how long,
-// and how it compares, never "2× the expected peak".
+// and how it compares, never "2× the expected peak", and the terminal's
+// and JUnit's verdict line does not call it ready for the planned traffic.
 func TestGoHeadlineClaimsOnlyWhatWasReached(t *testing.T) {
 	t.Parallel()
 	doc := fixture(t, "go")
 	if got, want := goClaim(doc, planOf(doc)), "the site handled 87 visitors a second for 15 seconds, 2× the expected email-blast peak of 43 visitors a second"; got != want {
 		t.Errorf("goClaim = %q, want %q", got, want)
+	}
+	if got, want := verdictLine(doc), "GO: the target is ready for the planned traffic."; got != want {
+		t.Errorf("verdict line = %q, want %q", got, want)
 	}
 	for i := range doc.Results.Timeline {
 		doc.Results.Timeline[i].Arrivals = doc.Results.Timeline[i].Arrivals * 2 / 3
@@ -48,6 +52,11 @@ func TestGoHeadlineClaimsOnlyWhatWasReached(t *testing.T) {
 	want := "the site handled 58 visitors a second for 15 seconds, 1.3× the expected email-blast peak of 43 visitors a second (67.1% of the 86 visitors a second the test planned)"
 	if got != want {
 		t.Errorf("goClaim with a third of the peak missing = %q, want %q", got, want)
+	}
+	got = verdictLine(doc)
+	want = "GO for the traffic it reached: the test reached only 58 of the planned 86 visitors a second (67.1%), so the planned peak itself is untested."
+	if got != want {
+		t.Errorf("verdict line with a third of the peak missing = %q, want %q", got, want)
 	}
 }
 

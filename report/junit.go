@@ -122,7 +122,7 @@ func WriteJUnit(w io.Writer, doc Document) error {
 		}
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "%s\n", verdictLine(j))
+	fmt.Fprintf(&out, "%s\n", verdictLine(doc))
 	for _, r := range j.Reasons {
 		fmt.Fprintf(&out, "- %s\n", r)
 	}

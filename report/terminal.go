@@ -49,7 +49,7 @@ func WriteTerminal(w io.Writer, doc Document) error {
 	if limits := j.Health.Limits; len(limits) > 0 {
 		out.printf("Generator limited by: %s\n", limitList(limits))
 	}
-	out.printf("\n%s\n", verdictLine(j))
+	out.printf("\n%s\n", verdictLine(doc))
 	for _, r := range j.Reasons {
 		out.printf("  - %s\n", r)
 	}
@@ -288,13 +288,19 @@ func limitList(limits []Signal) string {
 	return strings.Join(names, ", ")
 }
 
-// verdictLine states the verdict in plain words.
-func verdictLine(j Judgement) string {
+// verdictLine states the verdict in plain words. A GO claims the planned
+// traffic only when the test reached it; otherwise it says what the test
+// reached.
+func verdictLine(doc Document) string {
+	j := doc.Judgement
 	if j.Smoke {
 		return smokeVerdictLine(j)
 	}
 	switch j.Verdict {
 	case Go:
+		if s := shortfall(doc, planOf(doc)); s != "" {
+			return "GO for the traffic it reached: " + s + ", so the planned peak itself is untested."
+		}
 		return "GO: the target is ready for the planned traffic."
 	case NoGo:
 		return "NO-GO: the target did not hold the planned traffic."
