@@ -2,11 +2,11 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -213,9 +213,9 @@ func TestBarLines(t *testing.T) {
 	}
 }
 
-// fakeRun is a run in a synctest bubble: its clock is the bubble's, its
-// plan liveScenario's, and it closes one interval a second, as the
-// generator's collector does, each second like peak.
+// fakeRun is the snapshot side of a run in a synctest bubble: its clock
+// is the bubble's and its plan liveScenario's. display closes its
+// intervals.
 type fakeRun struct {
 	start time.Time
 	view  *liveView
@@ -236,17 +236,33 @@ func (r *fakeRun) Progress() loadgen.Progress {
 // of the two is known.
 const closeLate = 100 * time.Millisecond
 
-// tick closes the run's intervals every second until stop.
-func (r *fakeRun) tick(stop <-chan struct{}, wg *sync.WaitGroup) {
-	defer wg.Done()
-	for s := 0; ; s++ {
-		select {
-		case <-time.After(time.Until(r.start.Add(time.Duration(s+1)*time.Second + closeLate))):
-			feed(r.view, s, second{planned: r.view.plan.VisitorsBetween(time.Duration(s)*time.Second, time.Duration(s+1)*time.Second), started: 18, requests: 36, failures: 1, fast: 35})
-		case <-stop:
-			return
+// display runs show (showPlain or showBars) over a fakeRun in the
+// bubble for d and returns what it wrote. It closes one interval a
+// second, as the generator's collector does, each with 18 visitors
+// started, 36 requests, one failed and the others answered in 100ms.
+func display(t *testing.T, d time.Duration, show func(io.Writer, liveSource, *liveView) func()) string {
+	r := &fakeRun{start: time.Now(), view: newTestView(t)}
+	stopTicks := make(chan struct{})
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		for s := 0; ; s++ {
+			select {
+			case <-time.After(time.Until(r.start.Add(time.Duration(s+1)*time.Second + closeLate))):
+				planned := r.view.plan.VisitorsBetween(time.Duration(s)*time.Second, time.Duration(s+1)*time.Second)
+				feed(r.view, s, second{planned: planned, started: 18, requests: 36, failures: 1, fast: 35})
+			case <-stopTicks:
+				return
+			}
 		}
-	}
+	}()
+	var out bytes.Buffer
+	stop := show(&out, r, r.view)
+	time.Sleep(d)
+	stop()
+	close(stopTicks)
+	<-ticked
+	return out.String()
 }
 
 // TestShowPlainPrintsEveryFiveSeconds runs the plain display over a
@@ -255,20 +271,10 @@ func (r *fakeRun) tick(stop <-chan struct{}, wg *sync.WaitGroup) {
 func TestShowPlainPrintsEveryFiveSeconds(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		r := &fakeRun{start: time.Now(), view: newTestView(t)}
-		stopTicks := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go r.tick(stopTicks, &wg)
-		var out bytes.Buffer
-		stop := showPlain(&out, r, r.view)
-		time.Sleep(12 * time.Second)
-		stop()
-		close(stopTicks)
-		wg.Wait()
+		got := display(t, 12*time.Second, showPlain)
 		want := "[00:05 of 00:30 (16%)] warm-up · visitors 18/s of 20/s planned (90.0%) · requests 36/s · errors 2.8% · p95 100ms · 4 in flight\n" +
 			"[00:10 of 00:30 (33%)] peak · visitors 18/s of 20/s planned (90.0%) · requests 36/s · errors 2.8% · p95 100ms · 4 in flight\n"
-		if got := out.String(); got != want {
+		if got != want {
 			t.Errorf("plain progress:\n%s\nwant\n%s", got, want)
 		}
 	})
@@ -286,21 +292,12 @@ var (
 func TestShowBarsFillsOverThePlan(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		r := &fakeRun{start: time.Now(), view: newTestView(t)}
-		stopTicks := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go r.tick(stopTicks, &wg)
-		var out bytes.Buffer
-		stop := showBars(&out, r, r.view, mpb.WithWidth(160))
-		time.Sleep(16 * time.Second)
-		stop()
-		close(stopTicks)
-		wg.Wait()
+		wide := func(w io.Writer, src liveSource, v *liveView) func() { return showBars(w, src, v, mpb.WithWidth(160)) }
+		out := escapes.ReplaceAllString(display(t, 16*time.Second, wide), "")
 
-		frames := barFrames.FindAllStringSubmatch(escapes.ReplaceAllString(out.String(), ""), -1)
+		frames := barFrames.FindAllStringSubmatch(out, -1)
 		if len(frames) < 50 {
-			t.Fatalf("%d frames in 16 s, want one about every %s:\n%s", len(frames), barRefresh, out.String())
+			t.Fatalf("%d frames in 16 s, want one about every %s:\n%s", len(frames), barRefresh, out)
 		}
 		for _, f := range frames {
 			filled := strings.Count(f[1], "=") + strings.Count(f[1], ">")
@@ -312,8 +309,8 @@ func TestShowBarsFillsOverThePlan(t *testing.T) {
 		if last := frames[len(frames)-1][0]; !strings.HasPrefix(last, "[===========>            ] 00:16 of 00:30 (53%)") {
 			t.Errorf("last frame %q, want the bar just past half full at 00:16", last)
 		}
-		if got := escapes.ReplaceAllString(out.String(), ""); !strings.Contains(got, "visitors 18/s of 60/s planned (30.0%) · requests 36/s · errors 2.8% · p95 100ms · 4 in flight") {
-			t.Errorf("no frame shows the live figures of the peak:\n%s", got)
+		if !strings.Contains(out, "visitors 18/s of 60/s planned (30.0%) · requests 36/s · errors 2.8% · p95 100ms · 4 in flight") {
+			t.Errorf("no frame shows the live figures of the peak:\n%s", out)
 		}
 	})
 }
