@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -334,4 +336,54 @@ func TestBothHooks(t *testing.T) {
 	if want := []time.Duration{time.Second, 2 * time.Second}; !slices.Equal(b, want) {
 		t.Errorf("the second hook got %v, want %v", b, want)
 	}
+}
+
+// TestLiveViewTakesTheGeneratorsTicks runs the real generator against a
+// loopback server with the view as its interval hook: the figures the
+// display shows come from the generator's own Ticks, with the failures
+// as a share and the p95 of the successful requests (which take 20ms;
+// the failures answer at once).
+func TestLiveViewTakesTheGeneratorsTicks(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/fail" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}))
+	t.Cleanup(srv.Close)
+	sc, err := scenario.Parse(strings.NewReader(`name: live
+target: `+srv.URL+`
+traffic:
+  arrivals: uniform
+  phases: [ { name: only, duration: 2s, rate: 40/s } ]
+journeys:
+  - name: fine
+    weight: 3
+    steps: [ GET / ]
+  - name: broken
+    weight: 1
+    steps: [ GET /fail ]
+`), "live.yaml", scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := newLiveView(sc)
+	gen := loadgen.New(loadgen.Config{Interval: 250 * time.Millisecond, OnInterval: bothHooks(view.hook(), nil)})
+	res, err := gen.Run(t.Context(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := view.status(gen.Progress())
+	if s.Window <= 0 || !s.HasPlannedVisitor || s.Started <= 0 || s.Requests <= 0 {
+		t.Fatalf("after the run, the view holds %+v: no closed intervals", s)
+	}
+	if s.ErrorShare < 0.05 || s.ErrorShare > 0.6 {
+		t.Errorf("error rate %v over the last intervals, want about a quarter (the run's: %d of %d)", s.ErrorShare, res.Errors, res.Requests)
+	}
+	if !s.HasP95 || s.P95 < 20*time.Millisecond {
+		t.Errorf("p95 %v (have %v), want the successful requests' 20ms or more", s.P95, s.HasP95)
+	}
+	t.Log(s.plainLine())
 }
