@@ -100,7 +100,7 @@ type liveStatus struct {
 	ErrorShare        float64       // failed requests over Requests
 	P95               time.Duration // of the successful requests over Window
 	HasP95            bool
-	Looping           bool          // a closed-model phase runs now: visitors loop, none arrive
+	Looping           int64         // a closed-model phase runs now, planning this many visitors that loop; none arrive
 	Timeout           time.Duration // a request's timeout
 	HasPlannedVisitor bool          // the plan schedules arrivals in Window
 }
@@ -109,7 +109,7 @@ type liveStatus struct {
 func (v *liveView) status(p loadgen.Progress) liveStatus {
 	s := liveStatus{Progress: p, Timeout: v.timeout}
 	if i := v.plan.PhaseAt(min(p.Elapsed, v.plan.Duration())); i >= 0 && p.Elapsed < v.plan.Duration() {
-		s.Looping = v.plan.Phases[i].Closed()
+		s.Looping = int64(v.plan.Phases[i].Concurrency)
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -221,8 +221,8 @@ func (s liveStatus) facts() string {
 		parts = append(parts, w)
 	}
 	switch {
-	case s.Looping:
-		parts = append(parts, visitorCount(s.InFlight)+" looping")
+	case s.Looping > 0:
+		parts = append(parts, fmt.Sprintf("looping visitors %d of %d planned (%s)", s.InFlight, s.Looping, share(float64(s.InFlight)/float64(s.Looping))))
 	case s.Window > 0 && s.HasPlannedVisitor:
 		parts = append(parts, fmt.Sprintf("visitors %s of %s planned (%s)", perSecond(s.Started), perSecond(s.Planned), share(s.Started/s.Planned)))
 	case s.Window > 0 && s.Started > 0:
@@ -239,7 +239,7 @@ func (s liveStatus) facts() string {
 			parts = append(parts, "p95 "+scenario.FormatLatency(s.P95))
 		}
 	}
-	if !s.Looping && s.waiting() == "" {
+	if s.Looping == 0 && s.waiting() == "" {
 		parts = append(parts, fmt.Sprintf("%d in flight", s.InFlight))
 	}
 	if s.Missed > 0 {

@@ -125,7 +125,13 @@ func TestLiveFigures(t *testing.T) {
 			name:    "a looping phase",
 			seconds: repeat(second{requests: 40, fast: 40}, 5),
 			p:       loadgen.Progress{Elapsed: 27 * time.Second, Total: 30 * time.Second, Phase: "soak", InFlight: 8},
-			want:    "[00:27 of 00:30 (90%)] soak · 8 visitors looping · requests 40/s · errors 0% · p95 100ms",
+			want:    "[00:27 of 00:30 (90%)] soak · looping visitors 8 of 8 planned (100%) · requests 40/s · errors 0% · p95 100ms",
+		},
+		{
+			name:    "a looping phase short of its visitors",
+			seconds: repeat(second{requests: 30, fast: 30}, 5),
+			p:       loadgen.Progress{Elapsed: 28 * time.Second, Total: 30 * time.Second, Phase: "soak", InFlight: 6},
+			want:    "[00:28 of 00:30 (93%)] soak · looping visitors 6 of 8 planned (75.0%) · requests 30/s · errors 0% · p95 100ms",
 		},
 		{
 			name:    "within a second of the plan's end",
