@@ -142,8 +142,8 @@ func showPlain(w io.Writer, src liveSource, view *liveView) func() {
 // test) has no bar. The second is the live figures (liveStatus.facts),
 // most telling first, so a narrow terminal cuts the least.
 //
-//	peak         [==============>         ] 00:18 of 00:30 (60%)
-//	  visitors 104/s of 120/s planned (87%) · requests 300/s · errors 0% · p95 62ms · 23 in flight
+//	peak         [=============>          ] 00:18 of 00:30 (60%)
+//	  visitors 104/s of 120/s planned (86.7%) · requests 291/s · errors 0% · p95 50ms · 23 in flight
 func barLines(s liveStatus, width int) [2]string {
 	phase := ""
 	if s.Over() == 0 {
