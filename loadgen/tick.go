@@ -16,10 +16,10 @@ type Tick struct {
 	Offset time.Duration // the interval's start, from the run's start
 	Width  time.Duration // the timeline's resolution; the run's last interval may end sooner
 	Closed time.Time     // when the collector closed it
-	// Planned is the open-model arrivals the plan expected since the
-	// last Tick's interval ended: the interval's own, or more when a
-	// stalled collector closed the interval late and it holds the data
-	// of the ticks it missed.
+	// Planned is the open-model arrivals the plan (a segment's share of
+	// it, with Config.Segment) expected since the last Tick's interval
+	// ended: the interval's own, or more when a stalled collector closed
+	// the interval late and it holds the data of the ticks it missed.
 	Planned  float64
 	InFlight int64 // visitors in flight when it closed
 
@@ -73,7 +73,7 @@ func (r *run) tick(iv Interval, c counts) Tick {
 	width := r.cfg.Interval
 	t := Tick{
 		Began: r.began, Offset: iv.Offset, Width: width, Closed: time.Now(),
-		Planned:  r.plan.VisitorsBetween(r.ticked, iv.Offset+width),
+		Planned:  r.share.VisitorsBetween(r.ticked, iv.Offset+width),
 		InFlight: r.live.inFlight.Load(),
 		Arrivals: c.arrivals, Missed: c.missed, Completed: c.completed, Failed: c.failed,
 		Requests: iv.Requests, Errors: iv.Errors, Classes: iv.Classes,

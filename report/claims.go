@@ -20,14 +20,16 @@ import (
 // the reasons and tables below the first screen keep those.
 
 // machineAdvice is what to do when one machine cannot send the load,
-// for the reasons (engineers). It is something a user can do today: a
-// liftoff process sends the whole test from one machine, and splitting a
-// test over several is not built yet, so the advice must not send anyone
-// looking for it.
-const machineAdvice = "Run it on a machine with more CPU cores and nothing else busy on it (one liftoff process sends the whole test; it cannot split a test over several machines yet)"
+// for the reasons (engineers): a bigger machine, or the test split over
+// several (segments), naming the commands and the README section that
+// shows how, so it is something a user can do today.
+const machineAdvice = "Run it on a machine with more CPU cores, or split it over several machines: liftoff run --segment I/N on each, then liftoff merge (the README's \"Bigger than one machine\")"
 
 // plainMachineAdvice is machineAdvice for people who do not run commands.
-const plainMachineAdvice = "Run it on a more powerful computer with nothing else running on it (the test cannot be spread over several computers yet)"
+const plainMachineAdvice = "Run it on a more powerful computer, or split the test over several computers (the README's \"Bigger than one machine\" shows how)"
+
+// adviceSection is the README section the advice points to.
+const adviceSection = "Bigger than one machine"
 
 // peakShare is how close to the plan's peak rate the plan must be for a
 // stretch to count as the peak: one second of Poisson arrivals is too

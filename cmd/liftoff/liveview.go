@@ -43,8 +43,11 @@ type intervalSummary struct {
 	latency            []loadgen.Bucket // all requests' (successful ones), read-only
 }
 
-func newLiveView(sc *scenario.Scenario) *liveView {
-	return &liveView{plan: sc.Plan, timeout: sc.Defaults.Timeout}
+// newLiveView makes the view of a run of sc, or of one segment of it: a
+// segment's plan is its share of the scenario's, as its generator's
+// snapshot and Ticks are.
+func newLiveView(sc *scenario.Scenario, seg loadgen.Segment) *liveView {
+	return &liveView{plan: sc.Plan.Share([]int{seg.Index}, seg.Count), timeout: sc.Defaults.Timeout}
 }
 
 // onInterval is the generator's OnInterval hook: it keeps a summary of

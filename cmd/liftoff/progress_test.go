@@ -42,7 +42,7 @@ func newTestView(t *testing.T) *liveView {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newLiveView(sc)
+	return newLiveView(sc, loadgen.Segment{})
 }
 
 // second is one synthetic closed interval of the whole run: the plan's
@@ -375,7 +375,7 @@ journeys:
 	if err != nil {
 		t.Fatal(err)
 	}
-	view := newLiveView(sc)
+	view := newLiveView(sc, loadgen.Segment{})
 	gen := loadgen.New(loadgen.Config{Interval: 250 * time.Millisecond, OnInterval: bothHooks(view.hook(), nil)})
 	res, err := gen.Run(t.Context(), sc)
 	if err != nil {
@@ -392,4 +392,20 @@ journeys:
 		t.Errorf("p95 %v (have %v), want the successful requests' 20ms or more", s.P95, s.HasP95)
 	}
 	t.Log(s.plainLine())
+}
+
+// TestLiveViewOfASegment: a segment's view plans its share, as its
+// generator's snapshot and Ticks do, so one of two segments looping 4 of
+// the scenario's 8 visitors is all it should.
+func TestLiveViewOfASegment(t *testing.T) {
+	t.Parallel()
+	sc, err := scenario.Parse(strings.NewReader(liveScenario), "live.yaml", scenario.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newLiveView(sc, loadgen.Segment{Index: 1, Count: 2})
+	got := v.status(loadgen.Progress{Elapsed: 27 * time.Second, Total: 30 * time.Second, Phase: "soak", InFlight: 4}).plainLine()
+	if want := "[00:27 of 00:30 (90%)] soak · looping visitors 4 of 4 planned (100%)"; got != want {
+		t.Errorf("segment 1 of 2:\n got %s\nwant %s", got, want)
+	}
 }
