@@ -186,17 +186,20 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval()})
+	runCtx, aborts := watchAborts(ctx, sc, e.Err)
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: onIntervals(live.onInterval(), aborts.hook())})
 	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
 	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
-	res, runErr := gen.Run(ctx, sc)
+	res, runErr := gen.Run(runCtx, sc)
 	stopProgress()
 	endGroup()
+	abort := aborts.stop(runCtx, runErr)
 	streamErr := live.close(e.Err)
 	if runErr != nil && !errors.Is(runErr, loadgen.ErrInterrupted) {
 		return runErr
 	}
 	res.Version = versionLine()
+	res.Abort = abort
 
 	doc, err := judge(res)
 	if err != nil {
@@ -210,7 +213,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err := errors.Join(writeOutputs(e, outs, doc), gha.publish(e.Err, doc), streamErr, stdoutError(termErr)); err != nil {
 		return err
 	}
-	if runErr != nil {
+	if runErr != nil && abort == nil { // an abort is a NO-GO, not an interruption
 		return interruptedError{}
 	}
 	if doc.Judgement.Verdict == report.Go {
