@@ -181,7 +181,7 @@ func TestAbortedRunIsNoGo(t *testing.T) {
 		Interval:    time.Second,
 		Interrupted: true, InterruptedAt: 42 * time.Second,
 		Requests: 100, Errors: 60,
-		Keys:     []loadgen.KeyResult{{Requests: 100, Errors: 60}},
+		Keys:  []loadgen.KeyResult{{Requests: 100, Errors: 60}},
 		Abort: &loadgen.Abort{Rule: "error_rate > 50% for 30s", Measured: 0.6, Samples: 100, From: 12 * time.Second, To: 42 * time.Second},
 	}
 	res.Classes[loadgen.ClassStatus5xx] = 60
