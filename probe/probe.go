@@ -135,6 +135,7 @@ type Result struct {
 	Scenario  string
 	PeakPhase string        // the expected traffic's peak phase, each step's phase name
 	Peak      scenario.Rate // the expected peak visitor rate, 1×
+	Shape     string        // the campaign's shape ("email-blast"), "" for phases
 	PerVisit  float64       // requests a visit makes on average
 	Config    Config        // with defaults
 	Steps     []*Step       // in run order
@@ -173,6 +174,9 @@ func Run(ctx context.Context, sc *scenario.Scenario, cfg Config, run RunFunc) (*
 	}
 	res := &Result{Scenario: sc.Name, PeakPhase: phase, Peak: peak, Config: cfg}
 	res.PerVisit = sc.Record().RequestsPerVisitor()
+	if c := sc.Traffic.Campaign; c != nil {
+		res.Shape = string(c.Shape)
+	}
 	_, res.LeftRules = sc.ProbeRules(sc.SLO)
 	cfg.Step = max(cfg.Step, longestWindow(sc))
 	p := &prober{ctx: ctx, sc: sc, cfg: cfg, run: run, res: res}
