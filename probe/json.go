@@ -118,6 +118,7 @@ func WriteJSON(w io.Writer, r *Result) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(f)
 }
 

@@ -385,13 +385,11 @@ func FormatFactor(f float64) string {
 	return fmt.Sprintf("%gx", math.Round(f*100)/100)
 }
 
-// FormatRate writes a per-second rate: 12.5/s, 1,200/s.
+// FormatRate writes a per-second rate's number, to put before its unit:
+// 2.38, 12.5, 40, 1200.
 func FormatRate(v float64) string {
-	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0f/s", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1f/s", v)
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
 	}
-	return fmt.Sprintf("%.2f/s", v)
+	return fmt.Sprintf("%.3g", v)
 }

@@ -70,7 +70,7 @@ func (r *Result) reasons(last *Step) []string {
 			out = append(out, fmt.Sprintf("No step held, down to %s the expected peak.", FormatFactor(b.Factor)))
 		}
 	case ByGenerator:
-		out = append(out, fmt.Sprintf("At %s the generator's ceiling was reached at %s; spread the load (see segments): the target did not fail, so its limit is not known.",
+		out = append(out, fmt.Sprintf("At %s the generator's ceiling was reached at %s requests/s; spread the load (see segments): the target did not fail, so its limit is not known.",
 			FormatFactor(last.Factor), FormatRate(r.GeneratorCeiling)))
 	case ByNone:
 		switch {

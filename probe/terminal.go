@@ -27,7 +27,7 @@ func (r *Result) Headline() string {
 	case r.Breaking != nil:
 		return fmt.Sprintf("Not ready for %s: the target broke at %s of it", peak, times(r.Breaking.Factor))
 	case r.LimitedBy == ByGenerator:
-		return fmt.Sprintf("Unknown: the generator's ceiling was reached at %s before the target failed", FormatRate(r.GeneratorCeiling))
+		return fmt.Sprintf("Unknown: the generator's ceiling was reached at %s requests/s before the target failed", FormatRate(r.GeneratorCeiling))
 	}
 	return "Unknown: the probe measured no step it could judge"
 }
