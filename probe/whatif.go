@@ -57,7 +57,11 @@ func (r *Result) weigh(name string, f float64) WhatIfAnswer {
 		a.Sentence = fmt.Sprintf("%s: covered, measured (the step at %s held).", need, FormatFactor(r.Knee.Factor))
 	case r.Breaking != nil && r.Breaking.Factor <= f:
 		a.Covered = "no"
-		a.Sentence = fmt.Sprintf("%s: not covered, measured (the step at %s broke).", need, FormatFactor(r.Breaking.Factor))
+		if a.Measured {
+			a.Sentence = fmt.Sprintf("%s: not covered, measured (the step at %s broke).", need, FormatFactor(r.Breaking.Factor))
+		} else {
+			a.Sentence = fmt.Sprintf("%s: not covered; beyond the probed range, and the step at %s already broke.", need, FormatFactor(r.Breaking.Factor))
+		}
 	case r.Breaking != nil:
 		a.Sentence = fmt.Sprintf("%s: at the edge, between the knee and the break; too close to call at this precision.", need)
 	case r.LimitedBy == ByGenerator:
