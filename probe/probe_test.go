@@ -77,14 +77,14 @@ slo:
   - error_rate < 1%
 `)
 			var seen []string
-			res, err := Run(t.Context(), sc, Config{Step: 2 * time.Second, Max: 10, Require: 2, OnStep: func(s *Step) {
-				if s.Doc != nil {
-					seen = append(seen, fmt.Sprintf("%s %s p95 %s err %s %q", FormatFactor(s.Factor), s.Outcome, FormatMS(s.Summary.LatencyMS.P95), FormatPercent(s.Summary.ErrorRate), s.Doc.Judgement.Reasons))
-				}
-			}}, generator)
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := judged(t, func() (*Result, error) {
+				seen = nil
+				return Run(t.Context(), sc, Config{Step: 2 * time.Second, Max: 10, Require: 2, OnStep: func(s *Step) {
+					if s.Doc != nil {
+						seen = append(seen, fmt.Sprintf("%s %s p95 %s err %s %q", FormatFactor(s.Factor), s.Outcome, FormatMS(s.Summary.LatencyMS.P95), FormatPercent(s.Summary.ErrorRate), s.Doc.Judgement.Reasons))
+					}
+				}}, generator)
+			})
 			t.Logf("steps:\n%s", strings.Join(seen, "\n"))
 			if res.LimitedBy != ByTarget || res.Knee == nil || res.Breaking == nil {
 				t.Fatalf("limited by %s, knee %v, breaking %v; want the target, with both (reasons %q)", res.LimitedBy, res.Knee, res.Breaking, res.Reasons)
@@ -119,6 +119,33 @@ slo:
 			}
 		})
 	}
+}
+
+// starvedAttempts is how many times a test probes again when its probe
+// ended on the generator's ceiling where it expected the target's.
+const starvedAttempts = 3
+
+// judged runs a probe that should find the target's limit. On a machine
+// so busy that the generator itself falls behind at these modest rates
+// (its requests leaving tens of milliseconds late), the probe rightly
+// ends INCONCLUSIVE, naming the generator, and proves nothing of the
+// knee: the test then probes again, and after starvedAttempts skips
+// with the generator's own account rather than fail on the machine.
+func judged(t *testing.T, probe func() (*Result, error)) *Result {
+	t.Helper()
+	var reasons []string
+	for range starvedAttempts {
+		res, err := probe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.LimitedBy != ByGenerator {
+			return res
+		}
+		reasons = res.Reasons
+	}
+	t.Skipf("the machine starved the generator on %d probes; the last said: %q", starvedAttempts, reasons)
+	return nil
 }
 
 // climbAfter is the ladder's next factor after f: when the knee is a

@@ -100,6 +100,15 @@ func TestProbeGate(t *testing.T) {
 			args := append([]string{"probe", file, "--step", "2s", "--quiet", "--what-if", "peak=60/s",
 				"--json", out("probe.json"), "--html", out("probe.html"), "--junit", out("probe.xml"), "--markdown", out("probe.md")}, tc.args...)
 			code := tio.liftoff(t.Context(), args...)
+			for attempt := 1; code == exitInconclusive && tc.code != exitInconclusive; attempt++ {
+				// The generator fell behind on a starved machine: the probe
+				// rightly said so (see probe's judged); try again, then skip.
+				if attempt == 3 {
+					t.Skipf("the machine starved the generator on %d probes:\n%s", attempt, tio.out)
+				}
+				tio = newTestIO(nil)
+				code = tio.liftoff(t.Context(), args...)
+			}
 			if code != tc.code {
 				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, tio.out, tio.err)
 			}
