@@ -172,11 +172,7 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 		}
 	}
 	outs := opts.outputs.list()
-	var paths []namedPath
-	for _, o := range outs {
-		paths = append(paths, namedPath{o.flag, o.path})
-	}
-	dests, err := resolveDestinations(e, paths, []namedPath{{"the scenario", opts.file}})
+	dests, err := resolveDestinations(e, outputPaths(outs), []namedPath{{"the scenario", opts.file}})
 	if err != nil {
 		return err
 	}
@@ -192,6 +188,7 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 	if !opts.quiet {
 		cfg.OnStep = func(s *probe.Step) { sayStep(e.Err, s) }
 	}
+	warnInsecure(e, sc)
 	e.Interrupts.runGracefully()
 	run := func(ctx context.Context, step *scenario.Scenario) (*loadgen.Results, error) {
 		runCtx, aborts := watchAborts(ctx, step, e.Err)

@@ -177,9 +177,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 			fmt.Fprintf(e.Err, "warning: %s\n", u)
 		}
 	}
-	if sc.Defaults.TLS.Insecure && !sc.Target.IsSim() {
-		fmt.Fprintln(e.Err, "WARNING: TLS certificates are not verified (--insecure or defaults.tls.insecure): this run does not test the target's real certificate setup, and every report says so")
-	}
+	warnInsecure(e, sc)
 	e.Interrupts.runGracefully()
 	gha := detectGitHubActions(e)
 	live, err := openStreams(e, opts.streams, sc)
@@ -220,6 +218,14 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		return nil
 	}
 	return &verdictError{verdict: doc.Judgement.Verdict}
+}
+
+// warnInsecure says so when the run does not verify the target's TLS
+// certificates.
+func warnInsecure(e *env, sc *scenario.Scenario) {
+	if sc.Defaults.TLS.Insecure && !sc.Target.IsSim() {
+		fmt.Fprintln(e.Err, "WARNING: TLS certificates are not verified (--insecure or defaults.tls.insecure): this run does not test the target's real certificate setup, and every report says so")
+	}
 }
 
 // judge encodes the run's results file and renders every output from that
