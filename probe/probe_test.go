@@ -139,13 +139,25 @@ func judged(t *testing.T, probe func() (*Result, error)) *Result {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.LimitedBy != ByGenerator {
+		if !starved(res) {
 			return res
 		}
 		reasons = res.Reasons
 	}
 	t.Skipf("the machine starved the generator on %d probes; the last said: %q", starvedAttempts, reasons)
 	return nil
+}
+
+// starved reports whether the generator limited any step of res: the
+// climb's (the probe then ends on it) or the bisection's (which then
+// stops short of the precision).
+func starved(res *Result) bool {
+	for _, s := range res.Steps {
+		if s.Outcome == Limited {
+			return true
+		}
+	}
+	return false
 }
 
 // climbAfter is the ladder's next factor after f: when the knee is a

@@ -69,6 +69,10 @@ func (r *Result) reasons(last *Step) []string {
 		if r.Knee == nil {
 			out = append(out, fmt.Sprintf("No step held, down to %s the expected peak.", FormatFactor(b.Factor)))
 		}
+		if last.Outcome == Limited || last.Outcome == Unjudged {
+			out = append(out, fmt.Sprintf("The bisection stopped at %s, a step it could not judge (%s): the knee lies between the figures above, not within --precision.",
+				FormatFactor(last.Factor), firstReason(last)))
+		}
 	case ByGenerator:
 		out = append(out, fmt.Sprintf("At %s the generator's ceiling was reached at %s requests/s; spread the load (see segments): the target did not fail, so its limit is not known.",
 			FormatFactor(last.Factor), FormatRate(r.GeneratorCeiling)))

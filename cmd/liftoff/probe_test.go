@@ -21,6 +21,7 @@ type probeFile struct {
 			LatencyMS    struct{ P50, P95, P99 float64 } `json:"latency_ms"`
 			ErrorRate    *float64                        `json:"error_rate"`
 			Aborted      bool
+			Rule         string
 			DurationS    float64 `json:"duration_s"`
 		}
 		Knee *struct {
@@ -184,8 +185,8 @@ func TestProbeAbort(t *testing.T) {
 	if first.DurationS > 4 {
 		t.Errorf("the aborted step ran %.1fs of its 6s, want it stopped within the rule's window plus an interval and the grace", first.DurationS)
 	}
-	if p.Breaking == nil || !strings.HasPrefix(p.Breaking.Rule, "abort: error_rate > 30% for 1s") {
-		t.Errorf("breaking %+v, want the abort rule", p.Breaking)
+	if first.Rule != "abort: error_rate > 30% for 1s" || p.Breaking == nil || p.Breaking.Rule == "" {
+		t.Errorf("the first step broke on %q, the probe's break is %+v; want the abort rule, and a break", first.Rule, p.Breaking)
 	}
 	if _, err := os.Stat(out("probe.html")); err != nil {
 		t.Errorf("the HTML report was not written: %v", err)
