@@ -65,10 +65,11 @@ NAME=VALUE changes to the scenario's campaign: audience=2M, response=8%,
 visitors=150k, or peak=800/s alone. Each answer says whether it is a
 measurement (within the probed range) or an estimate (beyond it).
 
-Segments: a probe step is a plan like any other. To probe past one
-machine's ceiling, run 'liftoff probe' on several machines at once with
-the same scenario, each with --target and a share of the traffic written
-in its scenario; or probe one segment's share and multiply.
+Segments: a probe step is a plan like any other, and the probe runs on one
+machine. When it ends on the generator's ceiling, measure the factors beyond
+it as segmented runs ('liftoff run --load-factor 5x --segment I/N
+--start-at TIME' on N machines, then 'liftoff merge'); probe itself does
+not take --segment yet.
 
 Outputs: the terminal table of the steps always; --json (probe.steps[],
 probe.knee, probe.breaking, probe.headroom, probe.limited_by), --html (a
