@@ -219,12 +219,3 @@ func rateIn(perSecond float64, unit string) string {
 	}
 	return trimZeros(strconv.FormatFloat(perSecond, 'f', 1, 64))
 }
-
-// lowerFirst lower-cases a sentence's first letter, to quote it inside
-// another sentence.
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}

@@ -243,3 +243,12 @@ func stretchLength(d time.Duration) string {
 	n, unit, _ := strings.Cut(length, " ")
 	return n + "-" + strings.TrimSuffix(unit, "s")
 }
+
+// lowerFirst lower-cases a sentence's first letter, to use it inside
+// another: "The error rate" becomes "the error rate".
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}

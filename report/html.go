@@ -426,7 +426,7 @@ func facts(doc Document) []fact {
 		ran = smokeRan(doc)
 	}
 	if res.Interrupted {
-		ran += ", interrupted"
+		ran += ", " + stoppedWord(res)
 	}
 	out = append(out, fact{"Ran", ran})
 	if sc.Arrivals != "" {

@@ -98,6 +98,9 @@ func readinessOf(doc Document) readiness {
 				r.Problems = append(r.Problems, plainProblem(f))
 			}
 		}
+		if a := j.Aborted; a != nil {
+			r.Problems = append([]string{plainAbort(a)}, r.Problems...)
+		}
 		if len(r.Problems) > 0 {
 			r.Sentence += " " + r.Problems[0]
 		}
@@ -225,25 +228,29 @@ func firstTrouble(doc Document) (time.Duration, bool) {
 // plainProblem says what a failed finding means for visitors: "36% of
 // requests failed (the goal is below 1%)."
 func plainProblem(f Finding) string {
-	who := plainScope(f.Rule)
-	var s string
-	switch f.Rule.Metric {
-	case scenario.MetricErrorRate:
-		s = fmt.Sprintf("%s of %s failed", percent(f.Measured), who)
-	case scenario.MetricThroughput:
-		s = fmt.Sprintf("only %s of %s completed their visit", percent(f.Measured), who)
-	case scenario.MetricMax:
-		s = fmt.Sprintf("the slowest %s took %s", strings.Replace(who, "requests", "request", 1), friendlyValue(f.Measured, f.Unit()))
-	case scenario.MetricMean:
-		s = fmt.Sprintf("%s took %s on average", who, friendlyValue(f.Measured, f.Unit()))
-	default:
-		s = fmt.Sprintf("%s%% of %s took up to %s to answer", quantile(f.Rule), who, friendlyValue(f.Measured, f.Unit()))
-	}
+	s := plainMeasured(f.Rule, f.Measured)
 	if f.To > 0 && !strings.HasPrefix(f.Where, "worst") {
 		s += fmt.Sprintf(" between %s and %s into the test", offset(f.From), offset(f.To))
 	}
 	s += " (" + plainGoal(f) + ")."
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// plainMeasured says what a rule's metric came to: "12% of requests
+// failed", "95% of requests took up to 2.1 seconds to answer".
+func plainMeasured(r scenario.Rule, measured float64) string {
+	who, unit := plainScope(r), unitOf(r.Metric)
+	switch r.Metric {
+	case scenario.MetricErrorRate:
+		return fmt.Sprintf("%s of %s failed", percent(measured), who)
+	case scenario.MetricThroughput:
+		return fmt.Sprintf("only %s of %s completed their visit", percent(measured), who)
+	case scenario.MetricMax:
+		return fmt.Sprintf("the slowest %s took %s", strings.Replace(who, "requests", "request", 1), friendlyValue(measured, unit))
+	case scenario.MetricMean:
+		return fmt.Sprintf("%s took %s on average", who, friendlyValue(measured, unit))
+	}
+	return fmt.Sprintf("%s%% of %s took up to %s to answer", quantile(r), who, friendlyValue(measured, unit))
 }
 
 // plainScope names who a rule is about: "requests", "requests in the

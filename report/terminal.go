@@ -86,7 +86,7 @@ func writeHeadline(w *errWriter, doc Document) {
 		ran = smokeRan(doc)
 	}
 	if res.Interrupted {
-		ran += " (interrupted)"
+		ran += " (" + stoppedWord(res) + ")"
 	}
 	s := Summarize(doc)
 	line := fmt.Sprintf("%s · %s visitors started · %s requests · %s achieved", ran, count(res.Arrivals.Started+closedVisits(res)), count(res.Requests), rate(s.AchievedRate))

@@ -77,21 +77,6 @@ func (v *liveView) hook() func(loadgen.Tick) {
 	return v.onInterval
 }
 
-// bothHooks calls a then b with each Tick; either may be nil. Neither
-// writes the Tick's slices.
-func bothHooks(a, b func(loadgen.Tick)) func(loadgen.Tick) {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	}
-	return func(t loadgen.Tick) {
-		a(t)
-		b(t)
-	}
-}
-
 // liveStatus is one moment of the display: the snapshot, with rates over
 // the recent closed intervals.
 type liveStatus struct {

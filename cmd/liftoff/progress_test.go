@@ -323,17 +323,17 @@ func TestShowBarsFillsOverThePlan(t *testing.T) {
 	})
 }
 
-// TestBothHooks checks that the display and the streams both get every
-// Tick, and that no hook at all leaves the collector without one.
-func TestBothHooks(t *testing.T) {
+// TestOnIntervals checks that the display, the streams and the abort watch
+// all get every Tick, and that no hook at all leaves the collector without one.
+func TestOnIntervals(t *testing.T) {
 	t.Parallel()
-	if bothHooks(nil, nil) != nil {
+	if onIntervals(nil, nil) != nil {
 		t.Error("two nil hooks make a hook: the collector would build Ticks for nobody")
 	}
 	var a, b []time.Duration
 	hookA := func(t loadgen.Tick) { a = append(a, t.Offset) }
 	hookB := func(t loadgen.Tick) { b = append(b, t.Offset) }
-	for _, h := range []func(loadgen.Tick){bothHooks(hookA, nil), bothHooks(nil, hookB), bothHooks(hookA, hookB)} {
+	for _, h := range []func(loadgen.Tick){onIntervals(hookA, nil), onIntervals(nil, hookB), onIntervals(hookA, hookB)} {
 		h(loadgen.Tick{Offset: time.Duration(len(a)+len(b)) * time.Second})
 	}
 	if want := []time.Duration{0, 2 * time.Second}; !slices.Equal(a, want) {
@@ -376,7 +376,7 @@ journeys:
 		t.Fatal(err)
 	}
 	view := newLiveView(sc, loadgen.Segment{})
-	gen := loadgen.New(loadgen.Config{Interval: 250 * time.Millisecond, OnInterval: bothHooks(view.hook(), nil)})
+	gen := loadgen.New(loadgen.Config{Interval: 250 * time.Millisecond, OnInterval: onIntervals(view.hook(), nil)})
 	res, err := gen.Run(t.Context(), sc)
 	if err != nil {
 		t.Fatal(err)

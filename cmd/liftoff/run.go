@@ -195,9 +195,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 			fmt.Fprintf(e.Err, "warning: %s\n", u)
 		}
 	}
-	if sc.Defaults.TLS.Insecure && !sc.Target.IsSim() {
-		fmt.Fprintln(e.Err, "WARNING: TLS certificates are not verified (--insecure or defaults.tls.insecure): this run does not test the target's real certificate setup, and every report says so")
-	}
+	warnInsecure(e, sc)
 	e.Interrupts.runGracefully()
 	gha := detectGitHubActions(e)
 	live, err := openStreams(e, opts.streams, sc)
@@ -209,14 +207,16 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if mode != progressNone {
 		view = newLiveView(sc, segment)
 	}
-	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: bothHooks(view.hook(), live.onInterval()),
+	runCtx, aborts := watchAborts(ctx, sc, e.Err)
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: onIntervals(view.hook(), live.onInterval(), aborts.hook()),
 		Segment: segment, StartAt: startAt})
 	fmt.Fprint(e.Err, waitingLine(segment, startAt))
 	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
 	stopProgress := showProgress(e.Err, mode, gen, view)
-	res, runErr := gen.Run(ctx, sc)
+	res, runErr := gen.Run(runCtx, sc)
 	stopProgress()
 	endGroup()
+	abort := aborts.stop(runCtx, runErr)
 	streamErr := live.close(e.Err)
 	if errors.Is(runErr, loadgen.ErrNotStarted) {
 		fmt.Fprintln(e.Err, "Interrupted before the start: nothing was sent, nothing written.")
@@ -226,6 +226,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		return runErr
 	}
 	res.Version = versionLine()
+	res.Abort = abort
 	if !segment.Whole() {
 		res.Host = e.hostname() // merge names a segment's generator by it
 	}
@@ -242,7 +243,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err := errors.Join(writeOutputs(e, outs, doc), gha.publish(e.Err, doc), streamErr, stdoutError(termErr)); err != nil {
 		return err
 	}
-	if runErr != nil {
+	if runErr != nil && abort == nil { // an abort is a NO-GO, not an interruption
 		return interruptedError{}
 	}
 	// A segment's verdict is the merge's to give: alone it sent a share
@@ -252,6 +253,14 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		return nil
 	}
 	return &verdictError{verdict: doc.Judgement.Verdict}
+}
+
+// warnInsecure says so when the run does not verify the target's TLS
+// certificates.
+func warnInsecure(e *env, sc *scenario.Scenario) {
+	if sc.Defaults.TLS.Insecure && !sc.Target.IsSim() {
+		fmt.Fprintln(e.Err, "WARNING: TLS certificates are not verified (--insecure or defaults.tls.insecure): this run does not test the target's real certificate setup, and every report says so")
+	}
 }
 
 // judge encodes the run's results file and renders every output from that
