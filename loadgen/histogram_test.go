@@ -36,13 +36,15 @@ func TestEncodeHistogramIsStandardV2(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newTotalHistogram()
+			h := newDenseHistogram()
+			p := newPackedHistogram()
 			for _, v := range tc.values {
 				if err := h.RecordValue(v); err != nil {
 					t.Fatal(err)
 				}
+				p.RecordValue(v)
 			}
-			decoded, err := hdr.Decode([]byte(encodeHistogram(h)))
+			decoded, err := hdr.Decode([]byte(encodePacked(p)))
 			if err != nil {
 				t.Fatalf("the library cannot decode our encoding: %v", err)
 			}
@@ -51,16 +53,56 @@ func TestEncodeHistogramIsStandardV2(t *testing.T) {
 					decoded.TotalCount(), decoded.Max(), h.TotalCount(), h.Max())
 			}
 			// The library's own encoder writes the same histogram in the same
-			// format: both decode to equal histograms.
+			// format: ours decodes it to the same values.
 			lib, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fromLib, err := decodeHistogram(string(lib))
-			if err != nil || !fromLib.Equals(decoded) {
-				t.Fatalf("library encoding decodes differently: %v", err)
+			fromLib, err := newBudget().decodePacked(string(lib))
+			if err != nil {
+				t.Fatalf("cannot decode the library's encoding: %v", err)
+			}
+			if d := (Distribution{p: fromLib}); !d.Equal(Distribution{h: h}) && h.TotalCount() > 0 {
+				t.Fatalf("library encoding decodes differently: count %d, want %d", fromLib.TotalCount(), h.TotalCount())
 			}
 		})
+	}
+}
+
+// TestBucketIndexMatchesLibrary checks bucketIndex and bucketValue, which
+// the encoder and decoder use to walk packed buckets, against the
+// library's own layout: bucket i's lowest value lands in the library's
+// counts at i, the value just below the next bucket is equivalent to it,
+// and the next bucket's is not.
+func TestBucketIndexMatchesLibrary(t *testing.T) {
+	t.Parallel()
+	h := newDenseHistogram()
+	for i := range countsLen {
+		v := bucketValue(i)
+		if got := bucketIndex(v); got != i {
+			t.Fatalf("bucketIndex(bucketValue(%d) = %d) = %d", i, v, got)
+		}
+		if err := h.RecordValues(v, int64(i)+1); err != nil {
+			t.Fatalf("bucket %d: %v", i, err)
+		}
+		if i+1 < countsLen {
+			next := bucketValue(i + 1)
+			if bucketIndex(next-1) != i || !h.ValuesAreEquivalent(v, next-1) || h.ValuesAreEquivalent(v, next) {
+				t.Fatalf("bucket %d: values %d to %d disagree with the library", i, v, next-1)
+			}
+		}
+	}
+	counts := h.Export().Counts
+	if len(counts) < countsLen {
+		t.Fatalf("the library has %d buckets, countsLen %d", len(counts), countsLen)
+	}
+	for i, c := range counts {
+		if want := int64(i) + 1; c != want && (i < countsLen || c != 0) {
+			t.Fatalf("the library holds bucket %d's value in bucket with count %d", i, c)
+		}
+	}
+	if bucketIndex(histHighest) != countsLen-1 {
+		t.Errorf("the highest value is in bucket %d, want the last, %d", bucketIndex(histHighest), countsLen-1)
 	}
 }
 

@@ -1,0 +1,127 @@
+package loadgen
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/liftoff/liftoff/scenario"
+)
+
+// The recorder's memory, measured on the live heap with synthetic
+// recording: a fake clock, realistic latencies, no network. The numbers
+// are for the report, and bench/memory.sh checks the model against a real
+// run's RSS.
+
+// journeyOf returns one journey of n steps.
+func journeyOf(n int) []scenario.Journey {
+	j := scenario.Journey{Name: "har", Weight: 1}
+	for i := range n {
+		j.Steps = append(j.Steps, scenario.Step{Name: "GET /page/" + strconv.Itoa(i)})
+	}
+	return []scenario.Journey{j}
+}
+
+// feed records what rate requests per second of a journey of steps steps
+// would record for seconds seconds, closing one interval a second, and
+// calls each every sampleEvery seconds. Latencies are log-normal around a
+// median that differs per step (8 to 80 ms, σ 0.6): the spread a real
+// target's answers have, which is what sparse histograms pay for. Each
+// visit's steps record in turn, into the visit's shard.
+func feed(r *recorder, steps, rate, seconds, sampleEvery int, each func(second int)) {
+	rng := rand.New(rand.NewPCG(uint64(steps), uint64(rate)))
+	base := time.Unix(1_000_000, 0)
+	step, shard := 0, r.assignShard()
+	visitStart := base
+	for sec := range seconds {
+		for i := range rate {
+			intended := base.Add(time.Duration(sec)*time.Second + time.Duration(i)*time.Second/time.Duration(rate))
+			median := float64(8+72*(step%10)/9) * float64(time.Millisecond)
+			service := time.Duration(median * math.Exp(0.6*rng.NormFloat64()))
+			lag := time.Duration(rng.ExpFloat64() * float64(200*time.Microsecond))
+			sent := intended.Add(lag)
+			r.record(shard, sample{journey: 0, step: step, intended: intended, sent: sent, done: sent.Add(service), open: true})
+			if step++; step == steps {
+				r.recordVisit(shard, 0, sent.Add(service).Sub(visitStart), false)
+				step, shard, visitStart = 0, r.assignShard(), intended
+			}
+		}
+		r.collect(time.Duration(sec)*time.Second, IntervalSignals{})
+		if each != nil && (sec+1)%sampleEvery == 0 {
+			each(sec + 1)
+		}
+	}
+}
+
+// liveHeap is the heap's live bytes after a full collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// heapAbove is the live heap above before.
+func heapAbove(before uint64) uint64 {
+	h := liveHeap()
+	return h - min(h, before)
+}
+
+// BenchmarkRecorderHeap records the live heap a run's recorder holds: for
+// journeys of 1, 100 and 2,000 steps at 100 requests a second for a
+// minute, and for a 10-step journey at 1,000 requests a second for 1 and
+// 10 minutes, sampled every 10 seconds and once more with the results
+// built. It reports the peak above the heap before the recorder existed.
+//
+//	go test -run '^$' -bench RecorderHeap -benchtime 1x ./loadgen
+func BenchmarkRecorderHeap(b *testing.B) {
+	for _, tc := range []struct {
+		steps, rate, seconds int
+	}{
+		{1, 100, 60}, {100, 100, 60}, {2000, 100, 60},
+		{10, 1000, 60}, {10, 1000, 600},
+	} {
+		b.Run(fmt.Sprintf("steps=%d/rate=%d/seconds=%d", tc.steps, tc.rate, tc.seconds), func(b *testing.B) {
+			for b.Loop() {
+				before := liveHeap()
+				var peak uint64
+				note := func() { peak = max(peak, heapAbove(before)) }
+				r := newRecorder(newKeyLayout(journeyOf(tc.steps), noRedact), max(2, runtime.GOMAXPROCS(0)), time.Second, DefaultMaxIntervals)
+				feed(r, tc.steps, tc.rate, tc.seconds, 10, func(int) { note() })
+				res := mustResults(b, r)
+				note()
+				runtime.KeepAlive(res)
+				b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+				b.ReportMetric(float64(peak)/float64(tc.steps+2), "B/key")
+			}
+		})
+	}
+}
+
+// BenchmarkTimelineHeap logs the live heap of a 10-step journey's
+// recorder at 1,000 requests a second, minute by minute for an hour: the
+// timeline's memory over a long run.
+//
+//	go test -run '^$' -bench TimelineHeap -benchtime 1x -v ./loadgen
+func BenchmarkTimelineHeap(b *testing.B) {
+	for b.Loop() {
+		before := liveHeap()
+		r := newRecorder(newKeyLayout(journeyOf(10), noRedact), max(2, runtime.GOMAXPROCS(0)), time.Second, DefaultMaxIntervals)
+		var first, last uint64
+		feed(r, 10, 1000, 3600, 60, func(sec int) {
+			h := heapAbove(before)
+			if sec == 60 {
+				first = h
+			}
+			last = h
+			b.Logf("minute %2d: live heap %6.2f MiB", sec/60, float64(h)/(1<<20))
+		})
+		runtime.KeepAlive(r)
+		b.ReportMetric(float64(first)/(1<<20), "1min-MiB")
+		b.ReportMetric(float64(last)/(1<<20), "60min-MiB")
+	}
+}
