@@ -55,7 +55,9 @@ var countsLen = bucketIndex(histHighest) + 1
 
 func newDenseHistogram() *hdr.Histogram { return hdr.New(histLowest, histHighest, histDigits) }
 
-func newPackedHistogram() *hdr.PackedHistogram { return hdr.NewPacked(histLowest, histHighest, histDigits) }
+func newPackedHistogram() *hdr.PackedHistogram {
+	return hdr.NewPacked(histLowest, histHighest, histDigits)
+}
 
 // packedFixedBytes is what an empty packed histogram takes: its header and
 // its own copy of the geometry.
