@@ -28,11 +28,10 @@ type timeline struct {
 	max   int
 	keys  int // the run's keys, which the logged intervals' keys index
 
-	last    Interval // the newest interval; its Offset is its start at width
+	last    Interval // the newest interval
 	started bool     // last holds an interval
 	log     intervalLog
-	logged  []time.Duration // the closed intervals' offsets, in order
-	spans   int             // intervals at width: closed and last, those that fall together counted once
+	spans   []time.Duration // where the closed intervals fall at width, each start once: at most max+1
 }
 
 // append adds one tick's interval. A tick that falls inside the last
@@ -45,42 +44,45 @@ func (tl *timeline) append(iv Interval) {
 	}
 	if tl.started {
 		tl.log.write(tl.last)
-		tl.logged = append(tl.logged, tl.last.Offset)
+		tl.spans = appendSpan(tl.spans, tl.aligned(tl.last.Offset))
 	}
 	tl.last, tl.started = iv, true
-	if tl.spans == 0 || tl.aligned(iv.Offset) != tl.aligned(tl.lastLogged()) {
-		tl.spans++
-	}
-	for tl.spans > tl.max {
+	for tl.count() > tl.max {
 		tl.coarsen()
 	}
 }
 
-// coarsen doubles the width and counts the intervals again: each pair of
-// neighbours now falls into one.
+// appendSpan adds a span's start to spans, in order, unless it is the
+// last one there already.
+func appendSpan(spans []time.Duration, start time.Duration) []time.Duration {
+	if n := len(spans); n > 0 && spans[n-1] == start {
+		return spans
+	}
+	return append(spans, start)
+}
+
+// count is the number of intervals the run has at width: the closed ones
+// and the last, those that fall together counted once.
+func (tl *timeline) count() int {
+	n := len(tl.spans)
+	if tl.started && (n == 0 || tl.spans[n-1] != tl.aligned(tl.last.Offset)) {
+		n++
+	}
+	return n
+}
+
+// coarsen doubles the width: each pair of neighbouring spans becomes one.
 func (tl *timeline) coarsen() {
 	tl.width *= 2
 	tl.last.Offset = tl.aligned(tl.last.Offset)
-	tl.spans = 0
-	prev := time.Duration(-1)
-	for _, off := range append(tl.logged, tl.last.Offset) {
-		if a := tl.aligned(off); a != prev {
-			tl.spans++
-			prev = a
-		}
+	spans := tl.spans[:0]
+	for _, start := range tl.spans {
+		spans = appendSpan(spans, tl.aligned(start))
 	}
+	tl.spans = spans
 }
 
 func (tl *timeline) aligned(off time.Duration) time.Duration { return off - off%tl.width }
-
-// lastLogged is the offset of the newest closed interval, or -width when
-// none was logged.
-func (tl *timeline) lastLogged() time.Duration {
-	if n := len(tl.logged); n > 0 {
-		return tl.logged[n-1]
-	}
-	return -tl.width
-}
 
 // intervals returns the run's intervals at width, a multiple of the
 // timeline's: the logged ones and the last, those that fall into one
