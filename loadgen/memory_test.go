@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/liftoff/liftoff/scenario"
 )
@@ -51,7 +52,7 @@ func feed(r *recorder, steps, rate, seconds, sampleEvery int, each func(second i
 			}
 		}
 		r.collect(time.Duration(sec)*time.Second, IntervalSignals{})
-		if each != nil && (sec+1)%sampleEvery == 0 {
+		if each != nil && sampleEvery > 0 && (sec+1)%sampleEvery == 0 {
 			each(sec + 1)
 		}
 	}
@@ -123,5 +124,82 @@ func BenchmarkTimelineHeap(b *testing.B) {
 		runtime.KeepAlive(r)
 		b.ReportMetric(float64(first)/(1<<20), "1min-MiB")
 		b.ReportMetric(float64(last)/(1<<20), "60min-MiB")
+	}
+}
+
+// TestJourneyMemoryPerKey records one visitor walking journeys of 100 and
+// 2,000 steps (a HAR import's size) into recorders of 2 and 64 shards,
+// and counts what the keys hold: the run's totals and the interval being
+// built. A key a visitor reached a few times costs about a kilobyte,
+// whatever the shard count; dense histograms per key and shard once cost
+// 1.7 MB a step.
+func TestJourneyMemoryPerKey(t *testing.T) {
+	t.Parallel()
+	const perKeyBound = 1536 // bytes
+	for _, steps := range []int{100, 2000} {
+		var perShards []int
+		for _, shards := range []int{2, 64} {
+			r := newRecorder(newKeyLayout(journeyOf(steps), noRedact), shards, time.Second, DefaultMaxIntervals)
+			feed(r, steps, 20, 3*steps/20, 0, nil) // each step three times
+			keys, timeline, logs := r.footprintParts()
+			n := len(r.layout.keys)
+			t.Logf("%d steps, %d shards: keys %d bytes (%d a key), timeline %d, shards' logs %d", steps, shards, keys, keys/n, timeline, logs)
+			if keys > perKeyBound*n {
+				t.Errorf("%d steps, %d shards: the keys hold %d bytes, %d a key, more than %d", steps, shards, keys, keys/n, perKeyBound)
+			}
+			if logs > (shards+4)*int(unsafe.Sizeof(chunk{})) {
+				t.Errorf("%d steps, %d shards: the shards' logs hold %d bytes, more than a chunk a shard and a few", steps, shards, logs)
+			}
+			if res := mustResults(t, r); res.Requests != int64(3*steps) || res.Journeys[0].Visits != 3 {
+				t.Errorf("%d steps: %d requests and %d visits recorded, want %d and 3", steps, res.Requests, res.Journeys[0].Visits, 3*steps)
+			}
+			perShards = append(perShards, keys)
+		}
+		if perShards[0] != perShards[1] {
+			t.Errorf("%d steps: the keys hold %d bytes with 2 shards, %d with 64", steps, perShards[0], perShards[1])
+		}
+	}
+}
+
+// TestTimelineMemoryIsFlat records a 10-step journey at 100 requests a
+// second for an hour of intervals and counts what the timeline holds in
+// memory, minute by minute: its log moves to a file once it outgrows
+// spillAbove, so after the first minute the timeline's memory grows only
+// by the newest interval's second tick when the width doubles at 30
+// minutes, a few kilobytes in a process of tens of megabytes (bench/memory.sh
+// measures the process's RSS), and the results still hold
+// every request in at most DefaultMaxIntervals intervals.
+func TestTimelineMemoryIsFlat(t *testing.T) {
+	t.Parallel()
+	r := newRecorder(newKeyLayout(journeyOf(10), noRedact), 4, time.Second, DefaultMaxIntervals)
+	var first, most int
+	feed(r, 10, 100, 3600, 60, func(sec int) {
+		_, timeline, _ := r.footprintParts()
+		if sec == 60 {
+			first = timeline
+		}
+		most = max(most, timeline)
+	})
+	t.Logf("timeline: %d bytes at one minute, at most %d to an hour", first, most)
+	if r.timeline.log.file == nil {
+		t.Fatalf("the timeline's log is still in memory after an hour (%d bytes)", len(r.timeline.log.mem))
+	}
+	// What stays in memory is the newest interval, which holds two ticks
+	// once the width doubles at 30 minutes, and where the closed intervals
+	// fall, DefaultMaxIntervals of 8 bytes from the start: a bound whatever the
+	// run's length.
+	if bound := 2 * first; most > bound {
+		t.Errorf("the timeline grew from %d bytes at one minute to %d, more than %d", first, most, bound)
+	}
+	res := mustResults(t, r)
+	if len(res.Timeline) > DefaultMaxIntervals || res.Interval != 2*time.Second {
+		t.Errorf("%d intervals of %v, want at most %d of 2s", len(res.Timeline), res.Interval, DefaultMaxIntervals)
+	}
+	var sum int64
+	for _, iv := range res.Timeline {
+		sum += iv.Requests
+	}
+	if sum != 100*3600 || res.Requests != 100*3600 {
+		t.Errorf("the timeline holds %d requests and the totals %d, want %d", sum, res.Requests, 100*3600)
 	}
 }

@@ -219,7 +219,7 @@ func newRecorder(kl keyLayout, shards int, interval time.Duration, maxIntervals 
 		shards:   make([]shard, shards),
 		interval: newIntervalBuilder(kl),
 		totals:   totals{steps: make([]stepTotals, kl.numSteps()), journeys: make([]journeyTotals, kl.numJourneys())},
-		timeline: timeline{width: interval, max: maxIntervals, keys: len(kl.keys)},
+		timeline: timeline{width: interval, max: maxIntervals, keys: len(kl.keys), spans: make([]time.Duration, 0, maxIntervals+1)},
 	}
 	for i := range r.shards {
 		r.shards[i].log = r.chunks.get()

@@ -14,30 +14,43 @@ func noRedact(s string) string { return s }
 
 var oneJourney = []scenario.Journey{{Name: "browse", Weight: 1, Steps: []scenario.Step{{Name: "GET /"}, {Name: "GET /cart"}}}}
 
-// footprint is the bytes the recorder holds for its measurements: the
-// run's totals, the newest interval, the timeline's log while it is in
-// memory, and the logs' chunks.
+// footprint is the bytes the recorder holds for its measurements.
 func (r *recorder) footprint() int {
-	n := 0
+	keys, timeline, logs := r.footprintParts()
+	return keys + timeline + logs
+}
+
+// footprintParts splits the footprint three ways: what the run's keys
+// hold (their totals and the interval being built), what the timeline
+// holds (its newest interval, its log while in memory, where its closed
+// intervals fall), and the shards' logs (their chunks).
+func (r *recorder) footprintParts() (keys, timeline, logs int) {
 	t := &r.totals
+	keys = cap(t.steps)*int(unsafe.Sizeof(stepTotals{})) + cap(t.journeys)*int(unsafe.Sizeof(journeyTotals{}))
 	for _, st := range t.steps {
-		n += st.latency.memory() + st.service.memory()
+		keys += st.latency.memory() + st.service.memory()
 	}
 	for _, j := range t.journeys {
-		n += j.duration.memory()
+		keys += j.duration.memory()
 	}
-	n += t.lag.memory()
+	keys += t.lag.memory()
 	for _, f := range t.failures {
-		n += f.Latency.memory() + f.Service.memory()
+		keys += f.Latency.memory() + f.Service.memory()
+	}
+	keys += cap(r.interval.steps)*int(unsafe.Sizeof(IntervalKey{})) + cap(r.interval.touched)*8
+	for _, ik := range r.interval.steps {
+		if ik.latency != nil {
+			keys += ik.latency.GetMemorySize() + ik.service.GetMemorySize()
+		}
 	}
 	for _, ik := range r.timeline.last.Keys {
-		n += ik.latency.GetMemorySize() + ik.service.GetMemorySize()
+		timeline += ik.latency.GetMemorySize() + ik.service.GetMemorySize()
 	}
-	n += cap(r.timeline.log.mem)
+	timeline += cap(r.timeline.last.Keys)*int(unsafe.Sizeof(IntervalKey{})) + cap(r.timeline.log.mem) + cap(r.timeline.spans)*8
 	r.chunks.mu.Lock()
 	chunks := len(r.chunks.free) + len(r.chunks.full) + len(r.shards)
 	r.chunks.mu.Unlock()
-	return n + chunks*int(unsafe.Sizeof(chunk{}))
+	return keys, timeline, chunks * int(unsafe.Sizeof(chunk{}))
 }
 
 // simulate records perTick requests per tick for ticks ticks, with latencies
