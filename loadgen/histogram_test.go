@@ -1,6 +1,11 @@
 package loadgen
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
+	"io"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -187,4 +192,67 @@ func TestPercentileMatchesReference(t *testing.T) {
 			t.Errorf("p%v of 1..%dµs = %v, want %v (rank %d)", tc.p, tc.n, got, want, tc.rank)
 		}
 	}
+}
+
+// FuzzDecodeHistogram feeds the histogram decoder V2 payloads (the bytes
+// zlib holds: header and counts), compressed here so the fuzzer reaches
+// the counts rather than the checksum. Whatever it accepts holds the
+// counts the payload declares, costs no more than it was charged, and
+// encodes to a string that decodes to the same buckets.
+func FuzzDecodeHistogram(f *testing.F) {
+	for _, values := range [][]int64{nil, {1}, {1, 2, 2, 2047, 2048, 5000, histHighest}} {
+		p := newPackedHistogram()
+		for _, v := range values {
+			p.RecordValue(v)
+		}
+		f.Add(inflateHistogram(f, encodePacked(p)))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		w.Write(payload)
+		w.Close()
+		raw := make([]byte, 8, 8+z.Len())
+		binary.BigEndian.PutUint32(raw, v2CompressedEncodingCookie)
+		binary.BigEndian.PutUint32(raw[4:], uint32(z.Len()))
+		s := base64.StdEncoding.EncodeToString(append(raw, z.Bytes()...))
+
+		b := &budget{left: 64 << 20}
+		p, err := b.decodePacked(s)
+		if err != nil {
+			return
+		}
+		if charged := 64<<20 - b.left; int64(p.GetMemorySize()) > charged {
+			t.Fatalf("a histogram of %d bytes was charged %d", p.GetMemorySize(), charged)
+		}
+		var sum int64
+		p.ForEachBucket(func(_, c int64) bool { sum += c; return true })
+		if sum != p.TotalCount() {
+			t.Fatalf("buckets sum to %d, the total is %d", sum, p.TotalCount())
+		}
+		again, err := newBudget().decodePacked(encodePacked(p))
+		if err != nil {
+			t.Fatalf("a decoded histogram does not decode again: %v", err)
+		}
+		if !(Distribution{p: p}).Equal(Distribution{p: again}) {
+			t.Fatal("a decoded histogram encodes to different buckets")
+		}
+	})
+}
+
+// inflateHistogram returns the V2 payload inside an encoded histogram.
+func inflateHistogram(tb testing.TB, s string) []byte {
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(raw[8:]))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	payload, err := io.ReadAll(zr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return payload
 }

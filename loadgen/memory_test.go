@@ -83,7 +83,7 @@ func BenchmarkRecorderHeap(b *testing.B) {
 	for _, tc := range []struct {
 		steps, rate, seconds int
 	}{
-		{1, 100, 60}, {100, 100, 60}, {2000, 100, 60},
+		{1, 100, 60}, {100, 100, 60}, {2000, 100, 60}, {2000, 2000, 60},
 		{10, 1000, 60}, {10, 1000, 600},
 	} {
 		b.Run(fmt.Sprintf("steps=%d/rate=%d/seconds=%d", tc.steps, tc.rate, tc.seconds), func(b *testing.B) {
