@@ -140,7 +140,7 @@ func TestJourneyMemoryPerKey(t *testing.T) {
 		var perShards []int
 		for _, shards := range []int{2, 64} {
 			r := newRecorder(newKeyLayout(journeyOf(steps), noRedact), shards, time.Second, DefaultMaxIntervals)
-			feed(r, steps, 20, 3*steps/20, 0, nil) // each step three times
+			feed(r, steps, 100, 3*steps/100, 0, nil) // each step three times
 			keys, timeline, logs := r.footprintParts()
 			n := len(r.layout.keys)
 			t.Logf("%d steps, %d shards: keys %d bytes (%d a key), timeline %d, shards' logs %d", steps, shards, keys, keys/n, timeline, logs)
@@ -162,44 +162,46 @@ func TestJourneyMemoryPerKey(t *testing.T) {
 }
 
 // TestTimelineMemoryIsFlat records a 10-step journey at 100 requests a
-// second for an hour of intervals and counts what the timeline holds in
-// memory, minute by minute: its log moves to a file once it outgrows
-// spillAbove, so after the first minute the timeline's memory grows only
-// by the newest interval's second tick when the width doubles at 30
-// minutes, a few kilobytes in a process of tens of megabytes (bench/memory.sh
-// measures the process's RSS), and the results still hold
-// every request in at most DefaultMaxIntervals intervals.
+// second into a timeline of at most 60 intervals whose log keeps 16 KiB
+// in memory, for four times as many ticks, and counts what the timeline
+// holds in memory at each tick: once the log moved to a file, it grows
+// only by the newest interval's extra ticks as the width doubles (twice
+// here; once in an hour of 1 s ticks, at 30 minutes), whatever the run's
+// length, and the results still hold every request in at most 60
+// intervals. bench/memory.sh measures a real run's RSS.
 func TestTimelineMemoryIsFlat(t *testing.T) {
 	t.Parallel()
-	r := newRecorder(newKeyLayout(journeyOf(10), noRedact), 4, time.Second, DefaultMaxIntervals)
+	const maxIntervals, ticks = 60, 240
+	r := newRecorder(newKeyLayout(journeyOf(10), noRedact), 4, time.Second, maxIntervals)
+	r.timeline.log.limit = 16 << 10
 	var first, most int
-	feed(r, 10, 100, 3600, 60, func(sec int) {
+	feed(r, 10, 100, ticks, 1, func(sec int) {
 		_, timeline, _ := r.footprintParts()
-		if sec == 60 {
+		if sec == maxIntervals {
 			first = timeline
+			if r.timeline.log.file == nil {
+				t.Fatalf("the timeline's log is still in memory after %d ticks (%d bytes)", sec, len(r.timeline.log.mem))
+			}
 		}
 		most = max(most, timeline)
 	})
-	t.Logf("timeline: %d bytes at one minute, at most %d to an hour", first, most)
-	if r.timeline.log.file == nil {
-		t.Fatalf("the timeline's log is still in memory after an hour (%d bytes)", len(r.timeline.log.mem))
-	}
-	// What stays in memory is the newest interval, which holds two ticks
-	// once the width doubles at 30 minutes, and where the closed intervals
-	// fall, DefaultMaxIntervals of 8 bytes from the start: a bound whatever the
+	t.Logf("timeline: %d bytes after %d ticks, at most %d to %d", first, maxIntervals, most, ticks)
+	// What stays in memory is the newest interval, which holds up to four
+	// ticks once the width doubled twice, and where the closed intervals
+	// fall, maxIntervals of 8 bytes from the start: a bound whatever the
 	// run's length.
-	if bound := 2 * first; most > bound {
-		t.Errorf("the timeline grew from %d bytes at one minute to %d, more than %d", first, most, bound)
+	if bound := 4 * first; most > bound {
+		t.Errorf("the timeline grew from %d bytes after %d ticks to %d, more than %d", first, maxIntervals, most, bound)
 	}
 	res := mustResults(t, r)
-	if len(res.Timeline) > DefaultMaxIntervals || res.Interval != 2*time.Second {
-		t.Errorf("%d intervals of %v, want at most %d of 2s", len(res.Timeline), res.Interval, DefaultMaxIntervals)
+	if len(res.Timeline) > maxIntervals || res.Interval != 4*time.Second {
+		t.Errorf("%d intervals of %v, want at most %d of 4s", len(res.Timeline), res.Interval, maxIntervals)
 	}
 	var sum int64
 	for _, iv := range res.Timeline {
 		sum += iv.Requests
 	}
-	if sum != 100*3600 || res.Requests != 100*3600 {
-		t.Errorf("the timeline holds %d requests and the totals %d, want %d", sum, res.Requests, 100*3600)
+	if sum != 100*ticks || res.Requests != 100*ticks {
+		t.Errorf("the timeline holds %d requests and the totals %d, want %d", sum, res.Requests, 100*ticks)
 	}
 }

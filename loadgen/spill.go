@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,7 +15,7 @@ import (
 // memory before it moves them to a temporary file: about 20 seconds of a
 // 10-step journey at 1,000 requests a second. A short run never touches
 // the disk; a long one's memory stays flat, however long it runs.
-var spillAbove = 256 << 10
+const spillAbove = 256 << 10
 
 // intervalLog holds the timeline's closed intervals in order, each
 // encoded as the results file holds it (one JSON line, histograms in the
@@ -24,6 +25,7 @@ var spillAbove = 256 << 10
 // writing one fails (a full disk), the log stays in memory, where it takes
 // a fraction of what decoded intervals did.
 type intervalLog struct {
+	limit    int // bytes kept in memory before spilling; spillAbove when 0
 	mem      []byte
 	file     *os.File
 	name     string // the file's name, when it could not be removed while open
@@ -39,7 +41,7 @@ func (l *intervalLog) write(iv Interval) {
 	}
 	line = append(line, '\n')
 	l.n++
-	if l.file == nil && l.unusable == nil && len(l.mem)+len(line) > spillAbove {
+	if l.file == nil && l.unusable == nil && len(l.mem)+len(line) > cmp.Or(l.limit, spillAbove) {
 		l.spill()
 	}
 	if l.file != nil {

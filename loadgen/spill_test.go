@@ -55,19 +55,22 @@ func sameIntervals(t *testing.T, want, got []Interval) {
 	}
 }
 
-// TestIntervalLogSpillsToAFile logs more intervals than spillAbove holds
+// testSpill is the log's memory limit in these tests: a few intervals.
+const testSpill = 8 << 10
+
+// TestIntervalLogSpillsToAFile logs more intervals than its limit holds
 // in memory: the log moves to a temporary file that no directory lists
 // any more, memory keeps nothing of it, and every interval reads back as
 // it was logged.
 func TestIntervalLogSpillsToAFile(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
-	want := loggedIntervals(400)
-	var l intervalLog
+	want := loggedIntervals(60)
+	l := intervalLog{limit: testSpill}
 	for _, iv := range want {
 		l.write(iv)
 	}
 	if l.file == nil || len(l.mem) != 0 {
-		t.Fatalf("after %d intervals the log holds %d bytes in memory and no file (spillAbove %d)", len(want), len(l.mem), spillAbove)
+		t.Fatalf("after %d intervals the log holds %d bytes in memory and no file (limit %d)", len(want), len(l.mem), l.limit)
 	}
 	if left, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "*")); runtime.GOOS != "windows" && len(left) > 0 {
 		t.Errorf("the log's file is listed while open: %v", left)
@@ -81,8 +84,8 @@ func TestIntervalLogSpillsToAFile(t *testing.T) {
 // and the run loses nothing.
 func TestIntervalLogStaysInMemoryWithoutADisk(t *testing.T) {
 	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
-	want := loggedIntervals(400)
-	var l intervalLog
+	want := loggedIntervals(60)
+	l := intervalLog{limit: testSpill}
 	for _, iv := range want {
 		l.write(iv)
 	}
@@ -100,8 +103,8 @@ func TestIntervalLogSurvivesAFailingDisk(t *testing.T) {
 		t.Skip("reopens the open file read-only through /proc")
 	}
 	t.Setenv("TMPDIR", t.TempDir())
-	want := loggedIntervals(500)
-	var l intervalLog
+	want := loggedIntervals(60)
+	l := intervalLog{limit: testSpill}
 	i := 0
 	for ; l.file == nil; i++ {
 		l.write(want[i])
