@@ -56,31 +56,38 @@ func (b *budget) spend(n int64) error {
 type intervalList []intervalFile
 
 func (l *intervalList) UnmarshalJSON(data []byte) error {
+	out, err := decodeList[intervalFile](data, MaxTimelineIntervals, "timeline", "intervals")
+	*l = out
+	return err
+}
+
+// decodeList decodes a JSON list of at most limit items, stopping before
+// a longer one costs the memory of its items. what names the list, items
+// its items, for errors.
+func decodeList[T any](data []byte, limit int, what, items string) ([]T, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if tok == nil { // null
-		*l = nil
-		return nil
+		return nil, nil
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return errors.New("the timeline is not a list")
+		return nil, fmt.Errorf("the %s is not a list", what)
 	}
-	var out intervalList
+	var out []T
 	for dec.More() {
-		if len(out) == MaxTimelineIntervals {
-			return fmt.Errorf("the timeline has more than the %d intervals liftoff reads", MaxTimelineIntervals)
+		if len(out) == limit {
+			return nil, fmt.Errorf("the %s has more than the %d %s liftoff reads", what, limit, items)
 		}
-		var iv intervalFile
-		if err := dec.Decode(&iv); err != nil {
-			return fmt.Errorf("timeline[%d]: %w", len(out), err)
+		var item T
+		if err := dec.Decode(&item); err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", what, len(out), err)
 		}
-		out = append(out, iv)
+		out = append(out, item)
 	}
-	*l = out
-	return nil
+	return out, nil
 }
 
 // checkCounts reports counts that no run could have measured: negative
@@ -108,7 +115,7 @@ func (r *Results) checkCounts() error {
 		{"arrivals.failed", a.Failed}, {"arrivals.exhausted", a.Exhausted},
 		{"closed.visitors", r.Closed.Visitors}, {"closed.stopped", r.Closed.Stopped},
 		{"elapsed_us", r.Elapsed.Microseconds()}, {"ran_us", r.Ran.Microseconds()}, {"interval_us", r.Interval.Microseconds()},
-		{"interrupted_at_us", r.InterruptedAt.Microseconds()},
+		{"interrupted_at_us", r.InterruptedAt.Microseconds()}, {"start_delay_us", r.StartDelay.Microseconds()},
 		{"generator.cpus", int64(sig.CPUs)}, {"generator.cpu_us", sig.CPU.Microseconds()}, {"generator.run_delay_us", sig.RunDelay.Microseconds()},
 		{"generator.pre_opened", sig.PreOpened}, {"generator.pre_open_us", sig.PreOpenTime.Microseconds()},
 	} {
@@ -176,6 +183,7 @@ func (r *Results) checkCounts() error {
 			bad("journeys[%d]: %d failed and %d durations of %d visits", i, j.Failed, j.Duration.Count(), j.Visits)
 		}
 	}
+	r.checkSegments(bad)
 	if len(r.Timeline) > 0 && r.Interval <= 0 {
 		bad("a timeline needs interval_us above zero")
 	}

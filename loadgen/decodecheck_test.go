@@ -255,6 +255,7 @@ func FuzzDecode(f *testing.F) {
 		m["closed"] = map[string]any{"visitors": 2, "stopped": 1}
 	}))
 	f.Add([]byte(`{"version":2,"keys":[{}],"classes":{},"timeline":[]}`))
+	f.Add(mergedSample(f, good))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var before, after runtime.MemStats
 		runtime.GC()
@@ -272,4 +273,30 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decoded results do not encode: %v", err)
 		}
 	})
+}
+
+// mergedSample is sample merged from two segments, each holding the
+// sample's results: a file with every segment field.
+func mergedSample(t testing.TB, sample []byte) []byte {
+	t.Helper()
+	var m Merger
+	for i := range 2 {
+		r, err := Decode(bytes.NewReader(sample))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Segment, r.Host, r.StartDelay = Segment{i, 2}, "host", time.Millisecond
+		if err := m.Add("sample", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := m.Result(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -14,7 +14,7 @@ import (
 // arrival is one visit to run: its number, when it should start, and
 // what it does.
 type arrival struct {
-	seq      int64 // numbers the visits of a run from 1; templates see it as {{ .visitor }}
+	seq      int64 // numbers the visits of a run from 1, across its segments; templates see it as {{ .visitor }}
 	intended time.Time
 	journey  int
 	row      int // the data row the visit takes, when its journey has a data file
@@ -32,9 +32,13 @@ type dispatcher struct {
 	seed     uint64 // the scenario's seed: the journey mix repeats with it
 	live     *counters
 	ledger   *arrivalLedger // open-model visits by arrival interval; nil counts nothing
+	segment  Segment        // the share of the run this process sends; zero: all of it
+	// loopsFrom numbers closed-model visits past the whole schedule's
+	// arrivals (wholeSchedule), so no segment's visit numbers collide.
+	loopsFrom int64
 
-	busy sync.WaitGroup // visits in flight; the run's end waits for them
-	seq  atomic.Int64   // the last visit number given out, open and closed model
+	busy  sync.WaitGroup // visits in flight; the run's end waits for them
+	loops atomic.Int64   // closed-model visits this process started
 }
 
 // dispatch is the open model's one scheduler goroutine. It waits for
@@ -50,8 +54,13 @@ type dispatcher struct {
 // (the first at once, the later ones as they are handed to it while it is
 // idle), and returns when the sequence ends. An arrival is in flight from
 // its hand-off until start's loop body returns.
+//
+// sched is the schedule of this process's arrivals (its segment's, when it
+// sends one); each arrival's journey, visit number and data row follow its
+// number in the whole schedule (sched.Index), so segments send what one
+// process would.
 func (d *dispatcher) dispatch(ctx context.Context, sched *Schedule, limit int, start func(arrivals iter.Seq[arrival])) {
-	pick := newJourneyPicker(d.journeys, d.seed)
+	picks := newArrivalPicks(d.journeys, d.seed)
 	idle := make(chan arrival) // idle visitors wait here for their next arrival
 	defer close(idle)
 	spawned := 0
@@ -67,7 +76,9 @@ func (d *dispatcher) dispatch(ctx context.Context, sched *Schedule, limit int, s
 		if !wait.until(intended, done) {
 			return
 		}
-		a, ok := d.newArrival(intended, pick.next())
+		k := sched.Index()
+		journey, nth := picks.at(k)
+		a, ok := d.newArrival(intended, k+1, journey, nth)
 		if !ok { // a unique data file ran out: the test data limits the run
 			d.live.miss(true)
 			d.ledger.miss(intended)
@@ -107,8 +118,10 @@ func (d *dispatcher) visits(first arrival, idle <-chan arrival) iter.Seq[arrival
 
 // closedPhases starts each closed-model phase at its time: Concurrency
 // visitors, each running loop with its own seed until the phase ends (its
-// ctx's deadline) or the run stops. It returns when the last closed phase
-// ends or ctx is done.
+// ctx's deadline) or the run stops. A segment starts its share of them:
+// visitor i when i mod N is its index, with the seed visitor i has in a
+// single process. It returns when the last closed phase ends or ctx is
+// done.
 func (d *dispatcher) closedPhases(ctx context.Context, phases []scenario.Phase, loop func(ctx context.Context, seed uint64)) {
 	var wait sleeper
 	defer wait.stop()
@@ -121,6 +134,9 @@ func (d *dispatcher) closedPhases(ctx context.Context, phases []scenario.Phase, 
 		}
 		phaseCtx, cancel := context.WithDeadline(ctx, d.began.Add(ph.Start+ph.Duration))
 		for i := range ph.Concurrency {
+			if !d.segment.owns(int64(i)) {
+				continue
+			}
 			d.takeOff()
 			go func() {
 				defer d.land()
@@ -132,12 +148,25 @@ func (d *dispatcher) closedPhases(ctx context.Context, phases []scenario.Phase, 
 	}
 }
 
-// newArrival numbers the next visit and takes its data row; ok is false
-// when its journey's unique data file has run out.
-func (d *dispatcher) newArrival(intended time.Time, journey int) (a arrival, ok bool) {
-	a = arrival{seq: d.seq.Add(1), intended: intended, journey: journey}
+// newArrival makes visit seq of journey, the nth of the whole schedule's
+// arrivals to pick it, and takes its data row; ok is false when the
+// journey's unique data file has no row for it.
+func (d *dispatcher) newArrival(intended time.Time, seq int64, journey int, nth int64) (a arrival, ok bool) {
+	a = arrival{seq: seq, intended: intended, journey: journey}
 	if rows := d.journeys[journey].rows; rows != nil {
-		if a.row, ok = rows.take(); !ok {
+		if a.row, ok = rows.forArrival(nth); !ok {
+			return a, false
+		}
+	}
+	return a, true
+}
+
+// loopArrival makes a closed-model visitor's next visit: numbered, and
+// given a row, past the whole schedule's arrivals, striped by segment.
+func (d *dispatcher) loopArrival(intended time.Time, journey int) (a arrival, ok bool) {
+	a = arrival{seq: d.loopsFrom + d.segment.nth(d.loops.Add(1)-1) + 1, intended: intended, journey: journey}
+	if rows := d.journeys[journey].rows; rows != nil {
+		if a.row, ok = rows.forLoop(d.segment); !ok {
 			return a, false
 		}
 	}

@@ -59,6 +59,10 @@ type resultsFile struct {
 	Interrupted     bool            `json:"interrupted"`                 // stopped before the plan ended
 	InterruptedAtUS int64           `json:"interrupted_at_us,omitempty"` // when, before the grace period
 	IntervalUS      int64           `json:"interval_us"`                 // width of each timeline interval
+	Segment         *segmentFile    `json:"segment,omitempty"`           // the share of the plan sent (--segment); absent: all of it
+	Host            string          `json:"host,omitempty"`              // the machine that ran it
+	StartDelayUS    int64           `json:"start_delay_us,omitempty"`    // how late it began after --start-at
+	Segments        segmentRunList  `json:"segments,omitempty"`          // merged results: each segment's process
 
 	Arrivals arrivalsFile        `json:"arrivals"`
 	Closed   closedFile          `json:"closed"`
@@ -173,6 +177,10 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 		Interrupted:     r.Interrupted,
 		InterruptedAtUS: r.InterruptedAt.Microseconds(),
 		IntervalUS:      r.Interval.Microseconds(),
+		Segment:         encodeSegment(r.Segment),
+		Host:            r.Host,
+		StartDelayUS:    r.StartDelay.Microseconds(),
+		Segments:        encodeSegmentRuns(r.Segments),
 		Arrivals:        arrivalsFile(r.Arrivals),
 		Closed:          closedFile(r.Closed),
 		Requests:        r.Requests,
@@ -181,11 +189,7 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 		Retries:         r.Retries,
 		Examples:        map[string][]string{},
 		Lag:             encodeDistribution(r.Lag),
-		Generator: signalsFile{CPUs: r.Signals.CPUs, CPUUS: r.Signals.CPU.Microseconds(), CPUKnown: r.Signals.CPUKnown,
-			RunDelayUS: r.Signals.RunDelay.Microseconds(), RunDelayKnown: r.Signals.RunDelayKnown,
-			Delay: encodeSparse(r.Signals.Delay), Sched: encodeSparse(r.Signals.Sched),
-			VisitorConnect: encodeSparse(r.Signals.VisitorConnect), SharedConnect: encodeSparse(r.Signals.SharedConnect),
-			PreOpened: r.Signals.PreOpened, PreOpenUS: r.Signals.PreOpenTime.Microseconds()},
+		Generator:       encodeSignals(r.Signals),
 	}
 	for c, msgs := range r.Examples {
 		if len(msgs) > 0 {
@@ -253,6 +257,8 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		Interrupted:   f.Interrupted,
 		InterruptedAt: time.Duration(f.InterruptedAtUS) * time.Microsecond,
 		Interval:      time.Duration(f.IntervalUS) * time.Microsecond,
+		Host:          scenario.Printable(f.Host),
+		StartDelay:    time.Duration(f.StartDelayUS) * time.Microsecond,
 		Arrivals:      ArrivalCounts(f.Arrivals),
 		Closed:        ClosedCounts(f.Closed),
 		Requests:      f.Requests,
@@ -260,6 +266,12 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		Retries:       f.Retries,
 	}
 	var err error
+	if out.Segment, err = decodeSegment(f.Segment); err != nil {
+		return err
+	}
+	if out.Segments, err = decodeSegmentRuns(f.Segments, b); err != nil {
+		return err
+	}
 	if out.Classes, err = parseClassMap(f.Classes); err != nil {
 		return err
 	}
@@ -288,19 +300,8 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	if out.Lag, err = decodeDistribution(f.Lag, b); err != nil {
 		return fmt.Errorf("lag: %w", err)
 	}
-	g := f.Generator
-	out.Signals = Signals{CPUs: g.CPUs, CPU: time.Duration(g.CPUUS) * time.Microsecond, CPUKnown: g.CPUKnown,
-		RunDelay: time.Duration(g.RunDelayUS) * time.Microsecond, RunDelayKnown: g.RunDelayKnown,
-		PreOpened: g.PreOpened, PreOpenTime: time.Duration(g.PreOpenUS) * time.Microsecond}
-	for _, h := range []struct {
-		name string
-		in   string
-		out  *Sparse
-	}{{"delay", g.Delay, &out.Signals.Delay}, {"sched", g.Sched, &out.Signals.Sched},
-		{"visitor_connect", g.VisitorConnect, &out.Signals.VisitorConnect}, {"shared_connect", g.SharedConnect, &out.Signals.SharedConnect}} {
-		if *h.out, err = decodeSparse(h.in, b); err != nil {
-			return fmt.Errorf("generator.%s: %w", h.name, err)
-		}
+	if out.Signals, err = decodeSignals(f.Generator, b); err != nil {
+		return err
 	}
 	for i, k := range f.Keys {
 		kr := KeyResult{Key: Key{Journey: k.Journey, Step: k.Step}, Requests: k.Requests, Errors: k.Errors,
@@ -346,6 +347,34 @@ func Decode(rd io.Reader) (*Results, error) {
 		return nil, fmt.Errorf("read results: %w", err)
 	}
 	return &r, nil
+}
+
+func encodeSignals(s Signals) signalsFile {
+	return signalsFile{CPUs: s.CPUs, CPUUS: s.CPU.Microseconds(), CPUKnown: s.CPUKnown,
+		RunDelayUS: s.RunDelay.Microseconds(), RunDelayKnown: s.RunDelayKnown,
+		Delay: encodeSparse(s.Delay), Sched: encodeSparse(s.Sched),
+		VisitorConnect: encodeSparse(s.VisitorConnect), SharedConnect: encodeSparse(s.SharedConnect),
+		PreOpened: s.PreOpened, PreOpenUS: s.PreOpenTime.Microseconds()}
+}
+
+// decodeSignals reads a process's signals over the run; an error names
+// the field, "generator.delay: …".
+func decodeSignals(g signalsFile, b *budget) (Signals, error) {
+	s := Signals{CPUs: g.CPUs, CPU: time.Duration(g.CPUUS) * time.Microsecond, CPUKnown: g.CPUKnown,
+		RunDelay: time.Duration(g.RunDelayUS) * time.Microsecond, RunDelayKnown: g.RunDelayKnown,
+		PreOpened: g.PreOpened, PreOpenTime: time.Duration(g.PreOpenUS) * time.Microsecond}
+	for _, h := range []struct {
+		name string
+		in   string
+		out  *Sparse
+	}{{"delay", g.Delay, &s.Delay}, {"sched", g.Sched, &s.Sched},
+		{"visitor_connect", g.VisitorConnect, &s.VisitorConnect}, {"shared_connect", g.SharedConnect, &s.SharedConnect}} {
+		var err error
+		if *h.out, err = decodeSparse(h.in, b); err != nil {
+			return s, fmt.Errorf("generator.%s: %w", h.name, err)
+		}
+	}
+	return s, nil
 }
 
 func classMap(cc ClassCounts) map[string]int64 {

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
 	"net"
 	"net/url"
 	"runtime"
@@ -41,7 +40,21 @@ type Config struct {
 	// at once (hand the Tick to a goroutine of its own), since the next
 	// interval waits for it. Visitors never do.
 	OnInterval func(Tick)
+	// Segment is the share of the plan this process sends when several
+	// send it together (liftoff run --segment); the zero value sends all
+	// of it. The scenario's max_concurrency is shared the same way.
+	Segment Segment
+	// StartAt, when set, is the wall-clock instant the plan starts, the
+	// same for every segment of a run (--start-at). Run waits for it; a
+	// process that starts after it sends the arrivals already due at once,
+	// late, so its lag shows how late it began. It assumes the machines'
+	// clocks agree (NTP or chrony keep them within milliseconds).
+	StartAt time.Time
 }
+
+// ErrNotStarted is returned, with no Results, when the run's context is
+// cancelled while it waits for Config.StartAt: nothing was sent.
+var ErrNotStarted = errors.New("interrupted before the start: nothing was sent")
 
 // DefaultGrace is how long visitors in flight may finish after Ctrl-C.
 const DefaultGrace = 5 * time.Second
@@ -92,6 +105,9 @@ func (g *Generator) Run(ctx context.Context, sc *scenario.Scenario) (*Results, e
 	if _, err := url.Parse(sc.Target.URL); err != nil {
 		return nil, fmt.Errorf("target: %w", err)
 	}
+	if err := g.checkSegment(sc); err != nil {
+		return nil, err
+	}
 	r, err := newRun(g, sc)
 	if err != nil {
 		return nil, err
@@ -116,6 +132,8 @@ type run struct {
 	flights flights       // every visitor's request in flight
 	halt    chan struct{} // closed when the grace period after an interrupt is over
 	ticked  time.Duration // where the last Tick's interval ended; the collector's
+	// startedLate is how long after Config.StartAt the clock started.
+	startedLate time.Duration
 }
 
 func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
@@ -131,7 +149,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	sig := newSignals()
 	tc := tlsConfig(cfg.TLSConfig, sc.Defaults.TLS)
 	r := &run{
-		dispatcher: dispatcher{journeys: journeys, seed: sc.Traffic.Seed, live: &g.live},
+		dispatcher: dispatcher{journeys: journeys, seed: sc.Traffic.Seed, live: &g.live, segment: cfg.Segment},
 		g:          g,
 		cfg:        cfg,
 		sc:         sc,
@@ -153,7 +171,72 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	if sc.Defaults.Connection == scenario.SharedConnections {
 		r.shared = r.clients.newClient(true)
 	}
+	if sc.Plan.MaxConcurrency() > 0 && !sc.Smoke {
+		// Closed-model visits number their visits and take their rows
+		// past every arrival of the whole schedule.
+		var picked []int64
+		r.loopsFrom, picked = wholeSchedule(sc.Plan, sc.Traffic.Arrivals, sc.Traffic.Seed, journeys)
+		for j := range journeys {
+			if rows := journeys[j].rows; rows != nil {
+				rows.loopFrom = picked[j]
+			}
+		}
+	}
 	return r, nil
+}
+
+// checkSegment refuses a segment the run cannot send: a smoke test (one
+// visitor per journey has no shares), a max_concurrency too small to give
+// each segment one visitor, a start so long ago that the plan is over.
+func (g *Generator) checkSegment(sc *scenario.Scenario) error {
+	seg := g.cfg.Segment
+	if !seg.Whole() {
+		if err := seg.check(); err != nil {
+			return err
+		}
+		if sc.Smoke {
+			return errors.New("a smoke test runs one visitor per journey and cannot be split into segments")
+		}
+		if seg.Of(sc.Traffic.MaxConcurrency) == 0 {
+			return fmt.Errorf("max_concurrency %d cannot be shared by %d segments: each needs at least one visitor", sc.Traffic.MaxConcurrency, seg.Count)
+		}
+	}
+	if at := g.cfg.StartAt; !at.IsZero() {
+		if late := time.Since(at); late >= sc.Plan.Duration() {
+			return fmt.Errorf("the start %s was %s ago: the whole plan of %s would be over", at.UTC().Format(time.RFC3339), late.Round(time.Second), scenario.FormatDuration(sc.Plan.Duration()))
+		}
+	}
+	return nil
+}
+
+// waitForStart waits for Config.StartAt, opening the shared pool's first
+// connections just before it; it returns false if ctx is done first. The
+// run's clock then starts at StartAt, even when that has passed: a late
+// process sends what is due at once, and its lag shows how late.
+func (r *run) waitForStart(ctx context.Context) bool {
+	var wait sleeper
+	defer wait.stop()
+	at := r.cfg.StartAt
+	if at.IsZero() {
+		if r.shared != nil {
+			r.preOpen()
+		}
+		r.began = time.Now()
+		return true
+	}
+	if r.shared != nil {
+		if !wait.until(at.Add(-preOpenBudget), ctx.Done()) {
+			return false
+		}
+		r.preOpen()
+	}
+	if !wait.until(at, ctx.Done()) {
+		return false
+	}
+	now := time.Now()
+	r.began = now.Add(at.Sub(now)) // at, with now's monotonic clock
+	r.startedLate = now.Sub(at)
+	return true
 }
 
 // execute runs the plan: the scheduler for open-model arrivals, the
@@ -161,14 +244,16 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 func (r *run) execute(ctx context.Context) (*Results, error) {
 	g := r.g
 	if r.shared != nil {
-		r.preOpen()
 		defer r.clients.dialer.closeWarm()
 	}
-	r.began = time.Now()
+	if !r.waitForStart(ctx) {
+		return nil, ErrNotStarted
+	}
 	plan := r.plan
 	r.ledger = newArrivalLedger(r.began, plan.Duration(), r.cfg.Interval, r.cfg.MaxIntervals)
 	r.rec.ledger = r.ledger
-	g.planned.Store(&plan)
+	share := plan.Share([]int{r.segment.Index}, r.segment.Count)
+	g.planned.Store(&share)
 	g.started.Store(r.began.UnixNano())
 
 	stopCollector := make(chan struct{})
@@ -197,7 +282,8 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 			r.smoke(ctx, r.openVisitor)
 			return
 		}
-		r.dispatch(ctx, NewSchedule(plan, traffic.Arrivals, traffic.Seed), traffic.MaxConcurrency, r.openVisitor)
+		sched := NewSchedule(plan, traffic.Arrivals, traffic.Seed).Segment(r.segment)
+		r.dispatch(ctx, sched, r.segment.Of(traffic.MaxConcurrency), r.openVisitor)
 	})
 	phases.Go(func() { r.closedPhases(ctx, plan.Phases, r.loopVisitor) })
 	phases.Wait()
@@ -233,6 +319,11 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	res.Signals = r.signals.totals()
 	res.Scenario = r.sc.Record()
 	res.Started = r.began
+	if at := r.cfg.StartAt; !at.IsZero() {
+		res.Started = at.UTC() // the same instant in every segment's file
+		res.StartDelay = max(0, r.startedLate)
+	}
+	res.Segment = r.segment
 	res.Elapsed = time.Since(r.began)
 	res.Interrupted = interrupted
 	res.Ran = ran
@@ -242,7 +333,7 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	}
 	c := r.live.total()
 	res.Arrivals = ArrivalCounts{
-		Planned:   plan.VisitorsBetween(0, ran),
+		Planned:   share.VisitorsBetween(0, ran),
 		Started:   c.arrivals,
 		Missed:    c.missed,
 		Completed: c.completed,
@@ -399,25 +490,4 @@ func mergeHeaders(defaults, own []scenario.Header) []scenario.Header {
 		}
 	}
 	return append(out, own...)
-}
-
-// rowPicker hands out a data file's rows in the journey's order. It is
-// safe for concurrent use.
-type rowPicker struct {
-	data *scenario.Data
-	next atomic.Int64
-}
-
-// take returns the row index for the next visitor; ok is false when a
-// unique file has run out.
-func (p *rowPicker) take() (row int, ok bool) {
-	n := int64(len(p.data.Rows))
-	switch p.data.Order {
-	case scenario.Random:
-		return mrand.IntN(int(n)), true
-	case scenario.Unique:
-		i := p.next.Add(1) - 1
-		return int(i), i < n
-	}
-	return int((p.next.Add(1) - 1) % n), true
 }

@@ -27,6 +27,20 @@ type Results struct {
 	InterruptedAt time.Duration
 	Interval      time.Duration // width of each timeline interval
 
+	// Segment is the share of the plan the run sent (liftoff run
+	// --segment); the zero value is all of it. Host is the machine that
+	// ran it, set by the caller. StartDelay is how long after the start
+	// a run given one (--start-at) began sending: time its first arrivals
+	// were late by.
+	Segment    Segment
+	Host       string
+	StartDelay time.Duration
+	// Segments are, for results merged from segments (Merge), what each
+	// segment's process measured of itself, in segment order: the report
+	// judges each generator's health apart. Nil for a single process's
+	// results.
+	Segments []SegmentRun
+
 	Arrivals ArrivalCounts
 	Closed   ClosedCounts
 	Requests int64

@@ -25,7 +25,8 @@ func (d *dispatcher) smoke(ctx context.Context, start func(arrivals iter.Seq[arr
 		if ctx.Err() != nil {
 			return
 		}
-		a, ok := d.newArrival(now, j)
+		// Each journey's first arrival: visit j+1, the file's first row.
+		a, ok := d.newArrival(now, int64(j)+1, j, 0)
 		if !ok { // a unique data file with no rows left
 			d.live.miss(true)
 			d.ledger.miss(now)

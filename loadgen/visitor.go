@@ -71,7 +71,7 @@ func (r *run) loopVisitor(ctx context.Context, seed uint64) {
 	defer v.client.close()
 	pick := newJourneyPicker(r.journeys, seed)
 	for ctx.Err() == nil {
-		a, ok := r.newArrival(time.Now(), pick.next())
+		a, ok := r.loopArrival(time.Now(), pick.next())
 		if !ok { // a unique data file ran out: the phase loses this visitor
 			r.live.stopped.Add(1)
 			return

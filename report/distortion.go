@@ -92,6 +92,11 @@ func newDelayProfile(res *loadgen.Results) *delayProfile {
 	if width <= 0 {
 		width = 1
 	}
+	// Merged results add up the signals of every segment's process; each
+	// request met one process's delays. The gap time is shared out over
+	// the processes' time, which is exact when each sends an equal share
+	// of an interval's requests, as striped arrivals do.
+	width *= float64(max(1, len(res.Segments)))
 	unseenCap := func(sig loadgen.IntervalSignals) float64 { // seconds of gap the probe may have missed
 		if res.Signals.RunDelayKnown {
 			return sig.RunDelay.Seconds()

@@ -33,6 +33,11 @@ func NewDocument(res *loadgen.Results) (Document, error) {
 	}
 	doc := Document{Results: res, Rules: rules}
 	doc.Plan, doc.Expected = res.Scenario.Plans()
+	if indexes, count := res.Shares(); len(indexes) < count {
+		// Some segments of a distributed run: their share is the plan
+		// they were to send, and the share of the campaign they test.
+		doc.Plan, doc.Expected = doc.Plan.Share(indexes, count), doc.Expected.Share(indexes, count)
+	}
 	if res.Scenario.IsSmoke() {
 		doc.Judgement = evaluateSmoke(doc)
 	} else {

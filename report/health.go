@@ -114,6 +114,18 @@ type Health struct {
 	// thresholds, and those that explain a failure (a Finding's Cause).
 	Limits  []Signal
 	Reasons []string // why it was limited, in plain sentences
+	// Segments are, for results merged from segments, each segment's
+	// generator judged on its own (segmentsHealth).
+	Segments []SegmentHealth
+}
+
+// SegmentHealth is one segment's generator of a merged run.
+type SegmentHealth struct {
+	Segment    string // "1/3"
+	Host       string
+	Limited    bool
+	Limits     []Signal
+	StartDelay time.Duration // how late it began after --start-at
 }
 
 // MissedArrivals reports whether the generator missed too many arrivals.
@@ -152,8 +164,17 @@ func lateAfter(rules []scenario.Rule) time.Duration {
 }
 
 // health checks whether the generator kept up with the plan, and sums up
-// its signals.
+// its signals. The generators of a merged run are judged one by one.
 func health(doc Document) Health {
+	h := processHealth(doc)
+	if len(doc.Results.Segments) > 0 {
+		segmentsHealth(doc, &h)
+	}
+	return h
+}
+
+// processHealth checks whether one process kept up with its plan.
+func processHealth(doc Document) Health {
 	res := doc.Results
 	h := Health{LagP99: res.Lag.Percentile(99), LateAfter: lateAfter(doc.Rules)}
 	if n := res.Arrivals.Scheduled(); n > 0 {

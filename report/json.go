@@ -73,6 +73,16 @@ type jsonHealth struct {
 	SharedConns     int64    `json:"shared_connections"` // opened during the run
 	SharedConnP99   float64  `json:"shared_connect_p99_ms"`
 	Reasons         []string `json:"reasons"`
+	// Segments judge each segment's generator of merged results apart.
+	Segments []jsonSegmentHealth `json:"segments,omitempty"`
+}
+
+type jsonSegmentHealth struct {
+	Segment      string   `json:"segment"` // "1/3"
+	Host         string   `json:"host,omitempty"`
+	Limited      bool     `json:"limited"`
+	Limits       []string `json:"limits"`
+	StartDelayMS float64  `json:"start_delay_ms"` // how late it began after --start-at
 }
 
 func healthJSON(h Health) jsonHealth {
@@ -86,6 +96,13 @@ func healthJSON(h Health) jsonHealth {
 	}
 	if h.CPUKnown {
 		out.CPUShareMax = ptr(h.CPUShareMax)
+	}
+	for _, sh := range h.Segments {
+		js := jsonSegmentHealth{Segment: sh.Segment, Host: sh.Host, Limited: sh.Limited, Limits: []string{}, StartDelayMS: ms(sh.StartDelay)}
+		for _, l := range sh.Limits {
+			js.Limits = append(js.Limits, l.String())
+		}
+		out.Segments = append(out.Segments, js)
 	}
 	return out
 }
@@ -129,15 +146,34 @@ const MaxFileSize = 256 << 20
 // ReadJSON reads a results file written by WriteJSON and judges it again.
 // A file larger than MaxFileSize, or whose results no run could have
 // measured, is refused.
-func ReadJSON(r io.Reader) (Document, error) { return readJSON(r, MaxFileSize) }
+func ReadJSON(r io.Reader) (Document, error) {
+	res, err := readResults(r, MaxFileSize)
+	if err != nil {
+		return Document{}, err
+	}
+	return NewDocument(res)
+}
+
+// ReadResults reads the measurements of a results file written by
+// WriteJSON, as ReadJSON does, without judging them: liftoff merge reads
+// the segments' files this way and judges what they add up to.
+func ReadResults(r io.Reader) (*loadgen.Results, error) { return readResults(r, MaxFileSize) }
 
 func readJSON(r io.Reader, limit int64) (Document, error) {
+	res, err := readResults(r, limit)
+	if err != nil {
+		return Document{}, err
+	}
+	return NewDocument(res)
+}
+
+func readResults(r io.Reader, limit int64) (*loadgen.Results, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return Document{}, fmt.Errorf("read results file: %w", err)
+		return nil, fmt.Errorf("read results file: %w", err)
 	}
 	if int64(len(data)) > limit {
-		return Document{}, fmt.Errorf("the results file is larger than %s, which no run writes", scenario.FormatSize(limit))
+		return nil, fmt.Errorf("the results file is larger than %s, which no run writes", scenario.FormatSize(limit))
 	}
 	var in struct {
 		Schema  int              `json:"schema"`
@@ -145,15 +181,15 @@ func readJSON(r io.Reader, limit int64) (Document, error) {
 		Results *loadgen.Results `json:"results"`
 	}
 	if err := json.Unmarshal(data, &in); err != nil {
-		return Document{}, fmt.Errorf("read results file: %w", err)
+		return nil, fmt.Errorf("read results file: %w", err)
 	}
 	if in.Schema != loadgen.SchemaVersion {
-		return Document{}, fmt.Errorf("results file: %w", &loadgen.UnsupportedVersionError{Version: in.Schema, Liftoff: in.Liftoff})
+		return nil, fmt.Errorf("results file: %w", &loadgen.UnsupportedVersionError{Version: in.Schema, Liftoff: in.Liftoff})
 	}
 	if in.Results == nil {
-		return Document{}, fmt.Errorf("results file has no results")
+		return nil, fmt.Errorf("results file has no results")
 	}
-	return NewDocument(in.Results)
+	return in.Results, nil
 }
 
 func nonNil(s []string) []string {

@@ -261,7 +261,10 @@ func generatorLine(doc Document) string {
 		parts = append(parts, s)
 	}
 	if len(parts) == 0 {
-		return "closed-model run: no arrival schedule to keep"
+		parts = append(parts, "closed-model run: no arrival schedule to keep")
+	}
+	if seg := segmentsLine(res); seg != "" {
+		parts = append(parts, seg)
 	}
 	return strings.Join(parts, " · ")
 }

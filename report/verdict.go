@@ -170,7 +170,7 @@ func evaluate(doc Document) Judgement {
 	case len(faults) > 0:
 		j.Verdict = NoGo
 		j.Reasons = append(j.Reasons, faults...)
-	case j.Health.Limited || res.Interrupted || len(unproven) > 0:
+	case j.Health.Limited || res.Interrupted || len(unproven) > 0 || res.Partial():
 		j.Verdict = Inconclusive
 	default:
 		j.Verdict = Go
@@ -182,6 +182,9 @@ func evaluate(doc Document) Judgement {
 			at = planRan(doc) // results built by hand may not say
 		}
 		j.Reasons = append(j.Reasons, fmt.Sprintf("The run was interrupted after %s of the planned %s.", offset(at), offset(doc.Plan.Duration())))
+	}
+	if res.Partial() {
+		j.Reasons = append(j.Reasons, partialReason(res))
 	}
 	if res.Scenario.TLSInsecure {
 		j.Reasons = append(j.Reasons, insecureReason)

@@ -303,6 +303,40 @@ func (p Plan) scaled(f float64) Plan {
 	return out
 }
 
+// Share is the part of the plan that some of count segments send
+// together (liftoff run --segment): each segment sends one count-th of
+// every open-model rate, and closed-model visitors are dealt round-robin,
+// visitor v to segment v mod count (ShareOf). indexes are the segments'
+// numbers, from 0; a plan shared by one segment, or by all, is itself.
+func (p Plan) Share(indexes []int, count int) Plan {
+	if count <= 1 || len(indexes) >= count {
+		return p
+	}
+	out := p.scaled(float64(len(indexes)) / float64(count))
+	for i, ph := range p.Phases {
+		if ph.Closed() {
+			n := 0
+			for _, index := range indexes {
+				n += ShareOf(ph.Concurrency, index, count)
+			}
+			out.Phases[i].Concurrency = n
+		}
+	}
+	return out
+}
+
+// ShareOf is how many of n items dealt round-robin to count segments
+// segment index gets: item i goes to segment i mod count.
+func ShareOf(n, index, count int) int {
+	if count <= 1 {
+		return n
+	}
+	if index < 0 || index >= count || n <= index {
+		return 0
+	}
+	return (n-index-1)/count + 1
+}
+
 // compress replays the plan in d: every time is scaled by d/Duration,
 // every rate stays.
 func (p Plan) compress(d time.Duration) Plan {

@@ -115,7 +115,7 @@ func TestBuildFromCheckoutRecordsRevision(t *testing.T) {
 		"go", "build", "-trimpath", "-buildvcs=true", "-o", bin, "./cmd/liftoff")
 	// Test-only dependencies stay out of the binary.
 	deps := command(t, repo, nil, "go", "version", "-m", bin)
-	for _, testOnly := range []string{"github.com/rhysd/actionlint", "github.com/google/go-cmp"} {
+	for _, testOnly := range []string{"github.com/rhysd/actionlint", "github.com/google/go-cmp", "k8s.io/api", "k8s.io/apimachinery"} {
 		if strings.Contains(deps, "\t"+testOnly+"\t") {
 			t.Errorf("the binary links %s, a test-only dependency:\n%s", testOnly, deps)
 		}

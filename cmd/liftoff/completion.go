@@ -32,6 +32,7 @@ var argFiles = map[string]fileArgs{
 	"validate":   {-1, scenarioFiles},
 	"report":     {1, resultsFiles},
 	"compare":    {2, resultsFiles},
+	"merge":      {-1, resultsFiles},
 	"import har": {1, recordingFiles},
 	"init":       {1, scenarioFiles}, // the file to write
 }

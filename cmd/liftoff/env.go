@@ -21,6 +21,9 @@ type env struct {
 	Err        io.Writer // progress, messages, errors
 	IsTerminal bool      // Err is an interactive terminal
 	Getenv     func(name string) (string, bool)
+	// Hostname names the machine, recorded in the results file of a
+	// segment; nil when unknown.
+	Hostname func() (string, error)
 	// Interrupts is what the first Ctrl-C does; nil in tests that send
 	// none.
 	Interrupts *interrupts
@@ -31,8 +34,20 @@ func osEnv() *env {
 	// A closed pipe on standard output makes writes fail instead of
 	// killing the process, so the output files are written all the same.
 	signal.Ignore(syscall.SIGPIPE)
-	return &env{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, IsTerminal: interactive, Getenv: os.LookupEnv,
+	return &env{In: os.Stdin, Out: os.Stdout, Err: os.Stderr, IsTerminal: interactive, Getenv: os.LookupEnv, Hostname: os.Hostname,
 		Interrupts: &interrupts{err: os.Stderr, exit: os.Exit}}
+}
+
+// hostname is the machine's name, or "" when unknown.
+func (e *env) hostname() string {
+	if e.Hostname == nil {
+		return ""
+	}
+	name, err := e.Hostname()
+	if err != nil {
+		return ""
+	}
+	return name
 }
 
 // interrupts decides what the first Ctrl-C or SIGTERM does. A run has

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -74,21 +75,28 @@ func reportRun(opts *reportOptions) error {
 // file that cannot be read, or holds what no run writes, is the caller's
 // mistake: a usage error naming the file.
 func readResults(e *env, file string) (report.Document, error) {
+	return readResultsWith(e, file, report.ReadJSON)
+}
+
+// readResultsWith opens a results file ("-" is standard input) and reads
+// it with read; any failure is a usage error naming the file.
+func readResultsWith[T any](e *env, file string, read func(io.Reader) (T, error)) (T, error) {
+	var zero T
 	in := e.In
 	if file != "-" {
 		f, err := os.Open(file)
 		if err != nil {
-			return report.Document{}, &usageError{err: fmt.Errorf("read results: %w", err)}
+			return zero, &usageError{err: fmt.Errorf("read results: %w", err)}
 		}
 		defer f.Close()
 		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return report.Document{}, &usageError{err: fmt.Errorf("read results: %s is a directory", file)}
+			return zero, &usageError{err: fmt.Errorf("read results: %s is a directory", file)}
 		}
 		in = f
 	}
-	doc, err := report.ReadJSON(in)
+	v, err := read(in)
 	if err != nil {
-		return report.Document{}, &usageError{err: fmt.Errorf("%s: %w", file, err)}
+		return zero, &usageError{err: fmt.Errorf("%s: %w", file, err)}
 	}
-	return doc, nil
+	return v, nil
 }

@@ -28,6 +28,7 @@ type runOptions struct {
 	seedSet  bool
 	over     overrideOptions
 	streams  streamOptions
+	segments segmentOptions // run only: one segment of a distributed run
 }
 
 // overrides are the run's command-line overrides, --seed included.
@@ -94,6 +95,14 @@ load test: one visitor per journey, every check, no load; GO when every
 journey works, NO-GO when one fails on the target; SLO rules are not
 judged. Run it before the load test.
 
+Bigger than one machine: --segment I/N sends the I-th of N shares of the
+plan (I from 0; auto/N takes I from $JOB_COMPLETION_INDEX, as a Kubernetes
+Indexed Job sets it), and --start-at TIME (RFC 3339) starts the plan at that
+instant on every machine, whose clocks NTP keeps in agreement. The N
+segments together send exactly what one process would; 'liftoff merge'
+combines their --json files and judges the run. A segment alone is never
+GO and exits 0 whatever its verdict.
+
 Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 4 runtime failure, 130 interrupted.`,
 		Example: `  liftoff run examples/quickstart.yaml
@@ -101,7 +110,8 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
   liftoff run examples/quickstart.yaml --html report.html --junit junit.xml --markdown summary.md
   liftoff run examples/quickstart.yaml --smoke --target https://staging.shop.example.com -e SHOP_TOKEN=staging-token
   liftoff run examples/email-blast.yaml --target https://staging.shop.example.com --load-factor 0.5x --duration 5m
-  liftoff run examples/quickstart.yaml --out otlp=http://localhost:4318 --out jsonl=intervals.jsonl`,
+  liftoff run examples/quickstart.yaml --out otlp=http://localhost:4318 --out jsonl=intervals.jsonl
+  liftoff run launch.yaml --segment 0/3 --start-at 2026-12-01T10:00:00Z --json seg-0.json`,
 		Args: argsFor(1, 1, "a scenario file", "liftoff run launch.yaml"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.file = args[0]
@@ -121,6 +131,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 		},
 	}
 	addRunFlags(cmd, opts)
+	addSegmentFlags(cmd, &opts.segments)
 	return cmd
 }
 
@@ -153,11 +164,18 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err := opts.validate(); err != nil {
 		return err
 	}
+	e := opts.env
+	segment, startAt, err := opts.segments.config(e)
+	if err != nil {
+		return err
+	}
 	sc, err := opts.load()
 	if err != nil {
 		return err
 	}
-	e := opts.env
+	if sc.Smoke && !segment.Whole() {
+		return usagef("--smoke runs one visitor per journey and cannot be split into segments: run it once, without --segment")
+	}
 	outs, err := opts.outputs.prepare(e, opts.streams.files(), opts.inputs...)
 	if err != nil {
 		return err
@@ -186,17 +204,26 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval()})
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval(),
+		Segment: segment, StartAt: startAt})
+	fmt.Fprint(e.Err, waitingLine(segment, startAt))
 	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
 	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
 	res, runErr := gen.Run(ctx, sc)
 	stopProgress()
 	endGroup()
 	streamErr := live.close(e.Err)
+	if errors.Is(runErr, loadgen.ErrNotStarted) {
+		fmt.Fprintln(e.Err, "Interrupted before the start: nothing was sent, nothing written.")
+		return interruptedError{}
+	}
 	if runErr != nil && !errors.Is(runErr, loadgen.ErrInterrupted) {
 		return runErr
 	}
 	res.Version = versionLine()
+	if !segment.Whole() {
+		res.Host = e.hostname() // merge names a segment's generator by it
+	}
 
 	doc, err := judge(res)
 	if err != nil {
@@ -213,7 +240,10 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if runErr != nil {
 		return interruptedError{}
 	}
-	if doc.Judgement.Verdict == report.Go {
+	// A segment's verdict is the merge's to give: alone it sent a share
+	// of the plan and is never GO, and the engine running it (a Job, a
+	// matrix) must not count it as failed for that.
+	if doc.Judgement.Verdict == report.Go || !segment.Whole() {
 		return nil
 	}
 	return &verdictError{verdict: doc.Judgement.Verdict}

@@ -18,16 +18,26 @@ import (
 // workflows use. It is decoded strictly, so a misspelt key fails here
 // before it fails on GitHub.
 type workflow struct {
-	Name        string            `yaml:"name"`
-	On          yaml.Node         `yaml:"on"`
-	Permissions map[string]string `yaml:"permissions"`
-	Env         map[string]string `yaml:"env"`
-	Jobs        map[string]struct {
-		RunsOn         string            `yaml:"runs-on"`
-		TimeoutMinutes int               `yaml:"timeout-minutes"`
-		Permissions    map[string]string `yaml:"permissions"`
-		Steps          []workflowStep    `yaml:"steps"`
-	} `yaml:"jobs"`
+	Name        string                 `yaml:"name"`
+	On          yaml.Node              `yaml:"on"`
+	Permissions map[string]string      `yaml:"permissions"`
+	Env         map[string]string      `yaml:"env"`
+	Jobs        map[string]workflowJob `yaml:"jobs"`
+}
+
+type workflowJob struct {
+	RunsOn         string            `yaml:"runs-on"`
+	TimeoutMinutes int               `yaml:"timeout-minutes"`
+	Permissions    map[string]string `yaml:"permissions"`
+	Needs          string            `yaml:"needs"`
+	If             string            `yaml:"if"`
+	Outputs        map[string]string `yaml:"outputs"`
+	Env            map[string]string `yaml:"env"`
+	Strategy       struct {
+		FailFast *bool            `yaml:"fail-fast"`
+		Matrix   map[string][]int `yaml:"matrix"`
+	} `yaml:"strategy"`
+	Steps []workflowStep `yaml:"steps"`
 }
 
 type workflowStep struct {
@@ -43,6 +53,7 @@ type workflowStep struct {
 // The repository's workflows: the example users copy, and the release.
 var (
 	exampleWorkflow = filepath.Join(moduleRoot, "examples", "github-actions", "liftoff.yml")
+	segmentWorkflow = filepath.Join(moduleRoot, "examples", "github-actions", "segments.yml")
 	releaseWorkflow = filepath.Join(moduleRoot, ".github", "workflows", "release.yml")
 )
 
