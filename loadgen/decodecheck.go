@@ -3,7 +3,6 @@ package loadgen
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
