@@ -75,7 +75,11 @@ run_sampled() {
 
 heap() {
   echo "== the recorder's live heap (go test -bench RecorderHeap), load $(cut -d' ' -f1-3 /proc/loadavg)"
-  go test -run '^$' -bench RecorderHeap -benchtime 1x ./loadgen | grep '^Benchmark'
+  printf '%-34s %14s %12s %16s\n' case "while recording" "a key" "with results"
+  go test -run '^$' -bench RecorderHeap -benchtime 1x ./loadgen | awk '/^BenchmarkRecorderHeap\// {
+    name = $1; sub(/^BenchmarkRecorderHeap\//, "", name); sub(/-[0-9]+$/, "", name)
+    for (i = 3; i < NF; i += 2) v[$(i + 1)] = $i
+    printf "%-34s %10.2f MiB %10.0f B %12.2f MiB\n", name, v["run-peak-MiB"], v["run-B/key"], v["with-results-MiB"] }'
 }
 
 keys() {
