@@ -126,6 +126,16 @@ func (r *Results) checkCounts() error {
 		bad("ran_us %d and interrupted_at_us %d must lie within elapsed_us %d",
 			r.Ran.Microseconds(), r.InterruptedAt.Microseconds(), r.Elapsed.Microseconds())
 	}
+	if ab := r.Abort; ab != nil {
+		switch {
+		case !r.Interrupted:
+			bad("abort without interrupted: an abort stops the run")
+		case ab.From < 0 || ab.To <= ab.From || ab.To > r.Elapsed:
+			bad("abort window %d–%d µs must lie within elapsed_us %d", ab.From.Microseconds(), ab.To.Microseconds(), r.Elapsed.Microseconds())
+		case math.IsNaN(ab.Measured) || math.IsInf(ab.Measured, 0) || ab.Measured < 0 || ab.Samples < 0 || ab.Samples > r.Requests:
+			bad("abort measured %v over %d samples of %d requests", ab.Measured, ab.Samples, r.Requests)
+		}
+	}
 	if math.IsNaN(a.Planned) || math.IsInf(a.Planned, 0) || a.Planned < 0 {
 		bad("arrivals.planned is %v", a.Planned)
 	}

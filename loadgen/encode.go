@@ -58,6 +58,7 @@ type resultsFile struct {
 	RanUS           int64           `json:"ran_us"`                      // how much of the plan ran: all of it, or up to the interrupt
 	Interrupted     bool            `json:"interrupted"`                 // stopped before the plan ended
 	InterruptedAtUS int64           `json:"interrupted_at_us,omitempty"` // when, before the grace period
+	Abort           *abortFile      `json:"abort,omitempty"`             // the abort rule that stopped the run
 	IntervalUS      int64           `json:"interval_us"`                 // width of each timeline interval
 	Segment         *segmentFile    `json:"segment,omitempty"`           // the share of the plan sent (--segment); absent: all of it
 	Host            string          `json:"host,omitempty"`              // the machine that ran it
@@ -78,6 +79,15 @@ type resultsFile struct {
 	Lag       string        `json:"lag,omitempty"` // send time minus intended time
 	Generator signalsFile   `json:"generator"`     // the generator's own signals over the run
 	Timeline  intervalList  `json:"timeline"`
+}
+
+// abortFile is Abort.
+type abortFile struct {
+	Rule     string  `json:"rule"`
+	Measured float64 `json:"measured"` // ms for latency rules, 0..1 for error_rate
+	Samples  int64   `json:"samples"`
+	FromUS   int64   `json:"from_us"` // the window that tripped it
+	ToUS     int64   `json:"to_us"`
 }
 
 // signalsFile is Signals: histograms of microseconds, times in
@@ -191,6 +201,9 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 		Lag:             encodeDistribution(r.Lag),
 		Generator:       encodeSignals(r.Signals),
 	}
+	if a := r.Abort; a != nil {
+		f.Abort = &abortFile{Rule: a.Rule, Measured: a.Measured, Samples: a.Samples, FromUS: a.From.Microseconds(), ToUS: a.To.Microseconds()}
+	}
 	for c, msgs := range r.Examples {
 		if len(msgs) > 0 {
 			f.Examples[ErrorClass(c).String()] = msgs
@@ -264,6 +277,11 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		Requests:      f.Requests,
 		Errors:        f.Errors,
 		Retries:       f.Retries,
+	}
+	if a := f.Abort; a != nil {
+		// The rule quotes the scenario; a file may come from anywhere.
+		out.Abort = &Abort{Rule: scenario.Printable(a.Rule), Measured: a.Measured, Samples: a.Samples,
+			From: time.Duration(a.FromUS) * time.Microsecond, To: time.Duration(a.ToUS) * time.Microsecond}
 	}
 	var err error
 	if out.Segment, err = decodeSegment(f.Segment); err != nil {

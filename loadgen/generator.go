@@ -123,6 +123,7 @@ type run struct {
 	cfg     Config
 	sc      *scenario.Scenario
 	plan    scenario.Plan
+	share   scenario.Plan // the part of plan this segment sends: all of it unless Config.Segment says
 	layout  keyLayout
 	rec     *recorder
 	target  *url.URL // redirects are followed only to its host
@@ -252,7 +253,8 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	plan := r.plan
 	r.ledger = newArrivalLedger(r.began, plan.Duration(), r.cfg.Interval, r.cfg.MaxIntervals)
 	r.rec.ledger = r.ledger
-	share := plan.Share([]int{r.segment.Index}, r.segment.Count)
+	r.share = plan.Share([]int{r.segment.Index}, r.segment.Count)
+	share := r.share
 	g.planned.Store(&share)
 	g.started.Store(r.began.UnixNano())
 

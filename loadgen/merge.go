@@ -272,6 +272,13 @@ func (m *Merger) sum(r *Results) {
 		o.InterruptedAt = r.InterruptedAt // the run delivered its whole load until the first interrupt
 	}
 	o.Interrupted = o.Interrupted || r.Interrupted
+	if ab := r.Abort; ab != nil && (o.Abort == nil || ab.To < o.Abort.To || ab.To == o.Abort.To && ab.Rule < o.Abort.Rule) {
+		// The first trip is the run's: segments share the start instant, so
+		// its window is the merged run's too. Ties break on the rule so any
+		// order of merging gives the same file.
+		c := *ab
+		o.Abort = &c
+	}
 	a, b := &o.Arrivals, r.Arrivals
 	a.Started += b.Started
 	a.Missed += b.Missed

@@ -170,6 +170,33 @@ func TestMergeIsAssociative(t *testing.T) {
 	}
 }
 
+// TestMergeKeepsTheFirstAbort: a segment that an abort rule stopped makes
+// the merged run an aborted one, whose rule is the earliest trip, in any
+// order of merging.
+func TestMergeKeepsTheFirstAbort(t *testing.T) {
+	t.Parallel()
+	srv := okServer(t)
+	s := runSegments(t, srv.URL, segmentPlan, 3)
+	a, b, c := reread(t, s[0]), reread(t, s[1]), reread(t, s[2])
+	b.Interrupted, b.Abort = true, &Abort{Rule: "p95 > 1s for 5s", Measured: 1500, Samples: 40, From: 300 * time.Millisecond, To: 900 * time.Millisecond}
+	c.Interrupted, c.Abort = true, &Abort{Rule: "error_rate > 50% for 5s", Measured: 0.6, Samples: 50, From: 100 * time.Millisecond, To: 700 * time.Millisecond}
+	for name, got := range map[string]*Results{
+		"a,b,c":   mergeAll(t, false, a, b, c),
+		"c,b,a":   mergeAll(t, false, c, b, a),
+		"(a,b),c": mergeAll(t, false, mergeAll(t, true, a, b), c),
+	} {
+		if got.Abort == nil || *got.Abort != *c.Abort {
+			t.Errorf("merge %s: abort %+v, want the earliest, %+v", name, got.Abort, c.Abort)
+		}
+		if !got.Interrupted {
+			t.Errorf("merge %s is not interrupted", name)
+		}
+	}
+	if got := mergeAll(t, false, a, reread(t, s[1]), reread(t, s[2])); got.Abort != nil {
+		t.Errorf("no segment aborted, the merge says %+v", got.Abort)
+	}
+}
+
 // TestMergeRefuses: inputs that do not belong together are refused,
 // naming the input, and leave the merge as it was.
 func TestMergeRefuses(t *testing.T) {

@@ -25,7 +25,13 @@ type Results struct {
 	// InterruptedAt is when, from the start: Elapsed less the grace
 	// period visitors in flight had to finish. 0 when not interrupted.
 	InterruptedAt time.Duration
-	Interval      time.Duration // width of each timeline interval
+	// Abort is the abort rule that stopped the run, when one did. The
+	// caller judges abort rules on the Ticks it gets (Config.OnInterval)
+	// and cancels the run; loadgen stops it as for an interrupt and
+	// records nothing of why, so the caller sets this, as it sets
+	// Version, and every report reads it back. nil otherwise.
+	Abort    *Abort
+	Interval time.Duration // width of each timeline interval
 
 	// Segment is the share of the plan the run sent (liftoff run
 	// --segment); the zero value is all of it. Host is the machine that
@@ -66,6 +72,15 @@ type Results struct {
 	Lag      Distribution // send time minus intended time, open-model requests only
 	Signals  Signals      // the generator's own measurements: delay, CPU, connections
 	Timeline []Interval
+}
+
+// Abort is an abort rule that tripped: the rule, what its metric came to
+// over the window that tripped it, and that window.
+type Abort struct {
+	Rule     string        // as the scenario writes it: "error_rate > 50% for 30s"
+	Measured float64       // the rule's metric over the window: milliseconds for latency, 0..1 for error_rate
+	Samples  int64         // the requests behind Measured
+	From, To time.Duration // the window, from the run's start; the run stopped at To
 }
 
 // ArrivalCounts counts the open model's visitors: how many the plan

@@ -249,6 +249,10 @@ func (s *signals) take() IntervalSignals {
 	return iv
 }
 
+// runDelayKnown reports whether the kernel says how long the process's
+// threads wait on run queues; it does not change during a run.
+func (s *signals) runDelayKnown() bool { return s.run.RunDelayKnown }
+
 // totals returns the run's signals; call it after the last take.
 func (s *signals) totals() Signals {
 	s.mu.Lock()

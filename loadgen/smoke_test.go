@@ -106,48 +106,75 @@ journeys:
   - name: broken
     steps: [ GET /fail ]
 `)
-	var ticks []Tick // the collector appends; Run's return orders it before the reads
-	res := runScenario(t, sc, Config{Interval: 500 * time.Millisecond, OnInterval: func(tk Tick) { ticks = append(ticks, tk) }})
-	if len(ticks) < 5 {
-		t.Fatalf("%d ticks over a 2.5s run of 500ms intervals", len(ticks))
-	}
-	var requests, errs, arrivals, lag int64
-	var planned float64
-	perKey := map[Key]int64{}
-	latency := map[Key]int64{}
-	for i, tk := range ticks {
-		// A collector the machine stalled past a tick closes the next
-		// interval where the clock is, so offsets may skip, never repeat.
-		if tk.Offset%(500*time.Millisecond) != 0 || i > 0 && tk.Offset <= ticks[i-1].Offset || tk.Width != 500*time.Millisecond || !tk.Began.Equal(res.Started) {
-			t.Errorf("tick %d: offset %v, width %v, began %v", i, tk.Offset, tk.Width, tk.Began)
-		}
-		requests += tk.Requests
-		errs += tk.Errors
-		arrivals += tk.Arrivals
-		planned += tk.Planned
-		for _, b := range tk.Lag {
-			lag += b.Count
-		}
-		for j, k := range tk.Keys {
-			if j == 0 && k.Key != (Key{}) {
-				t.Errorf("tick %d: first key %v, want every request", i, k.Key)
+	// A segment's ticks plan its share, as its results do.
+	for _, seg := range []Segment{{}, {Index: 1, Count: 2}} {
+		t.Run(fmt.Sprintf("segment %d of %d", seg.Index, seg.Count), func(t *testing.T) {
+			t.Parallel()
+			var ticks []Tick // the collector appends; Run's return orders it before the reads
+			res := runScenario(t, sc, Config{Interval: 500 * time.Millisecond, Segment: seg, OnInterval: func(tk Tick) { ticks = append(ticks, tk) }})
+			if len(ticks) < 5 {
+				t.Fatalf("%d ticks over a 2.5s run of 500ms intervals", len(ticks))
 			}
-			perKey[k.Key] += k.Requests
-			for _, b := range k.Latency {
-				latency[k.Key] += b.Count
+			var requests, errs, arrivals, lag int64
+			var planned float64
+			perKey := map[Key]int64{}
+			latency, service := map[Key]int64{}, map[Key]int64{}
+			for i, tk := range ticks {
+				// A collector the machine stalled past a tick closes the next
+				// interval where the clock is, so offsets may skip, never repeat.
+				if tk.Offset%(500*time.Millisecond) != 0 || i > 0 && tk.Offset <= ticks[i-1].Offset || tk.Width != 500*time.Millisecond || !tk.Began.Equal(res.Started) {
+					t.Errorf("tick %d: offset %v, width %v, began %v", i, tk.Offset, tk.Width, tk.Began)
+				}
+				requests += tk.Requests
+				errs += tk.Errors
+				arrivals += tk.Arrivals
+				planned += tk.Planned
+				for _, b := range tk.Lag {
+					lag += b.Count
+				}
+				if len(tk.Interval.Keys) != len(tk.Keys) || tk.Interval.Offset != tk.Offset || tk.Interval.Requests != tk.Requests || tk.Interval.Arrivals != tk.Arrivals {
+					t.Errorf("tick %d: its interval holds %d keys, offset %v, %d requests, %d arrivals; the tick %d, %v, %d, %d",
+						i, len(tk.Interval.Keys), tk.Interval.Offset, tk.Interval.Requests, tk.Interval.Arrivals, len(tk.Keys), tk.Offset, tk.Requests, tk.Arrivals)
+				}
+				for j, k := range tk.Keys {
+					if j == 0 && k.Key != (Key{}) {
+						t.Errorf("tick %d: first key %v, want every request", i, k.Key)
+					}
+					if j < len(tk.Interval.Keys) {
+						ik := tk.Interval.Keys[j]
+						if tk.AllKeys[ik.Key] != k.Key || ik.Requests != k.Requests || ik.Latency().Count() != bucketCount(k.Latency) {
+							t.Errorf("tick %d: interval key %v (%d requests, %d latencies), tick key %v (%d, %d)",
+								i, tk.AllKeys[ik.Key], ik.Requests, ik.Latency().Count(), k.Key, k.Requests, bucketCount(k.Latency))
+						}
+						service[k.Key] += ik.Service().Count()
+					}
+					perKey[k.Key] += k.Requests
+					for _, b := range k.Latency {
+						latency[k.Key] += b.Count
+					}
+				}
 			}
-		}
+			if requests != res.Requests || errs != res.Errors || arrivals != res.Arrivals.Started || lag != res.Lag.Count() {
+				t.Errorf("ticks add up to %d requests, %d errors, %d arrivals, %d lag values; results: %d, %d, %d, %d",
+					requests, errs, arrivals, lag, res.Requests, res.Errors, res.Arrivals.Started, res.Lag.Count())
+			}
+			if math.Abs(planned-res.Arrivals.Planned) > 1e-6 {
+				t.Errorf("ticks plan %v arrivals, results %v", planned, res.Arrivals.Planned)
+			}
+			for _, kr := range res.Keys {
+				if perKey[kr.Key] != kr.Requests || latency[kr.Key] != kr.Latency.Count() || service[kr.Key] != kr.Service.Count() {
+					t.Errorf("key %v: ticks hold %d requests, %d latencies and %d service times, results %d, %d and %d",
+						kr.Key, perKey[kr.Key], latency[kr.Key], service[kr.Key], kr.Requests, kr.Latency.Count(), kr.Service.Count())
+				}
+			}
+		})
 	}
-	if requests != res.Requests || errs != res.Errors || arrivals != res.Arrivals.Started || lag != res.Lag.Count() {
-		t.Errorf("ticks add up to %d requests, %d errors, %d arrivals, %d lag values; results: %d, %d, %d, %d",
-			requests, errs, arrivals, lag, res.Requests, res.Errors, res.Arrivals.Started, res.Lag.Count())
+}
+
+func bucketCount(bs []Bucket) int64 {
+	var n int64
+	for _, b := range bs {
+		n += b.Count
 	}
-	if math.Abs(planned-res.Arrivals.Planned) > 1e-6 {
-		t.Errorf("ticks plan %v arrivals, results %v", planned, res.Arrivals.Planned)
-	}
-	for _, kr := range res.Keys {
-		if perKey[kr.Key] != kr.Requests || latency[kr.Key] != kr.Latency.Count() {
-			t.Errorf("key %v: ticks hold %d requests and %d latencies, results %d and %d", kr.Key, perKey[kr.Key], latency[kr.Key], kr.Requests, kr.Latency.Count())
-		}
-	}
+	return n
 }

@@ -16,10 +16,10 @@ type Tick struct {
 	Offset time.Duration // the interval's start, from the run's start
 	Width  time.Duration // the timeline's resolution; the run's last interval may end sooner
 	Closed time.Time     // when the collector closed it
-	// Planned is the open-model arrivals the plan expected since the
-	// last Tick's interval ended: the interval's own, or more when a
-	// stalled collector closed the interval late and it holds the data
-	// of the ticks it missed.
+	// Planned is the open-model arrivals the plan (a segment's share of
+	// it, with Config.Segment) expected since the last Tick's interval
+	// ended: the interval's own, or more when a stalled collector closed
+	// the interval late and it holds the data of the ticks it missed.
 	Planned  float64
 	InFlight int64 // visitors in flight when it closed
 
@@ -44,6 +44,20 @@ type Tick struct {
 	// Lag is how late the interval's open-model requests left (sent
 	// minus intended).
 	Lag []Bucket
+
+	// Interval is the interval as the timeline holds it, copied for the
+	// receiver to keep: each key's counts with its latency and service
+	// histograms, the failure classes and the generator's signals. Its
+	// key indexes point into AllKeys. A judge of the recent window
+	// (report's abort rules) reads a few of these as it reads a results
+	// file's timeline. Its visit counts are the live ones above.
+	Interval Interval
+	// AllKeys are the run's keys in Results.Keys order, one slice shared
+	// by every Tick of the run: read it, never change it.
+	AllKeys []Key
+	// RunDelayKnown says whether the signals' run delay was measured
+	// (Signals.RunDelayKnown): zero means unknown, not none, without it.
+	RunDelayKnown bool
 }
 
 // TickKey is one key's requests in a Tick.
@@ -73,7 +87,7 @@ func (r *run) tick(iv Interval, c counts) Tick {
 	width := r.cfg.Interval
 	t := Tick{
 		Began: r.began, Offset: iv.Offset, Width: width, Closed: time.Now(),
-		Planned:  r.plan.VisitorsBetween(r.ticked, iv.Offset+width),
+		Planned:  r.share.VisitorsBetween(r.ticked, iv.Offset+width),
 		InFlight: r.live.inFlight.Load(),
 		Arrivals: c.arrivals, Missed: c.missed, Completed: c.completed, Failed: c.failed,
 		Requests: iv.Requests, Errors: iv.Errors, Classes: iv.Classes,
@@ -86,7 +100,36 @@ func (r *run) tick(iv Interval, c counts) Tick {
 	for _, ik := range iv.Keys {
 		t.Keys = append(t.Keys, TickKey{Key: r.layout.keys[ik.Key], Requests: ik.Requests, Errors: ik.Errors, Latency: buckets(ik.latency)})
 	}
+	t.Interval = iv.clone()
+	t.Interval.Arrivals, t.Interval.Missed, t.Interval.Completed, t.Interval.Failed = c.arrivals, c.missed, c.completed, c.failed
+	t.AllKeys = r.layout.keys
+	t.RunDelayKnown = r.signals.runDelayKnown()
 	return t
+}
+
+// clone copies the interval with histograms of its own: the timeline
+// merges into the ones it holds.
+func (iv Interval) clone() Interval {
+	out := iv
+	out.Keys = make([]IntervalKey, len(iv.Keys))
+	for i, ik := range iv.Keys {
+		ik.latency, ik.service = clonePacked(ik.latency), clonePacked(ik.service)
+		out.Keys[i] = ik
+	}
+	sig := &out.Signals
+	for _, s := range []*Sparse{&sig.Delay, &sig.Sched, &sig.Lag, &sig.SharedConnect} {
+		s.p = clonePacked(s.p)
+	}
+	return out
+}
+
+func clonePacked(p *hdr.PackedHistogram) *hdr.PackedHistogram {
+	if p == nil {
+		return nil
+	}
+	c := newIntervalHistogram()
+	c.Merge(p)
+	return c
 }
 
 // buckets lists a packed histogram's populated buckets in ascending

@@ -19,7 +19,7 @@ func BenchmarkCollect(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			kl := newKeyLayout(oneJourney, noRedact)
 			r := &run{dispatcher: dispatcher{live: &counters{}}, cfg: Config{Interval: time.Second}, sc: &scenario.Scenario{}, layout: kl,
-				rec: newRecorder(kl, 2, time.Second, DefaultMaxIntervals)}
+				rec: newRecorder(kl, 2, time.Second, DefaultMaxIntervals), signals: newSignals()}
 			start := time.Now()
 			b.ReportAllocs()
 			tick := 0
@@ -38,5 +38,34 @@ func BenchmarkCollect(b *testing.B) {
 				tick++
 			}
 		})
+	}
+}
+
+// TestTickIntervalIsItsOwn checks that a Tick's interval keeps its values
+// when the timeline merges into the interval it holds (as it does once
+// intervals grow coarser): the receiver reads it on another goroutine,
+// after the collector has moved on.
+func TestTickIntervalIsItsOwn(t *testing.T) {
+	t.Parallel()
+	kl := newKeyLayout(oneJourney, noRedact)
+	r := &run{dispatcher: dispatcher{live: &counters{}}, cfg: Config{Interval: time.Second}, sc: &scenario.Scenario{}, layout: kl,
+		rec: newRecorder(kl, 2, time.Second, DefaultMaxIntervals), signals: newSignals()}
+	start := time.Now()
+	record := func(n int) {
+		for i := range n {
+			at := start.Add(time.Duration(i) * time.Millisecond)
+			r.rec.record(i%2, sample{journey: 0, step: 0, intended: at, sent: at, done: at.Add(5 * time.Millisecond), open: true})
+		}
+	}
+	record(10)
+	tk := r.tick(r.rec.collect(0, IntervalSignals{Delay: SparseOf(time.Millisecond)}), counts{})
+	record(30)
+	later := r.rec.collect(time.Second, IntervalSignals{Delay: SparseOf(time.Millisecond)})
+	r.rec.timeline.intervals[0] = mergeIntervals(r.rec.timeline.intervals[0], later)
+	if got := tk.Interval.Keys[0].Latency().Count(); got != 10 {
+		t.Errorf("the tick's interval holds %d latencies after the timeline merged 30 more into its own, want 10", got)
+	}
+	if lag, delay := tk.Interval.Signals.Lag.Count(), tk.Interval.Signals.Delay.Count(); lag != 10 || delay != 1 {
+		t.Errorf("the tick's interval holds %d lag values and %d delays, want 10 and 1", lag, delay)
 	}
 }

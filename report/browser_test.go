@@ -3,12 +3,15 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -193,4 +196,66 @@ func near(r, g, b uint32, wr, wg, wb int) bool {
 // htmlText is s as the browser serializes text: HTML-escaped.
 func htmlText(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// TestBrowserPrintsOnFewFullPages prints each fixture's report to PDF in
+// the browser, as a reader's "Save as PDF" does, and reads the pages back
+// with pdftotext (poppler-utils; .ci/run installs it): no more than six
+// US Letter pages, every page but the last filled to two thirds of its
+// height at least (a chart or a section pushed whole onto the next page
+// leaves no half-empty page behind), and no text smaller than 7pt,
+// chart labels included. pdftotext's word boxes are about 1.16 times the
+// font's size.
+func TestBrowserPrintsOnFewFullPages(t *testing.T) {
+	browser := chromium(t)
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no pdftotext on PATH, and CI=true: install poppler-utils (.ci/run does)")
+		}
+		t.Skip("no pdftotext on PATH (apt-get install poppler-utils)")
+	}
+	const maxPages, minFill, minWordHeight = 6, 0.66, 7 * 1.164
+	word := regexp.MustCompile(`<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>`)
+	for _, name := range []string{"go", "nogo", "inconclusive"} {
+		t.Run(name, func(t *testing.T) {
+			srv := servePage(t, render(t, WriteHTML, fixture(t, name)))
+			dir := t.TempDir()
+			pdf := filepath.Join(dir, "report.pdf")
+			browse(t, browser, srv.URL+"/report.html", "--print-to-pdf="+pdf, "--no-pdf-header-footer")
+			boxes := filepath.Join(dir, "words.html")
+			if out, err := exec.CommandContext(t.Context(), pdftotext, "-bbox", pdf, boxes).CombinedOutput(); err != nil {
+				t.Fatalf("pdftotext: %v\n%s", err, out)
+			}
+			data, err := os.ReadFile(boxes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages := strings.Split(string(data), "<page ")[1:]
+			if len(pages) == 0 || len(pages) > maxPages {
+				t.Fatalf("printed on %d pages, want 1 to %d", len(pages), maxPages)
+			}
+			for i, page := range pages {
+				var height float64
+				if _, err := fmt.Sscanf(page[strings.Index(page, `height="`)+len(`height="`):], "%f", &height); err != nil || height == 0 {
+					t.Fatalf("page %d: no height: %v", i+1, err)
+				}
+				lowest, smallest, small := 0.0, height, ""
+				for _, m := range word.FindAllStringSubmatch(page, -1) {
+					top, _ := strconv.ParseFloat(m[1], 64)
+					bottom, _ := strconv.ParseFloat(m[2], 64)
+					lowest = max(lowest, bottom)
+					if h := bottom - top; h < smallest {
+						smallest, small = h, m[3]
+					}
+				}
+				if i < len(pages)-1 && lowest < minFill*height {
+					t.Errorf("page %d of %d: text ends %.0f%% down the page, want at least %.0f%%", i+1, len(pages), 100*lowest/height, 100*minFill)
+				}
+				if smallest < minWordHeight {
+					t.Errorf("page %d: %q prints at about %.1fpt, want at least 7pt", i+1, small, smallest/1.164)
+				}
+			}
+		})
+	}
 }

@@ -22,7 +22,7 @@ type chart struct {
 	Lines   []line               // drawn over the bars, in order
 	Bars    []barSeries          // stacked bottom to top
 	BarAt   []float64            // each bar's start, seconds
-	BarW    float64              // each bar's width, seconds
+	BarW    []float64            // each bar's width, seconds
 	Limits  []limitLine          // horizontal goal lines
 	Marks   []mark               // vertical phase boundaries
 	Shade   []span               // stretches to highlight (where a rule failed)
@@ -154,8 +154,8 @@ func (c chart) SVG() template.HTML {
 	}
 	if len(c.Bars) > 0 {
 		b.WriteString(`<g class="bars">`)
-		w := math.Max(0.6, px(c.BarW)-px(0)-0.8)
 		for i, at := range c.BarAt {
+			w := math.Max(0.6, px(c.BarW[i])-px(0)-0.8)
 			base := 0.0
 			for _, s := range c.Bars {
 				v := s.Values[i]

@@ -31,6 +31,9 @@ func NewDocument(res *loadgen.Results) (Document, error) {
 	if err != nil {
 		return Document{}, fmt.Errorf("results hold an unreadable SLO rule: %w", err)
 	}
+	if _, err := abortedOf(res); err != nil {
+		return Document{}, err
+	}
 	doc := Document{Results: res, Rules: rules}
 	doc.Plan, doc.Expected = res.Scenario.Plans()
 	if indexes, count := res.Shares(); len(indexes) < count {

@@ -141,24 +141,33 @@ func shortRate(perSecond float64) string {
 }
 
 // visitorRate says a visitor rate the way people say it: "120 visitors a
-// second", "30 visitors a minute".
+// second", "1 visitor a second", "30 visitors a minute".
 func visitorRate(perSecond float64) string {
 	switch {
 	case perSecond >= 10:
-		return count(int64(perSecond+0.5)) + " visitors a second"
+		return visitors(count(int64(perSecond+0.5))) + " a second"
 	case perSecond >= 1:
-		return trimZeros(strconv.FormatFloat(perSecond, 'f', 1, 64)) + " visitors a second"
+		return visitors(trimZeros(strconv.FormatFloat(perSecond, 'f', 1, 64))) + " a second"
 	case perSecond*60 >= 1:
-		return trimZeros(strconv.FormatFloat(perSecond*60, 'f', 1, 64)) + " visitors a minute"
+		return visitors(trimZeros(strconv.FormatFloat(perSecond*60, 'f', 1, 64))) + " a minute"
 	}
-	return trimZeros(strconv.FormatFloat(perSecond*3600, 'f', 1, 64)) + " visitors an hour"
+	return visitors(trimZeros(strconv.FormatFloat(perSecond*3600, 'f', 1, 64))) + " an hour"
+}
+
+// visitors puts a number written out before "visitor" or "visitors":
+// only exactly one is singular ("1 visitor", "1.5 visitors").
+func visitors(n string) string {
+	if n == "1" {
+		return "1 visitor"
+	}
+	return n + " visitors"
 }
 
 // visitorsPerSecond formats a visitor rate as a plan states it, and per
 // minute when that reads better, as marketing counts: "14.4 visitors/s
-// (864/min)".
+// (864/min)", "1 visitor/s (60/min)".
 func visitorsPerSecond(v float64) string {
-	s := decimal(v) + " visitors/s"
+	s := perSecondOf(decimal(v), "visitor")
 	if v < 100 && v > 0 {
 		s += " (" + decimal(v*60) + "/min)"
 	}
@@ -167,7 +176,16 @@ func visitorsPerSecond(v float64) string {
 
 // requestsPerSecond formats a request rate as a plan states it: "77.8
 // requests/s".
-func requestsPerSecond(v float64) string { return decimal(v) + " requests/s" }
+func requestsPerSecond(v float64) string { return perSecondOf(decimal(v), "request") }
+
+// perSecondOf puts a number written out before a rate's unit: only
+// exactly one is singular ("1 visitor/s", "1.5 visitors/s").
+func perSecondOf(n, what string) string {
+	if n == "1" {
+		return "1 " + what + "/s"
+	}
+	return n + " " + what + "s/s"
+}
 
 // factor formats a load factor: "2×", "1.5×".
 func factor(f float64) string {
@@ -224,4 +242,13 @@ func stretchLength(d time.Duration) string {
 	length := friendlyLength(d)
 	n, unit, _ := strings.Cut(length, " ")
 	return n + "-" + strings.TrimSuffix(unit, "s")
+}
+
+// lowerFirst lower-cases a sentence's first letter, to use it inside
+// another: "The error rate" becomes "the error rate".
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }

@@ -207,8 +207,8 @@ func processHealth(doc Document) Health {
 		h.Limited = true
 		h.limit(SignalLag)
 		h.Reasons = append(h.Reasons, fmt.Sprintf(
-			"The generator was the bottleneck: %s of its requests (%s) left more than %s late, and its p99 lag was %s. Run it on a bigger machine, or spread the load over more generators.",
-			count(h.Late), percent(h.LateShare), latency(h.LateAfter), latency(h.LagP99)))
+			"The generator was the bottleneck: %s of its requests (%s) left more than %s late, and its p99 lag was %s. %s.",
+			count(h.Late), percent(h.LateShare), latency(h.LateAfter), latency(h.LagP99), machineAdvice))
 	}
 	h.Stopped, h.Looping = res.Closed.Stopped, res.Closed.Visitors
 	if h.Stopped > 0 {
@@ -272,8 +272,8 @@ func closedCPU(doc Document, h *Health) {
 				within = " (the simulated shop runs in the same process)"
 			}
 			h.Reasons = append(h.Reasons, fmt.Sprintf(
-				"The generator was the bottleneck of phase %s: its process kept %s of its %s busy%s, so its looping visitors went no faster than the generator could. Run it on a bigger machine, or spread the load over more generators.",
-				ph.Name, percent(share), plural(h.CPUs, "CPU"), within))
+				"The generator was the bottleneck of phase %s: its process kept %s of its %s busy%s, so its looping visitors went no faster than the generator could. %s.",
+				ph.Name, percent(share), plural(h.CPUs, "CPU"), within, machineAdvice))
 		}
 	}
 }
@@ -294,7 +294,7 @@ func missedReason(res *loadgen.Results) string {
 	capped := a.Missed - a.Exhausted
 	switch {
 	case a.Exhausted == 0:
-		return s + fmt.Sprintf(" because max_concurrency (%d) visitors were already in flight. Raise max_concurrency, or spread the load over more generators.", res.Scenario.MaxConcurrency)
+		return s + fmt.Sprintf(" because max_concurrency (%d) visitors were already in flight. Raise max_concurrency, if the generator's machine has the CPU and memory for more visitors at once.", res.Scenario.MaxConcurrency)
 	case capped == 0:
 		return s + " because a journey's unique data file had run out of rows. Give it more rows, or use order: sequential."
 	}
@@ -306,7 +306,7 @@ func generatorErrorReason(res *loadgen.Results, h Health) string {
 	s := fmt.Sprintf("The generator failed %s of its %s requests itself (%s), so the target never saw them", count(h.GeneratorErrors), count(res.Requests), percent(h.GeneratorErrorShare))
 	var why []string
 	if n := res.Classes.Of(loadgen.ClassGenerator); n > 0 {
-		why = append(why, fmt.Sprintf("%s because it ran out of local ports or file descriptors (raise the open-files limit, or spread the load over more generators)", count(n)))
+		why = append(why, fmt.Sprintf("%s because it ran out of local ports or file descriptors (raise the open-files limit, ulimit -n, or split the test over several machines with --segment)", count(n)))
 	}
 	if n := res.Classes.Of(loadgen.ClassTemplate); n > 0 {
 		why = append(why, fmt.Sprintf("%s because a request's template had no value to fill in", count(n)))

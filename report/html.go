@@ -132,7 +132,7 @@ func newHTMLView(doc Document) htmlView {
 		Scenario:  sc.Name,
 		Target:    sc.Target,
 		When:      whenLine(doc),
-		Cards:     cards(res, j, tp),
+		Cards:     cards(doc, tp),
 		Traffic:   trafficRows(doc, tp),
 		Reasons:   j.Reasons,
 		Version:   res.Version,
@@ -226,37 +226,6 @@ func cardTone(j Judgement, metric func(scenario.Metric) bool) string {
 	return t
 }
 
-func cards(res *loadgen.Results, j Judgement, tp trafficPlan) []card {
-	var out []card
-	if share, ok := visitSuccess(res); ok {
-		var visits int64
-		for _, jr := range res.Journeys {
-			visits += jr.Visits
-		}
-		out = append(out, card{Label: "Visits that succeeded", Value: percent(share), Detail: "of " + count(visits) + " visits",
-			Tone: cardTone(j, is(scenario.MetricThroughput))})
-	}
-	if len(res.Keys) > 0 && res.Keys[0].Latency.Count() > 0 {
-		out = append(out, card{Label: "Answered within", Value: friendlyLatency(res.Keys[0].Latency.Percentile(95)), Detail: "for 95% of successful requests",
-			Tone: cardTone(j, scenario.Metric.IsLatency)})
-	}
-	if res.Requests > 0 {
-		out = append(out, card{Label: "Requests that failed", Value: percent(res.ErrorRate()), Detail: count(res.Errors) + " of " + count(res.Requests),
-			Tone: cardTone(j, is(scenario.MetricErrorRate))})
-	}
-	switch {
-	case tp.TestedPeak > 0:
-		detail := "the planned peak"
-		if tp.HasExpectation && !nearlyOne(tp.Factor) {
-			detail = factor(tp.Factor) + " the expected peak"
-		}
-		out = append(out, card{Label: "Peak traffic tested", Value: shortRate(tp.TestedPeak), Detail: "visitors a second, " + detail, Tone: "info"})
-	case tp.Closed > 0:
-		out = append(out, card{Label: "Traffic tested", Value: count(int64(tp.Closed)), Detail: "visitors at once", Tone: "info"})
-	}
-	return out
-}
-
 func trafficRows(doc Document, tp trafficPlan) trafficTable {
 	res := doc.Results
 	t := trafficTable{Expected: tp.HasExpectation}
@@ -271,14 +240,19 @@ func trafficRows(doc Document, tp trafficPlan) trafficTable {
 	if res.Interrupted {
 		ran += " (stopped early)"
 	}
+	random := res.Scenario.Arrivals == scenario.Poisson
 	if tp.TestedPeak > 0 {
+		plannedVisitors := count(int64(tp.TestedVisitors + 0.5))
+		if random {
+			plannedVisitors = "about " + plannedVisitors
+		}
 		planned := shortRate(tp.TestedPeak)
 		if tp.HasExpectation && !nearlyOne(tp.Factor) {
 			planned += " (" + factor(tp.Factor) + ")"
 		}
 		t.Rows = append(t.Rows,
-			trafficRow{Label: "Peak visitors per second", Expected: shortRate(tp.ExpectedPeak), Planned: planned, Achieved: achievedAtPeak(res, doc.Plan, tp.TestedPeak)},
-			trafficRow{Label: "Visitors", Expected: count(int64(tp.ExpectedVisitors + 0.5)), Planned: count(int64(tp.TestedVisitors + 0.5)), Achieved: started},
+			trafficRow{Label: "Peak visitors per second", Expected: shortRate(tp.ExpectedPeak), Planned: planned, Achieved: reachedCell(doc, tp)},
+			trafficRow{Label: "Visitors", Expected: count(int64(tp.ExpectedVisitors + 0.5)), Planned: plannedVisitors, Achieved: started},
 		)
 	}
 	answered := count(res.Requests)
@@ -295,6 +269,9 @@ func trafficRows(doc Document, tp trafficPlan) trafficTable {
 	)
 	if c := res.Scenario.Campaign; c != nil {
 		t.Notes = append(t.Notes, campaignSentence(c))
+	}
+	if random && tp.TestedPeak > 0 {
+		t.Notes = append(t.Notes, "Visitors arrive at random moments, as real ones do, so the number that arrive varies from run to run around the plan's expected count; a few more or fewer than planned is not a fault.")
 	}
 	switch w := tp.Window.String(); {
 	case !tp.HasExpectation && res.Scenario.Campaign == nil:
@@ -320,29 +297,20 @@ func trafficRows(doc Document, tp trafficPlan) trafficTable {
 	return t
 }
 
-// achievedAtPeak is the visitor rate the generator started while the plan
-// was at its peak (within 5%), averaged over that stretch: one second of
-// Poisson arrivals is too noisy to be called a peak.
-func achievedAtPeak(res *loadgen.Results, plan scenario.Plan, peak float64) string {
-	var arrivals int64
-	var span time.Duration
-	for _, iv := range res.Timeline {
-		mid := iv.Offset + res.Interval/2
-		if mid < plan.Duration() && float64(plan.RateAt(mid)) >= 0.95*peak {
-			arrivals += iv.Arrivals
-			span += res.Interval
-		}
-	}
-	if span == 0 {
-		return "–"
-	}
-	return shortRate(float64(arrivals) / span.Seconds())
-}
-
 // campaignSentence describes the campaign in the words of the launch
 // meeting: "An email blast: an email send: … 200,000 people reached × 6%
 // = 12,000 expected visitors over 3 hours, peaking at 7.2 visitors a
 // second 20m in."
+// reachedCell is the traffic table's achieved peak: the visitor rate
+// started while the plan was at its peak, and for how long.
+func reachedCell(doc Document, tp trafficPlan) string {
+	reached, span := peakReached(doc.Results, doc.Plan, tp.TestedPeak)
+	if span == 0 {
+		return "–"
+	}
+	return shortRate(reached) + " for " + offset(span)
+}
+
 func campaignSentence(c *scenario.CampaignRecord) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "The campaign (%s)", c.Shape)
@@ -458,7 +426,7 @@ func facts(doc Document) []fact {
 		ran = smokeRan(doc)
 	}
 	if res.Interrupted {
-		ran += ", interrupted"
+		ran += ", " + stoppedWord(res)
 	}
 	out = append(out, fact{"Ran", ran})
 	if sc.Arrivals != "" {

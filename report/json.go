@@ -20,6 +20,8 @@ type resultsDocument struct {
 	Liftoff     string           `json:"liftoff,omitempty"`
 	Verdict     Verdict          `json:"verdict"`
 	Interrupted bool             `json:"interrupted"`
+	Aborted     bool             `json:"aborted,omitempty"` // an abort rule stopped the run
+	Abort       *jsonAbort       `json:"abort,omitempty"`   // the abort rule that stopped the run
 	Reasons     []string         `json:"reasons"`
 	Findings    []jsonFinding    `json:"findings"`
 	Generator   jsonHealth       `json:"generator"`
@@ -47,6 +49,28 @@ type jsonFinding struct {
 	BoundMS     float64 `json:"bound_ms,omitempty"`        // and the least the target took, the generator's delays taken off
 	FromS       float64 `json:"from_s,omitempty"`          // the stretch Where names, seconds into the run
 	ToS         float64 `json:"to_s,omitempty"`
+}
+
+// jsonAbort is the abort rule that stopped a run: what it measured over
+// the window that tripped it.
+type jsonAbort struct {
+	Rule     string  `json:"rule"`
+	Scope    string  `json:"scope"`
+	Metric   string  `json:"metric"`
+	Unit     string  `json:"unit"` // "ms" or "ratio" (0..1)
+	Measured float64 `json:"measured"`
+	Limit    float64 `json:"limit"`
+	Samples  int64   `json:"samples"`
+	FromS    float64 `json:"from_s"` // the window, seconds into the run
+	ToS      float64 `json:"to_s"`   // when the rule tripped and the run stopped
+}
+
+func abortJSON(a *Aborted) *jsonAbort {
+	if a == nil {
+		return nil
+	}
+	return &jsonAbort{Rule: a.Rule.Text, Scope: a.Rule.ScopeName(), Metric: a.Rule.MetricName(), Unit: a.Unit().String(),
+		Measured: a.Measured, Limit: limitOf(a.Rule), Samples: a.Samples, FromS: a.From.Seconds(), ToS: a.To.Seconds()}
 }
 
 // jsonHealth is the generator object: whether the generator limited the
@@ -115,6 +139,8 @@ func WriteJSON(w io.Writer, doc Document) error {
 		Liftoff:     doc.Results.Version,
 		Verdict:     j.Verdict,
 		Interrupted: j.Interrupted,
+		Aborted:     j.Aborted != nil,
+		Abort:       abortJSON(j.Aborted),
 		Reasons:     nonNil(j.Reasons),
 		Findings:    []jsonFinding{},
 		Generator:   healthJSON(j.Health),

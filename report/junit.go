@@ -25,7 +25,8 @@ import (
 //     the plan">, with an <error> when the generator was the bottleneck or
 //     its signals explain a failure; its body lists the signals.
 //   - <testcase classname="liftoff.run" name="run completed the plan">,
-//     with an <error> when the run was interrupted.
+//     with an <error> when the run was interrupted, and a <failure> when
+//     an abort rule stopped it.
 //
 // So failures mean NO-GO and errors without failures mean INCONCLUSIVE;
 // the suite's properties carry the verdict itself. Test case names are
@@ -122,7 +123,7 @@ func WriteJUnit(w io.Writer, doc Document) error {
 		}
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "%s\n", verdictLine(j))
+	fmt.Fprintf(&out, "%s\n", verdictLine(doc))
 	for _, r := range j.Reasons {
 		fmt.Fprintf(&out, "- %s\n", r)
 	}
@@ -220,6 +221,10 @@ func completionCase(doc Document, t string) junitCase {
 	}
 	if !res.Interrupted {
 		c.SystemOut = &junitBody{Text: ran}
+		return c
+	}
+	if a := doc.Judgement.Aborted; a != nil {
+		c.Failure = &junitProblem{Type: "aborted", Message: "an abort rule stopped the run: " + a.Rule.Text, Body: abortSentence(a, doc.Plan.Duration()) + "\n" + ran}
 		return c
 	}
 	c.Error = &junitProblem{Type: "interrupted", Message: "the run was interrupted before the plan ended", Body: ran}

@@ -43,7 +43,7 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 		ran = smokeRan(doc)
 	}
 	if res.Interrupted {
-		ran += " (interrupted)"
+		ran += " (" + stoppedWord(res) + ")"
 	}
 	achieved := rate(s.AchievedRate) + " achieved"
 	if s.PlannedRate > 0 {

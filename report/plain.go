@@ -85,11 +85,11 @@ func readinessOf(doc Document) readiness {
 	switch j.Verdict {
 	case Go:
 		r.Word = "Ready"
-		r.Sentence = fmt.Sprintf("Ready: the site handled %s.", tp.phrase())
+		r.Sentence = "Ready: " + goClaim(doc, tp) + "."
 		if s := outcomeSentence(res); s != "" {
 			r.Sentence += " " + s
 		}
-		r.Next = goNext(tp)
+		r.Next = goNext(doc, tp)
 	case NoGo:
 		r.Word = "Not ready"
 		r.Sentence = fmt.Sprintf("Not ready: the site did not hold %s.", tp.phrase())
@@ -97,6 +97,9 @@ func readinessOf(doc Document) readiness {
 			if !f.Passed && f.TargetFault {
 				r.Problems = append(r.Problems, plainProblem(f))
 			}
+		}
+		if a := j.Aborted; a != nil {
+			r.Problems = append([]string{plainAbort(a)}, r.Problems...)
 		}
 		if len(r.Problems) > 0 {
 			r.Sentence += " " + r.Problems[0]
@@ -106,36 +109,29 @@ func readinessOf(doc Document) readiness {
 	default:
 		r.Word = "Not proven"
 		r.Sentence = fmt.Sprintf("Not proven: this test cannot tell whether the site is ready for %s. The problem is with the test, not a finding about the site.", tp.phrase())
+		if s := shortfall(doc, tp); s != "" {
+			r.Sentence = fmt.Sprintf("Not proven: %s, so it cannot tell whether the site is ready. The problem is with the test, not a finding about the site.", s)
+		}
 		r.Next = inconclusiveNext(doc)
 	}
 	return r
 }
 
-// outcomeSentence sums up what visitors saw: "99.8% of visits succeeded;
-// 95% of requests were answered within 240 ms."
-func outcomeSentence(res *loadgen.Results) string {
-	var parts []string
-	if share, ok := visitSuccess(res); ok {
-		parts = append(parts, percent(share)+" of visits succeeded")
+// goNext says what a GO means for the launch, from the traffic the test
+// reached, not the traffic it planned.
+func goNext(doc Document, tp trafficPlan) []string {
+	multiple := tp.Factor
+	if reached, span := peakReached(doc.Results, doc.Plan, tp.TestedPeak); span > 0 && tp.ExpectedPeak > 0 {
+		multiple = reached / tp.ExpectedPeak
 	}
-	if len(res.Keys) > 0 && res.Keys[0].Latency.Count() > 0 {
-		parts = append(parts, "95% of requests were answered within "+friendlyLatency(res.Keys[0].Latency.Percentile(95)))
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return strings.Join(parts, "; ") + "."
-}
-
-func goNext(tp trafficPlan) []string {
 	next := []string{}
 	switch {
-	case tp.HasExpectation && tp.Factor > 1.005:
-		next = append(next, fmt.Sprintf("The test sent %s the traffic the campaign expects, so the site has room for a stronger response than planned.", factor(tp.Factor)))
-	case tp.HasExpectation && tp.Factor < 0.995:
-		next = append(next, fmt.Sprintf("The test sent only %s the traffic the campaign expects. Test at the full expected traffic or more (load_factor: 1x or higher) before relying on this result.", factor(tp.Factor)))
+	case tp.HasExpectation && multiple >= 1/peakShare:
+		next = append(next, fmt.Sprintf("The site handled %s the traffic the campaign expects at its peak, so it has room for a stronger response than planned.", roughFactor(multiple)))
+	case tp.HasExpectation && multiple < peakShare:
+		next = append(next, fmt.Sprintf("The test reached only %s the traffic the campaign expects at its peak. Test at the full expected traffic or more (the scenario's load factor sets it) before relying on this result.", roughFactor(multiple)))
 	default:
-		next = append(next, "The test sent exactly the planned traffic, with no margin above it. To learn how much room there is, test again at a higher load (for example load_factor: 2x).")
+		next = append(next, "The test sent the planned traffic, with no margin above it. To learn how much room there is, test again with more traffic: twice the expected, for example (the scenario's load factor sets it).")
 	}
 	next = append(next, "Keep this report with the launch plan, and run the test again after any major change to the site.")
 	return next
@@ -174,38 +170,39 @@ func inconclusiveNext(doc Document) []string {
 		next = append(next, fmt.Sprintf("The test was stopped after %s of the planned %s. Run it to the end.", offset(res.Elapsed), offset(doc.Plan.Duration())))
 	}
 	if j.Health.MissedArrivals() {
-		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached its limit of %s visitors at once. Raise max_concurrency in the scenario, or run the test from more machines.",
+		next = append(next, fmt.Sprintf("The load generator could not send all the planned visitors: %s of them never started, because it reached the scenario's limit of %s visitors at once. Allow more visitors at once (the reasons below name the setting).",
 			percent(j.Health.MissedShare), count(int64(res.Scenario.MaxConcurrency))))
 	}
 	if j.Health.FellBehind() {
-		next = append(next, fmt.Sprintf("The load generator fell behind its schedule (some requests left %s late), so the timings are not trustworthy. Run it on a bigger machine, or from more machines.", friendlyLatency(j.Health.LagP99)))
+		next = append(next, fmt.Sprintf("The load generator fell behind its schedule (some requests left %s late), so the timings are not trustworthy. %s.", friendlyLatency(j.Health.LagP99), plainMachineAdvice))
 	}
 	if j.Health.FailedItself() {
-		next = append(next, "The load generator could not send some requests itself (it ran out of connections or file handles, or a request's data was missing), so the site never saw them. Run it on a bigger machine, or from more machines.")
+		next = append(next, "The load generator could not send some requests itself (it ran out of connections or file handles, or a request's data was missing), so the site never saw them. "+plainMachineAdvice+".")
 	}
 	if j.Health.Stopped > 0 {
 		next = append(next, "Some of the test's looping visitors ran out of test data and stopped early, so the site did not get the load it was meant to. Give the data file more rows.")
 	}
 	for _, l := range j.Health.Limits {
 		if l == SignalCPU {
-			next = append(next, "The load generator's machine was fully busy while its visitors looped, so they went only as fast as the generator could, not as fast as the site could. Run it on a bigger machine, or from more machines.")
+			next = append(next, "The load generator's machine was fully busy while its visitors looped, so they went only as fast as the generator could, not as fast as the site could. "+plainMachineAdvice+".")
 		}
 	}
 	for _, f := range j.Findings {
+		goal := lowerFirst(ruleInWords(f.Rule))
 		switch {
 		case (f.Passed && !f.Unproven) || f.TargetFault:
 		case f.NoData:
-			next = append(next, fmt.Sprintf("The goal %q could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” could not be checked: nothing it covers was measured. Check that the scenario's journeys and phases match it.", goal))
 		case f.Unproven:
-			next = append(next, fmt.Sprintf("The goal %q was met, but in part of the test the load generator could not start all the planned visitors, so the site did not get all the load there.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was met, but in part of the test the load generator could not start all the planned visitors, so the site did not get all the load there.", goal))
 		case f.Cause == SignalMissed || f.Cause == SignalInterrupted:
-			next = append(next, fmt.Sprintf("The goal %q was missed only because not every visitor got to finish (the load generator could not start them all, or the test was stopped); the site served the visits that ran to the end.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was missed only because not every visitor got to finish (the load generator could not start them all, or the test was stopped); the site served the visits that ran to the end.", goal))
 		case f.Cause == SignalLag:
-			next = append(next, fmt.Sprintf("The goal %q was missed, but the site's own response times met it: the slowness came from the load generator sending late.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was missed, but the site's own response times met it: the slowness came from the load generator sending late.", goal))
 		case f.Cause == SignalConnections:
-			next = append(next, fmt.Sprintf("The goal %q was missed while the load generator was still opening its connections, which can explain the slowness. Run the test again; if it repeats, the site is slow to accept connections.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was missed while the load generator was still opening its connections, which can explain the slowness. Run the test again; if it repeats, the site is slow to accept connections.", goal))
 		default:
-			next = append(next, fmt.Sprintf("The goal %q was missed, but the load generator's machine was too busy to read the site's answers on time, which can explain it. Run the test from a machine with spare CPU.", f.Rule.Text))
+			next = append(next, fmt.Sprintf("The goal “%s” was missed, but the load generator's machine was too busy to read the site's answers on time, which can explain it. Run the test from a machine with spare CPU.", goal))
 		}
 	}
 	if len(next) == 0 {
@@ -231,20 +228,7 @@ func firstTrouble(doc Document) (time.Duration, bool) {
 // plainProblem says what a failed finding means for visitors: "36% of
 // requests failed (the goal is below 1%)."
 func plainProblem(f Finding) string {
-	who := plainScope(f.Rule)
-	var s string
-	switch f.Rule.Metric {
-	case scenario.MetricErrorRate:
-		s = fmt.Sprintf("%s of %s failed", percent(f.Measured), who)
-	case scenario.MetricThroughput:
-		s = fmt.Sprintf("only %s of %s completed their visit", percent(f.Measured), who)
-	case scenario.MetricMax:
-		s = fmt.Sprintf("the slowest %s took %s", strings.Replace(who, "requests", "request", 1), friendlyValue(f.Measured, f.Unit()))
-	case scenario.MetricMean:
-		s = fmt.Sprintf("%s took %s on average", who, friendlyValue(f.Measured, f.Unit()))
-	default:
-		s = fmt.Sprintf("%s%% of %s took up to %s to answer", quantile(f.Rule), who, friendlyValue(f.Measured, f.Unit()))
-	}
+	s := plainMeasured(f.Rule, f.Measured)
 	if f.To > 0 && !strings.HasPrefix(f.Where, "worst") {
 		s += fmt.Sprintf(" between %s and %s into the test", offset(f.From), offset(f.To))
 	}
@@ -252,13 +236,33 @@ func plainProblem(f Finding) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// plainMeasured says what a rule's metric came to: "12% of requests
+// failed", "95% of requests took up to 2.1 seconds to answer".
+func plainMeasured(r scenario.Rule, measured float64) string {
+	who, unit := plainScope(r), unitOf(r.Metric)
+	switch r.Metric {
+	case scenario.MetricErrorRate:
+		return fmt.Sprintf("%s of %s failed", percent(measured), who)
+	case scenario.MetricThroughput:
+		return fmt.Sprintf("only %s of %s completed their visit", percent(measured), who)
+	case scenario.MetricMax:
+		return fmt.Sprintf("the slowest %s took %s", strings.Replace(who, "requests", "request", 1), friendlyValue(measured, unit))
+	case scenario.MetricMean:
+		return fmt.Sprintf("%s took %s on average", who, friendlyValue(measured, unit))
+	}
+	return fmt.Sprintf("%s%% of %s took up to %s to answer", quantile(r), who, friendlyValue(measured, unit))
+}
+
 // plainScope names who a rule is about: "requests", "requests in the
 // checkout journey", "requests during the peak phase"; visitors for
-// throughput.
+// throughput, successful requests for latency.
 func plainScope(r scenario.Rule) string {
 	noun := "requests"
-	if r.Metric == scenario.MetricThroughput {
+	switch {
+	case r.Metric == scenario.MetricThroughput:
 		noun = "visitors"
+	case r.Metric.IsLatency():
+		noun = "successful requests" // failed requests are timed apart: they are not answers
 	}
 	switch {
 	case r.Phase != "":

@@ -43,7 +43,7 @@ func WritePlan(w io.Writer, sc *scenario.Scenario) error {
 	fmt.Fprintf(out, "  peak       %s at %s into the test → %s\n", visitorsPerSecond(tp.TestedPeak), offset(tp.TestedPeakAt), requestsPerSecond(tp.TestedPeak*rpv))
 	fmt.Fprintf(out, "  requests   %s\n", roundCount(tp.TestedVisitors*rpv))
 	if tp.Closed > 0 {
-		fmt.Fprintf(out, "  looping    up to %d visitors in closed-model phases, besides the arrivals\n", tp.Closed)
+		fmt.Fprintf(out, "  looping    up to %s in closed-model phases, besides the arrivals\n", visitors(strconv.Itoa(tp.Closed)))
 	}
 	fmt.Fprintf(out, "\nA visitor is one arrival and runs one journey: requests = visitors × %s, the journeys' steps averaged by weight.\n\n", decimal(rpv))
 	writePlanChart(out, tp)
@@ -280,11 +280,11 @@ func PlanLine(sc *scenario.Scenario) string {
 	n := len(tp.Tested.Phases)
 	s += fmt.Sprintf("%s in %d phase%s", offset(tp.TestedLength), n, pluralS(n))
 	if tp.TestedVisitors > 0 {
-		s += fmt.Sprintf(", ~%s visitors, peak %s visitors/s (~%s requests/s)", roundCount(tp.TestedVisitors),
-			decimal(tp.TestedPeak), decimal(tp.TestedPeak*tp.RequestsPerVisitor))
+		s += fmt.Sprintf(", ~%s, peak %s (~%s)", visitors(roundCount(tp.TestedVisitors)),
+			perSecondOf(decimal(tp.TestedPeak), "visitor"), requestsPerSecond(tp.TestedPeak*tp.RequestsPerVisitor))
 	}
 	if tp.Closed > 0 {
-		s += fmt.Sprintf(", up to %d looping visitors", tp.Closed)
+		s += fmt.Sprintf(", up to %d looping visitor%s", tp.Closed, pluralS(tp.Closed))
 	}
 	return s + fmt.Sprintf(" · a visitor runs one journey: requests = visitors × %s", decimal(tp.RequestsPerVisitor))
 }

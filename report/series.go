@@ -16,30 +16,40 @@ import (
 // bar, so a three-hour run draws as many columns as a one-minute run.
 type column struct {
 	From  time.Duration
-	Span  time.Duration // the column's full width
-	Width time.Duration // the time its counts fell in: Span, or less at the run's end
+	Width time.Duration // the time its counts fell in: its intervals, or what the run's end left of them
 	Idx   []int         // indexes into Results.Timeline
 }
 
-// columns groups the timeline into at most maxChartCol columns.
-func columns(res *loadgen.Results) []column {
+// columns groups the timeline up to end (the run's elapsed time, or
+// where arrivals stopped) into at most maxChartCol columns. The last
+// interval ends with the run, however short: its counts are rates over
+// the time it really covered, never over a whole interval, which would
+// draw a drop the target never made. A last stretch shorter than half a
+// column joins the column before it, so a few answers in the run's last
+// milliseconds do not spike the rate either.
+func columns(res *loadgen.Results, end time.Duration) []column {
 	n := len(res.Timeline)
 	if n == 0 || res.Interval <= 0 {
 		return nil
 	}
 	per := (n + maxChartCol - 1) / maxChartCol
+	full := time.Duration(per) * res.Interval
 	var out []column
 	for i := 0; i < n; i += per {
-		c := column{From: res.Timeline[i].Offset, Span: time.Duration(per) * res.Interval}
+		c := column{From: res.Timeline[i].Offset, Width: full}
+		if end > 0 && c.From >= end {
+			break
+		}
 		for k := i; k < min(n, i+per); k++ {
 			c.Idx = append(c.Idx, k)
 		}
-		// The last interval closes when the run ends, however short; its
-		// counts are divided by at least one interval so a few answers
-		// trickling in after the plan's end do not spike the rate.
-		c.Width = c.Span
-		if end := c.From + c.Span; end > res.Elapsed {
-			c.Width = min(c.Span, max(res.Elapsed-c.From, res.Interval))
+		if end > c.From && end < c.From+full {
+			c.Width = end - c.From
+		}
+		if last := len(out) - 1; last >= 0 && c.Width < full/2 {
+			out[last].Idx = append(out[last].Idx, c.Idx...)
+			out[last].Width += c.Width
+			continue
 		}
 		out = append(out, c)
 	}
@@ -106,11 +116,33 @@ func is(m scenario.Metric) func(scenario.Metric) bool {
 }
 
 // failedSpans are the stretches where failed findings of the given metrics
-// broke their limits.
-func failedSpans(j Judgement, metric func(scenario.Metric) bool) []span {
+// broke their limits: every failing window of a windowed rule, every
+// timeline interval of another rule's scope where its metric failed (with
+// enough requests to trust, as firstFailure counts them), so the whole
+// stretch of trouble is shaded, not only its worst second. A rule that
+// failed only in sum, with no interval failing on its own, shades its
+// worst interval.
+func failedSpans(doc Document, metric func(scenario.Metric) bool) []span {
 	var out []span
-	for _, f := range j.Findings {
-		if !f.Passed && f.To > 0 && metric(f.Rule.Metric) {
+	for _, f := range doc.Judgement.Findings {
+		if f.Passed || f.NoData || !metric(f.Rule.Metric) {
+			continue
+		}
+		found := false
+		if !f.Implicit {
+			r, onService := f.Rule, f.Basis == BasisServiceTime
+			candidates, need := eachInterval(doc, r), int64(minTroubleSamples)
+			if r.Window > 0 {
+				candidates, need = stretchesFor(doc, r), 1
+			}
+			for _, s := range candidates {
+				if m := measure(r, s, onService); m.ok && m.samples >= need && !r.Op.Holds(m.value, f.Limit) {
+					out = append(out, span{From: s.from.Seconds(), To: s.to.Seconds()})
+					found = true
+				}
+			}
+		}
+		if !found && f.To > 0 {
 			out = append(out, span{From: f.From.Seconds(), To: f.To.Seconds()})
 		}
 	}
@@ -142,20 +174,24 @@ func mergeSpans(spans []span) []span {
 	return out
 }
 
+// arrivalsEnd is when arrivals stopped: the end of the part of the plan
+// that ran (the plan, or up to an interrupt).
+func arrivalsEnd(doc Document) time.Duration {
+	if r := doc.Results.Ran; r > 0 {
+		return r
+	}
+	return min(doc.Results.Elapsed, doc.Plan.Duration())
+}
+
 // visitorChart shows visitors per second: the plan against the visitors
 // the generator started (and those it could not).
 func visitorChart(doc Document) chart {
 	res := doc.Results
-	cols := columns(res)
+	cols := columns(res, res.Elapsed)
 	c := overTime(doc, "Visitors arriving per second", "Visitors per second over the test: planned and started", rateTick)
 	c.Note = "The dashed line is the test plan; the solid line is the visitors the load generator started."
 	planned := curveLine(line{Name: "planned", Class: "s-planned", Dashed: true}, doc.Plan.Curve, 1)
-	due := cols // the drain after the plan is left out: no visitor is due
-	if planEnd := doc.Plan.Duration(); planEnd > 0 {
-		if i := slices.IndexFunc(cols, func(col column) bool { return col.From >= planEnd }); i >= 0 {
-			due = cols[:i]
-		}
-	}
+	due := columns(res, arrivalsEnd(doc)) // the drain after the plan is left out: no visitor is due
 	started := line{Name: "started", Class: "s-achieved", X: mids(due), Y: perSecond(res, due, func(iv *loadgen.Interval) int64 { return iv.Arrivals })}
 	missed := line{Name: "could not start", Class: "s-missed", X: mids(due), Y: perSecond(res, due, func(iv *loadgen.Interval) int64 { return iv.Missed })}
 	anyMissed := slices.ContainsFunc(missed.Y, func(y float64) bool { return y > 0 })
@@ -175,7 +211,7 @@ func visitorChart(doc Document) chart {
 // target answered, and how many of those answers were failures.
 func requestChart(doc Document) chart {
 	res := doc.Results
-	cols := columns(res)
+	cols := columns(res, res.Elapsed)
 	perVisit := res.Scenario.RequestsPerVisitor()
 	c := overTime(doc, "Requests answered per second", "Requests per second over the test: planned, answered and failed", rateTick)
 	answered := line{Name: "answered", Class: "s-achieved", X: mids(cols), Y: perSecond(res, cols, func(iv *loadgen.Interval) int64 { return iv.Requests })}
@@ -196,14 +232,14 @@ func requestChart(doc Document) chart {
 	if len(cols) == 0 {
 		c.Empty = "No request was answered."
 	}
-	return c
+	return withShade(c, failedSpans(doc, is(scenario.MetricThroughput)))
 }
 
 // latencyChart shows response time over the run (p50, p95, p99 of every
 // request) with the goals of the whole-run latency rules.
 func latencyChart(doc Document) chart {
 	res, j := doc.Results, doc.Judgement
-	cols := columns(res)
+	cols := columns(res, res.Elapsed)
 	c := overTime(doc, "Response time", "Response time over the test: p50, p95 and p99 of all requests", latencyTick)
 	c.Note = "Measured from when each request was due to be sent. p50: half of the requests were faster; p95: 95 in 100 were faster; p99: 99 in 100 were faster."
 	quantiles := []struct {
@@ -247,13 +283,13 @@ func latencyChart(doc Document) chart {
 	if !seen {
 		c.Empty = "No request was answered, so there is no response time to show."
 	}
-	return withShade(c, failedSpans(j, scenario.Metric.IsLatency))
+	return withShade(c, failedSpans(doc, scenario.Metric.IsLatency))
 }
 
 // errorChart stacks failed requests per second by error class.
 func errorChart(doc Document) chart {
-	res, j := doc.Results, doc.Judgement
-	cols := columns(res)
+	res := doc.Results
+	cols := columns(res, res.Elapsed)
 	c := overTime(doc, "Errors per second, by kind", "Failed requests per second over the test, stacked by kind of error", rateTick)
 	if res.Errors == 0 {
 		c.Empty = "No request failed."
@@ -261,9 +297,7 @@ func errorChart(doc Document) chart {
 	}
 	for _, col := range cols {
 		c.BarAt = append(c.BarAt, col.From.Seconds())
-	}
-	if len(cols) > 0 {
-		c.BarW = cols[0].Span.Seconds()
+		c.BarW = append(c.BarW, col.Width.Seconds())
 	}
 	for _, class := range loadgen.ErrorClasses() {
 		if res.Classes.Of(class) == 0 || !class.Failed() {
@@ -274,7 +308,7 @@ func errorChart(doc Document) chart {
 		c.Bars = append(c.Bars, s)
 		c.Legend = append(c.Legend, legendEntry{Name: class.String(), Class: s.Class, Kind: "bar", Detail: class.Description()})
 	}
-	return withShade(c, failedSpans(j, is(scenario.MetricErrorRate)))
+	return withShade(c, failedSpans(doc, is(scenario.MetricErrorRate)))
 }
 
 // expectedChart draws the campaign's expected visitor rate over campaign

@@ -49,7 +49,7 @@ func WriteTerminal(w io.Writer, doc Document) error {
 	if limits := j.Health.Limits; len(limits) > 0 {
 		out.printf("Generator limited by: %s\n", limitList(limits))
 	}
-	out.printf("\n%s\n", verdictLine(j))
+	out.printf("\n%s\n", verdictLine(doc))
 	for _, r := range j.Reasons {
 		out.printf("  - %s\n", r)
 	}
@@ -86,7 +86,7 @@ func writeHeadline(w *errWriter, doc Document) {
 		ran = smokeRan(doc)
 	}
 	if res.Interrupted {
-		ran += " (interrupted)"
+		ran += " (" + stoppedWord(res) + ")"
 	}
 	s := Summarize(doc)
 	line := fmt.Sprintf("%s · %s visitors started · %s requests · %s achieved", ran, count(res.Arrivals.Started+closedVisits(res)), count(res.Requests), rate(s.AchievedRate))
@@ -236,7 +236,7 @@ func generatorLine(doc Document) string {
 	a := res.Arrivals
 	parts := []string{}
 	if a.Started+a.Missed > 0 || a.Planned > 0 {
-		parts = append(parts, fmt.Sprintf("arrivals %s planned, %s started, %s missed", count(int64(a.Planned+0.5)), count(a.Started), count(a.Missed)))
+		parts = append(parts, arrivalsPart(res))
 	}
 	if res.Lag.Count() > 0 {
 		parts = append(parts, fmt.Sprintf("lag p50 %s, p99 %s, max %s", latency(res.Lag.Percentile(50)), latency(res.Lag.Percentile(99)), latency(res.Lag.Max())))
@@ -269,6 +269,19 @@ func generatorLine(doc Document) string {
 	return strings.Join(parts, " · ")
 }
 
+// arrivalsPart is the generator line's account of arrivals. Poisson
+// arrivals are a random process: the plan gives their expected count,
+// which a run scatters around, so it is not a count of visitors lost;
+// those are the missed ones. Uniform arrivals keep the plan's count.
+func arrivalsPart(res *loadgen.Results) string {
+	a := res.Arrivals
+	planned := count(int64(a.Planned + 0.5))
+	if res.Scenario.Arrivals == scenario.Poisson {
+		return fmt.Sprintf("arrivals %s started, %s missed (random arrivals: the plan expected about %s, and a run scatters around that)", count(a.Started), count(a.Missed), planned)
+	}
+	return fmt.Sprintf("arrivals %s started, %s missed, of %s planned", count(a.Started), count(a.Missed), planned)
+}
+
 // limitList names the signals that limited a run: "cpu, scheduling delay".
 func limitList(limits []Signal) string {
 	names := make([]string, len(limits))
@@ -278,13 +291,19 @@ func limitList(limits []Signal) string {
 	return strings.Join(names, ", ")
 }
 
-// verdictLine states the verdict in plain words.
-func verdictLine(j Judgement) string {
+// verdictLine states the verdict in plain words. A GO claims the planned
+// traffic only when the test reached it; otherwise it says what the test
+// reached.
+func verdictLine(doc Document) string {
+	j := doc.Judgement
 	if j.Smoke {
 		return smokeVerdictLine(j)
 	}
 	switch j.Verdict {
 	case Go:
+		if s := shortfall(doc, planOf(doc)); s != "" {
+			return "GO for the traffic it reached: " + s + ", so the planned peak itself is untested."
+		}
 		return "GO: the target is ready for the planned traffic."
 	case NoGo:
 		return "NO-GO: the target did not hold the planned traffic."

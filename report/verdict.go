@@ -129,6 +129,9 @@ type Judgement struct {
 	Findings    []Finding
 	Health      Health
 	Interrupted bool
+	// Aborted is the abort rule that stopped the run, when one did: the
+	// verdict is NO-GO, and its reason comes first.
+	Aborted *Aborted
 	// Smoke marks a smoke test's judgement (see evaluateSmoke): it has
 	// no findings, and its verdict is about journeys, not load.
 	Smoke bool
@@ -142,6 +145,7 @@ func evaluate(doc Document) Judgement {
 	res := doc.Results
 	jd := &assessor{doc: doc, health: health(doc)}
 	j := Judgement{Interrupted: res.Interrupted}
+	j.Aborted, _ = abortedOf(res) // NewDocument refused an unreadable one
 	for _, r := range doc.Rules {
 		j.Findings = append(j.Findings, jd.evaluateRule(r))
 	}
@@ -167,8 +171,11 @@ func evaluate(doc Document) Judgement {
 	}
 	j.Health = jd.health
 	switch {
-	case len(faults) > 0:
+	case len(faults) > 0 || j.Aborted != nil:
 		j.Verdict = NoGo
+		if j.Aborted != nil {
+			j.Reasons = append(j.Reasons, abortSentence(j.Aborted, doc.Plan.Duration()))
+		}
 		j.Reasons = append(j.Reasons, faults...)
 	case j.Health.Limited || res.Interrupted || len(unproven) > 0 || res.Partial():
 		j.Verdict = Inconclusive
@@ -176,7 +183,7 @@ func evaluate(doc Document) Judgement {
 		j.Verdict = Go
 		j.Reasons = append(j.Reasons, goSentence(len(doc.Rules)))
 	}
-	if res.Interrupted {
+	if res.Interrupted && j.Aborted == nil { // an abort's sentence says when it stopped the run
 		at := res.InterruptedAt // the grace period after it is not part of the run
 		if at <= 0 {
 			at = planRan(doc) // results built by hand may not say
@@ -222,18 +229,7 @@ func faultSentence(res *loadgen.Results, f Finding) string {
 
 func findingSentence(f Finding) string {
 	var b strings.Builder
-	switch f.Rule.Metric {
-	case scenario.MetricErrorRate:
-		b.WriteString("The error rate")
-	case scenario.MetricThroughput:
-		b.WriteString("Throughput")
-	case scenario.MetricMax:
-		b.WriteString("Max latency")
-	case scenario.MetricMean:
-		b.WriteString("Mean latency")
-	default:
-		b.WriteString(f.Rule.MetricName() + " latency")
-	}
+	b.WriteString(metricSubject(f.Rule))
 	fmt.Fprintf(&b, " was %s", formatValue(f.Measured, f.Unit()))
 	if scope := f.Rule.ScopeName(); scope != "" {
 		fmt.Fprintf(&b, " for %s", scope)
@@ -249,9 +245,31 @@ func findingSentence(f Finding) string {
 	return b.String()
 }
 
+// metricSubject names what a rule measures, to start a sentence: "The
+// error rate", "p95 latency".
+func metricSubject(r scenario.Rule) string {
+	switch r.Metric {
+	case scenario.MetricErrorRate:
+		return "The error rate"
+	case scenario.MetricThroughput:
+		return "Throughput"
+	case scenario.MetricMax:
+		return "Max latency"
+	case scenario.MetricMean:
+		return "Mean latency"
+	}
+	return r.MetricName() + " latency"
+}
+
 func goSentence(rules int) string {
 	if rules == 0 {
 		return "The run completed and the generator kept up; the scenario defines no SLO rules to judge."
+	}
+	switch rules {
+	case 1:
+		return "The SLO rule held, and the generator kept up with the plan."
+	case 2:
+		return "Both SLO rules held, and the generator kept up with the plan."
 	}
 	return fmt.Sprintf("All %d SLO rules held, and the generator kept up with the plan.", rules)
 }

@@ -130,14 +130,14 @@ func parseYAML(src []byte, name string) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-var topKeys = []string{"name", "target", "defaults", "traffic", "journeys", "slo"}
+var topKeys = []string{"name", "target", "defaults", "traffic", "journeys", "slo", "abort"}
 
 func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	sc := &Scenario{Defaults: Defaults{Timeout: DefaultTimeout, HTTP: HTTP1, Connection: VisitorConnections, MaxBody: DefaultMaxBody}}
 	fields := d.mapping(root, "", topKeys)
 	has := map[string]bool{}
-	var sloNode *yaml.Node
-	var sloPath string
+	var sloNode, abortNode *yaml.Node
+	var sloPath, abortPath string
 	for _, f := range fields {
 		has[f.key] = true
 		switch f.key {
@@ -157,6 +157,8 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 			sc.Journeys = d.journeys(f.val, f.path)
 		case "slo":
 			sloNode, sloPath = f.val, f.path // rules name journeys: read them last
+		case "abort":
+			abortNode, abortPath = f.val, f.path
 		}
 	}
 	if d.over.Target != "" {
@@ -171,6 +173,9 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	}
 	if sloNode != nil {
 		sc.SLO = d.rules(sloNode, sloPath, sc)
+	}
+	if abortNode != nil {
+		sc.Abort = d.abortRules(abortNode, abortPath, sc)
 	}
 	d.applyTargetCredentials(sc)
 	for _, h := range sc.Defaults.Headers {
@@ -391,28 +396,34 @@ func (d *decoder) phases(n *yaml.Node, path string) []Phase {
 func (d *decoder) rules(n *yaml.Node, path string, sc *Scenario) []Rule {
 	var out []Rule
 	for i, item := range d.sequence(n, path) {
-		p := indexPath(path, i)
-		text, ok := d.ruleText(item, p)
-		if !ok {
-			continue
+		if r, ok := d.rule(item, indexPath(path, i), sc); ok {
+			out = append(out, r)
 		}
-		r, err := ParseRule(text)
-		if err != nil {
-			d.failValue(item, p, err)
-			continue
-		}
-		r.Line = item.Line
-		if msg, hint := d.cutByDuration(r); msg != "" {
-			d.fail(item, p, msg, hint)
-			continue
-		}
-		if msg, hint := checkScope(r, sc); msg != "" {
-			d.fail(item, p, msg, hint)
-			continue
-		}
-		out = append(out, r)
 	}
 	return out
+}
+
+// rule reads one rule of a list, checked against the scenario.
+func (d *decoder) rule(item *yaml.Node, p string, sc *Scenario) (Rule, bool) {
+	text, ok := d.ruleText(item, p)
+	if !ok {
+		return Rule{}, false
+	}
+	r, err := ParseRule(text)
+	if err != nil {
+		d.failValue(item, p, err)
+		return Rule{}, false
+	}
+	r.Line = item.Line
+	if msg, hint := d.cutByDuration(r); msg != "" {
+		d.fail(item, p, msg, hint)
+		return Rule{}, false
+	}
+	if msg, hint := checkScope(r, sc); msg != "" {
+		d.fail(item, p, msg, hint)
+		return Rule{}, false
+	}
+	return r, true
 }
 
 // ruleText accepts a rule as a plain string, or as the one-key mapping YAML

@@ -35,6 +35,8 @@ type Record struct {
 	Campaign *CampaignRecord `json:"campaign,omitempty"`
 	Journeys []JourneyRecord `json:"journeys"`
 	SLO      []string        `json:"slo"`
+	// Abort are the abort rules, as written; absent when there are none.
+	Abort []string `json:"abort,omitempty"`
 	// TLSInsecure says the run did not verify the target's certificates
 	// (defaults.tls.insecure or --insecure): reports say so loudly.
 	TLSInsecure bool `json:"tls_insecure,omitempty"`
@@ -130,6 +132,9 @@ func (s *Scenario) Record() Record {
 	}
 	for _, r := range s.SLO {
 		rec.SLO = append(rec.SLO, r.Text)
+	}
+	for _, r := range s.Abort {
+		rec.Abort = append(rec.Abort, r.Text)
 	}
 	rec.Name = s.Redact(rec.Name)
 	return rec

@@ -14,6 +14,10 @@ type Scenario struct {
 	Traffic  Traffic
 	Journeys []Journey
 	SLO      []Rule
+	// Abort are the conditions that stop the run early to protect the
+	// target (abort.go): each trips when its metric, over its window,
+	// compares true with its limit, as written ("error_rate > 50% for 30s").
+	Abort []Rule
 
 	// Plan is the traffic to send over time: Expected after
 	// traffic.window and traffic.load_factor.

@@ -28,6 +28,7 @@ var (
 // root. TestEveryCommandCompletesItsArguments keeps it complete.
 var argFiles = map[string]fileArgs{
 	"run":        {1, scenarioFiles},
+	"probe":      {1, scenarioFiles},
 	"plan":       {1, scenarioFiles},
 	"validate":   {-1, scenarioFiles},
 	"report":     {1, resultsFiles},

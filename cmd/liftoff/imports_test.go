@@ -29,9 +29,13 @@ var allowedImports = map[string][]string{
 	// OpenTelemetry SDK stays out of loadgen and the reports.
 	"loadgen/stream": {"loadgen"},
 	"report":         {"loadgen", "scenario"},
-	"simtarget":      {},
-	"examples":       {},
-	"cmd/liftoff":    {"examples", "loadgen", "loadgen/stream", "report", "scenario", "scenario/har", "simtarget"},
+	// Orchestrates a probe's steps: each a scenario (ProbeStep) run by
+	// the command's generator and judged by report, so it sits between
+	// report and the command.
+	"probe":       {"loadgen", "report", "scenario"},
+	"simtarget":   {},
+	"examples":    {},
+	"cmd/liftoff": {"examples", "loadgen", "loadgen/stream", "probe", "report", "scenario", "scenario/har", "simtarget"},
 	// The golden-file helper imports nothing of liftoff, and no package may
 	// import it: only _test.go files do, and this table reads no test file.
 	"internal/golden": {},

@@ -70,11 +70,7 @@ func (o outputOptions) list() []output {
 // no output may replace.
 func (o outputOptions) prepare(e *env, also []namedPath, inputs ...namedPath) ([]preparedOutput, error) {
 	outs := o.list()
-	var paths []namedPath
-	for _, w := range outs {
-		paths = append(paths, namedPath{w.flag, w.path})
-	}
-	paths = append(paths, also...)
+	paths := append(outputPaths(outs), also...)
 	dests, err := resolveDestinations(e, paths, inputs)
 	if err != nil {
 		return nil, err
@@ -84,6 +80,16 @@ func (o outputOptions) prepare(e *env, also []namedPath, inputs ...namedPath) ([
 		prepared[i] = preparedOutput{destination: dests[i], write: w.write}
 	}
 	return prepared, nil
+}
+
+// outputPaths names each output's path by its flag, for
+// resolveDestinations.
+func outputPaths(outs []output) []namedPath {
+	var paths []namedPath
+	for _, w := range outs {
+		paths = append(paths, namedPath{w.flag, w.path})
+	}
+	return paths
 }
 
 func destinations(outs []preparedOutput) []destination {

@@ -28,15 +28,23 @@ type overrideOptions struct {
 // --smoke, which validate and plan do not take (a smoke test plans no
 // traffic to show).
 func addOverrideFlags(cmd *cobra.Command, o *overrideOptions, smoke bool) {
+	addTargetFlags(cmd, o)
 	f := cmd.Flags()
-	f.StringVar(&o.target, "target", "", "send to `URL` instead of the scenario's target (an http or https base URL, or sim:shop?…)")
-	f.StringArrayVarP(&o.vars, "env", "e", nil, "set ${KEY} from `KEY=VALUE`, winning over the environment; repeatable; the value is never printed")
 	f.StringVar(&o.loadFactor, "load-factor", "", "test at `N`x the expected traffic (e.g. 2x), replacing traffic.load_factor")
 	f.StringVar(&o.window, "window", "", "the `WINDOW` of the expected traffic to test: full, 'peak DURATION' or 'compressed DURATION', replacing traffic.window")
 	f.StringVar(&o.duration, "duration", "", "stop the test after `DURATION`: the plan is cut there and its phases clipped; rules are judged on what ran")
 	if smoke {
 		f.BoolVar(&o.smoke, "smoke", false, "a smoke test instead of the load test: one visitor per journey, every check, no think time, no load")
 	}
+}
+
+// addTargetFlags binds --target and -e, the overrides that say where
+// and as whom a scenario runs (probe takes only these: it sets the load
+// itself).
+func addTargetFlags(cmd *cobra.Command, o *overrideOptions) {
+	f := cmd.Flags()
+	f.StringVar(&o.target, "target", "", "send to `URL` instead of the scenario's target (an http or https base URL, or sim:shop?…)")
+	f.StringArrayVarP(&o.vars, "env", "e", nil, "set ${KEY} from `KEY=VALUE`, winning over the environment; repeatable; the value is never printed")
 }
 
 // varName is what ${NAME} accepts.

@@ -110,6 +110,7 @@ func TestPlanLine(t *testing.T) {
 		want string
 	}{
 		{"testdata/email-blast.yaml", "plan: email-blast campaign, 24,000 visitors over 3h, peak 14.4/s at 20m · testing peak 15m at 2x: 15m in 1 phase, ~20,044 visitors, peak 28.8 visitors/s (~77.8 requests/s) · a visitor runs one journey: requests = visitors × 2.7"},
+		{"testdata/one-visitor.yaml", "plan: testing 2s in 2 phases, ~1 visitor, peak 1 visitor/s (~1 request/s), up to 1 looping visitor · a visitor runs one journey: requests = visitors × 1"},
 		{"testdata/phases.yaml", "plan: testing 4m30s in 4 phases, ~7,800 visitors, peak 50 visitors/s (~100 requests/s), up to 20 looping visitors · a visitor runs one journey: requests = visitors × 2"},
 	}
 	for _, tc := range tests {

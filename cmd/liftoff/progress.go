@@ -1,11 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
@@ -16,70 +17,98 @@ import (
 // Progress modes for --progress.
 const (
 	progressAuto  = "auto"  // bars on a terminal, plain lines elsewhere
-	progressBars  = "bars"  // live bars (mpb)
+	progressBars  = "bars"  // a live bar (mpb)
 	progressPlain = "plain" // one line every few seconds, no escape codes: CI logs
 	progressNone  = "none"
 )
 
-// plainEvery is how often plain progress prints a line.
+// plainEvery is how often plain progress prints a line: the span the
+// live figures cover (recentIntervals), so each line sums up the seconds
+// since the last.
 const plainEvery = 5 * time.Second
 
-// showProgress displays g's progress on w until the returned stop is
-// called. It polls g.Progress; the generator never waits for the display.
-func showProgress(w io.Writer, mode string, terminal bool, g *loadgen.Generator) (stop func()) {
-	if mode == progressAuto {
-		mode = progressPlain
-		if terminal {
-			mode = progressBars
-		}
+// barPoll is how often the bar reads the generator's snapshot, and
+// barRefresh how often mpb redraws it.
+const (
+	barPoll    = 100 * time.Millisecond
+	barRefresh = 150 * time.Millisecond
+)
+
+// barCells is the width of the bar itself, between its brackets.
+const barCells = 24
+
+// liveSource is what the display polls: the generator's snapshot.
+type liveSource interface {
+	Progress() loadgen.Progress
+}
+
+// progressMode resolves auto for a terminal or not.
+func progressMode(mode string, terminal bool) string {
+	if mode != progressAuto {
+		return mode
 	}
+	if terminal {
+		return progressBars
+	}
+	return progressPlain
+}
+
+// showProgress displays the run's progress on w until the returned stop
+// is called: src's snapshot, with view's figures over the last closed
+// intervals. It polls; the generator never waits for the display.
+func showProgress(w io.Writer, mode string, src liveSource, view *liveView) (stop func()) {
 	switch mode {
 	case progressBars:
-		return showBars(w, g)
+		return showBars(w, src, view)
 	case progressPlain:
-		return showPlain(w, g)
+		return showPlain(w, src, view)
 	}
 	return func() {}
 }
 
-// showBars draws one mpb bar over the planned duration, with the phase in
-// front and the live rates behind. Workers never touch the bar: a ticker
-// copies the generator's atomic snapshot into it.
-func showBars(w io.Writer, g *loadgen.Generator) func() {
-	ctx, cancel := context.WithCancel(context.Background())
-	p := mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
-	var last atomic.Pointer[loadgen.Progress]
-	last.Store(&loadgen.Progress{})
-	bar := p.New(1,
-		mpb.BarStyle().Lbound("[").Filler("=").Tip(">").Padding(" ").Rbound("]"),
-		mpb.PrependDecorators(decor.Any(func(decor.Statistics) string {
-			l := last.Load()
-			return fmt.Sprintf("%-12s %s/%s", truncateName(l.Phase, 12), clock(l.Elapsed), clock(l.Total))
-		}, decor.WCSyncSpaceR)),
-		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return progressStats(*last.Load()) })),
-	)
+// showBars draws one line that mpb redraws in place: the phase, a bar that
+// fills over the planned length, and the live figures (barLines). The bar
+// is created with no total, so mpb never completes it on its own (a total
+// set later does not move the point where mpb considers it complete); the
+// frame draws the fill itself, and stop ends the bar after its last frame.
+func showBars(w io.Writer, src liveSource, view *liveView, options ...mpb.ContainerOption) func() {
+	p := mpb.New(append([]mpb.ContainerOption{mpb.WithOutput(w), mpb.WithRefreshRate(barRefresh), mpb.WithAutoRefresh()}, options...)...)
+	var last atomic.Pointer[liveStatus]
+	poll := func() {
+		s := view.status(src.Progress())
+		last.Store(&s)
+	}
+	poll()
+	line := func(n int) mpb.BarFiller {
+		return mpb.BarFillerFunc(func(w io.Writer, st decor.Statistics) error {
+			_, err := io.WriteString(w, barLines(*last.Load(), st.AvailableWidth)[n])
+			return err
+		})
+	}
+	bar, err := p.Add(0, line(0), mpb.BarFillerTrim(), mpb.BarExtender(line(1), false))
+	if err != nil { // only once p is shut down, which nothing did yet
+		p.Wait()
+		return func() {}
+	}
+	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(100 * time.Millisecond)
+		t := time.NewTicker(barPoll)
 		defer t.Stop()
 		for {
-			now := g.Progress()
-			last.Store(&now)
-			if now.Total > 0 {
-				bar.SetTotal(now.Total.Milliseconds(), false)
-				bar.SetCurrent(min(now.Elapsed, now.Total).Milliseconds())
-			}
 			select {
 			case <-t.C:
-			case <-ctx.Done():
+				poll()
+			case <-stop:
 				return
 			}
 		}
 	}()
 	return func() {
-		cancel()
+		close(stop)
 		<-done
+		poll() // the last frame shows where the run ended
 		bar.Abort(false)
 		p.Wait()
 	}
@@ -87,7 +116,7 @@ func showBars(w io.Writer, g *loadgen.Generator) func() {
 
 // showPlain prints one line every plainEvery, for logs that cannot take
 // escape codes.
-func showPlain(w io.Writer, g *loadgen.Generator) func() {
+func showPlain(w io.Writer, src liveSource, view *liveView) func() {
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -97,7 +126,7 @@ func showPlain(w io.Writer, g *loadgen.Generator) func() {
 		for {
 			select {
 			case <-t.C:
-				fmt.Fprintln(w, plainLine(g.Progress()))
+				fmt.Fprintln(w, view.status(src.Progress()).plainLine())
 			case <-stop:
 				return
 			}
@@ -106,42 +135,57 @@ func showPlain(w io.Writer, g *loadgen.Generator) func() {
 	return func() { close(stop); <-done }
 }
 
-func plainLine(p loadgen.Progress) string {
+// barLines are the bar's two lines, each at most width cells. The first
+// is where the run is: the phase, a bar that fills with the share of the
+// planned length gone, and the clock; a run past its plan shows the bar
+// full and says by how much, and a run with no planned length (a smoke
+// test) has no bar. The second is the live figures (liveStatus.facts),
+// most telling first, so a narrow terminal cuts the least.
+//
+//	peak         [=============>          ] 00:18 of 00:30 (60%)
+//	  visitors 104/s of 120/s planned (86.7%) · requests 291/s · errors 0% · p95 50ms · 23 in flight
+func barLines(s liveStatus, width int) [2]string {
 	phase := ""
-	if p.Phase != "" {
-		phase = " " + p.Phase + " ·"
+	if s.Over() == 0 {
+		phase = s.Phase
 	}
-	return fmt.Sprintf("[%s/%s]%s %s", clock(p.Elapsed), clock(p.Total), phase, progressStats(p))
+	first := fmt.Sprintf("%-12s ", truncate(phase, 12))
+	if s.Total > 0 {
+		first += "[" + barFill(s.Elapsed, s.Total, barCells) + "] "
+	}
+	first += s.clockText()
+	return [2]string{truncate(first, width), truncate("  "+s.facts(), width)}
 }
 
-func progressStats(p loadgen.Progress) string {
-	s := fmt.Sprintf("%.0f req/s", p.AchievedRate)
-	if p.PlannedRate > 0 {
-		s += fmt.Sprintf(" · visitors %.0f/s planned", float64(p.PlannedRate))
+// barFill is cells wide: "=" for the share of total gone, a ">" at its tip
+// while the run is short of total, spaces for the rest.
+func barFill(elapsed, total time.Duration, cells int) string {
+	n := min(cells, int(int64(cells)*int64(max(elapsed, 0))/int64(total)))
+	if n == cells {
+		return strings.Repeat("=", cells)
 	}
-	s += fmt.Sprintf(" · in flight %d · errors %d", p.InFlight, p.Errors)
-	if p.Missed > 0 {
-		s += fmt.Sprintf(" · missed %d", p.Missed)
+	if n == 0 {
+		return strings.Repeat(" ", cells)
 	}
-	if p.Stopping {
-		s += " · stopping"
-	}
-	return s
+	return strings.Repeat("=", n-1) + ">" + strings.Repeat(" ", cells-n)
 }
 
-// clock formats a duration as mm:ss, or h:mm:ss past an hour.
+// clock formats a duration as mm:ss, or h:mm:ss past an hour, in whole
+// seconds gone: it agrees with the percentage beside it.
 func clock(d time.Duration) string {
-	s := int(d.Round(time.Second) / time.Second)
+	s := int(d / time.Second)
 	if s >= 3600 {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
 	}
 	return fmt.Sprintf("%02d:%02d", s/60, s%60)
 }
 
-func truncateName(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
+// truncate cuts s to n runes, the last an ellipsis; n <= 0 leaves s whole
+// (a writer that reports no width).
+func truncate(s string, n int) string {
+	if n <= 0 || utf8.RuneCountInString(s) <= n {
 		return s
 	}
+	r := []rune(s)
 	return string(r[:n-1]) + "…"
 }

@@ -48,6 +48,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 	root.AddCommand(
 		newRunCmd(e, nil),
 		newDemoCmd(e, nil),
+		newProbeCmd(e, nil),
 		newValidateCmd(e, nil),
 		newPlanCmd(e, nil),
 		newReportCmd(e, nil),

@@ -139,7 +139,7 @@ Exit codes: 0 GO, 1 NO-GO, 2 scenario or usage error, 3 INCONCLUSIVE,
 func addRunFlags(cmd *cobra.Command, opts *runOptions) {
 	addOutputFlags(cmd, &opts.outputs)
 	f := cmd.Flags()
-	f.StringVar(&opts.progress, "progress", progressAuto, "live progress: auto (bars on a terminal, plain lines otherwise), bars, plain or none")
+	f.StringVar(&opts.progress, "progress", progressAuto, "live progress: auto (bars on a terminal, plain lines otherwise), bars, plain or none; it shows visitors started against planned, requests per second, the error rate and the p95 over the last 5 seconds")
 	f.DurationVar(&opts.grace, "grace", loadgen.DefaultGrace, "after Ctrl-C, how long visitors in flight may finish (0s: none)")
 	f.BoolVar(&opts.insecure, "insecure", false, "do not verify the target's TLS certificate (every report says so); for a private CA, set SSL_CERT_FILE instead")
 	f.Uint64Var(&opts.seed, "seed", 0, "seed for arrivals and journey picks, overriding traffic.seed")
@@ -195,23 +195,28 @@ func runRun(ctx context.Context, opts *runOptions) error {
 			fmt.Fprintf(e.Err, "warning: %s\n", u)
 		}
 	}
-	if sc.Defaults.TLS.Insecure && !sc.Target.IsSim() {
-		fmt.Fprintln(e.Err, "WARNING: TLS certificates are not verified (--insecure or defaults.tls.insecure): this run does not test the target's real certificate setup, and every report says so")
-	}
+	warnInsecure(e, sc)
 	e.Interrupts.runGracefully()
 	gha := detectGitHubActions(e)
 	live, err := openStreams(e, opts.streams, sc)
 	if err != nil {
 		return err
 	}
-	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: live.onInterval(),
+	mode := progressMode(opts.progress, e.IsTerminal)
+	var view *liveView
+	if mode != progressNone {
+		view = newLiveView(sc, segment)
+	}
+	runCtx, aborts := watchAborts(ctx, sc, e.Err)
+	gen := loadgen.New(loadgen.Config{Grace: opts.grace, UserAgent: "liftoff/" + version(), OnInterval: onIntervals(view.hook(), live.onInterval(), aborts.hook()),
 		Segment: segment, StartAt: startAt})
 	fmt.Fprint(e.Err, waitingLine(segment, startAt))
 	endGroup := gha.group(e.Err, opts.progress, "Progress: "+sc.Name)
-	stopProgress := showProgress(e.Err, opts.progress, e.IsTerminal, gen)
-	res, runErr := gen.Run(ctx, sc)
+	stopProgress := showProgress(e.Err, mode, gen, view)
+	res, runErr := gen.Run(runCtx, sc)
 	stopProgress()
 	endGroup()
+	abort := aborts.stop(runCtx, runErr)
 	streamErr := live.close(e.Err)
 	if errors.Is(runErr, loadgen.ErrNotStarted) {
 		fmt.Fprintln(e.Err, "Interrupted before the start: nothing was sent, nothing written.")
@@ -221,6 +226,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		return runErr
 	}
 	res.Version = versionLine()
+	res.Abort = abort
 	if !segment.Whole() {
 		res.Host = e.hostname() // merge names a segment's generator by it
 	}
@@ -237,7 +243,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err := errors.Join(writeOutputs(e, outs, doc), gha.publish(e.Err, doc), streamErr, stdoutError(termErr)); err != nil {
 		return err
 	}
-	if runErr != nil {
+	if runErr != nil && abort == nil { // an abort is a NO-GO, not an interruption
 		return interruptedError{}
 	}
 	// A segment's verdict is the merge's to give: alone it sent a share
@@ -247,6 +253,14 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		return nil
 	}
 	return &verdictError{verdict: doc.Judgement.Verdict}
+}
+
+// warnInsecure says so when the run does not verify the target's TLS
+// certificates.
+func warnInsecure(e *env, sc *scenario.Scenario) {
+	if sc.Defaults.TLS.Insecure && !sc.Target.IsSim() {
+		fmt.Fprintln(e.Err, "WARNING: TLS certificates are not verified (--insecure or defaults.tls.insecure): this run does not test the target's real certificate setup, and every report says so")
+	}
 }
 
 // judge encodes the run's results file and renders every output from that
