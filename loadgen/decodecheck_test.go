@@ -31,7 +31,7 @@ func sampleResults(t testing.TB) []byte {
 		rec.recordVisit(0, 0, 3*time.Millisecond, class != ClassNone)
 		rec.collect(time.Duration(i)*time.Second, IntervalSignals{})
 	}
-	res := rec.results()
+	res := mustResults(t, rec)
 	for i := range res.Timeline { // the ledger's part: each visit where it arrived
 		res.Timeline[i].Arrivals, res.Timeline[i].Completed = 1, 1
 	}
@@ -169,7 +169,7 @@ func TestDecodeMemoryIsBounded(t *testing.T) { // not parallel: it measures the 
 	defer func(b int64) { decodeBudget = b }(decodeBudget)
 	decodeBudget = 16 << 20
 	good := sampleResults(t)
-	dense := encodeHistogram(newTotalHistogram())
+	dense := encodePacked(fullPacked())
 	tests := []struct {
 		name   string
 		change func(m map[string]any)
@@ -183,7 +183,7 @@ func TestDecodeMemoryIsBounded(t *testing.T) { // not parallel: it measures the 
 		}, "histogram of values 1 to 1099511627776 with 4 significant digits"},
 		{"many histograms", func(m map[string]any) {
 			keys := m["keys"].([]any)
-			for range 200 { // 400 histograms of 184 KiB: 72 MiB
+			for range 200 { // 400 histograms of every bucket: 90 MiB packed
 				keys = append(keys, map[string]any{"journey": "j", "step": "x", "latency": dense, "service": dense})
 			}
 			m["keys"] = keys

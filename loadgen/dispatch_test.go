@@ -385,7 +385,7 @@ func TestCollectorCountsEachInterval(t *testing.T) {
 
 		type interval struct{ Arrivals, Missed, Completed int64 }
 		var got []interval
-		for i, iv := range r.rec.results().Timeline {
+		for i, iv := range mustResults(t, r.rec).Timeline {
 			if want := time.Duration(i) * 100 * time.Millisecond; iv.Offset != want {
 				t.Errorf("interval %d at %v, want %v", i, iv.Offset, want)
 			}

@@ -227,22 +227,27 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 	}
 	f.Timeline = make(intervalList, 0, len(r.Timeline))
 	for _, iv := range r.Timeline {
-		sig := iv.Signals
-		ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
-			Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes),
-			CPUUS: sig.CPU.Microseconds(), RunDelayUS: sig.RunDelay.Microseconds(), Delay: encodeSparse(sig.Delay), Sched: encodeSparse(sig.Sched), Lag: encodeSparse(sig.Lag),
-			VisitorConnects: sig.VisitorConnects, SharedConnect: encodeSparse(sig.SharedConnect)}
-		if len(ivf.Classes) == 0 {
-			ivf.Classes = nil
-		}
-		for _, ik := range iv.Keys {
-			ivf.Keys = append(ivf.Keys, intervalKeyFile{Key: ik.Key, Requests: ik.Requests, Errors: ik.Errors,
-				GeneratorErrors: ik.GeneratorErrors, CutOff: ik.CutOff,
-				Latency: encodePacked(ik.latency), Service: encodePacked(ik.service)})
-		}
-		f.Timeline = append(f.Timeline, ivf)
+		f.Timeline = append(f.Timeline, encodeInterval(iv))
 	}
 	return json.Marshal(f)
+}
+
+// encodeInterval is an interval as the results file holds it.
+func encodeInterval(iv Interval) intervalFile {
+	sig := iv.Signals
+	ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
+		Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes),
+		CPUUS: sig.CPU.Microseconds(), RunDelayUS: sig.RunDelay.Microseconds(), Delay: encodeSparse(sig.Delay), Sched: encodeSparse(sig.Sched), Lag: encodeSparse(sig.Lag),
+		VisitorConnects: sig.VisitorConnects, SharedConnect: encodeSparse(sig.SharedConnect)}
+	if len(ivf.Classes) == 0 {
+		ivf.Classes = nil
+	}
+	for _, ik := range iv.Keys {
+		ivf.Keys = append(ivf.Keys, intervalKeyFile{Key: ik.Key, Requests: ik.Requests, Errors: ik.Errors,
+			GeneratorErrors: ik.GeneratorErrors, CutOff: ik.CutOff,
+			Latency: encodePacked(ik.latency), Service: encodePacked(ik.service)})
+	}
+	return ivf
 }
 
 // UnmarshalJSON decodes results written by MarshalJSON, checking the schema
@@ -335,35 +340,9 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		out.Journeys = append(out.Journeys, jr)
 	}
 	for i, ivf := range f.Timeline {
-		iv := Interval{Offset: time.Duration(ivf.OffsetUS) * time.Microsecond, Arrivals: ivf.Arrivals, Missed: ivf.Missed,
-			Completed: ivf.Completed, Failed: ivf.Failed, Requests: ivf.Requests, Errors: ivf.Errors}
-		if iv.Classes, err = parseClassMap(ivf.Classes); err != nil {
-			return fmt.Errorf("timeline[%d]: %w", i, err)
-		}
-		sig := &iv.Signals
-		sig.CPU, sig.VisitorConnects = time.Duration(ivf.CPUUS)*time.Microsecond, ivf.VisitorConnects
-		sig.RunDelay = time.Duration(ivf.RunDelayUS) * time.Microsecond
-		for _, h := range []struct {
-			name string
-			in   string
-			out  *Sparse
-		}{{"delay", ivf.Delay, &sig.Delay}, {"sched", ivf.Sched, &sig.Sched}, {"lag", ivf.Lag, &sig.Lag}, {"shared_connect", ivf.SharedConnect, &sig.SharedConnect}} {
-			if *h.out, err = decodeSparse(h.in, b); err != nil {
-				return fmt.Errorf("timeline[%d].%s: %w", i, h.name, err)
-			}
-		}
-		for _, k := range ivf.Keys {
-			if k.Key < 0 || k.Key >= len(out.Keys) {
-				return fmt.Errorf("timeline[%d]: key %d does not exist", i, k.Key)
-			}
-			ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors, GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff}
-			if ik.latency, err = decodePacked(k.Latency, b); err != nil {
-				return fmt.Errorf("timeline[%d].latency: %w", i, err)
-			}
-			if ik.service, err = decodePacked(k.Service, b); err != nil {
-				return fmt.Errorf("timeline[%d].service: %w", i, err)
-			}
-			iv.Keys = append(iv.Keys, ik)
+		iv, err := decodeInterval(ivf, len(out.Keys), b)
+		if err != nil {
+			return fmt.Errorf("timeline[%d]%w", i, err)
 		}
 		out.Timeline = append(out.Timeline, iv)
 	}
@@ -452,7 +431,7 @@ func decodeSparse(s string, b *budget) (Sparse, error) {
 	if s == "" {
 		return Sparse{}, nil
 	}
-	p, err := decodePacked(s, b)
+	p, err := b.decodePacked(s)
 	if err != nil {
 		return Sparse{}, err
 	}
@@ -463,19 +442,53 @@ func encodeDistribution(d Distribution) string {
 	if d.Count() == 0 {
 		return ""
 	}
-	return encodeHistogram(d.h)
+	return encodePacked(d.packed())
 }
 
 func decodeDistribution(s string, b *budget) (Distribution, error) {
 	if s == "" {
 		return Distribution{}, nil
 	}
-	if err := b.checkHistogram(s, totalGeometry, true); err != nil {
-		return Distribution{}, err
-	}
-	h, err := decodeHistogram(s)
+	p, err := b.decodePacked(s)
 	if err != nil {
 		return Distribution{}, err
 	}
-	return Distribution{h: h}, nil
+	return Distribution{p: p}, nil
+}
+
+// decodeInterval reads an interval of a timeline whose run has keys keys.
+// Errors read as the interval's: "[3].latency: …", ": key 9 …".
+func decodeInterval(ivf intervalFile, keys int, b *budget) (Interval, error) {
+	iv := Interval{Offset: time.Duration(ivf.OffsetUS) * time.Microsecond, Arrivals: ivf.Arrivals, Missed: ivf.Missed,
+		Completed: ivf.Completed, Failed: ivf.Failed, Requests: ivf.Requests, Errors: ivf.Errors}
+	var err error
+	if iv.Classes, err = parseClassMap(ivf.Classes); err != nil {
+		return iv, fmt.Errorf(": %w", err)
+	}
+	sig := &iv.Signals
+	sig.CPU, sig.VisitorConnects = time.Duration(ivf.CPUUS)*time.Microsecond, ivf.VisitorConnects
+	sig.RunDelay = time.Duration(ivf.RunDelayUS) * time.Microsecond
+	for _, h := range []struct {
+		name string
+		in   string
+		out  *Sparse
+	}{{"delay", ivf.Delay, &sig.Delay}, {"sched", ivf.Sched, &sig.Sched}, {"lag", ivf.Lag, &sig.Lag}, {"shared_connect", ivf.SharedConnect, &sig.SharedConnect}} {
+		if *h.out, err = decodeSparse(h.in, b); err != nil {
+			return iv, fmt.Errorf(".%s: %w", h.name, err)
+		}
+	}
+	for _, k := range ivf.Keys {
+		if k.Key < 0 || k.Key >= keys {
+			return iv, fmt.Errorf(": key %d does not exist", k.Key)
+		}
+		ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors, GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff}
+		if ik.latency, err = b.decodePacked(k.Latency); err != nil {
+			return iv, fmt.Errorf(".latency: %w", err)
+		}
+		if ik.service, err = b.decodePacked(k.Service); err != nil {
+			return iv, fmt.Errorf(".service: %w", err)
+		}
+		iv.Keys = append(iv.Keys, ik)
+	}
+	return iv, nil
 }

@@ -92,8 +92,9 @@ func New(cfg Config) *Generator {
 
 // Run drives sc.Target.URL with sc's plan and returns what it measured.
 // Target faults never stop the run; they are counted in the Results. Run
-// returns an error only when it cannot start, or ErrInterrupted (with the
-// partial Results) when ctx is cancelled before the plan ends.
+// returns an error only when it cannot start, when the timeline it kept in
+// a temporary file cannot be read back (a disk error), or ErrInterrupted
+// (with the partial Results) when ctx is cancelled before the plan ends.
 func (g *Generator) Run(ctx context.Context, sc *scenario.Scenario) (*Results, error) {
 	if g.runCalled.Swap(true) {
 		return nil, errors.New("a generator runs once; create another with New")
@@ -316,7 +317,7 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	close(stopCollector)
 	<-collectorDone
 
-	res := r.rec.results()
+	res, timelineErr := r.rec.results()
 	res.Signals = r.signals.totals()
 	res.Scenario = r.sc.Record()
 	res.Started = r.began
@@ -344,6 +345,9 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	res.Closed = ClosedCounts{Visitors: r.live.looping.Load(), Stopped: r.live.stopped.Load()}
 	if r.sc.Smoke {
 		res.Arrivals.Planned = float64(len(r.journeys)) // one visitor per journey
+	}
+	if timelineErr != nil {
+		return res, timelineErr
 	}
 	if interrupted {
 		return res, ErrInterrupted

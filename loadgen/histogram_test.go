@@ -1,6 +1,11 @@
 package loadgen
 
 import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
+	"io"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -36,13 +41,15 @@ func TestEncodeHistogramIsStandardV2(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newTotalHistogram()
+			h := newDenseHistogram()
+			p := newPackedHistogram()
 			for _, v := range tc.values {
 				if err := h.RecordValue(v); err != nil {
 					t.Fatal(err)
 				}
+				p.RecordValue(v)
 			}
-			decoded, err := hdr.Decode([]byte(encodeHistogram(h)))
+			decoded, err := hdr.Decode([]byte(encodePacked(p)))
 			if err != nil {
 				t.Fatalf("the library cannot decode our encoding: %v", err)
 			}
@@ -51,16 +58,56 @@ func TestEncodeHistogramIsStandardV2(t *testing.T) {
 					decoded.TotalCount(), decoded.Max(), h.TotalCount(), h.Max())
 			}
 			// The library's own encoder writes the same histogram in the same
-			// format: both decode to equal histograms.
+			// format: ours decodes it to the same values.
 			lib, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fromLib, err := decodeHistogram(string(lib))
-			if err != nil || !fromLib.Equals(decoded) {
-				t.Fatalf("library encoding decodes differently: %v", err)
+			fromLib, err := newBudget().decodePacked(string(lib))
+			if err != nil {
+				t.Fatalf("cannot decode the library's encoding: %v", err)
+			}
+			if d := (Distribution{p: fromLib}); !d.Equal(Distribution{h: h}) && h.TotalCount() > 0 {
+				t.Fatalf("library encoding decodes differently: count %d, want %d", fromLib.TotalCount(), h.TotalCount())
 			}
 		})
+	}
+}
+
+// TestBucketIndexMatchesLibrary checks bucketIndex and bucketValue, which
+// the encoder and decoder use to walk packed buckets, against the
+// library's own layout: bucket i's lowest value lands in the library's
+// counts at i, the value just below the next bucket is equivalent to it,
+// and the next bucket's is not.
+func TestBucketIndexMatchesLibrary(t *testing.T) {
+	t.Parallel()
+	h := newDenseHistogram()
+	for i := range countsLen {
+		v := bucketValue(i)
+		if got := bucketIndex(v); got != i {
+			t.Fatalf("bucketIndex(bucketValue(%d) = %d) = %d", i, v, got)
+		}
+		if err := h.RecordValues(v, int64(i)+1); err != nil {
+			t.Fatalf("bucket %d: %v", i, err)
+		}
+		if i+1 < countsLen {
+			next := bucketValue(i + 1)
+			if bucketIndex(next-1) != i || !h.ValuesAreEquivalent(v, next-1) || h.ValuesAreEquivalent(v, next) {
+				t.Fatalf("bucket %d: values %d to %d disagree with the library", i, v, next-1)
+			}
+		}
+	}
+	counts := h.Export().Counts
+	if len(counts) < countsLen {
+		t.Fatalf("the library has %d buckets, countsLen %d", len(counts), countsLen)
+	}
+	for i, c := range counts {
+		if want := int64(i) + 1; c != want && (i < countsLen || c != 0) {
+			t.Fatalf("the library holds bucket %d's value in bucket with count %d", i, c)
+		}
+	}
+	if bucketIndex(histHighest) != countsLen-1 {
+		t.Errorf("the highest value is in bucket %d, want the last, %d", bucketIndex(histHighest), countsLen-1)
 	}
 }
 
@@ -145,4 +192,67 @@ func TestPercentileMatchesReference(t *testing.T) {
 			t.Errorf("p%v of 1..%dµs = %v, want %v (rank %d)", tc.p, tc.n, got, want, tc.rank)
 		}
 	}
+}
+
+// FuzzDecodeHistogram feeds the histogram decoder V2 payloads (the bytes
+// zlib holds: header and counts), compressed here so the fuzzer reaches
+// the counts rather than the checksum. Whatever it accepts holds the
+// counts the payload declares, costs no more than it was charged, and
+// encodes to a string that decodes to the same buckets.
+func FuzzDecodeHistogram(f *testing.F) {
+	for _, values := range [][]int64{nil, {1}, {1, 2, 2, 2047, 2048, 5000, histHighest}} {
+		p := newPackedHistogram()
+		for _, v := range values {
+			p.RecordValue(v)
+		}
+		f.Add(inflateHistogram(f, encodePacked(p)))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var z bytes.Buffer
+		w := zlib.NewWriter(&z)
+		w.Write(payload)
+		w.Close()
+		raw := make([]byte, 8, 8+z.Len())
+		binary.BigEndian.PutUint32(raw, v2CompressedEncodingCookie)
+		binary.BigEndian.PutUint32(raw[4:], uint32(z.Len()))
+		s := base64.StdEncoding.EncodeToString(append(raw, z.Bytes()...))
+
+		b := &budget{left: 64 << 20}
+		p, err := b.decodePacked(s)
+		if err != nil {
+			return
+		}
+		if charged := 64<<20 - b.left; int64(p.GetMemorySize()) > charged {
+			t.Fatalf("a histogram of %d bytes was charged %d", p.GetMemorySize(), charged)
+		}
+		var sum int64
+		p.ForEachBucket(func(_, c int64) bool { sum += c; return true })
+		if sum != p.TotalCount() {
+			t.Fatalf("buckets sum to %d, the total is %d", sum, p.TotalCount())
+		}
+		again, err := newBudget().decodePacked(encodePacked(p))
+		if err != nil {
+			t.Fatalf("a decoded histogram does not decode again: %v", err)
+		}
+		if !(Distribution{p: p}).Equal(Distribution{p: again}) {
+			t.Fatal("a decoded histogram encodes to different buckets")
+		}
+	})
+}
+
+// inflateHistogram returns the V2 payload inside an encoded histogram.
+func inflateHistogram(tb testing.TB, s string) []byte {
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(raw[8:]))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	payload, err := io.ReadAll(zr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return payload
 }

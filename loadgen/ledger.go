@@ -19,7 +19,7 @@ import (
 // and no allocation. Their width is the timeline's interval, doubled
 // until the plan fits in maxIntervals slots: the width the timeline
 // coarsens to over the plan, so the ledger folds into it at the end
-// (intoTimeline) and its memory is bounded like the timeline's.
+// (into) and its memory is bounded like the timeline's.
 type arrivalLedger struct {
 	began time.Time
 	width time.Duration
@@ -70,17 +70,13 @@ func (l *arrivalLedger) end(t time.Time, ok bool) {
 	}
 }
 
-// intoTimeline writes the ledger's counts into the timeline's intervals.
-// The run is over, so no slot changes any more. A timeline finer than the
-// ledger (a long plan interrupted early) is coarsened to the ledger's
-// width first; a coarser one (a drain that pushed it over its bound) takes
-// several slots per interval.
-func (l *arrivalLedger) intoTimeline(tl *timeline) {
-	for tl.width < l.width {
-		tl.coarsen()
-	}
+// into writes the ledger's counts into the timeline's intervals, of
+// width: the ledger's or wider (a drain that pushed the timeline over its
+// bound), so each interval takes one or more slots. The run is over, so
+// no slot changes any more.
+func (l *arrivalLedger) into(intervals []Interval, width time.Duration) []Interval {
 	at := map[time.Duration]int{}
-	for i, iv := range tl.intervals {
+	for i, iv := range intervals {
 		at[iv.Offset] = i
 	}
 	for j := range l.slots {
@@ -90,22 +86,23 @@ func (l *arrivalLedger) intoTimeline(tl *timeline) {
 			continue
 		}
 		offset := time.Duration(j) * l.width
-		offset -= offset % tl.width
+		offset -= offset % width
 		i, ok := at[offset]
 		if !ok { // no interval closed there (not while the collector runs); keep the counts all the same
-			tl.intervals = append(tl.intervals, Interval{Offset: offset})
-			sortIntervals(tl.intervals)
-			for k, iv := range tl.intervals {
+			intervals = append(intervals, Interval{Offset: offset})
+			sortIntervals(intervals)
+			for k, iv := range intervals {
 				at[iv.Offset] = k
 			}
 			i = at[offset]
 		}
-		iv := &tl.intervals[i]
+		iv := &intervals[i]
 		iv.Arrivals += arrivals
 		iv.Missed += missed
 		iv.Completed += s.completed.Load()
 		iv.Failed += s.failed.Load()
 	}
+	return intervals
 }
 
 func sortIntervals(ivs []Interval) {

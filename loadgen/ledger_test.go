@@ -31,9 +31,13 @@ func TestLedgerFoldsIntoTheTimeline(t *testing.T) {
 		for i := range ticks {
 			tl.append(Interval{Offset: time.Duration(i) * time.Second})
 		}
-		l.intoTimeline(&tl)
+		width := max(tl.width, l.width)
+		intervals, err := tl.intervals(width)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var out []counts
-		for _, iv := range tl.intervals {
+		for _, iv := range l.into(intervals, width) {
 			out = append(out, counts{int64(iv.Offset / time.Second), iv.Arrivals, iv.Completed, iv.Failed})
 		}
 		return out

@@ -393,9 +393,10 @@ func sparseOf(d Distribution) Sparse {
 	if d.Count() == 0 {
 		return Sparse{}
 	}
-	p := newIntervalHistogram()
-	p.MergeFrom(d.h)
-	return Sparse{p: p}
+	if d.h != nil {
+		return Sparse{p: d.packed()} // a copy already
+	}
+	return Sparse{p: d.p.Clone()}
 }
 
 // Result returns the merged results. Every segment of the run must have

@@ -5,8 +5,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/liftoff/liftoff/scenario"
 )
 
@@ -62,20 +60,6 @@ func (kl keyLayout) step(j, s int) int { return kl.stepBase[j] + s }
 func (kl keyLayout) numSteps() int     { return len(kl.stepKeys) }
 func (kl keyLayout) numJourneys() int  { return len(kl.journeyKey) }
 
-// bucket holds measurements per step: one shard's since the collector last
-// took them, or the run's totals. Latency and service time describe the
-// requests that succeeded (and those cut off by the run's end, at their
-// time so far); failed requests are counted here and timed apart, per
-// class, in the recorder's failures.
-type bucket struct {
-	latency, service []*hdr.Histogram // per flat step
-	steps            []stepCounts     // per flat step
-	classes          ClassCounts
-	lag              *hdr.Histogram
-	visits, failed   []int64 // per journey
-	visitDuration    []*hdr.Histogram
-}
-
 // stepCounts counts one step's requests by outcome.
 type stepCounts struct {
 	requests  int64 // every request, sent or not
@@ -91,77 +75,101 @@ func (c *stepCounts) add(o stepCounts) {
 	c.cutOff += o.cutOff
 }
 
-func newBucket(kl keyLayout) *bucket {
-	b := &bucket{
-		steps:  make([]stepCounts, kl.numSteps()),
-		visits: make([]int64, kl.numJourneys()),
-		failed: make([]int64, kl.numJourneys()),
-		lag:    newTotalHistogram(),
-	}
-	for range kl.numSteps() {
-		b.latency = append(b.latency, newTotalHistogram())
-		b.service = append(b.service, newTotalHistogram())
-	}
-	for range kl.numJourneys() {
-		b.visitDuration = append(b.visitDuration, newTotalHistogram())
-	}
-	return b
+// Recording is split in two so that a key costs what it holds, whatever
+// the number of shards. Visitors append one fixed-size entry per request
+// or visit to their shard's log, which holds only what was recorded since
+// the collector last took it (about 20 bytes a request). The collector
+// folds the entries, once per interval, into the interval's packed
+// histograms per step, and those into the run's totals per step; only
+// keys that saw requests take histogram memory.
+
+// entry is one request or finished visit, as a shard's log holds it.
+type entry struct {
+	latency uint32 // µs from the intended send; a visit's duration
+	service uint32 // µs from the actual send
+	lag     uint32 // µs from the intended to the actual send
+	index   uint32 // flat step of a request, journey of a visit
+	class   ErrorClass
+	flags   uint8
 }
 
-// add merges o into b.
-func (b *bucket) add(o *bucket) {
-	for k := range b.latency {
-		if o.steps[k].requests > 0 {
-			b.latency[k].Merge(o.latency[k])
-			b.service[k].Merge(o.service[k])
-			b.steps[k].add(o.steps[k])
-		}
+const (
+	entrySent        = 1 << iota // the request was sent, so it has timings
+	entryOpen                    // its intended time came from the arrival schedule: its lag means something
+	entryVisit                   // a finished visit, not a request
+	entryVisitFailed             // the visit ended with a failed step
+)
+
+// chunkEntries is how many entries a log chunk holds: 10 KiB.
+const chunkEntries = 512
+
+// chunk is a piece of a shard's log.
+type chunk struct {
+	n       int
+	entries [chunkEntries]entry
+}
+
+// chunkPool hands chunks between visitors and the collector: a visitor
+// whose chunk is full leaves it here and takes an empty one; the collector
+// takes the full ones and gives them back empty. Chunks are reused, so
+// recording allocates nothing once the run has as many as one interval
+// fills.
+type chunkPool struct {
+	mu   sync.Mutex
+	free []*chunk
+	full []*chunk
+}
+
+func (cp *chunkPool) get() *chunk {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	return cp.getLocked()
+}
+
+func (cp *chunkPool) getLocked() *chunk {
+	if n := len(cp.free); n > 0 {
+		c := cp.free[n-1]
+		cp.free = cp.free[:n-1]
+		return c
 	}
-	for j := range b.visits {
-		if o.visits[j] > 0 {
-			b.visitDuration[j].Merge(o.visitDuration[j])
-			b.visits[j] += o.visits[j]
-			b.failed[j] += o.failed[j]
-		}
-	}
-	if o.lag.TotalCount() > 0 {
-		b.lag.Merge(o.lag)
-	}
-	for c := range b.classes {
-		b.classes[c] += o.classes[c]
+	return new(chunk)
+}
+
+// handOver leaves a full chunk for the collector and returns an empty one.
+func (cp *chunkPool) handOver(full *chunk) *chunk {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	cp.full = append(cp.full, full)
+	return cp.getLocked()
+}
+
+// takeFull appends the full chunks to taken.
+func (cp *chunkPool) takeFull(taken []*chunk) []*chunk {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	taken = append(taken, cp.full...)
+	clear(cp.full)
+	cp.full = cp.full[:0]
+	return taken
+}
+
+// giveBack returns folded chunks, emptied.
+func (cp *chunkPool) giveBack(chunks []*chunk) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	for _, c := range chunks {
+		c.n = 0
+		cp.free = append(cp.free, c)
 	}
 }
 
-func (b *bucket) reset() {
-	for k := range b.latency {
-		if b.steps[k].requests > 0 {
-			b.latency[k].Reset()
-			b.service[k].Reset()
-		}
-		b.steps[k] = stepCounts{}
-	}
-	for j := range b.visits {
-		if b.visits[j] > 0 {
-			b.visitDuration[j].Reset()
-		}
-		b.visits[j], b.failed[j] = 0, 0
-	}
-	if b.lag.TotalCount() > 0 {
-		b.lag.Reset()
-	}
-	b.classes = ClassCounts{}
-}
-
-// shard is one lock-protected recording slot. Each visitor records into
-// the shard it was assigned (assignShard), so concurrent visitors rarely
-// meet on a lock and no lock is global. The collector swaps the current bucket for a spare
-// under the lock and merges the full one outside it, so a visitor never
-// waits for a merge.
+// shard is one lock-protected log. Each visitor records into the shard it
+// was assigned (assignShard), so concurrent visitors rarely meet on a lock
+// and no lock is global.
 type shard struct {
-	mu    sync.Mutex
-	cur   *bucket
-	spare *bucket
-	_     [64]byte // keep neighbouring shards' locks off one cache line
+	mu  sync.Mutex
+	log *chunk
+	_   [64]byte // keep neighbouring shards' locks off one cache line
 }
 
 // recorder owns all measurement state of a run. Visitors call record and
@@ -171,58 +179,50 @@ type recorder struct {
 	layout   keyLayout
 	shards   []shard
 	assigned atomic.Int64 // shards handed to visitors so far
-
-	failures failureTimes // failed requests' timings, per class
+	chunks   chunkPool
 
 	// Collector-owned state.
-	totals   *bucket // the whole run
+	taken    []*chunk // the chunks being folded, kept for reuse
+	interval *intervalBuilder
+	totals   totals // the whole run
 	timeline timeline
 	examples exampleStore
 	ledger   *arrivalLedger // the open model's visits by arrival; folded into the timeline at the end
 }
 
-// failureTimes keeps the timings of failed requests apart from the
-// successful ones', per class over the whole run: how fast a target
-// answers 500 says nothing about how fast it serves, but a report can
-// still show it. Failures are rarer than successes, and a packed
-// histogram takes memory only where values fall, so one lock for the run
-// is enough.
-type failureTimes struct {
-	mu               sync.Mutex
-	latency, service [numClasses]*hdr.PackedHistogram
+// totals are the run's measurements. Latency and service time describe
+// the requests that succeeded (and those cut off by the run's end, at
+// their time so far); failed requests are counted per step and timed
+// apart, per class: how fast a target answers 500 says nothing about how
+// fast it serves, but a report can still show it.
+type totals struct {
+	steps    []stepTotals    // per flat step
+	journeys []journeyTotals // per journey
+	lag      Distribution
+	classes  ClassCounts
+	failures [numClasses]ClassTiming
 }
 
-func (f *failureTimes) record(class ErrorClass, latency, service int64) {
-	f.mu.Lock()
-	if f.latency[class] == nil {
-		f.latency[class], f.service[class] = newIntervalHistogram(), newIntervalHistogram()
-	}
-	f.latency[class].RecordValue(latency)
-	f.service[class].RecordValue(service)
-	f.mu.Unlock()
+type stepTotals struct {
+	counts           stepCounts
+	latency, service Distribution
 }
 
-// snapshot returns the timings per class; the run has ended.
-func (f *failureTimes) snapshot() [numClasses]ClassTiming {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out [numClasses]ClassTiming
-	for c := range f.latency {
-		out[c] = ClassTiming{Latency: packedDistribution(f.latency[c]), Service: packedDistribution(f.service[c])}
-	}
-	return out
+type journeyTotals struct {
+	visits, failed int64
+	duration       Distribution
 }
 
 func newRecorder(kl keyLayout, shards int, interval time.Duration, maxIntervals int) *recorder {
 	r := &recorder{
 		layout:   kl,
 		shards:   make([]shard, shards),
-		totals:   newBucket(kl),
-		timeline: timeline{width: interval, max: maxIntervals},
+		interval: newIntervalBuilder(kl),
+		totals:   totals{steps: make([]stepTotals, kl.numSteps()), journeys: make([]journeyTotals, kl.numJourneys())},
+		timeline: timeline{width: interval, max: maxIntervals, keys: len(kl.keys), spans: make([]time.Duration, 0, maxIntervals+1)},
 	}
 	for i := range r.shards {
-		r.shards[i].cur = newBucket(kl)
-		r.shards[i].spare = newBucket(kl)
+		r.shards[i].log = r.chunks.get()
 	}
 	return r
 }
@@ -233,100 +233,148 @@ func (r *recorder) assignShard() int {
 	return int((r.assigned.Add(1) - 1) % int64(len(r.shards)))
 }
 
-// record adds one request's measurements to shard's bucket. It takes the
-// shard's lock, records up to three values into fixed-size histograms, and
-// allocates nothing. A failed request's timings go to the failures, per
-// class, instead of the step's latency and service time, which describe
-// the requests the target served.
+// record logs one request's measurements in shard's log. It takes the
+// shard's lock, writes one entry, and allocates nothing.
 func (r *recorder) record(shard int, s sample) {
-	latency := micros(s.done.Sub(s.intended))
-	service := micros(s.done.Sub(s.sent))
-	k := r.layout.step(s.journey, s.step)
-	failed := s.class.Failed()
-	sent := !s.unsent()
-	if failed && sent {
-		r.failures.record(s.class, latency, service)
-	}
-
-	sh := &r.shards[shard]
-	sh.mu.Lock()
-	b := sh.cur
-	if sent {
-		if !failed {
-			b.latency[k].RecordValue(latency)
-			b.service[k].RecordValue(service)
-		}
+	e := entry{index: uint32(r.layout.step(s.journey, s.step)), class: s.class}
+	if !s.unsent() {
+		e.flags = entrySent
+		e.latency = uint32(micros(s.done.Sub(s.intended)))
+		e.service = uint32(micros(s.done.Sub(s.sent)))
 		if s.open {
-			b.lag.RecordValue(micros(s.sent.Sub(s.intended)))
+			e.flags |= entryOpen
+			e.lag = uint32(micros(s.sent.Sub(s.intended)))
 		}
 	}
-	c := &b.steps[k]
-	c.requests++
-	switch {
-	case failed:
-		c.errors++
-		if s.class.Generator() {
-			c.generator++
-		}
-		b.classes[s.class]++
-	case s.class == ClassCutOff:
-		c.cutOff++
-		b.classes[s.class]++
-	}
-	sh.mu.Unlock()
+	r.add(shard, e)
 }
 
-// recordVisit adds one finished visit of journey j to shard's bucket.
+// recordVisit logs one finished visit of journey j in shard's log.
 func (r *recorder) recordVisit(shard, j int, d time.Duration, failed bool) {
+	e := entry{index: uint32(j), latency: uint32(micros(d)), flags: entryVisit}
+	if failed {
+		e.flags |= entryVisitFailed
+	}
+	r.add(shard, e)
+}
+
+func (r *recorder) add(shard int, e entry) {
 	sh := &r.shards[shard]
 	sh.mu.Lock()
-	b := sh.cur
-	b.visits[j]++
-	if failed {
-		b.failed[j]++
+	c := sh.log
+	c.entries[c.n] = e
+	if c.n++; c.n == chunkEntries {
+		sh.log = r.chunks.handOver(c)
 	}
-	b.visitDuration[j].RecordValue(micros(d))
 	sh.mu.Unlock()
 }
 
-// collect closes the interval that started at offset: it takes every
-// shard's bucket, adds it to the run's totals and to the interval, and
-// appends the interval to the timeline with sig, the generator's signals
-// in it. Visits are counted by the ledger, where they arrived, when the
-// run ends. It returns the interval as built, before the timeline merges
-// it anywhere: its lag is in its Signals, its visit counts are not yet.
+// collect closes the interval that started at offset: it folds every
+// shard's log into the interval and the run's totals, and appends the
+// interval to the timeline with sig, the generator's signals in it.
+// Visits are counted by the ledger, where they arrived, when the run
+// ends. It returns the interval as built, before the timeline merges it
+// anywhere: its lag is in its Signals, its visit counts are not yet.
 func (r *recorder) collect(offset time.Duration, sig IntervalSignals) Interval {
-	iv := newIntervalBuilder(r.layout)
+	taken := r.taken[:0]
 	for i := range r.shards {
 		sh := &r.shards[i]
 		sh.mu.Lock()
-		full := sh.cur
-		sh.cur, sh.spare = sh.spare, full
+		if sh.log.n > 0 {
+			taken = append(taken, sh.log)
+			sh.log = r.chunks.get()
+		}
 		sh.mu.Unlock()
-		r.totals.add(full)
-		iv.add(full)
-		full.reset()
 	}
-	built := iv.build(offset, sig)
+	taken = r.chunks.takeFull(taken)
+	for _, c := range taken {
+		for _, e := range c.entries[:c.n] {
+			r.fold(e)
+		}
+	}
+	r.chunks.giveBack(taken)
+	clear(taken)
+	r.taken = taken[:0]
+
+	ib, t := r.interval, &r.totals
+	for _, k := range ib.touched {
+		ik, st := &ib.steps[k], &t.steps[k]
+		st.counts.add(ik.counts())
+		st.latency.mergePacked(ik.latency)
+		st.service.mergePacked(ik.service)
+	}
+	t.lag.mergePacked(ib.lag.p)
+	for c, n := range ib.classes {
+		t.classes[c] += n
+	}
+	built := ib.build(offset, sig)
 	r.timeline.append(built)
 	return built
 }
 
+// fold adds one entry to the interval being built, or to the run's
+// totals for what the timeline does not hold: visits, failures' timings.
+func (r *recorder) fold(e entry) {
+	if e.flags&entryVisit != 0 {
+		j := &r.totals.journeys[e.index]
+		j.visits++
+		if e.flags&entryVisitFailed != 0 {
+			j.failed++
+		}
+		j.duration.record(int64(e.latency), 1)
+		return
+	}
+	ib := r.interval
+	ik := ib.step(int(e.index))
+	ik.Requests++
+	failed := e.class.Failed()
+	switch {
+	case failed:
+		ik.Errors++
+		if e.class.Generator() {
+			ik.GeneratorErrors++
+		}
+		ib.classes[e.class]++
+	case e.class == ClassCutOff:
+		ik.CutOff++
+		ib.classes[e.class]++
+	}
+	if e.flags&entrySent == 0 {
+		return
+	}
+	if failed {
+		f := &r.totals.failures[e.class]
+		f.Latency.record(int64(e.latency), 1)
+		f.Service.record(int64(e.service), 1)
+	} else {
+		ik.latency.RecordValue(int64(e.latency))
+		ik.service.RecordValue(int64(e.service))
+	}
+	if e.flags&entryOpen != 0 {
+		ib.lag.record(fromMicros(int64(e.lag)), 1)
+	}
+}
+
 // results builds the Results of the run from the totals and the timeline.
 // Journey and all-request histograms are merged from the steps'.
-func (r *recorder) results() *Results {
+func (r *recorder) results() (*Results, error) {
+	width := r.timeline.width
 	if r.ledger != nil {
-		r.ledger.intoTimeline(&r.timeline)
-		r.ledger = nil // folded once
+		width = max(width, r.ledger.width)
 	}
-	kl, t := r.layout, r.totals
-	res := &Results{Interval: r.timeline.width, Timeline: r.timeline.intervals}
+	intervals, err := r.timeline.intervals(width)
+	if r.ledger != nil {
+		intervals = r.ledger.into(intervals, width)
+	}
+	kl, t := r.layout, &r.totals
+	res := &Results{Interval: width, Timeline: intervals}
 	res.Keys = make([]KeyResult, len(kl.keys))
 	for i, key := range kl.keys {
 		res.Keys[i].Key = key
 	}
-	for k := range t.latency {
-		c := t.steps[k]
+	for k := range t.steps {
+		st := &t.steps[k]
+		c := st.counts
 		if c.requests == 0 {
 			continue
 		}
@@ -336,20 +384,24 @@ func (r *recorder) results() *Results {
 			kr.Errors += c.errors
 			kr.GeneratorErrors += c.generator
 			kr.CutOff += c.cutOff
-			kr.Latency.Merge(Distribution{h: t.latency[k]})
-			kr.Service.Merge(Distribution{h: t.service[k]})
+			kr.Latency.Merge(st.latency)
+			kr.Service.Merge(st.service)
 		}
 	}
-	for j := range t.visits {
-		jr := JourneyResult{Name: kl.keys[kl.journeyKey[j]].Journey, Visits: t.visits[j], Failed: t.failed[j]}
-		jr.Duration.Merge(Distribution{h: t.visitDuration[j]})
+	for j := range t.journeys {
+		jt := &t.journeys[j]
+		jr := JourneyResult{Name: kl.keys[kl.journeyKey[j]].Journey, Visits: jt.visits, Failed: jt.failed}
+		jr.Duration.Merge(jt.duration)
 		res.Journeys = append(res.Journeys, jr)
 	}
-	res.Lag.Merge(Distribution{h: t.lag})
+	res.Lag.Merge(t.lag)
 	res.Requests = res.Keys[0].Requests
 	res.Errors = res.Keys[0].Errors
 	res.Classes = t.classes
-	res.Failures = r.failures.snapshot()
+	for c, f := range t.failures {
+		res.Failures[c].Latency.Merge(f.Latency)
+		res.Failures[c].Service.Merge(f.Service)
+	}
 	res.Examples = r.examples.snapshot()
-	return res
+	return res, err
 }

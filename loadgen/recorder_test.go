@@ -3,6 +3,9 @@ package loadgen
 import (
 	"testing"
 	"time"
+	"unsafe"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/liftoff/liftoff/scenario"
 )
@@ -11,30 +14,43 @@ func noRedact(s string) string { return s }
 
 var oneJourney = []scenario.Journey{{Name: "browse", Weight: 1, Steps: []scenario.Step{{Name: "GET /"}, {Name: "GET /cart"}}}}
 
-// footprint is the bytes the recorder's histograms hold: the fixed dense
-// ones plus the timeline's sparse ones.
+// footprint is the bytes the recorder holds for its measurements.
 func (r *recorder) footprint() int {
-	dense := 0
-	buckets := []*bucket{r.totals}
-	for i := range r.shards {
-		buckets = append(buckets, r.shards[i].cur, r.shards[i].spare)
+	keys, timeline, logs := r.footprintParts()
+	return keys + timeline + logs
+}
+
+// footprintParts splits the footprint three ways: what the run's keys
+// hold (their totals and the interval being built), what the timeline
+// holds (its newest interval, its log while in memory, where its closed
+// intervals fall), and the shards' logs (their chunks).
+func (r *recorder) footprintParts() (keys, timeline, logs int) {
+	t := &r.totals
+	keys = cap(t.steps)*int(unsafe.Sizeof(stepTotals{})) + cap(t.journeys)*int(unsafe.Sizeof(journeyTotals{}))
+	for _, st := range t.steps {
+		keys += st.latency.memory() + st.service.memory()
 	}
-	for _, b := range buckets {
-		for k := range b.latency {
-			dense += b.latency[k].ByteSize() + b.service[k].ByteSize()
-		}
-		for j := range b.visitDuration {
-			dense += b.visitDuration[j].ByteSize()
-		}
-		dense += b.lag.ByteSize()
+	for _, j := range t.journeys {
+		keys += j.duration.memory()
 	}
-	sparse := 0
-	for _, iv := range r.timeline.intervals {
-		for _, ik := range iv.Keys {
-			sparse += ik.latency.GetMemorySize() + ik.service.GetMemorySize()
+	keys += t.lag.memory()
+	for _, f := range t.failures {
+		keys += f.Latency.memory() + f.Service.memory()
+	}
+	keys += cap(r.interval.steps)*int(unsafe.Sizeof(IntervalKey{})) + cap(r.interval.touched)*8
+	for _, ik := range r.interval.steps {
+		if ik.latency != nil {
+			keys += ik.latency.GetMemorySize() + ik.service.GetMemorySize()
 		}
 	}
-	return dense + sparse
+	for _, ik := range r.timeline.last.Keys {
+		timeline += ik.latency.GetMemorySize() + ik.service.GetMemorySize()
+	}
+	timeline += cap(r.timeline.last.Keys)*int(unsafe.Sizeof(IntervalKey{})) + cap(r.timeline.log.mem) + cap(r.timeline.spans)*8
+	r.chunks.mu.Lock()
+	chunks := len(r.chunks.free) + len(r.chunks.full) + len(r.shards)
+	r.chunks.mu.Unlock()
+	return keys, timeline, chunks * int(unsafe.Sizeof(chunk{}))
 }
 
 // simulate records perTick requests per tick for ticks ticks, with latencies
@@ -51,22 +67,23 @@ func simulate(r *recorder, ticks, perTick int) {
 	}
 }
 
-// fullPackedSize is the memory of a timeline histogram with every bucket
-// populated: the most one interval key can ever hold.
-func fullPackedSize() int {
-	p := newIntervalHistogram()
-	for v := int64(1); v <= histHighest; v += max(1, v/2048) { // at most one bucket's width
-		p.RecordValue(v)
+// fullPacked is a packed histogram with every bucket populated: the
+// most one interval key can ever hold.
+func fullPacked() *hdr.PackedHistogram {
+	p := newPackedHistogram()
+	for i := range countsLen {
+		p.RecordValue(bucketValue(i))
 	}
-	return p.GetMemorySize()
+	return p
 }
 
 // TestRecorderMemoryIsBoundedByGeometry runs the recorder through runs five
-// and twenty times longer than its timeline holds. The timeline coarsens
-// instead of growing, so memory stays under a bound set by histogram
-// geometry alone (dense histograms per shard, and at most maxIntervals
-// intervals of full sparse histograms), whatever the run's length, while
-// every request is still counted.
+// and twenty times longer than its timeline holds. Closed intervals leave
+// memory for the timeline's log, which moves to a file past spillAbove
+// bytes, so memory stays under a bound set by histogram geometry and the
+// log's threshold alone (the run's totals at most dense, one interval of
+// full packed histograms), whatever the run's length, while every request
+// is still counted and the results' timeline coarsens to its bound.
 func TestRecorderMemoryIsBoundedByGeometry(t *testing.T) {
 	t.Parallel()
 	const maxIntervals = 20
@@ -76,30 +93,35 @@ func TestRecorderMemoryIsBoundedByGeometry(t *testing.T) {
 	long := newRecorder(kl, 2, time.Second, maxIntervals)
 	simulate(long, 20*maxIntervals, 50)
 
-	dense := newTotalHistogram().ByteSize() * (len(short.shards)*2 + 1) * (2*kl.numSteps() + kl.numJourneys() + 1)
-	bound := dense + maxIntervals*len(kl.keys)*2*fullPackedSize()
+	totals := newDenseHistogram().ByteSize() * (2*kl.numSteps() + kl.numJourneys() + 1 + 2*int(numClasses))
+	bound := totals + len(kl.keys)*2*fullPacked().GetMemorySize() + 2*spillAbove + 8*int(unsafe.Sizeof(chunk{}))
 	for name, r := range map[string]*recorder{"short": short, "long": long} {
-		if n := len(r.timeline.intervals); n > maxIntervals {
-			t.Errorf("%s run: timeline holds %d intervals, more than its bound %d", name, n, maxIntervals)
-		}
 		if got := r.footprint(); got > bound {
 			t.Errorf("%s run: footprint %d bytes, above the geometry bound %d", name, got, bound)
 		}
 	}
-	if got, want := long.results().Requests, int64(20*maxIntervals*50); got != want {
-		t.Errorf("long run counted %d requests, want %d", got, want)
-	}
+	t.Logf("footprint: %d bytes after %d ticks, %d bytes after %d ticks; bound %d bytes", short.footprint(), 5*maxIntervals, long.footprint(), 20*maxIntervals, bound)
 	if long.timeline.width != 32*time.Second || short.timeline.width != 8*time.Second {
 		t.Errorf("interval widths = %v (long) and %v (short), want 32s and 8s", long.timeline.width, short.timeline.width)
 	}
-	t.Logf("footprint: %d bytes after %d ticks, %d bytes after %d ticks; bound %d bytes", short.footprint(), 5*maxIntervals, long.footprint(), 20*maxIntervals, bound)
+	for name, r := range map[string]*recorder{"short": short, "long": long} {
+		res := mustResults(t, r)
+		if n := len(res.Timeline); n > maxIntervals {
+			t.Errorf("%s run: timeline holds %d intervals, more than its bound %d", name, n, maxIntervals)
+		}
+		if name == "long" {
+			if got, want := res.Requests, int64(20*maxIntervals*50); got != want {
+				t.Errorf("long run counted %d requests, want %d", got, want)
+			}
+		}
+	}
 }
 
 func TestTimelineCountsEveryRequestOnce(t *testing.T) {
 	t.Parallel()
 	r := newRecorder(newKeyLayout(oneJourney, noRedact), 3, time.Second, 7)
 	simulate(r, 30, 11)
-	res := r.results()
+	res := mustResults(t, r)
 	var sum int64
 	for _, iv := range res.Timeline {
 		sum += iv.Requests
@@ -153,7 +175,7 @@ func TestTimelineKeepsWholeRunPrecision(t *testing.T) {
 		}
 		r.collect(time.Duration(tick)*time.Second, IntervalSignals{})
 	}
-	res := r.results()
+	res := mustResults(t, r)
 	for k := range res.Keys {
 		var merged Distribution
 		for _, iv := range res.Timeline {
@@ -166,4 +188,15 @@ func TestTimelineKeepsWholeRunPrecision(t *testing.T) {
 			t.Errorf("key %v: the intervals merged (p95 %v) differ from the whole run (p95 %v)", res.Keys[k].Key, merged.Percentile(95), whole.Percentile(95))
 		}
 	}
+}
+
+// mustResults builds r's results, failing the test when its timeline
+// cannot be read back.
+func mustResults(tb testing.TB, r *recorder) *Results {
+	tb.Helper()
+	res, err := r.results()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
 }

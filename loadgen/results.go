@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"math"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -266,164 +265,16 @@ func (r *Results) ErrorRate() float64 {
 	return float64(r.Errors) / float64(r.Requests)
 }
 
-// Distribution is a latency distribution backed by an HDR histogram. The
-// zero value is empty. Values are durations; the microsecond unit of the
-// histograms stays inside this package.
-type Distribution struct {
-	h *hdr.Histogram
-}
-
-func packedDistribution(p *hdr.PackedHistogram) Distribution {
-	if p == nil {
-		return Distribution{}
-	}
-	d := hdr.New(p.LowestTrackableValue(), p.HighestTrackableValue(), int(p.SignificantFigures()))
-	p.MergeInto(d)
-	return Distribution{h: d}
-}
-
-// Count is the number of recorded values.
-func (d Distribution) Count() int64 {
-	if d.h == nil {
-		return 0
-	}
-	return d.h.TotalCount()
-}
-
-// Rank is the 1-based rank, among the values in ascending order, of
-// percentile p (p > 0) as Percentile defines it; 0 when empty.
-func (d Distribution) Rank(p float64) int64 {
-	if n := d.Count(); n > 0 {
-		return referenceRank(p, n)
-	}
-	return 0
-}
-
-// AtRank is the r-th smallest value (1-based), to the histogram's
-// precision: the highest value equivalent to it, as Percentile reads
-// values. It is 0 for a rank outside 1..Count.
-func (d Distribution) AtRank(r int64) time.Duration {
-	n := d.Count()
-	if r < 1 || r > n {
-		return 0
-	}
-	return fromMicros(d.h.ValueAtPercentile(rankPercentile(r, n)))
-}
-
-// Percentile returns the value below which p percent of the values fall
-// (p from 0 to 100), as the reference HdrHistogram implementations (Java,
-// and JavaScript after it) define it: the highest value equivalent to the
-// R-th smallest value, R = ceil(p × N / 100) with p one ulp lower, and at
-// least 1. The Go library rounds R to the nearest integer instead, which
-// reads a rank too low whenever the product's fraction is under one half
-// (its p99.9 of 1,999 values is the 1,997th, the reference's the
-// 1,998th). TestPercentileMatchesReference pins the definition.
-func (d Distribution) Percentile(p float64) time.Duration {
-	n := d.Count()
-	if n == 0 {
-		return 0
-	}
-	if p <= 0 {
-		return fromMicros(d.h.ValueAtPercentile(0))
-	}
-	return fromMicros(d.h.ValueAtPercentile(rankPercentile(referenceRank(p, n), n)))
-}
-
-// referenceRank is the 1-based rank of percentile p among n values by the
-// reference definition.
-func referenceRank(p float64, n int64) int64 {
-	p = min(100, math.Nextafter(p, math.Inf(-1)))
-	r := int64(math.Ceil(p * float64(n) / 100))
-	return max(1, min(n, r))
-}
-
-// rankPercentile is the percentile the Go library turns back into rank r
-// of n: it computes int64(p/100 × n + 0.5), which is r for p = 100 r / n.
-func rankPercentile(r, n int64) float64 { return 100 * float64(r) / float64(n) }
-
-// Max is the largest value, to the histogram's precision.
-func (d Distribution) Max() time.Duration {
-	if d.Count() == 0 {
-		return 0
-	}
-	return fromMicros(d.h.Max())
-}
-
-// Mean is the average value.
-func (d Distribution) Mean() time.Duration {
-	if d.Count() == 0 {
-		return 0
-	}
-	return time.Duration(d.h.Mean() * float64(time.Microsecond))
-}
-
-// Merge adds o's values to d.
-func (d *Distribution) Merge(o Distribution) {
-	if o.Count() == 0 {
-		return
-	}
-	if d.h == nil {
-		d.h = newTotalHistogram()
-	}
-	d.h.Merge(o.h)
-}
-
-// mergePacked adds a timeline histogram's values to d; the two share
-// their geometry, so nothing is lost.
-func (d *Distribution) mergePacked(p *hdr.PackedHistogram) {
-	if p == nil || p.TotalCount() == 0 {
-		return
-	}
-	if d.h == nil {
-		d.h = newTotalHistogram()
-	}
-	p.MergeInto(d.h)
-}
-
-// Equal reports whether two distributions hold the same values.
-func (d Distribution) Equal(o Distribution) bool {
-	if d.Count() == 0 || o.Count() == 0 {
-		return d.Count() == o.Count()
-	}
-	return d.h.Equals(o.h)
-}
-
-// DistributionOf returns a distribution holding the given values, for
-// tools and tests that build results by hand.
-func DistributionOf(values ...time.Duration) Distribution {
-	h := newTotalHistogram()
-	for _, v := range values {
-		h.RecordValue(micros(v))
-	}
-	return Distribution{h: h}
-}
-
 // IntervalKeyOf returns an interval's measurements of one key: the
 // successful requests' latencies and service times (one each, in the same
 // order), and errors failed requests on top, for tools and tests that
 // build results by hand.
 func IntervalKeyOf(key int, latency, service []time.Duration, errors int64) IntervalKey {
 	ik := IntervalKey{Key: key, Requests: int64(len(latency)) + errors, Errors: errors,
-		latency: newIntervalHistogram(), service: newIntervalHistogram()}
+		latency: newPackedHistogram(), service: newPackedHistogram()}
 	for i := range latency {
 		ik.latency.RecordValue(micros(latency[i]))
 		ik.service.RecordValue(micros(service[i]))
 	}
 	return ik
-}
-
-// CountAbove is the number of values above d, to the histogram's
-// precision: a value counts when its whole bucket lies above d.
-func (d Distribution) CountAbove(limit time.Duration) int64 {
-	if d.Count() == 0 {
-		return 0
-	}
-	us := int64(limit / time.Microsecond)
-	var n int64
-	for _, bar := range d.h.Distribution() {
-		if bar.From > us {
-			n += bar.Count
-		}
-	}
-	return n
 }

@@ -116,9 +116,7 @@ func (s Sparse) Max() time.Duration {
 
 // Percentile is as Distribution.Percentile defines it.
 func (s Sparse) Percentile(p float64) time.Duration {
-	d := Distribution{}
-	d.mergePacked(s.p)
-	return d.Percentile(p)
+	return Distribution{p: s.p}.Percentile(p) // a query, which changes nothing
 }
 
 // Each calls fn for every bucket that holds values, in ascending order,
@@ -130,16 +128,12 @@ func (s Sparse) Each(fn func(value time.Duration, count int64) bool) {
 	s.p.ForEachBucket(func(v, c int64) bool { return fn(fromMicros(v), c) })
 }
 
-// Distribution returns the values as a Distribution.
-func (s Sparse) Distribution() Distribution {
-	d := Distribution{}
-	d.mergePacked(s.p)
-	return d
-}
+// Distribution returns a copy of the values as a Distribution.
+func (s Sparse) Distribution() Distribution { return packedDistribution(s.p) }
 
 func (s *Sparse) record(v time.Duration, n int64) {
 	if s.p == nil {
-		s.p = newIntervalHistogram()
+		s.p = newPackedHistogram()
 	}
 	s.p.RecordValues(micros(v), n)
 }
@@ -149,7 +143,7 @@ func (s *Sparse) merge(o Sparse) {
 		return
 	}
 	if s.p == nil {
-		s.p = newIntervalHistogram()
+		s.p = newPackedHistogram()
 	}
 	s.p.Merge(o.p)
 }

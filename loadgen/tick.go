@@ -127,9 +127,7 @@ func clonePacked(p *hdr.PackedHistogram) *hdr.PackedHistogram {
 	if p == nil {
 		return nil
 	}
-	c := newIntervalHistogram()
-	c.Merge(p)
-	return c
+	return p.Clone()
 }
 
 // buckets lists a packed histogram's populated buckets in ascending

@@ -60,8 +60,11 @@ func TestTickIntervalIsItsOwn(t *testing.T) {
 	record(10)
 	tk := r.tick(r.rec.collect(0, IntervalSignals{Delay: SparseOf(time.Millisecond)}), counts{})
 	record(30)
-	later := r.rec.collect(time.Second, IntervalSignals{Delay: SparseOf(time.Millisecond)})
-	r.rec.timeline.intervals[0] = mergeIntervals(r.rec.timeline.intervals[0], later)
+	r.rec.timeline.width = 2 * time.Second // as after coarsening: the next tick merges into the interval the timeline holds
+	r.rec.collect(time.Second, IntervalSignals{Delay: SparseOf(time.Millisecond)})
+	if got := r.rec.timeline.last.Keys[0].Latency().Count(); got != 40 {
+		t.Fatalf("the timeline's interval holds %d latencies, want 40: the test no longer merges into it", got)
+	}
 	if got := tk.Interval.Keys[0].Latency().Count(); got != 10 {
 		t.Errorf("the tick's interval holds %d latencies after the timeline merged 30 more into its own, want 10", got)
 	}

@@ -1,6 +1,8 @@
 package loadgen
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -8,45 +10,117 @@ import (
 
 // DefaultMaxIntervals bounds the timeline. When a run outgrows it, adjacent
 // intervals merge pairwise and the interval width doubles, so a three-hour
-// run keeps the same memory as a half-hour one, at 8s instead of 1s
-// resolution.
+// run's results keep as many intervals as a half-hour one's, at 8s
+// instead of 1s resolution.
 const DefaultMaxIntervals = 1800
 
 // timeline is the run's per-interval series. It is owned by the collector.
+//
+// It holds one interval in memory, the newest, which the next tick may
+// still fall into. The closed ones go to an intervalLog, encoded as the
+// results file holds them: in memory while they are few, then in a
+// temporary file, so a run's memory does not grow with its length. When
+// the run outgrows max intervals the width doubles, and the intervals
+// logged at the finer width merge into the wider ones when the results
+// are built, as the run's intervals would have merged in memory.
 type timeline struct {
-	width     time.Duration
-	max       int
-	intervals []Interval
+	width time.Duration
+	max   int
+	keys  int // the run's keys, which the logged intervals' keys index
+
+	last    Interval // the newest interval
+	started bool     // last holds an interval
+	log     intervalLog
+	spans   []time.Duration // where the closed intervals fall at width, each start once: at most max+1
 }
 
 // append adds one tick's interval. A tick that falls inside the last
 // interval (after coarsening made intervals wider than a tick) merges into
 // it.
 func (tl *timeline) append(iv Interval) {
-	if n := len(tl.intervals); n > 0 && iv.Offset < tl.intervals[n-1].Offset+tl.width {
-		tl.intervals[n-1] = mergeIntervals(tl.intervals[n-1], iv)
+	if tl.started && iv.Offset < tl.last.Offset+tl.width {
+		tl.last = mergeIntervals(tl.last, iv)
 		return
 	}
-	tl.intervals = append(tl.intervals, iv)
-	if len(tl.intervals) > tl.max {
+	if tl.started {
+		tl.log.write(tl.last)
+		tl.spans = appendSpan(tl.spans, tl.aligned(tl.last.Offset))
+	}
+	tl.last, tl.started = iv, true
+	for tl.count() > tl.max {
 		tl.coarsen()
 	}
 }
 
-// coarsen merges intervals pairwise and doubles the width.
+// appendSpan adds a span's start to spans, in order, unless it is the
+// last one there already.
+func appendSpan(spans []time.Duration, start time.Duration) []time.Duration {
+	if n := len(spans); n > 0 && spans[n-1] == start {
+		return spans
+	}
+	return append(spans, start)
+}
+
+// count is the number of intervals the run has at width: the closed ones
+// and the last, those that fall together counted once.
+func (tl *timeline) count() int {
+	n := len(tl.spans)
+	if tl.started && (n == 0 || tl.spans[n-1] != tl.aligned(tl.last.Offset)) {
+		n++
+	}
+	return n
+}
+
+// coarsen doubles the width: each pair of neighbouring spans becomes one.
 func (tl *timeline) coarsen() {
 	tl.width *= 2
+	tl.last.Offset = tl.aligned(tl.last.Offset)
+	spans := tl.spans[:0]
+	for _, start := range tl.spans {
+		spans = appendSpan(spans, tl.aligned(start))
+	}
+	tl.spans = spans
+}
+
+func (tl *timeline) aligned(off time.Duration) time.Duration { return off - off%tl.width }
+
+// intervals returns the run's intervals at width, a multiple of the
+// timeline's: the logged ones and the last, those that fall into one
+// interval at that width merged. Reading the log back can fail (a disk
+// error); what was read is returned with the error. The log is released.
+func (tl *timeline) intervals(width time.Duration) ([]Interval, error) {
 	var out []Interval
-	for _, iv := range tl.intervals {
-		aligned := iv.Offset - iv.Offset%tl.width
-		if n := len(out); n > 0 && out[n-1].Offset == aligned {
+	add := func(iv Interval) {
+		iv.Offset -= iv.Offset % width
+		if n := len(out); n > 0 && out[n-1].Offset == iv.Offset {
 			out[n-1] = mergeIntervals(out[n-1], iv)
-			continue
+			return
 		}
-		iv.Offset = aligned
 		out = append(out, iv)
 	}
-	tl.intervals = out
+	err := tl.log.each(tl.keys, func(iv Interval) { add(iv) })
+	tl.log.close()
+	if tl.started {
+		add(tl.last)
+	}
+	for i := range out {
+		compactInterval(&out[i])
+	}
+	return out, err
+}
+
+// compactInterval gives back the spare capacity of an interval's
+// histograms, which merging leaves them.
+func compactInterval(iv *Interval) {
+	for _, ik := range iv.Keys {
+		ik.latency.Compact()
+		ik.service.Compact()
+	}
+	for _, s := range []Sparse{iv.Signals.Delay, iv.Signals.Sched, iv.Signals.Lag, iv.Signals.SharedConnect} {
+		if s.p != nil {
+			s.p.Compact()
+		}
+	}
 }
 
 // mergeIntervals adds b into a and returns a; a keeps its offset.
@@ -61,18 +135,39 @@ func mergeIntervals(a, b Interval) Interval {
 		a.Classes[c] += b.Classes[c]
 	}
 	a.Signals.merge(b.Signals)
-	for _, bk := range b.Keys {
-		if i := keyPosition(a.Keys, bk.Key); i >= 0 {
-			ak := &a.Keys[i]
-			ak.addCounts(bk.counts())
-			ak.latency.Merge(bk.latency)
-			ak.service.Merge(bk.service)
-			continue
-		}
-		a.Keys = append(a.Keys, bk)
-	}
-	sortIntervalKeys(a.Keys)
+	a.Keys = mergeKeys(a.Keys, b.Keys)
 	return a
+}
+
+// mergeKeys merges two lists of interval keys, each in key order, into
+// one: a key in both adds b's to a's.
+func mergeKeys(a, b []IntervalKey) []IntervalKey {
+	if len(b) == 0 {
+		return a
+	}
+	sortIntervalKeys(a)
+	sortIntervalKeys(b)
+	out := make([]IntervalKey, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i].Key < b[j].Key):
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j].Key < a[i].Key:
+			out = append(out, b[j])
+			j++
+		default:
+			ak := a[i]
+			ak.addCounts(b[j].counts())
+			ak.latency.Merge(b[j].latency)
+			ak.service.Merge(b[j].service)
+			out = append(out, ak)
+			i++
+			j++
+		}
+	}
+	return out
 }
 
 // counts and addCounts move an interval key's counts in and out of the
@@ -88,28 +183,18 @@ func (ik *IntervalKey) addCounts(c stepCounts) {
 	ik.CutOff += c.cutOff
 }
 
-func keyPosition(keys []IntervalKey, key int) int {
-	for i, k := range keys {
-		if k.Key == key {
-			return i
-		}
-	}
-	return -1
-}
-
+// sortIntervalKeys puts keys in key order, as an interval holds them.
 func sortIntervalKeys(keys []IntervalKey) {
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j].Key < keys[j-1].Key; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
+	slices.SortFunc(keys, func(a, b IntervalKey) int { return cmp.Compare(a.Key, b.Key) })
 }
 
-// intervalBuilder gathers one tick's measurements from every shard at the
-// timeline's precision.
+// intervalBuilder gathers one tick's entries, per step, at the
+// timeline's precision. Only the steps that saw requests in the tick take
+// histograms.
 type intervalBuilder struct {
 	layout  keyLayout
 	steps   []IntervalKey // per flat step; histograms made on first use
+	touched []int         // the steps with histograms, in the order they were first used
 	classes ClassCounts
 	lag     Sparse
 }
@@ -118,69 +203,55 @@ func newIntervalBuilder(kl keyLayout) *intervalBuilder {
 	return &intervalBuilder{layout: kl, steps: make([]IntervalKey, kl.numSteps())}
 }
 
-// add takes a shard's bucket into the interval.
-func (ib *intervalBuilder) add(b *bucket) {
-	for k := range b.latency {
-		c := b.steps[k]
-		if c.requests == 0 {
-			continue
-		}
-		ik := &ib.steps[k]
-		if ik.latency == nil {
-			ik.Key = ib.layout.stepKeys[k]
-			ik.latency, ik.service = newIntervalHistogram(), newIntervalHistogram()
-		}
-		ik.latency.MergeFrom(b.latency[k])
-		ik.service.MergeFrom(b.service[k])
-		ik.addCounts(c)
+// step returns flat step k's measurements in the interval.
+func (ib *intervalBuilder) step(k int) *IntervalKey {
+	ik := &ib.steps[k]
+	if ik.latency == nil {
+		ik.Key = ib.layout.stepKeys[k]
+		ik.latency, ik.service = newPackedHistogram(), newPackedHistogram()
+		ib.touched = append(ib.touched, k)
 	}
-	for c := range ib.classes {
-		ib.classes[c] += b.classes[c]
-	}
-	if b.lag.TotalCount() > 0 {
-		if ib.lag.p == nil {
-			ib.lag.p = newIntervalHistogram()
-		}
-		ib.lag.p.MergeFrom(b.lag)
-	}
+	return ik
 }
 
 // build returns the interval, with each journey's and the all-request
-// histograms merged from the steps', and the generator's signals.
+// histograms merged from the steps', and the generator's signals. The
+// interval takes the builder's histograms; the builder starts the next
+// one empty.
 func (ib *intervalBuilder) build(offset time.Duration, sig IntervalSignals) Interval {
 	kl := ib.layout
 	sig.Lag = ib.lag
 	iv := Interval{Offset: offset, Classes: ib.classes, Signals: sig}
 	merged := map[int]*IntervalKey{}
-	into := func(key int, from IntervalKey) {
+	into := func(key int, from *IntervalKey) {
 		ik, ok := merged[key]
 		if !ok {
-			ik = &IntervalKey{Key: key, latency: newIntervalHistogram(), service: newIntervalHistogram()}
+			ik = &IntervalKey{Key: key, latency: newPackedHistogram(), service: newPackedHistogram()}
 			merged[key] = ik
 		}
 		ik.addCounts(from.counts())
 		ik.latency.Merge(from.latency)
 		ik.service.Merge(from.service)
 	}
-	for k, step := range ib.steps {
-		if step.latency == nil {
-			continue
-		}
+	for _, k := range ib.touched {
+		step := &ib.steps[k]
 		into(0, step)
 		into(kl.journeyKey[kl.stepJourney[k]], step)
 	}
 	for _, ik := range merged {
 		iv.Keys = append(iv.Keys, *ik)
 	}
-	for _, step := range ib.steps {
-		if step.latency != nil {
-			iv.Keys = append(iv.Keys, step)
-		}
+	for _, k := range ib.touched {
+		iv.Keys = append(iv.Keys, ib.steps[k])
+		ib.steps[k] = IntervalKey{}
 	}
 	sortIntervalKeys(iv.Keys)
 	if all, ok := merged[0]; ok {
 		iv.Requests, iv.Errors = all.Requests, all.Errors
 	}
+	ib.touched = ib.touched[:0]
+	ib.classes = ClassCounts{}
+	ib.lag = Sparse{}
 	return iv
 }
 
