@@ -36,6 +36,10 @@ type dispatcher struct {
 	// loopsFrom numbers closed-model visits past the whole schedule's
 	// arrivals (wholeSchedule), so no segment's visit numbers collide.
 	loopsFrom int64
+	// cpu reads the process's CPU time, for the hand-off to tell a
+	// saturated generator from a stuck target; nil (in tests of the
+	// timing alone) never counts the process as saturated.
+	cpu func() (time.Duration, bool)
 
 	busy  sync.WaitGroup // visits in flight; the run's end waits for them
 	loops atomic.Int64   // closed-model visits this process started

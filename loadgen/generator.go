@@ -150,7 +150,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	sig := newSignals()
 	tc := tlsConfig(cfg.TLSConfig, sc.Defaults.TLS)
 	r := &run{
-		dispatcher: dispatcher{journeys: journeys, seed: sc.Traffic.Seed, live: &g.live, segment: cfg.Segment},
+		dispatcher: dispatcher{journeys: journeys, seed: sc.Traffic.Seed, live: &g.live, segment: cfg.Segment, cpu: processCPU},
 		g:          g,
 		cfg:        cfg,
 		sc:         sc,

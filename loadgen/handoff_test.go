@@ -198,3 +198,54 @@ func TestDispatchMixedVisitLengths(t *testing.T) {
 		}
 	})
 }
+
+// TestDispatchHoldsGrowthWhileCPUSaturated has visits slow down from 100µs
+// to 30ms halfway (their answers wait for the generator's CPU) while the
+// process reports all its CPUs busy: the pool does not grow for the queue
+// that builds, as it would for a stalled target with the CPU idle
+// (TestDispatchGrowsWhenTargetStalls), since more visitors would only make
+// each request dearer. Every arrival is still served, none early.
+func TestDispatchHoldsGrowthWhileCPUSaturated(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		d := newTestDispatcher()
+		d.cpu = func() (time.Duration, bool) { // every CPU busy all along
+			return time.Since(d.began) * time.Duration(usableCPUs()), true
+		}
+		slowFrom := d.began.Add(50 * time.Millisecond)
+		sched := NewSchedule(plan(pt(0, 2000), pt(200*time.Millisecond, 2000)), scenario.Uniform, 1)
+		var log handoffLog
+		// The visitors alive just before the schedule ends: at its end the
+		// arrivals still waiting each get one (handoff.close).
+		aliveBeforeEnd := 0
+		go func() {
+			time.Sleep(time.Until(d.began.Add(195 * time.Millisecond)))
+			log.mu.Lock()
+			aliveBeforeEnd = log.mostAlive
+			log.mu.Unlock()
+		}()
+		fast := log.visitor(100 * time.Microsecond)
+		d.dispatch(t.Context(), sched, 5000, func(arrivals iter.Seq[arrival]) {
+			fast(func(yield func(arrival) bool) {
+				for a := range arrivals {
+					if !yield(a) {
+						return
+					}
+					if time.Now().After(slowFrom) {
+						time.Sleep(30 * time.Millisecond)
+					}
+				}
+			})
+		})
+		d.busy.Wait()
+		if c := d.live.total(); c.arrivals != 400 || c.missed != 0 {
+			t.Fatalf("%d arrivals and %d missed, want 400 and 0", c.arrivals, c.missed)
+		}
+		if log.early > 0 {
+			t.Errorf("%d visits started before their intended time", log.early)
+		}
+		if aliveBeforeEnd > 2*minVisitors {
+			t.Errorf("%d visitors at once, want at most %d while the CPU is saturated", aliveBeforeEnd, 2*minVisitors)
+		}
+	})
+}
