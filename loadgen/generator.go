@@ -163,7 +163,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 			userAgent: cfg.UserAgent,
 			maxConns:  sc.Traffic.MaxConcurrency + sc.Plan.MaxConcurrency(),
 			connWait:  sc.Defaults.Timeout,
-			dialer:    &dialer{tlsConfig: tc, signals: sig},
+			dialer:    newDialer(tc, sig),
 		},
 		signals: sig,
 		halt:    make(chan struct{}),
