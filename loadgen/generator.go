@@ -267,7 +267,7 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	if r.shared != nil {
 		// Pre-opened connections serve the plan's first seconds; the
 		// ones left after are closed before a server drops them idle.
-		warm := time.AfterFunc(warmFor, r.clients.dialer.closeWarm)
+		warm := time.AfterFunc(warmFor, r.clients.dialer.retireWarm)
 		defer warm.Stop()
 	}
 	// The moment of the interrupt, so that "interrupted after" does not
