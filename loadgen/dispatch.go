@@ -40,6 +40,10 @@ type dispatcher struct {
 	// saturated generator from a stuck target; nil (in tests of the
 	// timing alone) never counts the process as saturated.
 	cpu func() (time.Duration, bool)
+	// fine is whether the scheduler wakes on time when the process is idle
+	// (fineWake); off in tests of the timing alone, whose clock is not the
+	// kernel's.
+	fine bool
 
 	busy  sync.WaitGroup // visits in flight; the run's end waits for them
 	loops atomic.Int64   // closed-model visits this process started
@@ -75,6 +79,9 @@ func (d *dispatcher) dispatch(ctx context.Context, sched *Schedule, limit int, s
 	h := newHandoff(d, limit, start)
 	defer h.close()
 	var wait sleeper
+	if d.fine {
+		wait.fine = newFineWake()
+	}
 	defer wait.stop()
 	done := ctx.Done()
 	now := time.Now()
@@ -205,7 +212,22 @@ func (d *dispatcher) land() {
 // sleeper pauses one goroutine until a point in time, on one reused
 // timer: a goroutine that waits again and again (the scheduler, a
 // visitor between steps) makes no timer per wait.
-type sleeper struct{ timer *time.Timer }
+type sleeper struct {
+	timer *time.Timer
+	fine  *fineWake // nil: waits end when the runtime's poller next looks (idle: in whole milliseconds)
+}
+
+// fineBelow is the wait under which a sleeper with a fineWake arms it: a
+// millisecond's rounding matters to waits this short only.
+const fineBelow = 2 * time.Millisecond
+
+// fineSlack is the shortest wait a fineWake is armed for: an idle process
+// wakes up to that late for a shorter one, and the arrivals due by then
+// leave together, one wake-up for them all.
+// Measured on one core at 40,000 arrivals/s, interleaved: waking for each
+// arrival (no slack) cost 30-45% more CPU per request; 500µs cost none
+// measurable and halved lag p90 (1.1ms to 0.5ms) and p50 (to 120µs).
+const fineSlack = 500 * time.Microsecond
 
 // until waits until t; it returns false if done closed first. When t has
 // passed it returns at once, false only if done is already closed.
@@ -224,6 +246,9 @@ func (s *sleeper) until(t time.Time, done <-chan struct{}) bool {
 	} else {
 		s.timer.Reset(d)
 	}
+	if s.fine != nil && d < fineBelow {
+		s.fine.arm(max(d, fineSlack))
+	}
 	select {
 	case <-s.timer.C:
 		return true
@@ -237,6 +262,7 @@ func (s *sleeper) stop() {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
+	s.fine.close()
 }
 
 // journeyPicker chooses journeys by weight with its own seeded source, so

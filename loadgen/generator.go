@@ -150,7 +150,7 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 	sig := newSignals()
 	tc := tlsConfig(cfg.TLSConfig, sc.Defaults.TLS)
 	r := &run{
-		dispatcher: dispatcher{journeys: journeys, seed: sc.Traffic.Seed, live: &g.live, segment: cfg.Segment, cpu: processCPU},
+		dispatcher: dispatcher{journeys: journeys, seed: sc.Traffic.Seed, live: &g.live, segment: cfg.Segment, cpu: processCPU, fine: true},
 		g:          g,
 		cfg:        cfg,
 		sc:         sc,
