@@ -193,7 +193,7 @@ func (d *dialer) retireWarm() {
 
 // warmCloseBatch is how many unused pre-opened connections retireWarm
 // closes at a time.
-const warmCloseBatch = 8
+const warmCloseBatch = 2
 
 // closeWarm closes the pre-opened connections still unused at once: the
 // run is over.
