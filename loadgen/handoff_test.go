@@ -132,25 +132,8 @@ func TestDispatchGrowsWhenTargetStalls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := newTestDispatcher()
 		stallAt := d.began.Add(50 * time.Millisecond)
-		sched := NewSchedule(plan(pt(0, 2000), pt(200*time.Millisecond, 2000)), scenario.Uniform, 1)
 		var log handoffLog
-		fast := log.visitor(100 * time.Microsecond)
-		d.dispatch(t.Context(), sched, 5000, func(arrivals iter.Seq[arrival]) {
-			fast(func(yield func(arrival) bool) {
-				for a := range arrivals {
-					if !yield(a) {
-						return
-					}
-					if time.Now().After(stallAt) {
-						time.Sleep(300 * time.Millisecond)
-					}
-				}
-			})
-		})
-		d.busy.Wait()
-		if c := d.live.total(); c.arrivals != 400 || c.missed != 0 {
-			t.Fatalf("%d arrivals and %d missed, want 400 and 0", c.arrivals, c.missed)
-		}
+		runSlowingFrom(t, d, &log, stallAt, 300*time.Millisecond)
 		worst := time.Duration(0)
 		for _, lag := range log.lags {
 			worst = max(worst, lag)
@@ -213,7 +196,6 @@ func TestDispatchHoldsGrowthWhileCPUSaturated(t *testing.T) {
 			return time.Since(d.began) * time.Duration(usableCPUs()), true
 		}
 		slowFrom := d.began.Add(50 * time.Millisecond)
-		sched := NewSchedule(plan(pt(0, 2000), pt(200*time.Millisecond, 2000)), scenario.Uniform, 1)
 		var log handoffLog
 		// The visitors alive just before the schedule ends: at its end the
 		// arrivals still waiting each get one (handoff.close).
@@ -224,23 +206,7 @@ func TestDispatchHoldsGrowthWhileCPUSaturated(t *testing.T) {
 			aliveBeforeEnd = log.mostAlive
 			log.mu.Unlock()
 		}()
-		fast := log.visitor(100 * time.Microsecond)
-		d.dispatch(t.Context(), sched, 5000, func(arrivals iter.Seq[arrival]) {
-			fast(func(yield func(arrival) bool) {
-				for a := range arrivals {
-					if !yield(a) {
-						return
-					}
-					if time.Now().After(slowFrom) {
-						time.Sleep(30 * time.Millisecond)
-					}
-				}
-			})
-		})
-		d.busy.Wait()
-		if c := d.live.total(); c.arrivals != 400 || c.missed != 0 {
-			t.Fatalf("%d arrivals and %d missed, want 400 and 0", c.arrivals, c.missed)
-		}
+		runSlowingFrom(t, d, &log, slowFrom, 30*time.Millisecond)
 		if log.early > 0 {
 			t.Errorf("%d visits started before their intended time", log.early)
 		}
@@ -248,4 +214,30 @@ func TestDispatchHoldsGrowthWhileCPUSaturated(t *testing.T) {
 			t.Errorf("%d visitors at once, want at most %d while the CPU is saturated", aliveBeforeEnd, 2*minVisitors)
 		}
 	})
+}
+
+// runSlowingFrom dispatches 2,000 uniform arrivals/s for 200ms to
+// visitors whose visits take 100µs, and after each visit that ends past
+// from, pause more: a target that stalls, or answers that wait. It waits
+// for every visit to end and checks that each arrival was served.
+func runSlowingFrom(t *testing.T, d *dispatcher, log *handoffLog, from time.Time, pause time.Duration) {
+	t.Helper()
+	sched := NewSchedule(plan(pt(0, 2000), pt(200*time.Millisecond, 2000)), scenario.Uniform, 1)
+	fast := log.visitor(100 * time.Microsecond)
+	d.dispatch(t.Context(), sched, 5000, func(arrivals iter.Seq[arrival]) {
+		fast(func(yield func(arrival) bool) {
+			for a := range arrivals {
+				if !yield(a) {
+					return
+				}
+				if time.Now().After(from) {
+					time.Sleep(pause)
+				}
+			}
+		})
+	})
+	d.busy.Wait()
+	if c := d.live.total(); c.arrivals != 400 || c.missed != 0 {
+		t.Fatalf("%d arrivals and %d missed, want 400 and 0", c.arrivals, c.missed)
+	}
 }
