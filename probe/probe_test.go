@@ -153,7 +153,9 @@ func judged(t *testing.T, probe func() (*Result, error)) *Result {
 // stops short of the precision).
 func starved(res *Result) bool {
 	for _, s := range res.Steps {
-		if s.Outcome == Limited {
+		// An unjudged step is one whose failure the generator's own delay
+		// may explain: it stops a bisection short of the precision.
+		if s.Outcome == Limited || s.Outcome == Unjudged {
 			return true
 		}
 	}
