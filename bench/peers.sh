@@ -21,6 +21,7 @@
 #   bench/peers.sh [seconds per run]                 (default 5; about 3 min)
 #   BENCH_ONLY="closed open" bench/peers.sh 10       (some sections only)
 #   BENCH_RATES="10000 20000 40000" BENCH_VISITOR_RATES="5000 10000"
+#   BENCH_VEGETA_WORKERS=200 (vegeta's -max-workers; 0 for its unbounded default)
 #
 # With two or more CPUs nginx is pinned to the last CPU and every generator
 # to CPU 0, so the numbers are per generator core. Needs nginx, wrk, hey,
@@ -35,6 +36,7 @@ rounds="${BENCH_ROUNDS:-3}"
 rates=(${BENCH_RATES:-10000 20000 40000})
 visitor_rates=(${BENCH_VISITOR_RATES:-5000 10000})
 rss_secs=(${BENCH_RSS_SECS:-$secs $((secs * 4))})
+vegeta_workers="${BENCH_VEGETA_WORKERS:-200}"
 port="${BENCH_PORT:-18089}"
 work="$(mktemp -d)"
 trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -71,8 +73,18 @@ export BENCH_TARGET="http://127.0.0.1:$port"
 
 # timed NAME CMD... runs CMD pinned, its output in $work/NAME.out and its
 # CPU seconds and peak RSS (KB) in $work/NAME.time.
+# settle waits (up to 60 s) for the sockets earlier runs left in TIME_WAIT
+# to clear, so no run starts short of ephemeral ports.
+settle() {
+  local i
+  for i in $(seq 60); do
+    [ "$(awk '/^TCP:/ {for (f = 1; f < NF; f++) if ($f == "tw") print $(f + 1)}' /proc/net/sockstat 2>/dev/null || echo 0)" -lt 2000 ] && return
+    sleep 1
+  done
+}
 timed() {
   local name="$1"; shift
+  settle
   /usr/bin/time -f '%U %S %M' -o "$work/$name.time" "${pin[@]}" "$@" >"$work/$name.out" 2>&1 || true
 }
 # (GNU time writes "Command exited with non-zero status" first when it did.)
@@ -137,7 +149,14 @@ if want open; then
     fi
     if has vegeta; then
       echo "GET $url" >"$work/targets"
-      timed "vegeta$rate" sh -c "vegeta attack -targets '$work/targets' -rate $rate/s -duration ${secs}s > '$work/vegeta.bin'"
+      # vegeta's default is an unbounded worker pool: on one core, once its
+      # answers slow, it starts a worker and a connection per request,
+      # thousands of them, and collapses (hundreds of requests a second,
+      # p99 in seconds, ports left in TIME_WAIT for the next run). A bounded
+      # pool is how one would run it; BENCH_VEGETA_WORKERS=0 keeps the default.
+      vworkers=(-max-workers "$vegeta_workers")
+      [ "$vegeta_workers" = 0 ] && vworkers=()
+      timed "vegeta$rate" sh -c "vegeta attack -targets '$work/targets' -rate $rate/s -duration ${secs}s ${vworkers[*]} > '$work/vegeta.bin'"
       vegeta report -type json "$work/vegeta.bin" >"$work/vegeta$rate.json" 2>/dev/null || true
       vcpu=$(us_per "$(lj "vegeta$rate" .requests)" "$(cpu_of "vegeta$rate")")
       check "open model CPU/request below vegeta's at $rate/s" 'a < b' -v a="$lcpu" -v b="$vcpu"
