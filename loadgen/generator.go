@@ -394,8 +394,17 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 		next = offset + width
 		return c
 	}
+	// Between interval ends the collector folds what visitors logged in
+	// small bites (recorder.drain), so that closing an interval never
+	// holds a core long enough to delay arrivals.
+	drainEvery := min(drainEvery, width)
+	drains := time.NewTicker(drainEvery)
+	defer drains.Stop()
 	for {
 		select {
+		case <-drains.C:
+			r.rec.drain()
+			continue
 		case <-ticker.C:
 		case <-stop:
 			collect()
@@ -405,6 +414,11 @@ func (r *run) collectLoop(stop <-chan struct{}, done chan<- struct{}) {
 		r.live.setRate(float64(c.requests) / width.Seconds())
 	}
 }
+
+// drainEvery is how often the collector folds the visitors' logs between
+// interval ends: at 40,000 requests a second, 2,000 entries, well under a
+// millisecond of work.
+const drainEvery = 50 * time.Millisecond
 
 // tlsConfig is the caller's TLS configuration, with certificate
 // verification off when the scenario asks for it (defaults.tls.insecure);

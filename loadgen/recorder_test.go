@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 	"unsafe"
@@ -143,6 +144,53 @@ func TestTimelineCountsEveryRequestOnce(t *testing.T) {
 			t.Errorf("intervals %d and %d are %v apart, want %v", i-1, i, res.Timeline[i].Offset-res.Timeline[i-1].Offset, res.Interval)
 		}
 	}
+}
+
+// TestDrainingChangesNothing: the collector folds the visitors' logs in
+// bites between interval ends (drain) so that closing an interval is short;
+// the results must be byte for byte those of folding once per interval, and
+// a drain must leave no entry behind in any shard.
+func TestDrainingChangesNothing(t *testing.T) {
+	t.Parallel()
+	record := func(drainEvery int) *Results {
+		r := newRecorder(newKeyLayout(oneJourney, noRedact), 3, time.Second, 60)
+		base := time.Unix(1_000_000, 0)
+		for tick := range 5 {
+			for i := range 5000 {
+				intended := base.Add(time.Duration(tick)*time.Second + time.Duration(i)*time.Microsecond)
+				latency := time.Duration(100+(i*7919+tick*104729)%5_000_000) * time.Microsecond
+				r.record(i%len(r.shards), sample{journey: 0, step: i % 2, intended: intended, sent: intended, done: intended.Add(latency), open: true})
+				if drainEvery > 0 && i%drainEvery == drainEvery-1 {
+					r.drain()
+					for s := range r.shards {
+						if n := r.shards[s].log.n; n != 0 {
+							t.Fatalf("shard %d holds %d entries after a drain", s, n)
+						}
+					}
+					if n := len(r.chunks.full); n != 0 {
+						t.Fatalf("%d full chunks wait after a drain", n)
+					}
+				}
+			}
+			r.collect(time.Duration(tick)*time.Second, IntervalSignals{})
+		}
+		return mustResults(t, r)
+	}
+	want := encodedResults(t, record(0))
+	for _, every := range []int{1, 7, 1000, 4999} {
+		if got := encodedResults(t, record(every)); got != want {
+			t.Errorf("draining every %d entries changed the results", every)
+		}
+	}
+}
+
+func encodedResults(t *testing.T, r *Results) string {
+	t.Helper()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func BenchmarkRecord(b *testing.B) {
