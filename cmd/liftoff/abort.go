@@ -58,9 +58,10 @@ func (w *abortWatch) loop() {
 			continue // drain: the run is stopping
 		}
 		if a := w.judge.Observe(t); a != nil {
+			// Whether the trip stops the run is known only when the run
+			// returns (its plan may have ended, or Ctrl-C come first):
+			// stop says which.
 			w.tripped = a
-			fmt.Fprintf(w.say, "\naborted at %s: %s (measured %s over the window); no new visitors, letting visitors in flight finish\n",
-				scenario.FormatDuration(a.To), a.Rule, report.AbortValue(a))
 			w.cancel(abortCause{a})
 		}
 	}
@@ -87,10 +88,18 @@ func (w *abortWatch) stop(runCtx context.Context, runErr error) *loadgen.Abort {
 	<-w.done
 	w.cancel(nil)
 	var cause abortCause
-	if !errors.Is(runErr, loadgen.ErrInterrupted) || !errors.As(context.Cause(runCtx), &cause) {
+	if !errors.As(context.Cause(runCtx), &cause) {
+		return nil // no rule tripped, or Ctrl-C came first
+	}
+	a := cause.abort
+	if !errors.Is(runErr, loadgen.ErrInterrupted) {
+		fmt.Fprintf(w.say, "\nabort rule %s tripped at %s (measured %s over the window), after the plan had ended: it stopped nothing, and the verdict judges the run\n",
+			a.Rule, scenario.FormatDuration(a.To), report.AbortValue(a))
 		return nil
 	}
-	return cause.abort
+	fmt.Fprintf(w.say, "\naborted at %s: %s (measured %s over the window); no new visitors were started, visitors in flight had the grace period\n",
+		scenario.FormatDuration(a.To), a.Rule, report.AbortValue(a))
+	return a
 }
 
 // hook is the watch's loadgen hook, nil without a watch.

@@ -203,13 +203,17 @@ func TestAbortWatchIgnoresATripAfterThePlan(t *testing.T) {
 		Plan:  scenario.Plan{Phases: []scenario.Phase{{Name: "steady", Duration: 3 * time.Second, Rate: 20, RampTo: 20}}},
 		Abort: []scenario.Rule{mustRule(t, "error_rate > 50% for 1s")},
 	}
-	ctx, w := watchAborts(t.Context(), sc, &strings.Builder{})
+	var said strings.Builder
+	ctx, w := watchAborts(t.Context(), sc, &said)
 	w.onInterval(tickOf(time.Now(), 2, 0, 20))
 	for ctx.Err() == nil {
 		time.Sleep(time.Millisecond)
 	}
 	if a := w.stop(ctx, nil); a != nil {
 		t.Errorf("a run that completed its plan records the abort %+v", a)
+	}
+	if out := said.String(); strings.Contains(out, "aborted at") || !strings.Contains(out, "after the plan had ended: it stopped nothing") {
+		t.Errorf("the watch said %q; want the trip told as stopping nothing", out)
 	}
 }
 
