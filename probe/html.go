@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // WriteHTML writes the probe as one self-contained page: the answer in
@@ -16,7 +17,7 @@ import (
 func WriteHTML(w io.Writer, r *Result) error {
 	data := htmlData{R: r, Headline: r.Headline(), Chart: template.HTML(capacityChart(r)), Rows: stepRows(r), Summary: summaryLines(r)}
 	data.Plain = plainWords(r)
-	return htmlPage.Execute(w, data)
+	return htmlPage().Execute(w, data)
 }
 
 type htmlData struct {
@@ -149,7 +150,10 @@ func niceCeil(v float64) float64 {
 	return 10 * p
 }
 
-var htmlPage = template.Must(template.New("probe").Parse(`<!DOCTYPE html>
+// htmlPage is parsed on first use, not at package init: every liftoff
+// command links this package, and only probe --html writes the page.
+var htmlPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("probe").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>liftoff probe: {{.R.Scenario}} — {{.R.Verdict}}</title>
 <style>
@@ -187,3 +191,4 @@ line.knee{stroke:#2a6;stroke-dasharray:2 2}text.knee{fill:#2a6;font-size:11px}
 <ul>{{range .R.Reasons}}<li>{{.}}</li>{{end}}</ul>
 </body></html>
 `))
+})

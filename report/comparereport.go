@@ -6,8 +6,6 @@ import (
 	"io"
 	"strconv"
 	"time"
-
-	"github.com/olekukonko/tablewriter/tw"
 )
 
 // This file renders a Comparison: terminal tables, Markdown and JSON.
@@ -102,12 +100,10 @@ func WriteComparisonTerminal(w io.Writer, c Comparison) error {
 	}
 	if rows := c.group("slo"); len(rows) > 0 {
 		out.printf("\nSLO rules\n")
-		t := newTable(out, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft)
+		t := newTable(out, alignLeft, alignRight, alignRight, alignRight, alignLeft, alignLeft)
 		t.Header("Rule", "Baseline", "Current", "Change", "Outcome", "")
 		for _, r := range rows {
-			if err := t.Append(r.Subject, formatCompared(r.Baseline, r.Unit), formatCompared(r.Current, r.Unit), formatChange(r), passTransition(r), status(r)); err != nil {
-				return err
-			}
+			t.Append(r.Subject, formatCompared(r.Baseline, r.Unit), formatCompared(r.Current, r.Unit), formatChange(r), passTransition(r), status(r))
 		}
 		if err := t.Render(); err != nil {
 			return err
@@ -115,7 +111,7 @@ func WriteComparisonTerminal(w io.Writer, c Comparison) error {
 	}
 	if rows := c.group("key"); len(rows) > 0 {
 		out.printf("\nJourneys and steps\n")
-		t := newTable(out, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft)
+		t := newTable(out, alignLeft, alignLeft, alignRight, alignRight, alignRight, alignLeft)
 		t.Header("Journey / step", "Metric", "Baseline", "Current", "Change", "")
 		last := ""
 		for _, r := range rows {
@@ -124,9 +120,7 @@ func WriteComparisonTerminal(w io.Writer, c Comparison) error {
 				subject = ""
 			}
 			last = r.Subject
-			if err := t.Append(subject, r.Metric, formatCompared(r.Baseline, r.Unit), formatCompared(r.Current, r.Unit), formatChange(r), status(r)); err != nil {
-				return err
-			}
+			t.Append(subject, r.Metric, formatCompared(r.Baseline, r.Unit), formatCompared(r.Current, r.Unit), formatChange(r), status(r))
 		}
 		if err := t.Render(); err != nil {
 			return err

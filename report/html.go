@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -24,19 +25,23 @@ import (
 //go:embed templates/report.html.tmpl templates/report.css
 var templateFS embed.FS
 
-var htmlTemplate = template.Must(template.New("report.html.tmpl").ParseFS(templateFS, "templates/report.html.tmpl"))
+// The template is parsed on first use, not at package init: every liftoff
+// command links this package, and most never write HTML.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report.html.tmpl").ParseFS(templateFS, "templates/report.html.tmpl"))
+})
 
-var reportCSS = func() template.CSS {
+var reportCSS = sync.OnceValue(func() template.CSS {
 	b, err := templateFS.ReadFile("templates/report.css")
 	if err != nil {
 		panic("report: embedded stylesheet missing: " + err.Error()) // the embed directive guarantees it
 	}
 	return template.CSS(b)
-}()
+})
 
 // WriteHTML writes the self-contained HTML report of doc.
 func WriteHTML(w io.Writer, doc Document) error {
-	return htmlTemplate.Execute(w, newHTMLView(doc))
+	return htmlTemplate().Execute(w, newHTMLView(doc))
 }
 
 // htmlView is everything the template shows, formatted.
@@ -138,7 +143,7 @@ func newHTMLView(doc Document) htmlView {
 		Version:   res.Version,
 		Overrides: overridesLine(doc),
 		Smoke:     sc.IsSmoke(),
-		CSS:       reportCSS,
+		CSS:       reportCSS(),
 	}
 	if v.Version == "" {
 		v.Version = "unknown"

@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
-
 	"github.com/liftoff/liftoff/scenario"
 )
 
@@ -113,18 +110,13 @@ func phaseTable(w io.Writer, tp trafficPlan) error {
 	plan := tp.Tested
 	campaignCol := !tp.Window.IsFull()
 	header := []string{"Phase", "Starts", "Lasts", "Visitors", "Peak visitors/s", "Peak requests/s"}
-	aligns := []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
+	aligns := []align{alignLeft, alignRight, alignRight, alignRight, alignRight, alignRight}
 	if campaignCol {
 		header = append(header, "Campaign time")
-		aligns = append(aligns, tw.AlignRight)
+		aligns = append(aligns, alignRight)
 	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: aligns}),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
-	t.Header(header)
+	t := newTable(w, aligns...)
+	t.Header(header...)
 	for _, ph := range plan.Phases {
 		end := ph.Start + ph.Duration
 		row := []string{ph.Name, offset(ph.Start), offset(ph.Duration)}
@@ -137,9 +129,7 @@ func phaseTable(w io.Writer, tp trafficPlan) error {
 		if campaignCol {
 			row = append(row, offset(tp.campaignTime(ph.Start))+" → "+offset(tp.campaignTime(end)))
 		}
-		if err := t.Append(row); err != nil {
-			return err
-		}
+		t.Append(row...)
 	}
 	return t.Render()
 }

@@ -101,7 +101,7 @@ func ReadCSV(r io.Reader) (*Data, error) {
 	for i, name := range header {
 		name = strings.TrimSpace(strings.TrimPrefix(name, "\ufeff"))
 		switch {
-		case !captureName.MatchString(name):
+		case !captureName().MatchString(name):
 			return nil, fmt.Errorf("column %d is named %q; names are letters, digits and _, so templates can use them as {{ .row.NAME }}", i+1, name)
 		case slices.Contains(data.Columns, name):
 			return nil, fmt.Errorf("column %q appears twice in the header", name)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -139,10 +140,10 @@ func (d *decoder) statuses(n *yaml.Node, path string) []StatusMatch {
 
 // capturePrefix reads "json:$.token", "header:Location" or
 // "regex:value=\"(\w+)\"".
-var capturePrefix = regexp.MustCompile(`^(json|header|regex):(.+)$`)
+var capturePrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(json|header|regex):(.+)$`) })
 
 // captureName is a name templates can use as {{ .name }}.
-var captureName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var captureName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 func (d *decoder) captures(n *yaml.Node, path string) []Capture {
 	n = resolve(n)
@@ -154,7 +155,7 @@ func (d *decoder) captures(n *yaml.Node, path string) []Capture {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		p := joinPath(path, k.Value)
-		if !captureName.MatchString(k.Value) || k.Value == "row" || k.Value == "visitor" {
+		if !captureName().MatchString(k.Value) || k.Value == "row" || k.Value == "visitor" {
 			d.fail(k, path, fmt.Sprintf("%q cannot name a capture", k.Value), "use letters, digits and _, starting with a letter; row and visitor are taken")
 			continue
 		}
@@ -162,7 +163,7 @@ func (d *decoder) captures(n *yaml.Node, path string) []Capture {
 		if !ok {
 			continue
 		}
-		m := capturePrefix.FindStringSubmatch(s)
+		m := capturePrefix().FindStringSubmatch(s)
 		if m == nil {
 			d.fail(v, p, fmt.Sprintf("cannot read capture %q", s), `write json:PATH, header:NAME or regex:PATTERN, e.g. "json:$.token"`)
 			continue

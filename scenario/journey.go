@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -441,9 +442,9 @@ func (d *decoder) jsonValue(n *yaml.Node, path string, vars *templateScope) JSON
 	return JSONValue{Kind: JSONString, Text: s}
 }
 
-var jsonNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+var jsonNumber = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`) })
 
-func isJSONNumber(s string) bool { return jsonNumber.MatchString(s) }
+func isJSONNumber(s string) bool { return jsonNumber().MatchString(s) }
 
 // think reads "2s" or "1s..3s".
 func (d *decoder) think(n *yaml.Node, path string) (Think, bool) {

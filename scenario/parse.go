@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -98,7 +99,7 @@ func sortedByPlace(errs []error) []error {
 }
 
 // yamlLine finds the line number in the YAML library's error text.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // parseYAML parses the source into a node tree, turning the YAML library's
 // syntax errors into Errors with a line.
@@ -111,7 +112,7 @@ func parseYAML(src []byte, name string) (*yaml.Node, error) {
 		}
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		line := 0
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		if m := yamlLine().FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
@@ -282,9 +283,9 @@ func (d *decoder) tls(n *yaml.Node, path string) TLS {
 
 // ValidHeaderName reports whether name can name a header: an HTTP token
 // (RFC 9110).
-func ValidHeaderName(name string) bool { return headerToken.MatchString(name) }
+func ValidHeaderName(name string) bool { return headerToken().MatchString(name) }
 
-var headerToken = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+var headerToken = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$") })
 
 func (d *decoder) headers(n *yaml.Node, path string) []Header {
 	n = resolve(n)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -170,11 +171,11 @@ func delimiter(text string) rune {
 
 // thousands matches a number grouped with commas, as spreadsheets write
 // 12,345.
-var thousands = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d+)?$`)
+var thousands = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d+)?$`) })
 
 // parseVisitorCount reads a visitor count: 1234, 1234.5, 12,345 or 1.2k.
 func parseVisitorCount(s string) (float64, error) {
-	if thousands.MatchString(s) {
+	if thousands().MatchString(s) {
 		s = strings.ReplaceAll(s, ",", "")
 	}
 	return parseNumber(strings.ReplaceAll(s, "_", ""))

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 	"time"
@@ -101,7 +102,7 @@ const (
 
 // templatePosition matches text/template's "template: NAME:LINE:COL: "
 // prefix; the scenario's own line and column replace it.
-var templatePosition = regexp.MustCompile(`^template: [^:]*:\d+(:\d+)?: `)
+var templatePosition = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^template: [^:]*:\d+(:\d+)?: `) })
 
 // templateScope is what a template may refer to at one step of a journey.
 type templateScope struct {
@@ -125,7 +126,7 @@ func (d *decoder) checkTemplate(n *yaml.Node, path, text string, scope *template
 	}
 	t, err := template.New("").Funcs(templateFuncs).Parse(text)
 	if err != nil {
-		msg := templatePosition.ReplaceAllString(err.Error(), "")
+		msg := templatePosition().ReplaceAllString(err.Error(), "")
 		d.fail(n, path, "template error: "+msg, "templates look like {{ .row.email }}, {{ .token }} or {{ randInt 1 500 }}")
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -188,7 +189,7 @@ func (d *decoder) integer(n *yaml.Node, path string, lo int) (int, bool) {
 }
 
 // envRef matches ${NAME} and ${NAME:-default}; $${ escapes a literal ${.
-var envRef = regexp.MustCompile(`\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
+var envRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`) })
 
 // minSecretLen is the shortest expanded value treated as a secret. Shorter
 // values cannot be redacted without garbling unrelated text, and are too
@@ -204,11 +205,11 @@ func (d *decoder) expand(n *yaml.Node, path, s string, template bool) (string, b
 		return s, true
 	}
 	ok := true
-	out := envRef.ReplaceAllStringFunc(s, func(ref string) string {
+	out := envRef().ReplaceAllStringFunc(s, func(ref string) string {
 		if ref == "$${" {
 			return "${"
 		}
-		m := envRef.FindStringSubmatch(ref)
+		m := envRef().FindStringSubmatch(ref)
 		name, hasDefault, def := m[1], m[2] != "", m[3]
 		v, set := "", false
 		if d.getenv != nil {
@@ -326,7 +327,7 @@ func (d *decoder) requestText(n *yaml.Node, path string) (string, bool) {
 // queryStart is the index of the first ? in a request line that is not
 // inside a ${…} reference, or -1.
 func queryStart(s string) int {
-	refs := envRef.FindAllStringIndex(s, -1)
+	refs := envRef().FindAllStringIndex(s, -1)
 	for i := 0; i < len(s); i++ {
 		if s[i] != '?' {
 			continue

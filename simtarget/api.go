@@ -61,7 +61,7 @@ func (sh *shop) listProducts(w http.ResponseWriter, r *http.Request) {
 	}
 	products := []product{}
 	if page <= catalogSize/pageSize {
-		products = catalog[(page-1)*pageSize : page*pageSize]
+		products = catalog()[(page-1)*pageSize : page*pageSize]
 	}
 	writeJSON(w, http.StatusOK, struct {
 		Page     int       `json:"page"`

@@ -3,6 +3,7 @@ package simtarget
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // catalogSize is the number of products; ids run from 1 to catalogSize.
@@ -38,9 +39,11 @@ var (
 	}
 )
 
-// catalog holds the products by id-1. It is built once and never modified,
-// so handlers share it without a lock.
-var catalog = newCatalog()
+// catalog returns the products by id-1. It is built on first use, not at
+// package init, because every liftoff command links this package and most
+// never serve the shop; once built it is never modified, so handlers share
+// it without a lock.
+var catalog = sync.OnceValue(newCatalog)
 
 func newCatalog() []product {
 	products := make([]product, catalogSize)
@@ -70,7 +73,7 @@ func lookupProduct(id string) (product, bool) {
 	if err != nil || n < 1 || n > catalogSize {
 		return product{}, false
 	}
-	return catalog[n-1], true
+	return catalog()[n-1], true
 }
 
 // searchProducts returns up to limit products whose name contains q or
@@ -78,7 +81,7 @@ func lookupProduct(id string) (product, bool) {
 func searchProducts(q string, limit int) (found []product, total int) {
 	q = strings.ToLower(q)
 	found = []product{}
-	for _, p := range catalog {
+	for _, p := range catalog() {
 		if !strings.Contains(p.lower, q) && p.Tags[0] != q && p.Tags[1] != q {
 			continue
 		}

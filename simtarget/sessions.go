@@ -119,7 +119,7 @@ func (c *cart) view(empty bool) cartView {
 	cents := 0
 	for _, l := range c.lines {
 		v.Count += l.Qty
-		cents += catalog[l.ProductID-1].cents * l.Qty
+		cents += catalog()[l.ProductID-1].cents * l.Qty
 	}
 	v.Total = float64(cents) / 100
 	if empty {

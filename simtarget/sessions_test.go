@@ -34,18 +34,18 @@ func TestBoundedEvictsOldest(t *testing.T) {
 func TestCartLimits(t *testing.T) {
 	t.Parallel()
 	var c cart
-	if refusal := c.add(catalog[0], maxLineQty); refusal != "" {
+	if refusal := c.add(catalog()[0], maxLineQty); refusal != "" {
 		t.Fatalf("add(99 of product 1) refused: %s", refusal)
 	}
-	if refusal := c.add(catalog[0], 1); refusal != "at most 99 of one product fit in a cart" {
+	if refusal := c.add(catalog()[0], 1); refusal != "at most 99 of one product fit in a cart" {
 		t.Errorf("add(a 100th of product 1) = %q, want the per-product limit", refusal)
 	}
-	for _, p := range catalog[1:maxCartLines] {
+	for _, p := range catalog()[1:maxCartLines] {
 		if refusal := c.add(p, 1); refusal != "" {
 			t.Fatalf("add(product %d) refused: %s", p.ID, refusal)
 		}
 	}
-	if refusal := c.add(catalog[maxCartLines], 1); refusal != "at most 50 different products fit in a cart" {
+	if refusal := c.add(catalog()[maxCartLines], 1); refusal != "at most 50 different products fit in a cart" {
 		t.Errorf("add(a 51st product) = %q, want the line limit", refusal)
 	}
 	order := c.view(true)

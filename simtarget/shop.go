@@ -161,7 +161,7 @@ func (sh *shop) productPage(w http.ResponseWriter, r *http.Request) {
 	b.WriteString("<p><button disabled>Add to cart</button> (use POST /api/cart)</p></article>\n")
 	b.WriteString("<section><h3>You may also like</h3><ul>\n")
 	for k := 1; k <= 4; k++ {
-		q := catalog[(p.ID-1+k*37)%catalogSize]
+		q := catalog()[(p.ID-1+k*37)%catalogSize]
 		fmt.Fprintf(&b, "<li><a href=\"/products/%d\">%s</a> $%s</li>\n", q.ID, html.EscapeString(q.Name), formatCents(q.cents))
 	}
 	b.WriteString("</ul></section>\n")
@@ -178,7 +178,7 @@ func renderHome() []byte {
 	var b strings.Builder
 	pageHead(&b, "Home")
 	b.WriteString("<section><h2>Featured products</h2><ul class=\"products\">\n")
-	for _, p := range catalog[:homeFeatured] {
+	for _, p := range catalog()[:homeFeatured] {
 		fmt.Fprintf(&b, "<li><a href=\"/products/%d\">%s</a> <span class=\"price\">$%s</span></li>\n",
 			p.ID, html.EscapeString(p.Name), formatCents(p.cents))
 	}

@@ -157,13 +157,13 @@ func TestCheckoutJourney(t *testing.T) {
 	c.want("checkout empty cart", "POST", "/api/checkout", "", 409)
 	c.want("add two of product 3", "POST", "/api/cart", `{"product_id":3,"qty":2}`, 200)
 	c.want("add one of product 5", "POST", "/api/cart", `{"product_id":5}`, 200)
-	price3, price5 := catalog[2].cents, catalog[4].cents
+	price3, price5 := catalog()[2].cents, catalog()[4].cents
 	c.wantBody(map[string]any{
 		"count": 3.0,
 		"total": float64(2*price3+price5) / 100,
 		"items": []any{
-			map[string]any{"product_id": 3.0, "name": catalog[2].Name, "price": catalog[2].Price, "qty": 2.0},
-			map[string]any{"product_id": 5.0, "name": catalog[4].Name, "price": catalog[4].Price, "qty": 1.0},
+			map[string]any{"product_id": 3.0, "name": catalog()[2].Name, "price": catalog()[2].Price, "qty": 2.0},
+			map[string]any{"product_id": 5.0, "name": catalog()[4].Name, "price": catalog()[4].Price, "qty": 1.0},
 		},
 	})
 	c.want("add unknown product", "POST", "/api/cart", `{"product_id":1001,"qty":1}`, 404)
