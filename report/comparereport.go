@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/olekukonko/tablewriter/tw"
 )
 
 // This file renders a Comparison: terminal tables, Markdown and JSON.
@@ -100,10 +102,12 @@ func WriteComparisonTerminal(w io.Writer, c Comparison) error {
 	}
 	if rows := c.group("slo"); len(rows) > 0 {
 		out.printf("\nSLO rules\n")
-		t := newTable(out, alignLeft, alignRight, alignRight, alignRight, alignLeft, alignLeft)
+		t := newTable(out, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft)
 		t.Header("Rule", "Baseline", "Current", "Change", "Outcome", "")
 		for _, r := range rows {
-			t.Append(r.Subject, formatCompared(r.Baseline, r.Unit), formatCompared(r.Current, r.Unit), formatChange(r), passTransition(r), status(r))
+			if err := t.Append(r.Subject, formatCompared(r.Baseline, r.Unit), formatCompared(r.Current, r.Unit), formatChange(r), passTransition(r), status(r)); err != nil {
+				return err
+			}
 		}
 		if err := t.Render(); err != nil {
 			return err
@@ -111,7 +115,7 @@ func WriteComparisonTerminal(w io.Writer, c Comparison) error {
 	}
 	if rows := c.group("key"); len(rows) > 0 {
 		out.printf("\nJourneys and steps\n")
-		t := newTable(out, alignLeft, alignLeft, alignRight, alignRight, alignRight, alignLeft)
+		t := newTable(out, tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft)
 		t.Header("Journey / step", "Metric", "Baseline", "Current", "Change", "")
 		last := ""
 		for _, r := range rows {
@@ -120,7 +124,9 @@ func WriteComparisonTerminal(w io.Writer, c Comparison) error {
 				subject = ""
 			}
 			last = r.Subject
-			t.Append(subject, r.Metric, formatCompared(r.Baseline, r.Unit), formatCompared(r.Current, r.Unit), formatChange(r), status(r))
+			if err := t.Append(subject, r.Metric, formatCompared(r.Baseline, r.Unit), formatCompared(r.Current, r.Unit), formatChange(r), status(r)); err != nil {
+				return err
+			}
 		}
 		if err := t.Render(); err != nil {
 			return err

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
 	"github.com/liftoff/liftoff/scenario"
 )
 
@@ -110,13 +113,18 @@ func phaseTable(w io.Writer, tp trafficPlan) error {
 	plan := tp.Tested
 	campaignCol := !tp.Window.IsFull()
 	header := []string{"Phase", "Starts", "Lasts", "Visitors", "Peak visitors/s", "Peak requests/s"}
-	aligns := []align{alignLeft, alignRight, alignRight, alignRight, alignRight, alignRight}
+	aligns := []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
 	if campaignCol {
 		header = append(header, "Campaign time")
-		aligns = append(aligns, alignRight)
+		aligns = append(aligns, tw.AlignRight)
 	}
-	t := newTable(w, aligns...)
-	t.Header(header...)
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: aligns}),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+	t.Header(header)
 	for _, ph := range plan.Phases {
 		end := ph.Start + ph.Duration
 		row := []string{ph.Name, offset(ph.Start), offset(ph.Duration)}
@@ -129,7 +137,9 @@ func phaseTable(w io.Writer, tp trafficPlan) error {
 		if campaignCol {
 			row = append(row, offset(tp.campaignTime(ph.Start))+" → "+offset(tp.campaignTime(end)))
 		}
-		t.Append(row...)
+		if err := t.Append(row); err != nil {
+			return err
+		}
 	}
 	return t.Render()
 }

@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+
 	"github.com/liftoff/liftoff/loadgen"
 	"github.com/liftoff/liftoff/scenario"
 )
@@ -103,11 +106,22 @@ func closedVisits(res *loadgen.Results) int64 {
 	return max(0, visits-res.Arrivals.Started)
 }
 
+func newTable(w io.Writer, aligns ...tw.Align) *tablewriter.Table {
+	return tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: aligns}),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+}
+
 func sloTable(w io.Writer, j Judgement) error {
-	t := newTable(w, alignLeft, alignRight, alignRight, alignLeft, alignLeft)
+	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignLeft, tw.AlignLeft)
 	t.Header("Rule", "Measured", "Limit", "Result", "Where")
 	for _, f := range j.Findings {
-		t.Append(f.Rule.Text, measuredCell(f), formatValue(f.Limit, f.Unit()), findingResult(f), f.Where)
+		if err := t.Append(f.Rule.Text, measuredCell(f), formatValue(f.Limit, f.Unit()), findingResult(f), f.Where); err != nil {
+			return err
+		}
 	}
 	return t.Render()
 }
@@ -138,7 +152,7 @@ func findingResult(f Finding) string {
 }
 
 func latencyTable(w io.Writer, res *loadgen.Results) error {
-	t := newTable(w, alignLeft, alignRight, alignRight, alignRight, alignRight, alignRight, alignRight, alignRight)
+	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight)
 	t.Header("Journey / step", "Requests", "Errors", "p50", "p90", "p95", "p99", "max")
 	for _, k := range res.Keys {
 		name := k.Key.String()
@@ -152,7 +166,9 @@ func latencyTable(w io.Writer, res *loadgen.Results) error {
 		} else {
 			row = append(row, latency(d.Percentile(50)), latency(d.Percentile(90)), latency(d.Percentile(95)), latency(d.Percentile(99)), latency(d.Max()))
 		}
-		t.Append(row...)
+		if err := t.Append(row); err != nil {
+			return err
+		}
 	}
 	return t.Render()
 }
@@ -165,7 +181,7 @@ func errorCell(errors, requests int64) string {
 }
 
 func visitTable(w io.Writer, res *loadgen.Results) error {
-	t := newTable(w, alignLeft, alignRight, alignRight, alignRight, alignRight, alignRight)
+	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight)
 	t.Header("Journey", "Visits", "Failed", "p50", "p95", "p99")
 	for _, j := range res.Journeys {
 		d := j.Duration
@@ -175,13 +191,15 @@ func visitTable(w io.Writer, res *loadgen.Results) error {
 		} else {
 			row = append(row, latency(d.Percentile(50)), latency(d.Percentile(95)), latency(d.Percentile(99)))
 		}
-		t.Append(row...)
+		if err := t.Append(row); err != nil {
+			return err
+		}
 	}
 	return t.Render()
 }
 
 func errorTable(w io.Writer, res *loadgen.Results) error {
-	t := newTable(w, alignLeft, alignRight, alignRight, alignRight, alignLeft)
+	t := newTable(w, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignLeft)
 	t.Header("Class", "Requests", "Share", "Took (p50)", "Example")
 	for _, c := range loadgen.ErrorClasses() {
 		n := res.Classes.Of(c)
@@ -192,7 +210,9 @@ func errorTable(w io.Writer, res *loadgen.Results) error {
 		if ex := res.Examples[c]; len(ex) > 0 {
 			example = exampleText(ex[0], 90)
 		}
-		t.Append(c.String(), count(n), percent(float64(n)/float64(res.Requests)), classTook(res, c), example)
+		if err := t.Append(c.String(), count(n), percent(float64(n)/float64(res.Requests)), classTook(res, c), example); err != nil {
+			return err
+		}
 	}
 	return t.Render()
 }
