@@ -5,8 +5,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"time"
@@ -126,26 +128,46 @@ func round(v float64) float64 {
 // JSONL writes one Line per interval to a file, flushed after each so a
 // reader following the file (tail -f) sees each interval as it closes.
 type JSONL struct {
-	path string
-	f    *os.File
-	w    *bufio.Writer
+	path    string
+	f       *os.File
+	w       *bufio.Writer
+	created bool // the file did not exist before NewJSONL
+	written bool // a line was written: the old content is gone
 }
 
-// NewJSONL creates (or truncates) the file at path, before the run
-// starts, so a path that cannot be written stops the run before anything
-// is sent.
+// NewJSONL opens the file at path for writing before the run starts, so a
+// path that cannot be written stops the run before anything is sent. It
+// empties a regular file only when the first interval arrives: a run
+// stopped before its start (--start-at, Ctrl-C) leaves an existing file
+// as it was and removes one it created.
 func NewJSONL(path string) (*JSONL, error) {
-	f, err := os.Create(path)
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return &JSONL{path: path, f: f, w: bufio.NewWriter(f)}, nil
+	return &JSONL{path: path, f: f, w: bufio.NewWriter(f), created: errors.Is(statErr, fs.ErrNotExist)}, nil
+}
+
+// begin empties a regular file before the first line (a FIFO or a
+// device has nothing to empty).
+func (j *JSONL) begin() error {
+	j.written = true
+	if fi, err := j.f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	return j.f.Truncate(0)
 }
 
 func (j *JSONL) String() string { return "jsonl " + j.path }
 
 // Send writes t's line.
 func (j *JSONL) Send(_ context.Context, t loadgen.Tick) error {
+	if !j.written {
+		if err := j.begin(); err != nil {
+			return fmt.Errorf("write %s: %w", j.path, err)
+		}
+	}
 	if err := writeLine(j.w, LineOf(t)); err != nil {
 		return fmt.Errorf("write %s: %w", j.path, err)
 	}
@@ -164,12 +186,18 @@ func writeLine(w io.Writer, l Line) error {
 	return err
 }
 
-// Close flushes and closes the file.
+// Close flushes and closes the file; a file it created and never wrote
+// is removed.
 func (j *JSONL) Close(context.Context) error {
 	ferr := j.w.Flush()
 	cerr := j.f.Close()
 	if err := cmp.Or(ferr, cerr); err != nil {
 		return fmt.Errorf("write %s: %w", j.path, err)
+	}
+	if !j.written && j.created {
+		if err := os.Remove(j.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", j.path, err)
+		}
 	}
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -252,6 +254,10 @@ func TestStuckSinkNeverStallsTheRun(t *testing.T) {
 func TestJSONLWritesALinePerInterval(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "intervals.jsonl")
+	// A previous run's longer file: its content must not survive.
+	if err := os.WriteFile(path, bytes.Repeat([]byte("{\"old\": true}\n"), 10000), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	sink, err := NewJSONL(path)
 	if err != nil {
 		t.Fatal(err)
@@ -401,5 +407,34 @@ func BenchmarkOTLPMetrics(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		o.metrics(tk)
+	}
+}
+
+// TestJSONLUnwrittenLosesNothing: a run stopped before its first interval
+// (waiting for --start-at, then Ctrl-C) leaves an existing file as it was
+// and no file where there was none.
+func TestJSONLUnwrittenLosesNothing(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "last-run.jsonl")
+	const old = "{\"offset_s\": 0}\n"
+	if err := os.WriteFile(existing, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(dir, "new.jsonl")
+	for _, path := range []string{existing, fresh} {
+		sink, err := NewJSONL(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sink.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, err := os.ReadFile(existing); err != nil || string(b) != old {
+		t.Errorf("the existing file holds %q (%v), want it untouched", b, err)
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a file nothing was written to is left behind: %v", err)
 	}
 }
