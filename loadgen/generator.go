@@ -306,8 +306,16 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 		waitTimeout(&r.busy, r.cfg.Grace)
 		close(r.halt) // visitors still in flight stop at their next step or pause
 		r.flights.cutOff(time.Now(), r.rec, r.live)
-	} else {
-		r.busy.Wait()
+	} else if r.drain(ctx) {
+		// Ctrl-C while the last visits finish after the plan: the plan
+		// ran whole, and the visits in flight get the grace period as
+		// for any interrupt, not however long their journeys take.
+		interrupted = true
+		<-noted
+		g.stopping.Store(true)
+		waitTimeout(&r.busy, r.cfg.Grace)
+		close(r.halt)
+		r.flights.cutOff(time.Now(), r.rec, r.live)
 	}
 	if r.shared != nil {
 		r.shared.close()
@@ -433,6 +441,19 @@ func tlsConfig(base *tls.Config, t scenario.TLS) *tls.Config {
 	}
 	c.InsecureSkipVerify = true
 	return c
+}
+
+// drain waits for the visits in flight after the plan ended, and reports
+// whether ctx was cancelled before they all ended.
+func (r *run) drain(ctx context.Context) (interrupted bool) {
+	done := make(chan struct{})
+	go func() { r.busy.Wait(); close(done) }()
+	select {
+	case <-done:
+		return false
+	case <-ctx.Done():
+		return true
+	}
 }
 
 // isHalted reports whether visitors must stop.

@@ -70,6 +70,56 @@ journeys:
 	}
 }
 
+// TestInterruptWhileTheLastVisitsFinish: Ctrl-C after the plan ended,
+// while visits still wait on a stalled target, stops the run after the
+// grace period, as any interrupt does, instead of waiting out their
+// timeouts; the plan counts whole.
+func TestInterruptWhileTheLastVisitsFinish(t *testing.T) {
+	t.Parallel()
+	var seen atomic.Int64
+	release, stalled := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := seen.Add(1)
+		if n == 10 {
+			close(stalled) // every planned arrival has been sent
+		}
+		if n > 5 {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	sc := load(t, srv.URL, `defaults: { timeout: 60s }
+traffic:
+  arrivals: uniform
+  phases: [ { duration: 200ms, rate: 50/s } ]
+journeys:
+  - name: j
+    steps: [ GET / ]
+`)
+	ctx, cancel := context.WithCancel(t.Context())
+	began := time.Now()
+	go func() {
+		<-stalled
+		time.Sleep(time.Until(began.Add(400 * time.Millisecond))) // past the plan's end
+		cancel()
+	}()
+	res, err := New(Config{Grace: 200 * time.Millisecond}).Run(ctx, sc)
+	if !errors.Is(err, ErrInterrupted) || !res.Interrupted {
+		t.Fatalf("Run error = %v, interrupted %v; want ErrInterrupted", err, res.Interrupted)
+	}
+	if res.Ran != 200*time.Millisecond || res.Arrivals.Started != 10 {
+		t.Errorf("ran %v with %d arrivals; want the whole 200ms plan, 10 arrivals", res.Ran, res.Arrivals.Started)
+	}
+	if cut := res.Classes.Of(ClassCutOff); cut != 5 || res.Errors != 0 {
+		t.Errorf("%d cut off, %d errors; want the 5 stalled requests cut off, none an error", cut, res.Errors)
+	}
+}
+
 // TestInterruptedPlanExcludesTheGrace interrupts a 50/s plan after 500ms,
 // with visits still in flight for the second of grace: the planned
 // arrivals and the achieved rate count the half second of plan that ran,
