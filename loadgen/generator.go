@@ -295,7 +295,10 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 	wait.until(r.began.Add(plan.Duration()), ctx.Done())
 	wait.stop()
 
-	interrupted := ctx.Err() != nil
+	// Ctrl-C while the last visits finish after the plan is an interrupt
+	// too: the plan ran whole, and the visits in flight get the grace
+	// period, not however long their journeys take.
+	interrupted := ctx.Err() != nil || !waitOr(&r.busy, ctx.Done())
 	ran := plan.Duration()
 	if interrupted {
 		<-noted
@@ -305,16 +308,6 @@ func (r *run) execute(ctx context.Context) (*Results, error) {
 		g.stopping.Store(true)
 		waitTimeout(&r.busy, r.cfg.Grace)
 		close(r.halt) // visitors still in flight stop at their next step or pause
-		r.flights.cutOff(time.Now(), r.rec, r.live)
-	} else if r.drain(ctx) {
-		// Ctrl-C while the last visits finish after the plan: the plan
-		// ran whole, and the visits in flight get the grace period as
-		// for any interrupt, not however long their journeys take.
-		interrupted = true
-		<-noted
-		g.stopping.Store(true)
-		waitTimeout(&r.busy, r.cfg.Grace)
-		close(r.halt)
 		r.flights.cutOff(time.Now(), r.rec, r.live)
 	}
 	if r.shared != nil {
@@ -443,19 +436,6 @@ func tlsConfig(base *tls.Config, t scenario.TLS) *tls.Config {
 	return c
 }
 
-// drain waits for the visits in flight after the plan ended, and reports
-// whether ctx was cancelled before they all ended.
-func (r *run) drain(ctx context.Context) (interrupted bool) {
-	done := make(chan struct{})
-	go func() { r.busy.Wait(); close(done) }()
-	select {
-	case <-done:
-		return false
-	case <-ctx.Done():
-		return true
-	}
-}
-
 // isHalted reports whether visitors must stop.
 func (r *run) isHalted() bool {
 	select {
@@ -468,13 +448,21 @@ func (r *run) isHalted() bool {
 
 // waitTimeout waits for wg, or for d to pass, whichever comes first.
 func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
 	t := time.NewTimer(d)
 	defer t.Stop()
+	waitOr(wg, t.C)
+}
+
+// waitOr waits for wg, or for stop, whichever comes first, and reports
+// whether wg was done.
+func waitOr[T any](wg *sync.WaitGroup, stop <-chan T) (done bool) {
+	ended := make(chan struct{})
+	go func() { wg.Wait(); close(ended) }()
 	select {
-	case <-done:
-	case <-t.C:
+	case <-ended:
+		return true
+	case <-stop:
+		return false
 	}
 }
 

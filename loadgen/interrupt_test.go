@@ -19,23 +19,7 @@ import (
 // results held only the 10 fast ones.
 func TestInterruptRecordsRequestsInFlight(t *testing.T) {
 	t.Parallel()
-	var seen atomic.Int64
-	release, stalled := make(chan struct{}), make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := seen.Add(1)
-		if n == 20 {
-			close(stalled) // ten requests wait: time to interrupt
-		}
-		if n > 10 {
-			select { // stall until the test ends
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}
-		w.Write([]byte("ok"))
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(release) })
+	seen, stalled, srv := stallingServer(t, 10, 20) // at 20 requests, ten wait: time to interrupt
 	sc := load(t, srv.URL, `defaults: { timeout: 30s }
 traffic:
   arrivals: uniform
@@ -76,23 +60,7 @@ journeys:
 // timeouts; the plan counts whole.
 func TestInterruptWhileTheLastVisitsFinish(t *testing.T) {
 	t.Parallel()
-	var seen atomic.Int64
-	release, stalled := make(chan struct{}), make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := seen.Add(1)
-		if n == 10 {
-			close(stalled) // every planned arrival has been sent
-		}
-		if n > 5 {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}
-		w.Write([]byte("ok"))
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { close(release) })
+	_, stalled, srv := stallingServer(t, 5, 10) // at 10 requests every planned arrival has been sent
 	sc := load(t, srv.URL, `defaults: { timeout: 60s }
 traffic:
   arrivals: uniform
@@ -161,4 +129,29 @@ journeys:
 	if got, want := res.AchievedRate(), float64(res.Requests)/res.Ran.Seconds(); got != want {
 		t.Errorf("achieved rate %v, want requests over the plan that ran: %v", got, want)
 	}
+}
+
+// stallingServer answers its first answered requests at once and stalls
+// every later one until the test ends; stalled closes when the server has
+// seen signalAt requests.
+func stallingServer(t *testing.T, answered, signalAt int64) (seen *atomic.Int64, stalled <-chan struct{}, srv *httptest.Server) {
+	t.Helper()
+	seen = new(atomic.Int64)
+	release, signal := make(chan struct{}), make(chan struct{})
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := seen.Add(1)
+		if n == signalAt {
+			close(signal)
+		}
+		if n > answered {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.Write([]byte("ok"))
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	return seen, signal, srv
 }
