@@ -210,7 +210,7 @@ func (r *Results) checkCounts() error {
 			bad("timeline[%d]: negative generator signals, or %d lag values for %d requests", i, s.Lag.Count(), iv.Requests)
 		}
 		for j, k := range iv.Keys {
-			latencies, services := packedCount(k.latency), packedCount(k.service)
+			latencies, services := k.latency.Count(), k.service.Count()
 			if (j > 0 && k.Key <= iv.Keys[j-1].Key) || !plausibleKey(k.Requests, k.Errors, k.GeneratorErrors, k.CutOff, latencies, services) {
 				bad("timeline[%d].keys[%d]: key %d twice or out of order, or %d errors (%d the generator's), %d cut off and %d latencies of %d requests",
 					i, j, k.Key, k.Errors, k.GeneratorErrors, k.CutOff, latencies, k.Requests)

@@ -245,7 +245,7 @@ func encodeInterval(iv Interval) intervalFile {
 	for _, ik := range iv.Keys {
 		ivf.Keys = append(ivf.Keys, intervalKeyFile{Key: ik.Key, Requests: ik.Requests, Errors: ik.Errors,
 			GeneratorErrors: ik.GeneratorErrors, CutOff: ik.CutOff,
-			Latency: encodePacked(ik.latency), Service: encodePacked(ik.service)})
+			Latency: ik.latency.encoded(), Service: ik.service.encoded()})
 	}
 	return ivf
 }
@@ -344,6 +344,7 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		if err != nil {
 			return fmt.Errorf("timeline[%d]%w", i, err)
 		}
+		sealInterval(&iv) // checked; a timeline is read one interval at a time from here
 		out.Timeline = append(out.Timeline, iv)
 	}
 	if err := out.checkCounts(); err != nil {
@@ -482,12 +483,15 @@ func decodeInterval(ivf intervalFile, keys int, b *budget) (Interval, error) {
 			return iv, fmt.Errorf(": key %d does not exist", k.Key)
 		}
 		ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors, GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff}
-		if ik.latency, err = b.decodePacked(k.Latency); err != nil {
+		if ik.latency.p, err = b.decodePacked(k.Latency); err != nil {
 			return iv, fmt.Errorf(".latency: %w", err)
 		}
-		if ik.service, err = b.decodePacked(k.Service); err != nil {
+		if ik.service.p, err = b.decodePacked(k.Service); err != nil {
 			return iv, fmt.Errorf(".service: %w", err)
 		}
+		// What was read is what a results file writes again, unless the
+		// histogram changes (hist.open forgets it).
+		ik.latency.enc, ik.service.enc = k.Latency, k.Service
 		iv.Keys = append(iv.Keys, ik)
 	}
 	return iv, nil

@@ -32,7 +32,7 @@ func TestLedgerFoldsIntoTheTimeline(t *testing.T) {
 			tl.append(Interval{Offset: time.Duration(i) * time.Second})
 		}
 		width := max(tl.width, l.width)
-		intervals, err := tl.intervals(width)
+		intervals, err := tl.intervals(width, func(*Interval) {})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -208,5 +209,98 @@ func TestTimelineMemoryIsFlat(t *testing.T) {
 	}
 	if sum != 100*ticks || res.Requests != 100*ticks {
 		t.Errorf("the timeline holds %d requests and the totals %d, want %d", sum, res.Requests, 100*ticks)
+	}
+}
+
+// TestRunMemoryDoesNotGrowWithNewValues records a 10-step journey whose
+// answers keep taking times never seen before (a target drifting slower),
+// tick after tick, and counts what the recorder holds for the whole run
+// after 30 ticks and after 300: the same. The run's histograms are summed
+// from the timeline when the run ends; kept whole as well, each step's
+// grew with every new value until it turned dense (184 KiB), and a long
+// run's memory grew with it for an hour (4.5 MB for 10 steps). The sums
+// must still hold every request, as the timeline does.
+func TestRunMemoryDoesNotGrowWithNewValues(t *testing.T) {
+	t.Parallel()
+	const steps, perStep, ticks = 10, 20, 300
+	r := newRecorder(newKeyLayout(journeyOf(steps), noRedact), 2, time.Second, DefaultMaxIntervals)
+	base := time.Unix(1_000_000, 0)
+	var early int
+	for tick := range ticks {
+		for i := range perStep {
+			for s := range steps {
+				intended := base.Add(time.Duration(tick) * time.Second)
+				// A value no earlier tick recorded: buckets fill one by one.
+				took := time.Duration(1000+tick*perStep*steps+i*steps+s) * time.Microsecond
+				r.record(0, sample{journey: 0, step: s, intended: intended, sent: intended, done: intended.Add(took), open: true})
+			}
+			r.recordVisit(0, 0, time.Second, false)
+		}
+		r.collect(time.Duration(tick)*time.Second, IntervalSignals{})
+		keys, _, _ := r.footprintParts()
+		if tick+1 == 30 {
+			early = keys
+		}
+		if tick+1 == ticks && keys > early+early/20 {
+			t.Errorf("the run's keys hold %d bytes after %d ticks, %d after 30: they grew with the values' spread", keys, ticks, early)
+		}
+	}
+	res := mustResults(t, r)
+	for k, kr := range res.Keys {
+		var want Distribution
+		for _, iv := range res.Timeline {
+			if ik, ok := iv.Key(k); ok {
+				ik.MergeLatencyInto(&want)
+			}
+		}
+		if kr.Latency.Count() != kr.Requests || !kr.Latency.Equal(want) {
+			t.Errorf("key %v: %d latencies of %d requests, or not the timeline's sum", kr.Key, kr.Latency.Count(), kr.Requests)
+		}
+	}
+	if res.Lag.Count() != ticks*perStep*steps {
+		t.Errorf("the run's lag holds %d values, want %d", res.Lag.Count(), ticks*perStep*steps)
+	}
+}
+
+// TestTimelineIsHeldAsItsFileHoldsIt builds a 10-step journey's results
+// (two minutes at 1,000 requests a second), and reads them back from their
+// file, and weighs the heap each holds against the file's size: about
+// under twice that. A timeline's histograms are kept sealed, as the file
+// encodes them, and decoded one at a time when read, and the run's totals
+// are kept packed; decoded whole, with dense totals, they took four to
+// six times the file's size, which for a long run was the end of the
+// run's memory peak (156 MB at the end of a 10-minute run that ran in 30).
+func TestTimelineIsHeldAsItsFileHoldsIt(t *testing.T) {
+	r := newRecorder(newKeyLayout(journeyOf(10), noRedact), 2, time.Second, DefaultMaxIntervals)
+	feed(r, 10, 1000, 120, 0, nil)
+	res := mustResults(t, r)
+	r = nil
+	var file bytes.Buffer
+	if err := res.Encode(&file); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		results func() *Results
+	}{
+		{"built at the run's end", func() *Results { return res }},
+		{"read from its file", func() *Results {
+			got, err := Decode(bytes.NewReader(file.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}},
+	} {
+		got := tc.results()
+		res = nil
+		held := liveHeap()
+		runtime.KeepAlive(got)
+		got = nil
+		held -= min(held, liveHeap())
+		t.Logf("%s: %d KiB held for a file of %d KiB", tc.name, held>>10, file.Len()>>10)
+		if held > 2*uint64(file.Len()) {
+			t.Errorf("%s: the results hold %d KiB, more than twice their file's %d KiB", tc.name, held>>10, file.Len()>>10)
+		}
 	}
 }

@@ -375,12 +375,7 @@ func (m *Merger) recoarsen() {
 func cloneKeys(iv Interval) Interval {
 	keys := make([]IntervalKey, len(iv.Keys))
 	for i, k := range iv.Keys {
-		if k.latency != nil {
-			k.latency = k.latency.Clone()
-		}
-		if k.service != nil {
-			k.service = k.service.Clone()
-		}
+		k.latency, k.service = k.latency.clone(), k.service.clone()
 		keys[i] = k
 	}
 	iv.Keys = keys
@@ -418,6 +413,7 @@ func (m *Merger) Result(allowPartial bool) (*Results, error) {
 	}
 	o.Timeline = make([]Interval, 0, len(m.spans))
 	for _, iv := range m.spans {
+		sealInterval(iv)
 		o.Timeline = append(o.Timeline, *iv)
 	}
 	slices.SortFunc(o.Timeline, func(a, b Interval) int { return int(a.Offset - b.Offset) })

@@ -27,25 +27,19 @@ func (r *recorder) footprint() int {
 // intervals fall), and the shards' logs (their chunks).
 func (r *recorder) footprintParts() (keys, timeline, logs int) {
 	t := &r.totals
-	keys = cap(t.steps)*int(unsafe.Sizeof(stepTotals{})) + cap(t.journeys)*int(unsafe.Sizeof(journeyTotals{}))
-	for _, st := range t.steps {
-		keys += st.latency.memory() + st.service.memory()
-	}
+	keys = cap(t.steps)*int(unsafe.Sizeof(stepCounts{})) + cap(t.journeys)*int(unsafe.Sizeof(journeyTotals{}))
 	for _, j := range t.journeys {
 		keys += j.duration.memory()
 	}
-	keys += t.lag.memory()
 	for _, f := range t.failures {
 		keys += f.Latency.memory() + f.Service.memory()
 	}
 	keys += cap(r.interval.steps)*int(unsafe.Sizeof(IntervalKey{})) + cap(r.interval.touched)*8
 	for _, ik := range r.interval.steps {
-		if ik.latency != nil {
-			keys += ik.latency.GetMemorySize() + ik.service.GetMemorySize()
-		}
+		keys += ik.latency.memory() + ik.service.memory()
 	}
 	for _, ik := range r.timeline.last.Keys {
-		timeline += ik.latency.GetMemorySize() + ik.service.GetMemorySize()
+		timeline += ik.latency.memory() + ik.service.memory()
 	}
 	timeline += cap(r.timeline.last.Keys)*int(unsafe.Sizeof(IntervalKey{})) + cap(r.timeline.log.mem) + cap(r.timeline.spans)*8
 	r.chunks.mu.Lock()

@@ -3,8 +3,6 @@ package loadgen
 import (
 	"time"
 
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/liftoff/liftoff/scenario"
 )
 
@@ -197,8 +195,8 @@ type IntervalKey struct {
 	Errors          int64
 	GeneratorErrors int64
 	CutOff          int64
-	latency         *hdr.PackedHistogram
-	service         *hdr.PackedHistogram
+	latency         hist
+	service         hist
 }
 
 // TargetRequests and TargetErrors count as KeyResult's do.
@@ -208,18 +206,18 @@ func (ik IntervalKey) TargetRequests() int64 { return ik.Requests - ik.Generator
 func (ik IntervalKey) TargetErrors() int64 { return ik.Errors - ik.GeneratorErrors }
 
 // Latency returns the key's latency distribution in this interval.
-func (ik IntervalKey) Latency() Distribution { return packedDistribution(ik.latency) }
+func (ik IntervalKey) Latency() Distribution { return packedDistribution(ik.latency.read()) }
 
 // Service returns the key's service-time distribution in this interval.
-func (ik IntervalKey) Service() Distribution { return packedDistribution(ik.service) }
+func (ik IntervalKey) Service() Distribution { return packedDistribution(ik.service.read()) }
 
 // MergeLatencyInto adds the key's latency distribution in this interval
 // to d, without the copy Latency makes.
-func (ik IntervalKey) MergeLatencyInto(d *Distribution) { d.mergePacked(ik.latency) }
+func (ik IntervalKey) MergeLatencyInto(d *Distribution) { d.mergePacked(ik.latency.read()) }
 
 // MergeServiceInto adds the key's service-time distribution in this
 // interval to d.
-func (ik IntervalKey) MergeServiceInto(d *Distribution) { d.mergePacked(ik.service) }
+func (ik IntervalKey) MergeServiceInto(d *Distribution) { d.mergePacked(ik.service.read()) }
 
 // Key returns the interval's measurements for key index k, and whether any
 // request of that key completed in the interval.
@@ -270,11 +268,11 @@ func (r *Results) ErrorRate() float64 {
 // order), and errors failed requests on top, for tools and tests that
 // build results by hand.
 func IntervalKeyOf(key int, latency, service []time.Duration, errors int64) IntervalKey {
-	ik := IntervalKey{Key: key, Requests: int64(len(latency)) + errors, Errors: errors,
-		latency: newPackedHistogram(), service: newPackedHistogram()}
+	ik := IntervalKey{Key: key, Requests: int64(len(latency)) + errors, Errors: errors}
+	lat, svc := ik.latency.open(), ik.service.open()
 	for i := range latency {
-		ik.latency.RecordValue(micros(latency[i]))
-		ik.service.RecordValue(micros(service[i]))
+		lat.RecordValue(micros(latency[i]))
+		svc.RecordValue(micros(service[i]))
 	}
 	return ik
 }

@@ -98,7 +98,7 @@ func (r *run) tick(iv Interval, c counts) Tick {
 		t.Planned = 0 // a smoke test plans no traffic
 	}
 	for _, ik := range iv.Keys {
-		t.Keys = append(t.Keys, TickKey{Key: r.layout.keys[ik.Key], Requests: ik.Requests, Errors: ik.Errors, Latency: buckets(ik.latency)})
+		t.Keys = append(t.Keys, TickKey{Key: r.layout.keys[ik.Key], Requests: ik.Requests, Errors: ik.Errors, Latency: buckets(ik.latency.read())})
 	}
 	t.Interval = iv.clone()
 	t.Interval.Arrivals, t.Interval.Missed, t.Interval.Completed, t.Interval.Failed = c.arrivals, c.missed, c.completed, c.failed
@@ -113,7 +113,7 @@ func (iv Interval) clone() Interval {
 	out := iv
 	out.Keys = make([]IntervalKey, len(iv.Keys))
 	for i, ik := range iv.Keys {
-		ik.latency, ik.service = clonePacked(ik.latency), clonePacked(ik.service)
+		ik.latency, ik.service = ik.latency.clone(), ik.service.clone()
 		out.Keys[i] = ik
 	}
 	sig := &out.Signals

@@ -86,16 +86,25 @@ func (tl *timeline) aligned(off time.Duration) time.Duration { return off - off%
 
 // intervals returns the run's intervals at width, a multiple of the
 // timeline's: the logged ones and the last, those that fall into one
-// interval at that width merged. Reading the log back can fail (a disk
+// interval at that width merged, sealed (hist). Each interval is shown
+// to each once, whole and before it is sealed, in order: the run's
+// totals are summed from them. Reading the log back can fail (a disk
 // error); what was read is returned with the error. The log is released.
-func (tl *timeline) intervals(width time.Duration) ([]Interval, error) {
+func (tl *timeline) intervals(width time.Duration, each func(*Interval)) ([]Interval, error) {
 	var out []Interval
+	done := func() {
+		if n := len(out); n > 0 {
+			each(&out[n-1])
+			sealInterval(&out[n-1])
+		}
+	}
 	add := func(iv Interval) {
 		iv.Offset -= iv.Offset % width
 		if n := len(out); n > 0 && out[n-1].Offset == iv.Offset {
 			out[n-1] = mergeIntervals(out[n-1], iv)
 			return
 		}
+		done()
 		out = append(out, iv)
 	}
 	err := tl.log.each(tl.keys, func(iv Interval) { add(iv) })
@@ -103,18 +112,16 @@ func (tl *timeline) intervals(width time.Duration) ([]Interval, error) {
 	if tl.started {
 		add(tl.last)
 	}
-	for i := range out {
-		compactInterval(&out[i])
-	}
+	done()
 	return out, err
 }
 
-// compactInterval gives back the spare capacity of an interval's
-// histograms, which merging leaves them.
-func compactInterval(iv *Interval) {
-	for _, ik := range iv.Keys {
-		ik.latency.Compact()
-		ik.service.Compact()
+// sealInterval seals an interval's key histograms and gives back the
+// spare capacity of its signals', which merging leaves them.
+func sealInterval(iv *Interval) {
+	for i := range iv.Keys {
+		iv.Keys[i].latency.seal()
+		iv.Keys[i].service.seal()
 	}
 	for _, s := range []Sparse{iv.Signals.Delay, iv.Signals.Sched, iv.Signals.Lag, iv.Signals.SharedConnect} {
 		if s.p != nil {
@@ -160,8 +167,8 @@ func mergeKeys(a, b []IntervalKey) []IntervalKey {
 		default:
 			ak := a[i]
 			ak.addCounts(b[j].counts())
-			ak.latency.Merge(b[j].latency)
-			ak.service.Merge(b[j].service)
+			ak.latency.open().Merge(b[j].latency.read())
+			ak.service.open().Merge(b[j].service.read())
 			out = append(out, ak)
 			i++
 			j++
@@ -206,9 +213,9 @@ func newIntervalBuilder(kl keyLayout) *intervalBuilder {
 // step returns flat step k's measurements in the interval.
 func (ib *intervalBuilder) step(k int) *IntervalKey {
 	ik := &ib.steps[k]
-	if ik.latency == nil {
+	if ik.latency.p == nil {
 		ik.Key = ib.layout.stepKeys[k]
-		ik.latency, ik.service = newPackedHistogram(), newPackedHistogram()
+		ik.latency.p, ik.service.p = newPackedHistogram(), newPackedHistogram()
 		ib.touched = append(ib.touched, k)
 	}
 	return ik
@@ -226,12 +233,12 @@ func (ib *intervalBuilder) build(offset time.Duration, sig IntervalSignals) Inte
 	into := func(key int, from *IntervalKey) {
 		ik, ok := merged[key]
 		if !ok {
-			ik = &IntervalKey{Key: key, latency: newPackedHistogram(), service: newPackedHistogram()}
+			ik = &IntervalKey{Key: key}
 			merged[key] = ik
 		}
 		ik.addCounts(from.counts())
-		ik.latency.Merge(from.latency)
-		ik.service.Merge(from.service)
+		ik.latency.open().Merge(from.latency.p)
+		ik.service.open().Merge(from.service.p)
 	}
 	for _, k := range ib.touched {
 		step := &ib.steps[k]
