@@ -57,19 +57,25 @@ scenario() {
   } >"$work/s.yaml"
 }
 
-# run_sampled SECONDS: runs liftoff on $work/s.yaml and prints its RSS at
-# each minute and at the end, and its peak.
+# run_sampled: runs liftoff on $work/s.yaml and prints its RSS at each
+# minute, how it changed from the first minute to the last (the issue's
+# goal: flat, ±5%), and its peak, which the end of the run (the results
+# built and written) may set.
 run_sampled() {
   "$work/liftoff" run "$work/s.yaml" --progress none --json "$work/r.json" >/dev/null 2>&1 &
-  local pid=$! t=0 rss hwm=0
+  local pid=$! t=0 rss hwm=0 first="" last=""
   while kill -0 "$pid" 2>/dev/null; do
     sleep 1
     t=$((t + 1))
     rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
     hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo "$hwm")
-    [ -n "$rss" ] && [ $((t % 60)) -eq 0 ] && printf '  minute %3d: RSS %7.1f MiB\n' $((t / 60)) "$(echo "$rss/1024" | bc -l)"
+    if [ -n "$rss" ] && [ $((t % 60)) -eq 0 ]; then
+      printf '  minute %3d: RSS %7.1f MiB\n' $((t / 60)) "$(echo "$rss/1024" | bc -l)"
+      first="${first:-$rss}" last="$rss"
+    fi
   done
   wait "$pid" || true
+  [ -n "$first" ] && awk -v a="$first" -v b="$last" 'BEGIN { printf "  RSS from the first minute to the last: %.1f to %.1f MiB (%+.1f%%)\n", a / 1024, b / 1024, 100 * (b - a) / a }'
   printf '  peak RSS %.1f MiB; %s requests\n' "$(echo "$hwm/1024" | bc -l)" "$(jq -r .summary.requests "$work/r.json" 2>/dev/null || echo '?')"
 }
 

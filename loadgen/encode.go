@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -177,6 +178,68 @@ type intervalKeyFile struct {
 
 // MarshalJSON encodes the results in the schema documented above.
 func (r *Results) MarshalJSON() ([]byte, error) {
+	f := r.file()
+	f.Timeline = make(intervalList, 0, len(r.Timeline))
+	for _, iv := range r.Timeline {
+		f.Timeline = append(f.Timeline, encodeInterval(iv))
+	}
+	return json.Marshal(f)
+}
+
+// WriteIndented writes the results to w as json.Indent(MarshalJSON(),
+// prefix, indent) would, byte for byte, without holding the whole text:
+// everything but the timeline first, then the timeline one interval at a
+// time. A long run's results file is mostly its timeline; encoded whole,
+// then compacted and indented, it took three times its size at once, at
+// the end of the run, when the run's memory peaks.
+func (r *Results) WriteIndented(w io.Writer, prefix, indent string) error {
+	head, err := json.Marshal(r.file()) // "timeline": null, the last field
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, head, prefix, indent); err != nil {
+		return err
+	}
+	const null = "null\n"
+	text := buf.Bytes()
+	at := bytes.LastIndex(text, []byte(`"timeline": null`))
+	if at < 0 || !bytes.HasPrefix(text[at+len(`"timeline": `):], []byte(null)) {
+		return fmt.Errorf("encode results: the timeline is not the last field")
+	}
+	if _, err := w.Write(text[:at+len(`"timeline": `)]); err != nil {
+		return err
+	}
+	inner := prefix + indent + indent // an interval's depth: results, timeline, interval
+	if len(r.Timeline) == 0 {
+		io.WriteString(w, "[]")
+	} else {
+		io.WriteString(w, "[")
+		for i, iv := range r.Timeline {
+			line, err := json.Marshal(encodeInterval(iv))
+			if err != nil {
+				return err
+			}
+			buf.Reset()
+			buf.WriteString("\n" + inner)
+			if err := json.Indent(&buf, line, inner, indent); err != nil {
+				return err
+			}
+			if i < len(r.Timeline)-1 {
+				buf.WriteByte(',')
+			}
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				return err
+			}
+		}
+		io.WriteString(w, "\n"+prefix+indent+"]")
+	}
+	_, err = w.Write(text[at+len(`"timeline": `)+len("null"):])
+	return err
+}
+
+// file is the results as the file holds them, but for the timeline.
+func (r *Results) file() resultsFile {
 	f := resultsFile{
 		Version:         SchemaVersion,
 		Liftoff:         r.Version,
@@ -225,11 +288,7 @@ func (r *Results) MarshalJSON() ([]byte, error) {
 	for _, j := range r.Journeys {
 		f.Journeys = append(f.Journeys, journeyFile{Name: j.Name, Visits: j.Visits, Failed: j.Failed, Duration: encodeDistribution(j.Duration)})
 	}
-	f.Timeline = make(intervalList, 0, len(r.Timeline))
-	for _, iv := range r.Timeline {
-		f.Timeline = append(f.Timeline, encodeInterval(iv))
-	}
-	return json.Marshal(f)
+	return f
 }
 
 // encodeInterval is an interval as the results file holds it.

@@ -1,7 +1,10 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -133,6 +136,11 @@ func healthJSON(h Health) jsonHealth {
 
 // WriteJSON writes the results file for doc.
 func WriteJSON(w io.Writer, doc Document) error {
+	return writeIndented(w, fileOf(doc))
+}
+
+// fileOf is the results file of doc.
+func fileOf(doc Document) resultsDocument {
 	j := doc.Judgement
 	out := resultsDocument{
 		Schema:      loadgen.SchemaVersion,
@@ -159,9 +167,36 @@ func WriteJSON(w io.Writer, doc Document) error {
 			out.Findings[len(out.Findings)-1].ServiceMS, out.Findings[len(out.Findings)-1].BoundMS = f.Service, f.Bound
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return out
+}
+
+// writeIndented writes the document as a json.Encoder indenting by two
+// spaces would, its results streamed (loadgen.Results.WriteIndented): a
+// long run's results file is written without holding its text whole.
+func writeIndented(w io.Writer, out resultsDocument) error {
+	res := out.Results
+	if res == nil {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	out.Results = nil
+	head, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	const tail = "\"results\": null\n}"
+	if !bytes.HasSuffix(head, []byte(tail)) {
+		return errors.New("encode results file: the results are not the last field")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head[:len(head)-len(tail)])
+	bw.WriteString(`"results": `)
+	if err := res.WriteIndented(bw, "  ", "  "); err != nil {
+		return err
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
 }
 
 // MaxFileSize is the largest results file ReadJSON reads. A run's file
@@ -193,11 +228,26 @@ func readJSON(r io.Reader, limit int64) (Document, error) {
 	return NewDocument(res)
 }
 
+// ParseJSON judges again the results file data holds, as ReadJSON does,
+// without a copy of it: a run reads back the file it has just written in
+// memory, at the end of the run, when its memory peaks.
+func ParseJSON(data []byte) (Document, error) {
+	res, err := parseResults(data, MaxFileSize)
+	if err != nil {
+		return Document{}, err
+	}
+	return NewDocument(res)
+}
+
 func readResults(r io.Reader, limit int64) (*loadgen.Results, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
+	return parseResults(data, limit)
+}
+
+func parseResults(data []byte, limit int64) (*loadgen.Results, error) {
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("the results file is larger than %s, which no run writes", scenario.FormatSize(limit))
 	}

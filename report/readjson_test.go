@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -61,4 +62,39 @@ func FuzzReadJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestResultsFileIsStreamedAsEncoded writes the test data's results files
+// again, streamed, and checks each is what a json.Encoder indenting the
+// whole document writes, byte for byte: the results file's format is
+// unchanged by writing it a piece at a time.
+func TestResultsFileIsStreamedAsEncoded(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.results.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no results files in testdata: %v", err)
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := ReadJSON(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(fileOf(doc)); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteJSON(&got, doc); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: the streamed results file differs from the encoded one", name)
+		}
+	}
 }

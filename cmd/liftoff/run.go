@@ -275,7 +275,7 @@ func judge(res *loadgen.Results) (report.Document, error) {
 	if err != nil {
 		return report.Document{}, fmt.Errorf("encode results: %w", err)
 	}
-	reread, err := report.ReadJSON(bytes.NewReader(file))
+	reread, err := report.ParseJSON(file)
 	if err != nil {
 		return report.Document{}, fmt.Errorf("read back results: %w", err)
 	}
