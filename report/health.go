@@ -389,11 +389,12 @@ const portsAdvice = "Spread the load over more generators (liftoff run --segment
 func portsReason(h Health) string {
 	of := ""
 	if h.LocalPorts > 0 {
-		of = fmt.Sprintf(" of the %s local ports one target address allows (net.ipv4.ip_local_port_range)", count(h.LocalPorts))
+		of = fmt.Sprintf(", %s of the %s local ports one target address allows (net.ipv4.ip_local_port_range)",
+			percent(float64(h.PeakConns)/float64(h.LocalPorts)), count(h.LocalPorts))
 	}
-	if h.PortFailures == 0 {
-		return fmt.Sprintf("The generator came close to running out of local ports: %s connections were open at its peak%s (%s). Past them every new connection fails (EADDRNOTAVAIL) before it reaches the target. %s",
-			count(h.PeakConns), of, percent(float64(h.PeakConns)/float64(h.LocalPorts)), portsAdvice)
+	if h.PortFailures == 0 { // then ShortOfPorts knew the range
+		return fmt.Sprintf("The generator came close to running out of local ports: %s connections were open at its peak%s. Past them every new connection fails (EADDRNOTAVAIL) before it reaches the target. %s",
+			count(h.PeakConns), of, portsAdvice)
 	}
 	return fmt.Sprintf("The generator ran out of local ports: %s connects failed (EADDRNOTAVAIL) before they reached the target, with %s connections open at its peak%s. %s",
 		count(h.PortFailures), count(h.PeakConns), of, portsAdvice)
