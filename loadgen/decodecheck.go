@@ -206,7 +206,7 @@ func (r *Results) checkCounts() error {
 		if iv.Completed+iv.Failed > iv.Arrivals {
 			bad("timeline[%d]: %d completed and %d failed of %d visits that arrived", i, iv.Completed, iv.Failed, iv.Arrivals)
 		}
-		if s := iv.Signals; s.CPU < 0 || s.RunDelay < 0 || s.VisitorConnects < 0 || s.Lag.Count() > iv.Requests {
+		if s := iv.Signals; s.CPU < 0 || s.RunDelay < 0 || s.VisitorConnects < 0 || s.PeakConns < 0 || s.PortFailures < 0 || s.Lag.Count() > iv.Requests {
 			bad("timeline[%d]: negative generator signals, or %d lag values for %d requests", i, s.Lag.Count(), iv.Requests)
 		}
 		for j, k := range iv.Keys {
@@ -227,6 +227,22 @@ func (r *Results) checkCounts() error {
 		problems = append(problems[:3], fmt.Sprintf("and %d more", len(problems)-3))
 	}
 	return fmt.Errorf("counts that no run measures: %s", joinProblems(problems))
+}
+
+// maxLocalPorts is the most ports a port range can hold.
+const maxLocalPorts = 1 << 16
+
+// checkPorts refuses a generator's local-port signals that no run
+// measures: negative counts, or a port range larger than the ports there
+// are. A run's results and each segment's process pass here.
+func checkPorts(s Signals) error {
+	switch {
+	case s.PeakConns < 0 || s.PortFailures < 0:
+		return fmt.Errorf("generator: %d connections open at the peak and %d port failures; counts are never negative", s.PeakConns, s.PortFailures)
+	case s.LocalPorts < 0 || s.LocalPorts > maxLocalPorts:
+		return fmt.Errorf("generator.local_ports is %d; a port range holds 1 to %d ports", s.LocalPorts, maxLocalPorts)
+	}
+	return nil
 }
 
 // plausibleKey reports whether one key's counts could have been

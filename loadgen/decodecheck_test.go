@@ -135,6 +135,14 @@ func TestDecodeRefusesImpossibleResults(t *testing.T) {
 		{"stopped beyond visitors", func(m map[string]any) { m["closed"] = map[string]any{"visitors": 1, "stopped": 2} }, "closed: 2 of 1 visitors stopped"},
 		{"ran beyond elapsed", func(m map[string]any) { m["ran_us"] = 5e6 }, "ran_us 5000000 and interrupted_at_us 0 must lie within elapsed_us 4000000"},
 		{"negative signals", func(m map[string]any) { m["generator"].(map[string]any)["cpu_us"] = -1 }, "generator.cpu_us is negative (-1)"},
+		{"negative peak of open connections", func(m map[string]any) { m["generator"].(map[string]any)["peak_connections"] = -3 },
+			"generator: -3 connections open at the peak and 0 port failures"},
+		{"negative port failures", func(m map[string]any) { m["generator"].(map[string]any)["port_failures"] = -1 },
+			"generator: 0 connections open at the peak and -1 port failures"},
+		{"negative port range", func(m map[string]any) { m["generator"].(map[string]any)["local_ports"] = -1 }, "generator.local_ports is -1"},
+		{"more ports than there are", func(m map[string]any) { m["generator"].(map[string]any)["local_ports"] = 70000 }, "generator.local_ports is 70000"},
+		{"negative interval peak", func(m map[string]any) { interval(m, 1)["peak_connections"] = -1 }, "timeline[1]: negative generator signals"},
+		{"negative interval port failures", func(m map[string]any) { interval(m, 1)["port_failures"] = -1 }, "timeline[1]: negative generator signals"},
 		{"huge signal histogram", func(m map[string]any) { m["generator"].(map[string]any)["delay"] = huge },
 			"generator.delay: histogram of values 1 to 4611686018427387904"},
 		{"huge interval signal", func(m map[string]any) { interval(m, 2)["sched"] = huge }, "timeline[2].sched: histogram of values 1 to 4611686018427387904"},
@@ -249,8 +257,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add(edit(f, good, func(m map[string]any) { m["timeline"] = []any{} }))
 	f.Add(edit(f, good, func(m map[string]any) { // every schema 2 field that holds a histogram or a count
 		m["generator"] = map[string]any{"cpus": 2, "cpu_us": 1000, "cpu_known": true, "delay": encodeSparse(SparseOf(time.Millisecond)),
-			"sched": encodeSparse(SparseOf(time.Microsecond)), "shared_connect": encodeSparse(SparseOf(time.Millisecond)), "pre_opened": 1}
+			"sched": encodeSparse(SparseOf(time.Microsecond)), "shared_connect": encodeSparse(SparseOf(time.Millisecond)), "pre_opened": 1,
+			"peak_connections": 3, "local_ports": 28232, "port_failures": 1}
 		interval(m, 0)["sched"] = encodeSparse(SparseOf(time.Microsecond))
+		interval(m, 0)["peak_connections"], interval(m, 0)["port_failures"] = 3, 1
 		interval(m, 1)["keys"].([]any)[0].(map[string]any)["cut_off"] = 1
 		m["closed"] = map[string]any{"visitors": 2, "stopped": 1}
 	}))

@@ -94,19 +94,33 @@ func closeWithReset(c net.Conn) {
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}
+	if cc, ok := c.(*countedConn); ok {
+		c = cc.Conn
+	}
 	if tcp, ok := c.(*net.TCPConn); ok {
 		tcp.SetLinger(0)
 	}
 }
 
-// open dials addr with tcp and, when isTLS, completes the handshake.
+// open dials addr with tcp and, when isTLS, completes the handshake. The
+// connection counts as open (signals.conns) from its connect until its
+// first Close; a connect that found no local port counts as such.
 func (d *dialer) open(ctx context.Context, tcp *fasthttp.TCPDialer, addr string, timeout time.Duration, isTLS bool, alpn []string) (net.Conn, error) {
 	if timeout <= 0 {
 		timeout = dialTimeout
 	}
-	c, err := tcp.DialTimeout(addr, timeout)
-	if err != nil || !isTLS {
-		return c, err
+	conns := &d.signals.conns
+	raw, err := tcp.DialTimeout(addr, timeout)
+	if err != nil {
+		if portFailure(err) {
+			conns.failed()
+		}
+		return nil, err
+	}
+	conns.opened()
+	c := net.Conn(&countedConn{Conn: raw, counts: conns})
+	if !isTLS {
+		return c, nil
 	}
 	cfg := d.tlsConfig.Clone()
 	if cfg == nil {

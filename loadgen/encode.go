@@ -94,17 +94,20 @@ type abortFile struct {
 // signalsFile is Signals: histograms of microseconds, times in
 // microseconds.
 type signalsFile struct {
-	CPUs           int    `json:"cpus"`                      // CPUs the process could use
-	CPUUS          int64  `json:"cpu_us"`                    // process CPU time, user and system
-	CPUKnown       bool   `json:"cpu_known"`                 // false where the platform cannot say
-	RunDelayUS     int64  `json:"run_delay_us"`              // the process's threads' wait on CPU run queues
-	RunDelayKnown  bool   `json:"run_delay_known"`           // false where the kernel does not say
-	Delay          string `json:"delay,omitempty"`           // how late the delay probe woke
-	Sched          string `json:"sched,omitempty"`           // the Go runtime's scheduling latency
-	VisitorConnect string `json:"visitor_connect,omitempty"` // visitors' connection setup: dial and TLS
-	SharedConnect  string `json:"shared_connect,omitempty"`  // the shared pool's, opened during the run
-	PreOpened      int64  `json:"pre_opened,omitempty"`      // shared connections opened before the start
-	PreOpenUS      int64  `json:"pre_open_us,omitempty"`     // how long that took
+	CPUs           int    `json:"cpus"`                       // CPUs the process could use
+	CPUUS          int64  `json:"cpu_us"`                     // process CPU time, user and system
+	CPUKnown       bool   `json:"cpu_known"`                  // false where the platform cannot say
+	RunDelayUS     int64  `json:"run_delay_us"`               // the process's threads' wait on CPU run queues
+	RunDelayKnown  bool   `json:"run_delay_known"`            // false where the kernel does not say
+	Delay          string `json:"delay,omitempty"`            // how late the delay probe woke
+	Sched          string `json:"sched,omitempty"`            // the Go runtime's scheduling latency
+	VisitorConnect string `json:"visitor_connect,omitempty"`  // visitors' connection setup: dial and TLS
+	SharedConnect  string `json:"shared_connect,omitempty"`   // the shared pool's, opened during the run
+	PreOpened      int64  `json:"pre_opened,omitempty"`       // shared connections opened before the start
+	PreOpenUS      int64  `json:"pre_open_us,omitempty"`      // how long that took
+	PeakConns      int64  `json:"peak_connections,omitempty"` // the most connections open at once
+	LocalPorts     int64  `json:"local_ports,omitempty"`      // ports per target address (ip_local_port_range); absent: unknown
+	PortFailures   int64  `json:"port_failures,omitempty"`    // connects that found no local port (EADDRNOTAVAIL)
 }
 
 type arrivalsFile struct {
@@ -164,6 +167,8 @@ type intervalFile struct {
 	Lag             string `json:"lag,omitempty"`
 	VisitorConnects int64  `json:"visitor_connects,omitempty"`
 	SharedConnect   string `json:"shared_connect,omitempty"`
+	PeakConns       int64  `json:"peak_connections,omitempty"`
+	PortFailures    int64  `json:"port_failures,omitempty"`
 }
 
 type intervalKeyFile struct {
@@ -297,7 +302,8 @@ func encodeInterval(iv Interval) intervalFile {
 	ivf := intervalFile{OffsetUS: iv.Offset.Microseconds(), Arrivals: iv.Arrivals, Missed: iv.Missed, Completed: iv.Completed, Failed: iv.Failed,
 		Requests: iv.Requests, Errors: iv.Errors, Classes: classMap(iv.Classes),
 		CPUUS: sig.CPU.Microseconds(), RunDelayUS: sig.RunDelay.Microseconds(), Delay: encodeSparse(sig.Delay), Sched: encodeSparse(sig.Sched), Lag: encodeSparse(sig.Lag),
-		VisitorConnects: sig.VisitorConnects, SharedConnect: encodeSparse(sig.SharedConnect)}
+		VisitorConnects: sig.VisitorConnects, SharedConnect: encodeSparse(sig.SharedConnect),
+		PeakConns: sig.PeakConns, PortFailures: sig.PortFailures}
 	if len(ivf.Classes) == 0 {
 		ivf.Classes = nil
 	}
@@ -432,7 +438,8 @@ func encodeSignals(s Signals) signalsFile {
 		RunDelayUS: s.RunDelay.Microseconds(), RunDelayKnown: s.RunDelayKnown,
 		Delay: encodeSparse(s.Delay), Sched: encodeSparse(s.Sched),
 		VisitorConnect: encodeSparse(s.VisitorConnect), SharedConnect: encodeSparse(s.SharedConnect),
-		PreOpened: s.PreOpened, PreOpenUS: s.PreOpenTime.Microseconds()}
+		PreOpened: s.PreOpened, PreOpenUS: s.PreOpenTime.Microseconds(),
+		PeakConns: s.PeakConns, LocalPorts: s.LocalPorts, PortFailures: s.PortFailures}
 }
 
 // decodeSignals reads a process's signals over the run; an error names
@@ -440,7 +447,11 @@ func encodeSignals(s Signals) signalsFile {
 func decodeSignals(g signalsFile, b *budget) (Signals, error) {
 	s := Signals{CPUs: g.CPUs, CPU: time.Duration(g.CPUUS) * time.Microsecond, CPUKnown: g.CPUKnown,
 		RunDelay: time.Duration(g.RunDelayUS) * time.Microsecond, RunDelayKnown: g.RunDelayKnown,
-		PreOpened: g.PreOpened, PreOpenTime: time.Duration(g.PreOpenUS) * time.Microsecond}
+		PreOpened: g.PreOpened, PreOpenTime: time.Duration(g.PreOpenUS) * time.Microsecond,
+		PeakConns: g.PeakConns, LocalPorts: g.LocalPorts, PortFailures: g.PortFailures}
+	if err := checkPorts(s); err != nil {
+		return s, err
+	}
 	for _, h := range []struct {
 		name string
 		in   string
@@ -528,6 +539,7 @@ func decodeInterval(ivf intervalFile, keys int, b *budget) (Interval, error) {
 	sig := &iv.Signals
 	sig.CPU, sig.VisitorConnects = time.Duration(ivf.CPUUS)*time.Microsecond, ivf.VisitorConnects
 	sig.RunDelay = time.Duration(ivf.RunDelayUS) * time.Microsecond
+	sig.PeakConns, sig.PortFailures = ivf.PeakConns, ivf.PortFailures
 	for _, h := range []struct {
 		name string
 		in   string

@@ -378,6 +378,9 @@ slo: [ p95 < 1s ]
 	if !back.Keys[0].Latency.Equal(res.Keys[0].Latency) {
 		t.Error("decoded latency histogram differs")
 	}
+	if s, b := res.Signals, back.Signals; s.PeakConns == 0 || b.PeakConns != s.PeakConns || b.LocalPorts != s.LocalPorts || b.PortFailures != s.PortFailures {
+		t.Errorf("local ports: measured peak %d of %d ports, %d failures; decoded %d of %d, %d", s.PeakConns, s.LocalPorts, s.PortFailures, b.PeakConns, b.LocalPorts, b.PortFailures)
+	}
 }
 
 func TestDecodeRejectsBadInput(t *testing.T) {

@@ -333,6 +333,13 @@ func mergeSignals(s *Signals, o Signals) {
 	s.SharedConnect.merge(o.SharedConnect)
 	s.PreOpened += o.PreOpened
 	s.PreOpenTime += o.PreOpenTime
+	// Each process has its own ports: the merged peak is the busiest
+	// one's, against the narrowest range any knew.
+	s.PeakConns = max(s.PeakConns, o.PeakConns)
+	if o.LocalPorts > 0 && (s.LocalPorts == 0 || o.LocalPorts < s.LocalPorts) {
+		s.LocalPorts = o.LocalPorts
+	}
+	s.PortFailures += o.PortFailures
 }
 
 // mergeExamples keeps the first maxExamples distinct messages of both

@@ -39,6 +39,9 @@ import (
 //     shared pool's apart from the visitors' (a browser's handshake is
 //     part of what its visitor waits for; a pool opening connections is
 //     the generator's own doing).
+//   - Local ports: the connections open at once at their peak, against
+//     the ephemeral ports the kernel hands out per target address, and
+//     the connects that found none free (ports.go).
 //
 // The report turns these into what a rule can trust: a failure the
 // generator's own delay could explain is not the target's.
@@ -70,6 +73,15 @@ type Signals struct {
 	// does not measure the generator's own connection storm.
 	PreOpened   int64
 	PreOpenTime time.Duration
+	// PeakConns is the most connections the generator held open at once,
+	// every one its dialer opened (visitors' and the shared pool's, HTTP/1.1
+	// and HTTP/2, to every address), each from its connect to its close.
+	// LocalPorts is how many local ports the kernel hands out per target
+	// address (Linux's ip_local_port_range; 0: unknown), and PortFailures
+	// the connects that failed for want of one (EADDRNOTAVAIL).
+	PeakConns    int64
+	LocalPorts   int64
+	PortFailures int64
 }
 
 // IntervalSignals are the generator's signals within one interval.
@@ -81,6 +93,8 @@ type IntervalSignals struct {
 	Lag             Sparse        // how late open-model requests left (sent minus intended)
 	VisitorConnects int64         // visitors' connections opened
 	SharedConnect   Sparse        // setup times of the shared pool's connections opened
+	PeakConns       int64         // the most connections open at once
+	PortFailures    int64         // connects that found no local port
 }
 
 // merge adds o into s.
@@ -92,6 +106,10 @@ func (s *IntervalSignals) merge(o IntervalSignals) {
 	s.Lag.merge(o.Lag)
 	s.VisitorConnects += o.VisitorConnects
 	s.SharedConnect.merge(o.SharedConnect)
+	// The peak of a longer span, or of several generators (each with
+	// its own ports), is the highest one's.
+	s.PeakConns = max(s.PeakConns, o.PeakConns)
+	s.PortFailures += o.PortFailures
 }
 
 // Sparse is a distribution of durations held in a packed histogram: small
@@ -168,6 +186,7 @@ type signals struct {
 	schedOld []uint64 // the runtime's cumulative scheduling-latency counts at the last take
 	cpuOld   time.Duration
 	delayOld time.Duration // the process's run delay at the last take
+	conns    openConns     // the dialer's open connections and port failures
 }
 
 func newSignals() *signals {
@@ -178,6 +197,7 @@ func newSignals() *signals {
 	s.run.CPU = 0
 	s.delayOld, s.run.RunDelayKnown = processRunDelay()
 	s.schedOld, _ = readSchedLatencies(nil)
+	s.run.LocalPorts = localPorts()
 	return s
 }
 
@@ -235,6 +255,7 @@ func (s *signals) take() IntervalSignals {
 	iv := s.cur
 	s.cur = IntervalSignals{}
 	iv.Sched = sched
+	iv.PeakConns, iv.PortFailures = s.conns.take()
 	s.run.Sched.merge(sched)
 	if known {
 		iv.CPU = cpu - s.cpuOld
@@ -257,7 +278,9 @@ func (s *signals) runDelayKnown() bool { return s.run.RunDelayKnown }
 func (s *signals) totals() Signals {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.run
+	run := s.run
+	run.PeakConns, run.PortFailures = s.conns.run.Load(), s.conns.noPorts.Load()
+	return run
 }
 
 // schedLatencies names the runtime metric of scheduling latency.

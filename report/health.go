@@ -34,6 +34,11 @@ const (
 	// the process busy: a generator at its CPU limit loops no faster than
 	// itself, so the target's throughput is the generator's.
 	MaxCPUShare = 0.9
+	// PortsWarnShare is the share of its local ports (the ephemeral
+	// ports one target address allows) the generator may hold open at
+	// once before its health warns that it came close to running out:
+	// past them every new connection fails before it reaches the target.
+	PortsWarnShare = 0.8
 )
 
 // Signal names what the generator did, or could not do, that limited a
@@ -51,6 +56,7 @@ const (
 	SignalConnections        // the shared pool opening connections during the run
 	SignalErrors             // requests it failed itself: no local port or file descriptor, a template
 	SignalInterrupted        // the run's interrupt cut visits off
+	SignalPorts              // its local ports: close to running out, or out
 )
 
 // String is the signal's name in the results file's generator.limits and
@@ -73,8 +79,19 @@ func (s Signal) String() string {
 		return "generator errors"
 	case SignalInterrupted:
 		return "interrupted"
+	case SignalPorts:
+		return "local ports"
 	}
 	return ""
+}
+
+// signalNames names signals, or is nil for none.
+func signalNames(signals []Signal) []string {
+	var out []string
+	for _, s := range signals {
+		out = append(out, s.String())
+	}
+	return out
 }
 
 // Health is the generator's own account of whether it kept up, with the
@@ -110,10 +127,21 @@ type Health struct {
 	PreOpened      int64
 	SharedConns    int64 // opened during the run
 	SharedConnP99  time.Duration
+	// PeakConns is the most connections it held open at once, LocalPorts
+	// the local ports one target address allows (0: unknown), and
+	// PortFailures the connects that found no local port free.
+	PeakConns    int64
+	LocalPorts   int64
+	PortFailures int64
 	// Limits are the signals that limited the run: those past their
 	// thresholds, and those that explain a failure (a Finding's Cause).
 	Limits  []Signal
 	Reasons []string // why it was limited, in plain sentences
+	// Warnings are signals that came close to a limit, or past it too
+	// little to limit the run, and WarningReasons say so in plain
+	// sentences. The reports show them; the verdict does not change.
+	Warnings       []Signal
+	WarningReasons []string
 	// Segments are, for results merged from segments, each segment's
 	// generator judged on its own (segmentsHealth).
 	Segments []SegmentHealth
@@ -125,6 +153,7 @@ type SegmentHealth struct {
 	Host       string
 	Limited    bool
 	Limits     []Signal
+	Warnings   []Signal
 	StartDelay time.Duration // how late it began after --start-at
 }
 
@@ -137,6 +166,20 @@ func (h Health) FellBehind() bool { return h.LateShare > MaxLateShare && h.Late 
 // FailedItself reports whether the generator failed too many requests
 // on its own side.
 func (h Health) FailedItself() bool { return h.GeneratorErrorShare > MaxMissedShare }
+
+// ShortOfPorts reports whether the generator held at least
+// PortsWarnShare of its local ports open at once, or any connect found
+// none free.
+func (h Health) ShortOfPorts() bool {
+	return h.PortFailures > 0 || (h.LocalPorts > 0 && float64(h.PeakConns) >= PortsWarnShare*float64(h.LocalPorts))
+}
+
+// warn marks signal s as one that came close to limiting the run, and
+// why.
+func (h *Health) warn(s Signal, reason string) {
+	h.Warnings = append(h.Warnings, s)
+	h.WarningReasons = append(h.WarningReasons, reason)
+}
 
 // limit marks signal s as one that limited the run.
 func (h *Health) limit(s Signal) {
@@ -194,11 +237,14 @@ func processHealth(doc Document) Health {
 	if res.Requests > 0 {
 		h.GeneratorErrorShare = float64(h.GeneratorErrors) / float64(res.Requests)
 	}
+	sig := res.Signals
+	h.PeakConns, h.LocalPorts, h.PortFailures = sig.PeakConns, sig.LocalPorts, sig.PortFailures
 	if h.FailedItself() {
 		h.Limited = true
 		h.limit(SignalErrors)
 		h.Reasons = append(h.Reasons, generatorErrorReason(res, h))
 	}
+	portsHealth(&h)
 	if n := res.Lag.Count(); n > 0 {
 		h.Late = res.Lag.CountAbove(h.LateAfter)
 		h.LateShare = float64(h.Late) / float64(n)
@@ -218,7 +264,6 @@ func processHealth(doc Document) Health {
 			"%s of %s looping visitors stopped before their phase ended: a journey's unique data file ran out of rows, so the target did not get the load the phase meant. Give it more rows, or use order: sequential.",
 			count(h.Stopped), count(h.Looping)))
 	}
-	sig := res.Signals
 	h.CPUs, h.CPUKnown = sig.CPUs, sig.CPUKnown
 	h.DelayP99, h.DelayMax, h.SchedP99 = sig.Delay.Percentile(99), sig.Delay.Max(), sig.Sched.Percentile(99)
 	h.VisitorConns, h.VisitorConnP99 = sig.VisitorConnect.Count(), sig.VisitorConnect.Percentile(99)
@@ -305,11 +350,52 @@ func missedReason(res *loadgen.Results) string {
 func generatorErrorReason(res *loadgen.Results, h Health) string {
 	s := fmt.Sprintf("The generator failed %s of its %s requests itself (%s), so the target never saw them", count(h.GeneratorErrors), count(res.Requests), percent(h.GeneratorErrorShare))
 	var why []string
-	if n := res.Classes.Of(loadgen.ClassGenerator); n > 0 {
+	switch n := res.Classes.Of(loadgen.ClassGenerator); {
+	case n > 0 && h.PortFailures > 0:
+		why = append(why, fmt.Sprintf("%s because it ran out of local ports or file descriptors (%s connects found no local port free: see local ports)", count(n), count(h.PortFailures)))
+	case n > 0:
 		why = append(why, fmt.Sprintf("%s because it ran out of local ports or file descriptors (raise the open-files limit, ulimit -n, or split the test over several machines with --segment)", count(n)))
 	}
 	if n := res.Classes.Of(loadgen.ClassTemplate); n > 0 {
 		why = append(why, fmt.Sprintf("%s because a request's template had no value to fill in", count(n)))
 	}
 	return s + ": " + strings.Join(why, "; ") + "."
+}
+
+// portsHealth judges the generator's local ports. Connects that found no
+// port free past the generator-error threshold limited the run (its
+// generator errors already make it INCONCLUSIVE, and the ports are why);
+// fewer of them, or a peak of open connections at PortsWarnShare of the
+// ports or more, are a warning: the target was not kept from its load,
+// and the verdict never blames it for the generator's ports.
+func portsHealth(h *Health) {
+	if !h.ShortOfPorts() {
+		return
+	}
+	reason := portsReason(*h)
+	if h.PortFailures > 0 && h.FailedItself() {
+		h.limit(SignalPorts)
+		h.Reasons = append(h.Reasons, reason)
+		return
+	}
+	h.warn(SignalPorts, reason)
+}
+
+// portsAdvice is what to do about a generator short of local ports.
+const portsAdvice = "Spread the load over more generators (liftoff run --segment I/N on several machines), or widen net.ipv4.ip_local_port_range."
+
+// portsReason says how close the generator came to its local ports, what
+// happens past them, and what to do.
+func portsReason(h Health) string {
+	of := ""
+	if h.LocalPorts > 0 {
+		of = fmt.Sprintf(", %s of the %s local ports one target address allows (net.ipv4.ip_local_port_range)",
+			percent(float64(h.PeakConns)/float64(h.LocalPorts)), count(h.LocalPorts))
+	}
+	if h.PortFailures == 0 { // then ShortOfPorts knew the range
+		return fmt.Sprintf("The generator came close to running out of local ports: %s connections were open at its peak%s. Past them every new connection fails (EADDRNOTAVAIL) before it reaches the target. %s",
+			count(h.PeakConns), of, portsAdvice)
+	}
+	return fmt.Sprintf("The generator ran out of local ports: %s connects failed (EADDRNOTAVAIL) before they reached the target, with %s connections open at its peak%s. %s",
+		count(h.PortFailures), count(h.PeakConns), of, portsAdvice)
 }

@@ -465,6 +465,9 @@ func facts(doc Document) []fact {
 	if limits := j.Health.Limits; len(limits) > 0 {
 		health += "; limited by " + limitList(limits)
 	}
+	if warnings := j.Health.Warnings; len(warnings) > 0 {
+		health += "; near its limit on " + limitList(warnings) + " (see the reasons above)"
+	}
 	out = append(out,
 		fact{"Load generator", health},
 		fact{"Generator detail", generatorLine(doc)},

@@ -99,7 +99,14 @@ type jsonHealth struct {
 	PreOpened       int64    `json:"shared_pre_opened"`
 	SharedConns     int64    `json:"shared_connections"` // opened during the run
 	SharedConnP99   float64  `json:"shared_connect_p99_ms"`
+	PeakConns       int64    `json:"peak_connections,omitempty"` // the most connections open at once
+	LocalPorts      int64    `json:"local_ports,omitempty"`      // local ports per target address; absent: unknown
+	PortFailures    int64    `json:"port_failures,omitempty"`    // connects that found no local port
 	Reasons         []string `json:"reasons"`
+	// Warnings are signals near their limit that did not limit the run,
+	// with the sentences that say so; the verdict stands.
+	Warnings       []string `json:"warnings,omitempty"`
+	WarningReasons []string `json:"warning_reasons,omitempty"`
 	// Segments judge each segment's generator of merged results apart.
 	Segments []jsonSegmentHealth `json:"segments,omitempty"`
 }
@@ -109,6 +116,7 @@ type jsonSegmentHealth struct {
 	Host         string   `json:"host,omitempty"`
 	Limited      bool     `json:"limited"`
 	Limits       []string `json:"limits"`
+	Warnings     []string `json:"warnings,omitempty"`
 	StartDelayMS float64  `json:"start_delay_ms"` // how late it began after --start-at
 }
 
@@ -117,7 +125,8 @@ func healthJSON(h Health) jsonHealth {
 		LateAfterMS: ms(h.LateAfter), GeneratorErrors: h.GeneratorErrors, LoopingVisitors: h.Looping, StoppedEarly: h.Stopped,
 		CPUs: h.CPUs, DelayP99MS: ms(h.DelayP99), DelayMaxMS: ms(h.DelayMax), SchedP99MS: ms(h.SchedP99),
 		VisitorConns: h.VisitorConns, VisitorConnP99: ms(h.VisitorConnP99), PreOpened: h.PreOpened, SharedConns: h.SharedConns,
-		SharedConnP99: ms(h.SharedConnP99), Reasons: nonNil(h.Reasons)}
+		SharedConnP99: ms(h.SharedConnP99), PeakConns: h.PeakConns, LocalPorts: h.LocalPorts, PortFailures: h.PortFailures,
+		Reasons: nonNil(h.Reasons), Warnings: signalNames(h.Warnings), WarningReasons: h.WarningReasons}
 	for _, l := range h.Limits {
 		out.Limits = append(out.Limits, l.String())
 	}
@@ -125,7 +134,7 @@ func healthJSON(h Health) jsonHealth {
 		out.CPUShareMax = ptr(h.CPUShareMax)
 	}
 	for _, sh := range h.Segments {
-		js := jsonSegmentHealth{Segment: sh.Segment, Host: sh.Host, Limited: sh.Limited, Limits: []string{}, StartDelayMS: ms(sh.StartDelay)}
+		js := jsonSegmentHealth{Segment: sh.Segment, Host: sh.Host, Limited: sh.Limited, Limits: []string{}, Warnings: signalNames(sh.Warnings), StartDelayMS: ms(sh.StartDelay)}
 		for _, l := range sh.Limits {
 			js.Limits = append(js.Limits, l.String())
 		}

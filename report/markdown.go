@@ -67,6 +67,9 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 	if limits := j.Health.Limits; len(limits) > 0 {
 		health += " (" + limitList(limits) + ")"
 	}
+	if warnings := j.Health.Warnings; len(warnings) > 0 {
+		health += ", near its limit (" + limitList(warnings) + ")"
+	}
 	out.printf("**Generator:** %s · %s\n\n", health, generatorLine(doc))
 
 	if len(res.Keys) > 0 {
@@ -118,11 +121,12 @@ func WriteMarkdown(w io.Writer, doc Document) error {
 // already show: the generator's health, an interruption, a rule that
 // could not be judged. A GO's one reason ("all rules held") is the table.
 func reasonsBeyondTable(j Judgement) []string {
-	if j.Verdict == Go {
+	if j.Verdict == Go { // a GO's caveats
+		var caveats []string
 		if slices.Contains(j.Reasons, insecureReason) {
-			return []string{insecureReason} // a GO's caveat
+			caveats = append(caveats, insecureReason)
 		}
-		return nil
+		return append(caveats, j.Health.WarningReasons...)
 	}
 	shown := map[string]bool{}
 	for _, f := range j.Findings {

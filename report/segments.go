@@ -30,12 +30,15 @@ import (
 func segmentsHealth(doc Document, h *Health) {
 	res := doc.Results
 	whole := *h
-	h.Limited, h.Limits, h.Reasons = false, nil, nil
+	h.Limited, h.Limits, h.Reasons, h.Warnings, h.WarningReasons = false, nil, nil, nil, nil
 	for i, s := range res.Segments {
 		view := Document{Results: res.SegmentView(i), Plan: doc.Plan.Share([]int{s.Segment.Index}, s.Segment.Count), Rules: doc.Rules}
 		sh := processHealth(view)
 		h.CPUShareMax = max(h.CPUShareMax, sh.CPUShareMax)
-		h.Segments = append(h.Segments, SegmentHealth{Segment: s.Segment.String(), Host: s.Host, Limited: sh.Limited, Limits: sh.Limits, StartDelay: s.StartDelay})
+		h.Segments = append(h.Segments, SegmentHealth{Segment: s.Segment.String(), Host: s.Host, Limited: sh.Limited, Limits: sh.Limits, Warnings: sh.Warnings, StartDelay: s.StartDelay})
+		for k, w := range sh.Warnings {
+			h.warn(w, segmentName(s)+": "+sh.WarningReasons[k])
+		}
 		if !sh.Limited {
 			continue
 		}

@@ -72,6 +72,19 @@ func TestSegmentsJudgedApart(t *testing.T) {
 			},
 			want: []string{"The segments did not start together: Segment 1/2 (pod-1) started 1000ms after Segment 0/2 (pod-0)"},
 		},
+		{
+			// Each machine has its own ports: the segment that came close
+			// is named, and a warning leaves the verdict as it was.
+			name: "one segment near its local ports", n: 2, keep: 2, verdict: Go,
+			change: func(i int, r *loadgen.Results) {
+				r.Signals.LocalPorts, r.Signals.PeakConns = 28232, 1000
+				if i == 1 {
+					r.Signals.PeakConns = 25000
+				}
+			},
+			want: []string{"Segment 1/2 (pod-1): The generator came close to running out of local ports: 25,000 connections were open"},
+			not:  []string{"Segment 0/2"},
+		},
 		{name: "a segment missing", n: 3, keep: 2, verdict: Inconclusive, want: []string{"merge 2 of 3 segments (missing: 2/3)"}},
 	}
 	for _, tc := range tests {

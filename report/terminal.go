@@ -49,6 +49,9 @@ func WriteTerminal(w io.Writer, doc Document) error {
 	if limits := j.Health.Limits; len(limits) > 0 {
 		out.printf("Generator limited by: %s\n", limitList(limits))
 	}
+	if warnings := j.Health.Warnings; len(warnings) > 0 {
+		out.printf("Generator near its limit: %s (see the reasons below)\n", limitList(warnings))
+	}
 	out.printf("\n%s\n", verdictLine(doc))
 	for _, r := range j.Reasons {
 		out.printf("  - %s\n", r)
@@ -260,6 +263,9 @@ func generatorLine(doc Document) string {
 		}
 		parts = append(parts, s)
 	}
+	if p := portsPart(h); p != "" {
+		parts = append(parts, p)
+	}
 	if len(parts) == 0 {
 		parts = append(parts, "closed-model run: no arrival schedule to keep")
 	}
@@ -267,6 +273,22 @@ func generatorLine(doc Document) string {
 		parts = append(parts, seg)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// portsPart is the generator line's account of its connections open at
+// once against its local ports, when it measured them.
+func portsPart(h Health) string {
+	if h.PeakConns == 0 && h.PortFailures == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("peak %s connections open", count(h.PeakConns))
+	if h.LocalPorts > 0 {
+		s += fmt.Sprintf(" (%s of %s local ports)", percent(float64(h.PeakConns)/float64(h.LocalPorts)), count(h.LocalPorts))
+	}
+	if h.PortFailures > 0 {
+		s += fmt.Sprintf(", %s connects found no local port", count(h.PortFailures))
+	}
+	return s
 }
 
 // arrivalsPart is the generator line's account of arrivals. Poisson

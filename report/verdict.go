@@ -197,6 +197,7 @@ func evaluate(doc Document) Judgement {
 		j.Reasons = append(j.Reasons, insecureReason)
 	}
 	j.Reasons = append(j.Reasons, j.Health.Reasons...)
+	j.Reasons = append(j.Reasons, j.Health.WarningReasons...) // shown, and the verdict as it was
 	if j.Verdict != NoGo {
 		j.Reasons = append(j.Reasons, unproven...)
 	}

@@ -54,10 +54,10 @@ stalls cannot hide its stall, and covers the requests answered successfully:
 failures are counted and timed apart, and a run whose requests fail is never
 GO unless an error_rate rule allows that share. The generator watches itself:
 its lag and missed arrivals, and what lag does not show (its own scheduling
-delay, its CPU, its connection setup). A failed rule is NO-GO only when it
-stands on what the target did over the stretch that failed; when the
-generator could not keep up, or its own delays could explain the failure,
-the verdict is INCONCLUSIVE with the reason.
+delay, its CPU, its connection setup, its local ports). A failed rule is
+NO-GO only when it stands on what the target did over the stretch that
+failed; when the generator could not keep up, or its own delays could
+explain the failure, the verdict is INCONCLUSIVE with the reason.
 
 Ctrl-C stops new arrivals, lets visitors in flight finish within --grace
 (--grace 0s: none), records the requests still waiting as cut off (with
