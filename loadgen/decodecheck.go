@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // A results file comes from anywhere: a colleague, a CI artefact, a file
@@ -253,13 +251,6 @@ func plausibleKey(requests, errors, generator, cutOff, latencies, services int64
 	return requests >= 0 && errors >= 0 && generator >= 0 && cutOff >= 0 &&
 		generator <= errors && errors <= requests-cutOff &&
 		latencies <= requests-errors && services <= requests-errors
-}
-
-func packedCount(p *hdr.PackedHistogram) int64 {
-	if p == nil {
-		return 0
-	}
-	return p.TotalCount()
 }
 
 func joinProblems(p []string) string {
