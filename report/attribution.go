@@ -56,8 +56,8 @@ func (jd *assessor) evaluateRule(r scenario.Rule) Finding {
 	case scenario.MetricThroughput:
 		f.Basis = BasisVisits
 	}
-	stretches := stretchesFor(doc, r)
-	at, m := worstOf(r, stretches, false)
+	j := judgeStretches(doc, r, f.Limit)
+	m := j.worst.m
 	if !m.ok {
 		f.NoData = true
 		return f
@@ -66,20 +66,53 @@ func (jd *assessor) evaluateRule(r scenario.Rule) Finding {
 	f.Passed = r.Op.Holds(m.value, f.Limit)
 	switch {
 	case r.Window > 0:
-		jd.placeAt(&f, stretches[at])
+		jd.placeAt(&f, j.worst.s)
 	case !f.Passed:
 		if s, ok := worstInterval(doc, r); ok {
 			f.Where, f.From, f.To = describeWorst(doc.Plan, r, s), s.from, s.to
 		}
 	}
 	if f.Passed {
-		if r.Window > 0 || r.Phase != "" {
-			jd.checkLoad(&f, stretches)
+		if (r.Window > 0 || r.Phase != "") && j.starved != nil {
+			jd.unproven(&f, *j.starved)
 		}
 		return f
 	}
-	jd.attribute(&f, stretches)
+	jd.attribute(&f, j)
 	return f
+}
+
+// stretchJudgement is what one pass over a rule's stretches keeps: the
+// worst stretch whole, and of the others only their counts, which is all
+// deciding the finding needs of them. However many windows a rule has,
+// the pass holds two stretches' distributions at a time.
+type stretchJudgement struct {
+	worst   worst
+	failing []failure // the stretches where the rule failed, in order, as counts
+	starved *stretch  // the first stretch where the generator missed too many arrivals, as counts
+}
+
+// failure is a stretch where a rule failed, and its value there.
+type failure struct {
+	s     stretch
+	value float64
+	index int // its place among the rule's stretches
+}
+
+// judgeStretches measures every stretch of rule r against limit, once.
+func judgeStretches(doc Document, r scenario.Rule, limit float64) stretchJudgement {
+	var j stretchJudgement
+	for s := range stretchesFor(doc, r) {
+		index := j.worst.at
+		if m := j.worst.offer(r, s, false); m.ok && !r.Op.Holds(m.value, limit) {
+			j.failing = append(j.failing, failure{s: s.counts(), value: m.value, index: index})
+		}
+		if j.starved == nil && missedTooMany(s) {
+			c := s.counts()
+			j.starved = &c
+		}
+	}
+	return j
 }
 
 // placeAt makes stretch s the one a windowed finding names.
@@ -87,19 +120,20 @@ func (jd *assessor) placeAt(f *Finding, s stretch) {
 	f.Where, f.From, f.To = describeStretch(jd.doc.Plan, f.Rule, s), s.from, s.to
 }
 
-// checkLoad marks a passed finding unproven when, in one of its
-// stretches, the generator missed too many of the arrivals.
-func (jd *assessor) checkLoad(f *Finding, stretches []stretch) {
-	for _, s := range stretches {
-		missed := s.scheduled - s.started
-		if s.scheduled == 0 || float64(missed)/float64(s.scheduled) <= MaxMissedShare {
-			continue
-		}
-		f.Unproven, f.Cause = true, SignalMissed
-		f.Explanation = fmt.Sprintf("%s held, but %s the generator could not start %s of %s arrivals (%s), so the target did not get all of that load.",
-			f.Rule.Text, stretchName(jd.doc, f.Rule, s), count(missed), count(s.scheduled), percent(float64(missed)/float64(s.scheduled)))
-		return
-	}
+// missedTooMany reports whether the generator could not start more than
+// MaxMissedShare of the arrivals scheduled in s.
+func missedTooMany(s stretch) bool {
+	return s.scheduled > 0 && float64(s.scheduled-s.started)/float64(s.scheduled) > MaxMissedShare
+}
+
+// unproven marks a passed finding unproven: in stretch s, the first of
+// its stretches where it happened, the generator missed too many of the
+// arrivals.
+func (jd *assessor) unproven(f *Finding, s stretch) {
+	missed := s.scheduled - s.started
+	f.Unproven, f.Cause = true, SignalMissed
+	f.Explanation = fmt.Sprintf("%s held, but %s the generator could not start %s of %s arrivals (%s), so the target did not get all of that load.",
+		f.Rule.Text, stretchName(jd.doc, f.Rule, s), count(missed), count(s.scheduled), percent(float64(missed)/float64(s.scheduled)))
 }
 
 // stretchName is "in the window 8s–10s", "in phase peak" or "over the run".
@@ -116,34 +150,38 @@ func stretchName(doc Document, r scenario.Rule, s stretch) string {
 // attribute decides whose fault a failed rule is. The stretches that
 // failed are examined worst first; the first whose failure stands on the
 // target makes it the target's, and becomes the one the finding names.
-func (jd *assessor) attribute(f *Finding, stretches []stretch) {
+// The worst is at hand whole; another window of a latency rule is summed
+// again when examined, so only a failure the generator may explain costs
+// a second sum.
+func (jd *assessor) attribute(f *Finding, j stretchJudgement) {
 	r := f.Rule
-	var failing []int
-	values := map[int]float64{}
-	for i, s := range stretches {
-		if m := measure(r, s, false); m.ok && !r.Op.Holds(m.value, f.Limit) {
-			failing = append(failing, i)
-			values[i] = m.value
-		}
-	}
-	slices.SortStableFunc(failing, func(a, b int) int {
+	failing := j.failing
+	slices.SortStableFunc(failing, func(a, b failure) int {
 		switch {
-		case worse(r.Op, values[a], values[b]):
+		case worse(r.Op, a.value, b.value):
 			return -1
-		case worse(r.Op, values[b], values[a]):
+		case worse(r.Op, b.value, a.value):
 			return 1
 		}
 		return 0
 	})
+	sum := summerFor(jd.doc.Results, r)
 	var first *evidence
-	for _, i := range failing {
-		ev := jd.evidenceFor(r, stretches[i])
+	for _, fl := range failing {
+		s := fl.s
+		switch {
+		case fl.index == j.worst.index:
+			s = j.worst.s
+		case sum.latencies: // a window's distributions, summed again
+			s = sum.intervals(fl.s.intervals, fl.s.from, fl.s.to)
+		}
+		ev := jd.evidenceFor(r, s)
 		if ev.proven {
 			f.TargetFault = true
 			f.Service, f.Bound, f.Checked = ev.service, ev.bound, ev.checked
 			if r.Window > 0 {
-				jd.placeAt(f, stretches[i])
-				f.Measured = values[i]
+				jd.placeAt(f, s)
+				f.Measured = fl.value
 			}
 			if r.Metric.IsLatency() && jd.health.Limited {
 				f.Measured, f.Basis = ev.service, BasisServiceTime
