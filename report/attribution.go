@@ -56,7 +56,7 @@ func (jd *assessor) evaluateRule(r scenario.Rule) Finding {
 	case scenario.MetricThroughput:
 		f.Basis = BasisVisits
 	}
-	j := judgeStretches(doc, r, f.Limit)
+	j := jd.judgeStretches(r, f.Limit)
 	m := j.worst.m
 	if !m.ok {
 		f.NoData = true
@@ -83,29 +83,44 @@ func (jd *assessor) evaluateRule(r scenario.Rule) Finding {
 }
 
 // stretchJudgement is what one pass over a rule's stretches keeps: the
-// worst stretch whole, and of the others only their counts, which is all
-// deciding the finding needs of them. However many windows a rule has,
-// the pass holds two stretches' distributions at a time.
+// worst stretch, and of the failing ones their counts and what judging
+// their failure reads of their distributions, taken while they are
+// summed. However many windows a rule has, the pass holds two stretches'
+// distributions at a time, and no stretch is summed twice.
 type stretchJudgement struct {
 	worst   worst
-	failing []failure // the stretches where the rule failed, in order, as counts
+	failing []failure // the stretches where the rule failed, in order
 	starved *stretch  // the first stretch where the generator missed too many arrivals, as counts
 }
 
-// failure is a stretch where a rule failed, and its value there.
+// failure is a stretch where a rule failed, as counts, its value there,
+// and for a latency rule what its distributions say of whose failure it
+// is.
 type failure struct {
-	s     stretch
-	value float64
-	index int // its place among the rule's stretches
+	s       stretch
+	value   float64
+	latency latencyFacts
+}
+
+// latencyFacts is what judging a latency rule's failure over a stretch
+// reads of its distributions: the value on service time and, when that
+// fails too, the target's own once the generator's delays are taken off.
+type latencyFacts struct {
+	service measurement
+	bound   float64
+	bounded bool // bound was measured (targetBound's ok)
 }
 
 // judgeStretches measures every stretch of rule r against limit, once.
-func judgeStretches(doc Document, r scenario.Rule, limit float64) stretchJudgement {
+func (jd *assessor) judgeStretches(r scenario.Rule, limit float64) stretchJudgement {
 	var j stretchJudgement
-	for s := range stretchesFor(doc, r) {
-		index := j.worst.at
+	for s := range stretchesFor(jd.doc, r) {
 		if m := j.worst.offer(r, s, false); m.ok && !r.Op.Holds(m.value, limit) {
-			j.failing = append(j.failing, failure{s: s.counts(), value: m.value, index: index})
+			fl := failure{s: s.counts(), value: m.value}
+			if r.Metric.IsLatency() {
+				fl.latency = jd.latencyFactsOf(r, s)
+			}
+			j.failing = append(j.failing, fl)
 		}
 		if j.starved == nil && missedTooMany(s) {
 			c := s.counts()
@@ -113,6 +128,18 @@ func judgeStretches(doc Document, r scenario.Rule, limit float64) stretchJudgeme
 		}
 	}
 	return j
+}
+
+// latencyFactsOf reads a failed latency rule's stretch s for
+// latencyEvidence. The bound, and the generator's delay profile it needs,
+// are computed only when the service time fails too.
+func (jd *assessor) latencyFactsOf(r scenario.Rule, s stretch) latencyFacts {
+	lf := latencyFacts{service: measure(r, s, true)}
+	tooFast := r.Op == scenario.Greater || r.Op == scenario.GreaterEqual
+	if !tooFast && !r.Op.Holds(lf.service.value, limitOf(r)) {
+		lf.bound, lf.bounded = targetBound(jd.doc, jd.delays(), r, s)
+	}
+	return lf
 }
 
 // placeAt makes stretch s the one a windowed finding names.
@@ -150,9 +177,6 @@ func stretchName(doc Document, r scenario.Rule, s stretch) string {
 // attribute decides whose fault a failed rule is. The stretches that
 // failed are examined worst first; the first whose failure stands on the
 // target makes it the target's, and becomes the one the finding names.
-// The worst is at hand whole; another window of a latency rule is summed
-// again when examined, so only a failure the generator may explain costs
-// a second sum.
 func (jd *assessor) attribute(f *Finding, j stretchJudgement) {
 	r := f.Rule
 	failing := j.failing
@@ -165,22 +189,14 @@ func (jd *assessor) attribute(f *Finding, j stretchJudgement) {
 		}
 		return 0
 	})
-	sum := summerFor(jd.doc.Results, r)
 	var first *evidence
 	for _, fl := range failing {
-		s := fl.s
-		switch {
-		case fl.index == j.worst.index:
-			s = j.worst.s
-		case sum.latencies: // a window's distributions, summed again
-			s = sum.intervals(fl.s.intervals, fl.s.from, fl.s.to)
-		}
-		ev := jd.evidenceFor(r, s)
+		ev := jd.evidenceFor(r, fl)
 		if ev.proven {
 			f.TargetFault = true
 			f.Service, f.Bound, f.Checked = ev.service, ev.bound, ev.checked
 			if r.Window > 0 {
-				jd.placeAt(f, s)
+				jd.placeAt(f, fl.s)
 				f.Measured = fl.value
 			}
 			if r.Metric.IsLatency() && jd.health.Limited {
@@ -209,19 +225,21 @@ type evidence struct {
 	explanation    string  // when not proven: why, in a sentence
 }
 
-func (jd *assessor) evidenceFor(r scenario.Rule, s stretch) evidence {
+func (jd *assessor) evidenceFor(r scenario.Rule, fl failure) evidence {
 	switch {
 	case r.Metric.IsLatency():
-		return jd.latencyEvidence(r, s)
+		return jd.latencyEvidence(r, fl.s, fl.value, fl.latency)
 	case r.Metric == scenario.MetricThroughput:
-		return jd.throughputEvidence(r, s)
+		return jd.throughputEvidence(r, fl.s)
 	}
-	return jd.errorEvidence(r, s)
+	return jd.errorEvidence(r, fl.s)
 }
 
-func (jd *assessor) latencyEvidence(r scenario.Rule, s stretch) evidence {
+// latencyEvidence judges a latency rule's failure over stretch s, at lat,
+// from what its distributions said (lf).
+func (jd *assessor) latencyEvidence(r scenario.Rule, s stretch, lat float64, lf latencyFacts) evidence {
 	limit := limitOf(r)
-	lat, svc := measure(r, s, false), measure(r, s, true)
+	svc := lf.service
 	ev := evidence{service: svc.value, bound: svc.value, checked: true}
 	where := stretchName(jd.doc, r, s)
 	if r.Op == scenario.Greater || r.Op == scenario.GreaterEqual {
@@ -231,10 +249,10 @@ func (jd *assessor) latencyEvidence(r scenario.Rule, s stretch) evidence {
 	if r.Op.Holds(svc.value, limit) {
 		ev.cause = SignalLag
 		ev.explanation = fmt.Sprintf("%s failed %s at %s, but on the target's own service time it was %s: the generator sent those requests late, so the failure is the generator's.",
-			r.Text, where, formatValue(lat.value, UnitMS), formatValue(svc.value, UnitMS))
+			r.Text, where, formatValue(lat, UnitMS), formatValue(svc.value, UnitMS))
 		return ev
 	}
-	bound, ok := targetBound(jd.doc, jd.delays(), r, s)
+	bound, ok := lf.bound, lf.bounded
 	if !ok || !r.Op.Holds(bound, limit) {
 		ev.proven = true
 		if ok {
@@ -255,7 +273,7 @@ func (jd *assessor) latencyEvidence(r scenario.Rule, s stretch) evidence {
 		without = fmt.Sprintf("and without it the target's own %s may have been as low as %s", r.MetricName(), formatValue(bound, UnitMS))
 	}
 	ev.explanation = fmt.Sprintf("%s failed %s at %s (%s on the target's service time), but %s, %s. The failure may be the generator's.",
-		r.Text, where, formatValue(lat.value, UnitMS), formatValue(svc.value, UnitMS), what, without)
+		r.Text, where, formatValue(lat, UnitMS), formatValue(svc.value, UnitMS), what, without)
 	return ev
 }
 

@@ -200,13 +200,10 @@ func (s stretch) counts() stretch {
 }
 
 // worst is the stretch furthest on the failing side of a rule's
-// comparison among those offered so far, the first of equals. index is
-// its place among them, at the number offered.
+// comparison among those offered so far, the first of equals.
 type worst struct {
-	s     stretch
-	m     measurement
-	index int
-	at    int
+	s stretch
+	m measurement
 }
 
 // offer measures s for r, keeps it when it is the worst so far, and
@@ -214,9 +211,8 @@ type worst struct {
 func (w *worst) offer(r scenario.Rule, s stretch, onService bool) measurement {
 	m := measure(r, s, onService)
 	if m.ok && (!w.m.ok || worse(r.Op, m.value, w.m.value)) {
-		w.s, w.m, w.index = s, m, w.at
+		w.s, w.m = s, m
 	}
-	w.at++
 	return m
 }
 
