@@ -56,8 +56,8 @@ func (jd *assessor) evaluateRule(r scenario.Rule) Finding {
 	case scenario.MetricThroughput:
 		f.Basis = BasisVisits
 	}
-	stretches := stretchesFor(doc, r)
-	at, m := worstOf(r, stretches, false)
+	j := jd.judgeStretches(r, f.Limit)
+	m := j.worst.m
 	if !m.ok {
 		f.NoData = true
 		return f
@@ -66,20 +66,80 @@ func (jd *assessor) evaluateRule(r scenario.Rule) Finding {
 	f.Passed = r.Op.Holds(m.value, f.Limit)
 	switch {
 	case r.Window > 0:
-		jd.placeAt(&f, stretches[at])
+		jd.placeAt(&f, j.worst.s)
 	case !f.Passed:
 		if s, ok := worstInterval(doc, r); ok {
 			f.Where, f.From, f.To = describeWorst(doc.Plan, r, s), s.from, s.to
 		}
 	}
 	if f.Passed {
-		if r.Window > 0 || r.Phase != "" {
-			jd.checkLoad(&f, stretches)
+		if (r.Window > 0 || r.Phase != "") && j.starved != nil {
+			jd.unproven(&f, *j.starved)
 		}
 		return f
 	}
-	jd.attribute(&f, stretches)
+	jd.attribute(&f, j)
 	return f
+}
+
+// stretchJudgement is what one pass over a rule's stretches keeps: the
+// worst stretch, and of the failing ones their counts and what judging
+// their failure reads of their distributions, taken while they are
+// summed. However many windows a rule has, the pass holds two stretches'
+// distributions at a time, and no stretch is summed twice.
+type stretchJudgement struct {
+	worst   worst
+	failing []failure // the stretches where the rule failed, in order
+	starved *stretch  // the first stretch where the generator missed too many arrivals, as counts
+}
+
+// failure is a stretch where a rule failed, as counts, its value there,
+// and for a latency rule what its distributions say of whose failure it
+// is.
+type failure struct {
+	s       stretch
+	value   float64
+	latency latencyFacts
+}
+
+// latencyFacts is what judging a latency rule's failure over a stretch
+// reads of its distributions: the value on service time and, when that
+// fails too, the target's own once the generator's delays are taken off.
+type latencyFacts struct {
+	service measurement
+	bound   float64
+	bounded bool // bound was measured (targetBound's ok)
+}
+
+// judgeStretches measures every stretch of rule r against limit, once.
+func (jd *assessor) judgeStretches(r scenario.Rule, limit float64) stretchJudgement {
+	var j stretchJudgement
+	for s := range stretchesFor(jd.doc, r) {
+		if m := j.worst.offer(r, s, false); m.ok && !r.Op.Holds(m.value, limit) {
+			fl := failure{s: s.counts(), value: m.value}
+			if r.Metric.IsLatency() {
+				fl.latency = jd.latencyFactsOf(r, s)
+			}
+			j.failing = append(j.failing, fl)
+		}
+		if j.starved == nil && missedTooMany(s) {
+			c := s.counts()
+			j.starved = &c
+		}
+	}
+	return j
+}
+
+// latencyFactsOf reads a failed latency rule's stretch s for
+// latencyEvidence. The bound, and the generator's delay profile it needs,
+// are computed only when the service time fails too.
+func (jd *assessor) latencyFactsOf(r scenario.Rule, s stretch) latencyFacts {
+	lf := latencyFacts{service: measure(r, s, true)}
+	tooFast := r.Op == scenario.Greater || r.Op == scenario.GreaterEqual
+	if !tooFast && !r.Op.Holds(lf.service.value, limitOf(r)) {
+		lf.bound, lf.bounded = targetBound(jd.doc, jd.delays(), r, s)
+	}
+	return lf
 }
 
 // placeAt makes stretch s the one a windowed finding names.
@@ -87,19 +147,20 @@ func (jd *assessor) placeAt(f *Finding, s stretch) {
 	f.Where, f.From, f.To = describeStretch(jd.doc.Plan, f.Rule, s), s.from, s.to
 }
 
-// checkLoad marks a passed finding unproven when, in one of its
-// stretches, the generator missed too many of the arrivals.
-func (jd *assessor) checkLoad(f *Finding, stretches []stretch) {
-	for _, s := range stretches {
-		missed := s.scheduled - s.started
-		if s.scheduled == 0 || float64(missed)/float64(s.scheduled) <= MaxMissedShare {
-			continue
-		}
-		f.Unproven, f.Cause = true, SignalMissed
-		f.Explanation = fmt.Sprintf("%s held, but %s the generator could not start %s of %s arrivals (%s), so the target did not get all of that load.",
-			f.Rule.Text, stretchName(jd.doc, f.Rule, s), count(missed), count(s.scheduled), percent(float64(missed)/float64(s.scheduled)))
-		return
-	}
+// missedTooMany reports whether the generator could not start more than
+// MaxMissedShare of the arrivals scheduled in s.
+func missedTooMany(s stretch) bool {
+	return s.scheduled > 0 && float64(s.scheduled-s.started)/float64(s.scheduled) > MaxMissedShare
+}
+
+// unproven marks a passed finding unproven: in stretch s, the first of
+// its stretches where it happened, the generator missed too many of the
+// arrivals.
+func (jd *assessor) unproven(f *Finding, s stretch) {
+	missed := s.scheduled - s.started
+	f.Unproven, f.Cause = true, SignalMissed
+	f.Explanation = fmt.Sprintf("%s held, but %s the generator could not start %s of %s arrivals (%s), so the target did not get all of that load.",
+		f.Rule.Text, stretchName(jd.doc, f.Rule, s), count(missed), count(s.scheduled), percent(float64(missed)/float64(s.scheduled)))
 }
 
 // stretchName is "in the window 8s–10s", "in phase peak" or "over the run".
@@ -116,34 +177,27 @@ func stretchName(doc Document, r scenario.Rule, s stretch) string {
 // attribute decides whose fault a failed rule is. The stretches that
 // failed are examined worst first; the first whose failure stands on the
 // target makes it the target's, and becomes the one the finding names.
-func (jd *assessor) attribute(f *Finding, stretches []stretch) {
+func (jd *assessor) attribute(f *Finding, j stretchJudgement) {
 	r := f.Rule
-	var failing []int
-	values := map[int]float64{}
-	for i, s := range stretches {
-		if m := measure(r, s, false); m.ok && !r.Op.Holds(m.value, f.Limit) {
-			failing = append(failing, i)
-			values[i] = m.value
-		}
-	}
-	slices.SortStableFunc(failing, func(a, b int) int {
+	failing := j.failing
+	slices.SortStableFunc(failing, func(a, b failure) int {
 		switch {
-		case worse(r.Op, values[a], values[b]):
+		case worse(r.Op, a.value, b.value):
 			return -1
-		case worse(r.Op, values[b], values[a]):
+		case worse(r.Op, b.value, a.value):
 			return 1
 		}
 		return 0
 	})
 	var first *evidence
-	for _, i := range failing {
-		ev := jd.evidenceFor(r, stretches[i])
+	for _, fl := range failing {
+		ev := jd.evidenceFor(r, fl)
 		if ev.proven {
 			f.TargetFault = true
 			f.Service, f.Bound, f.Checked = ev.service, ev.bound, ev.checked
 			if r.Window > 0 {
-				jd.placeAt(f, stretches[i])
-				f.Measured = values[i]
+				jd.placeAt(f, fl.s)
+				f.Measured = fl.value
 			}
 			if r.Metric.IsLatency() && jd.health.Limited {
 				f.Measured, f.Basis = ev.service, BasisServiceTime
@@ -171,19 +225,21 @@ type evidence struct {
 	explanation    string  // when not proven: why, in a sentence
 }
 
-func (jd *assessor) evidenceFor(r scenario.Rule, s stretch) evidence {
+func (jd *assessor) evidenceFor(r scenario.Rule, fl failure) evidence {
 	switch {
 	case r.Metric.IsLatency():
-		return jd.latencyEvidence(r, s)
+		return jd.latencyEvidence(r, fl.s, fl.value, fl.latency)
 	case r.Metric == scenario.MetricThroughput:
-		return jd.throughputEvidence(r, s)
+		return jd.throughputEvidence(r, fl.s)
 	}
-	return jd.errorEvidence(r, s)
+	return jd.errorEvidence(r, fl.s)
 }
 
-func (jd *assessor) latencyEvidence(r scenario.Rule, s stretch) evidence {
+// latencyEvidence judges a latency rule's failure over stretch s, at lat,
+// from what its distributions said (lf).
+func (jd *assessor) latencyEvidence(r scenario.Rule, s stretch, lat float64, lf latencyFacts) evidence {
 	limit := limitOf(r)
-	lat, svc := measure(r, s, false), measure(r, s, true)
+	svc := lf.service
 	ev := evidence{service: svc.value, bound: svc.value, checked: true}
 	where := stretchName(jd.doc, r, s)
 	if r.Op == scenario.Greater || r.Op == scenario.GreaterEqual {
@@ -193,10 +249,10 @@ func (jd *assessor) latencyEvidence(r scenario.Rule, s stretch) evidence {
 	if r.Op.Holds(svc.value, limit) {
 		ev.cause = SignalLag
 		ev.explanation = fmt.Sprintf("%s failed %s at %s, but on the target's own service time it was %s: the generator sent those requests late, so the failure is the generator's.",
-			r.Text, where, formatValue(lat.value, UnitMS), formatValue(svc.value, UnitMS))
+			r.Text, where, formatValue(lat, UnitMS), formatValue(svc.value, UnitMS))
 		return ev
 	}
-	bound, ok := targetBound(jd.doc, jd.delays(), r, s)
+	bound, ok := lf.bound, lf.bounded
 	if !ok || !r.Op.Holds(bound, limit) {
 		ev.proven = true
 		if ok {
@@ -217,7 +273,7 @@ func (jd *assessor) latencyEvidence(r scenario.Rule, s stretch) evidence {
 		without = fmt.Sprintf("and without it the target's own %s may have been as low as %s", r.MetricName(), formatValue(bound, UnitMS))
 	}
 	ev.explanation = fmt.Sprintf("%s failed %s at %s (%s on the target's service time), but %s, %s. The failure may be the generator's.",
-		r.Text, where, formatValue(lat.value, UnitMS), formatValue(svc.value, UnitMS), what, without)
+		r.Text, where, formatValue(lat, UnitMS), formatValue(svc.value, UnitMS), what, without)
 	return ev
 }
 

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"iter"
 	"time"
 
 	"github.com/liftoff/liftoff/loadgen"
@@ -36,50 +37,60 @@ func limitOf(r scenario.Rule) float64 {
 	return float64(r.Ratio)
 }
 
-// stretchesFor returns the stretches rule r is judged on: the whole run or
-// its phase, or every window of the rule's length within it.
-func stretchesFor(doc Document, r scenario.Rule) []stretch {
-	res := doc.Results
-	key := ruleKey(res, r)
-	if r.Window == 0 && r.Phase == "" {
-		return []stretch{wholeRun(res, key)}
-	}
-	from, to := ruleRange(doc, r)
-	in := intervalsIn(res, from, to)
-	if r.Window == 0 {
-		return []stretch{sumIntervals(res, key, in, from, to)}
-	}
-	ivs := res.Timeline
-	// Windows slide over whole intervals, up to the end of the last one
-	// that overlaps the scope: a phase that ends inside an interval (every
-	// campaign phase, every coarsened timeline) is judged up to its end,
-	// and the run's last interval, which closes when the run ends however
-	// short it is, counts as whole, so a late collapse is always judged.
-	limit := to
-	if len(in) > 0 {
-		limit = max(limit, ivs[in[len(in)-1]].Offset+res.Interval)
-	}
-	var out []stretch
-	for a := range in {
-		start := ivs[in[a]].Offset
-		end := start + r.Window
-		if end > limit {
-			break
+// stretchesFor yields the stretches rule r is judged on: the whole run or
+// its phase, or every window of the rule's length within it. It yields
+// them one at a time, summed when asked for, so judging a rule holds the
+// distributions of a few windows at once, however many windows the run
+// has: a long run's windows, each two dense histograms, would take
+// gigabytes together.
+func stretchesFor(doc Document, r scenario.Rule) iter.Seq[stretch] {
+	return func(yield func(stretch) bool) {
+		res := doc.Results
+		sum := summerFor(res, r)
+		if r.Window == 0 && r.Phase == "" {
+			yield(wholeRun(res, sum.key))
+			return
 		}
-		var window []int
-		for _, i := range in[a:] {
-			if ivs[i].Offset < end {
-				window = append(window, i)
+		from, to := ruleRange(doc, r)
+		in := intervalsIn(res, from, to)
+		if r.Window == 0 {
+			yield(sum.intervals(in, from, to))
+			return
+		}
+		ivs := res.Timeline
+		// Windows slide over whole intervals, up to the end of the last one
+		// that overlaps the scope: a phase that ends inside an interval (every
+		// campaign phase, every coarsened timeline) is judged up to its end,
+		// and the run's last interval, which closes when the run ends however
+		// short it is, counts as whole, so a late collapse is always judged.
+		limit := to
+		if len(in) > 0 {
+			limit = max(limit, ivs[in[len(in)-1]].Offset+res.Interval)
+		}
+		windows := 0
+		for a := range in {
+			start := ivs[in[a]].Offset
+			end := start + r.Window
+			if end > limit {
+				break
+			}
+			var window []int
+			for _, i := range in[a:] {
+				if ivs[i].Offset < end {
+					window = append(window, i)
+				}
+			}
+			windows++
+			// A window shorter than the timeline's intervals (a long run's
+			// timeline is coarser) still spans whole intervals; say so.
+			if !yield(sum.intervals(window, start, max(end, start+res.Interval))) {
+				return
 			}
 		}
-		// A window shorter than the timeline's intervals (a long run's
-		// timeline is coarser) still spans whole intervals; say so.
-		out = append(out, sumIntervals(res, key, window, start, max(end, start+res.Interval)))
+		if windows == 0 { // the stretch is shorter than one window: judge all of it
+			yield(sum.intervals(in, from, to))
+		}
 	}
-	if len(out) == 0 { // the stretch is shorter than one window: judge all of it
-		out = append(out, sumIntervals(res, key, in, from, to))
-	}
-	return out
 }
 
 // ruleRange is the part of the run a rule's scope covers: the whole run, or
@@ -139,44 +150,82 @@ func wholeRun(res *loadgen.Results, key int) stretch {
 	return s
 }
 
-func sumIntervals(res *loadgen.Results, key int, idx []int, from, to time.Duration) stretch {
+// summer sums a rule's timeline intervals into stretches: those of its
+// scope's key, with the latency and service-time distributions only for a
+// latency rule. The other rules count requests and visits, and merging
+// distributions is most of what judging a window costs.
+type summer struct {
+	res       *loadgen.Results
+	key       int
+	latencies bool
+}
+
+func summerFor(res *loadgen.Results, r scenario.Rule) summer {
+	return summer{res: res, key: ruleKey(res, r), latencies: r.Metric.IsLatency()}
+}
+
+// testHookSummed, when a test sets it, runs after each stretch is summed:
+// the point where the stretches alive at once can be weighed.
+var testHookSummed func()
+
+// intervals sums the intervals idx into the stretch from–to.
+func (sm summer) intervals(idx []int, from, to time.Duration) stretch {
 	s := stretch{from: from, to: to, intervals: idx}
 	for _, i := range idx {
-		iv := res.Timeline[i]
+		iv := sm.res.Timeline[i]
 		s.scheduled += iv.Arrivals + iv.Missed
 		s.started += iv.Arrivals
 		s.completed += iv.Completed
 		s.ended += iv.Completed + iv.Failed
-		if ik, ok := iv.Key(key); ok {
-			ik.MergeLatencyInto(&s.latency)
-			ik.MergeServiceInto(&s.service)
+		if ik, ok := iv.Key(sm.key); ok {
+			if sm.latencies {
+				ik.MergeLatencyInto(&s.latency)
+				ik.MergeServiceInto(&s.service)
+			}
 			s.requests += ik.TargetRequests()
 			s.errors += ik.TargetErrors()
 		}
 	}
+	if testHookSummed != nil {
+		testHookSummed()
+	}
 	return s
 }
 
-// worstOf measures every stretch and returns the index and measurement of
-// the one furthest on the failing side of the rule's comparison. onService
+// counts is s without its distributions: what a judgement keeps of a
+// stretch it may name or count again, but need not measure again.
+func (s stretch) counts() stretch {
+	s.latency, s.service = loadgen.Distribution{}, loadgen.Distribution{}
+	return s
+}
+
+// worst is the stretch furthest on the failing side of a rule's
+// comparison among those offered so far, the first of equals.
+type worst struct {
+	s stretch
+	m measurement
+}
+
+// offer measures s for r, keeps it when it is the worst so far, and
+// returns its measurement.
+func (w *worst) offer(r scenario.Rule, s stretch, onService bool) measurement {
+	m := measure(r, s, onService)
+	if m.ok && (!w.m.ok || worse(r.Op, m.value, w.m.value)) {
+		w.s, w.m = s, m
+	}
+	return m
+}
+
+// worstOf measures every stretch and returns the one furthest on the
+// failing side of the rule's comparison, and its measurement. onService
 // measures latency on service time and throughput against the visits that
 // ended (not those scheduled).
-func worstOf(r scenario.Rule, stretches []stretch, onService bool) (int, measurement) {
-	best := -1
-	var bestM measurement
-	for i, s := range stretches {
-		m := measure(r, s, onService)
-		if !m.ok {
-			continue
-		}
-		if best < 0 || worse(r.Op, m.value, bestM.value) {
-			best, bestM = i, m
-		}
+func worstOf(r scenario.Rule, stretches iter.Seq[stretch], onService bool) (stretch, measurement) {
+	var w worst
+	for s := range stretches {
+		w.offer(r, s, onService)
 	}
-	if best < 0 {
-		return 0, measurement{}
-	}
-	return best, bestM
+	return w.s, w.m
 }
 
 // worse reports whether a is further than b on the failing side of op.
@@ -232,13 +281,11 @@ func latencyMeasurement(d loadgen.Distribution, value func() time.Duration) meas
 // start of trouble.
 func firstFailure(doc Document, r scenario.Rule, onService bool) (time.Duration, bool) {
 	limit := limitOf(r)
-	var candidates []stretch
+	candidates := eachInterval(doc, r)
 	if r.Window > 0 {
 		candidates = stretchesFor(doc, r)
-	} else {
-		candidates = eachInterval(doc, r)
 	}
-	for _, s := range candidates {
+	for s := range candidates {
 		m := measure(r, s, onService)
 		if m.ok && m.samples >= minTroubleSamples && !r.Op.Holds(m.value, limit) {
 			return s.from, true
@@ -266,26 +313,24 @@ func describeStretch(plan scenario.Plan, r scenario.Rule, s stretch) string {
 // its metric was worst, so a failed rule says when it failed, not only that
 // it did.
 func worstInterval(doc Document, r scenario.Rule) (stretch, bool) {
-	ss := eachInterval(doc, r)
-	i, m := worstOf(r, ss, false)
-	if !m.ok {
-		return stretch{}, false
-	}
-	return ss[i], true
+	s, m := worstOf(r, eachInterval(doc, r), false)
+	return s, m.ok
 }
 
-// eachInterval returns one stretch per timeline interval within the rule's
-// scope.
-func eachInterval(doc Document, r scenario.Rule) []stretch {
-	res := doc.Results
-	key := ruleKey(res, r)
-	from, to := ruleRange(doc, r)
-	var ss []stretch
-	for _, i := range intervalsIn(res, from, to) {
-		iv := res.Timeline[i]
-		ss = append(ss, sumIntervals(res, key, []int{i}, iv.Offset, iv.Offset+res.Interval))
+// eachInterval yields one stretch per timeline interval within the rule's
+// scope, one at a time, as stretchesFor does.
+func eachInterval(doc Document, r scenario.Rule) iter.Seq[stretch] {
+	return func(yield func(stretch) bool) {
+		res := doc.Results
+		sum := summerFor(res, r)
+		from, to := ruleRange(doc, r)
+		for _, i := range intervalsIn(res, from, to) {
+			iv := res.Timeline[i]
+			if !yield(sum.intervals([]int{i}, iv.Offset, iv.Offset+res.Interval)) {
+				return
+			}
+		}
 	}
-	return ss
 }
 
 // describeWorst names the worst interval of a failed rule: "worst at 15s in

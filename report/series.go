@@ -135,7 +135,7 @@ func failedSpans(doc Document, metric func(scenario.Metric) bool) []span {
 			if r.Window > 0 {
 				candidates, need = stretchesFor(doc, r), 1
 			}
-			for _, s := range candidates {
+			for s := range candidates {
 				if m := measure(r, s, onService); m.ok && m.samples >= need && !r.Op.Holds(m.value, f.Limit) {
 					out = append(out, span{From: s.from.Seconds(), To: s.to.Seconds()})
 					found = true

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -165,7 +166,7 @@ func TestWindowsOverRecordedRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []window
-			for _, s := range stretchesFor(doc, r) {
+			for s := range stretchesFor(doc, r) {
 				got = append(got, window{s.from, s.to})
 			}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(window{})); diff != "" {
@@ -275,7 +276,7 @@ func TestPhaseWindowsReachThePhaseEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ss := stretchesFor(doc, r)
+		ss := slices.Collect(stretchesFor(doc, r))
 		if len(ss) != tc.numWindows || ss[0].from != tc.firstFrom || ss[len(ss)-1].to != tc.lastTo {
 			var got []string
 			for _, s := range ss {
