@@ -83,7 +83,7 @@ func stretchesFor(doc Document, r scenario.Rule) iter.Seq[stretch] {
 			windows++
 			// A window shorter than the timeline's intervals (a long run's
 			// timeline is coarser) still spans whole intervals; say so.
-			if !yield(sum.intervals(window, start, max(end, start+res.Interval))) {
+			if !yield(sum.window(window, start, max(end, start+res.Interval))) {
 				return
 			}
 		}
@@ -158,10 +158,33 @@ type summer struct {
 	res       *loadgen.Results
 	key       int
 	latencies bool
+	// sliding keeps, for windows, the key's histograms of the intervals
+	// the latest window covered, decoded: a timeline's histograms are
+	// sealed (decoded afresh at each read), and windows slide forward, so
+	// each interval is decoded once a pass instead of once per window
+	// that covers it. nil outside windows.
+	sliding map[int]decodedKey
 }
+
+// decodedKey is one interval's histograms of a key, decoded.
+type decodedKey struct{ latency, service loadgen.Distribution }
 
 func summerFor(res *loadgen.Results, r scenario.Rule) summer {
 	return summer{res: res, key: ruleKey(res, r), latencies: r.Metric.IsLatency()}
+}
+
+// window sums a window's intervals, idx ascending, as intervals does,
+// decoding each interval once while windows slide over it.
+func (sm *summer) window(idx []int, from, to time.Duration) stretch {
+	if sm.sliding == nil {
+		sm.sliding = map[int]decodedKey{}
+	}
+	for i := range sm.sliding {
+		if len(idx) == 0 || i < idx[0] {
+			delete(sm.sliding, i) // behind the window: no later window covers it
+		}
+	}
+	return sm.sum(idx, from, to)
 }
 
 // testHookSummed, when a test sets it, runs after each stretch is summed:
@@ -170,6 +193,10 @@ var testHookSummed func()
 
 // intervals sums the intervals idx into the stretch from–to.
 func (sm summer) intervals(idx []int, from, to time.Duration) stretch {
+	return sm.sum(idx, from, to)
+}
+
+func (sm summer) sum(idx []int, from, to time.Duration) stretch {
 	s := stretch{from: from, to: to, intervals: idx}
 	for _, i := range idx {
 		iv := sm.res.Timeline[i]
@@ -178,7 +205,16 @@ func (sm summer) intervals(idx []int, from, to time.Duration) stretch {
 		s.completed += iv.Completed
 		s.ended += iv.Completed + iv.Failed
 		if ik, ok := iv.Key(sm.key); ok {
-			if sm.latencies {
+			switch {
+			case sm.latencies && sm.sliding != nil:
+				dk, ok := sm.sliding[i]
+				if !ok {
+					dk = decodedKey{ik.Latency(), ik.Service()}
+					sm.sliding[i] = dk
+				}
+				s.latency.Merge(dk.latency)
+				s.service.Merge(dk.service)
+			case sm.latencies:
 				ik.MergeLatencyInto(&s.latency)
 				ik.MergeServiceInto(&s.service)
 			}
