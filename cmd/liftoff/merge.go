@@ -66,6 +66,7 @@ wrong; 4 when an output cannot be written.`,
 }
 
 func mergeRun(opts *mergeOptions) error {
+	collectTightly() // reading, judging and writing results is all this does
 	e := opts.env
 	inputs := make([]namedPath, len(opts.files))
 	stdin := 0
