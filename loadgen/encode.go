@@ -495,7 +495,7 @@ func encodeSparse(s Sparse) string {
 	if s.Count() == 0 {
 		return ""
 	}
-	return encodePacked(s.p)
+	return s.h.encoded()
 }
 
 func decodeSparse(s string, b *budget) (Sparse, error) {
@@ -506,7 +506,7 @@ func decodeSparse(s string, b *budget) (Sparse, error) {
 	if err != nil {
 		return Sparse{}, err
 	}
-	return Sparse{p: p}, nil
+	return Sparse{h: hist{p: p, enc: s}}, nil
 }
 
 func encodeDistribution(d Distribution) string {

@@ -396,9 +396,9 @@ func sparseOf(d Distribution) Sparse {
 		return Sparse{}
 	}
 	if d.h != nil {
-		return Sparse{p: d.packed()} // a copy already
+		return Sparse{h: hist{p: d.packed()}} // a copy already
 	}
-	return Sparse{p: d.p.Clone()}
+	return Sparse{h: hist{p: d.p.Clone()}}
 }
 
 // Result returns the merged results. Every segment of the run must have

@@ -352,7 +352,7 @@ func (r *recorder) results() (*Results, error) {
 			kr.Latency.mergePacked(ik.latency.read())
 			kr.Service.mergePacked(ik.service.read())
 		}
-		res.Lag.mergePacked(iv.Signals.Lag.p)
+		res.Lag.mergePacked(iv.Signals.Lag.h.read())
 	})
 	for i := range res.Keys {
 		res.Keys[i].Latency.settle()

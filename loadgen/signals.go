@@ -6,8 +6,6 @@ import (
 	"runtime/metrics"
 	"sync"
 	"time"
-
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // The generator watches what its lag does not show. Lag is how late a
@@ -114,56 +112,46 @@ func (s *IntervalSignals) merge(o IntervalSignals) {
 
 // Sparse is a distribution of durations held in a packed histogram: small
 // when few values are recorded, so a timeline can hold one per interval.
-// The zero value is empty.
-type Sparse struct{ p *hdr.PackedHistogram }
+// A timeline's are sealed with its intervals, as its key histograms are
+// (hist). The zero value is empty.
+type Sparse struct{ h hist }
 
-func (s Sparse) Count() int64 {
-	if s.p == nil {
-		return 0
-	}
-	return s.p.TotalCount()
-}
+func (s Sparse) Count() int64 { return s.h.Count() }
 
 // Max is the largest value, to the histogram's precision.
 func (s Sparse) Max() time.Duration {
 	if s.Count() == 0 {
 		return 0
 	}
-	return fromMicros(s.p.Max())
+	return fromMicros(s.h.read().Max())
 }
 
 // Percentile is as Distribution.Percentile defines it.
 func (s Sparse) Percentile(p float64) time.Duration {
-	return Distribution{p: s.p}.Percentile(p) // a query, which changes nothing
+	return Distribution{p: s.h.read()}.Percentile(p) // a query, which changes nothing
 }
 
 // Each calls fn for every bucket that holds values, in ascending order,
 // with the bucket's value and count, until fn returns false.
 func (s Sparse) Each(fn func(value time.Duration, count int64) bool) {
-	if s.p == nil {
+	if s.Count() == 0 {
 		return
 	}
-	s.p.ForEachBucket(func(v, c int64) bool { return fn(fromMicros(v), c) })
+	s.h.read().ForEachBucket(func(v, c int64) bool { return fn(fromMicros(v), c) })
 }
 
 // Distribution returns a copy of the values as a Distribution.
-func (s Sparse) Distribution() Distribution { return packedDistribution(s.p) }
+func (s Sparse) Distribution() Distribution { return packedDistribution(s.h.read()) }
 
 func (s *Sparse) record(v time.Duration, n int64) {
-	if s.p == nil {
-		s.p = newPackedHistogram()
-	}
-	s.p.RecordValues(micros(v), n)
+	s.h.open().RecordValues(micros(v), n)
 }
 
 func (s *Sparse) merge(o Sparse) {
 	if o.Count() == 0 {
 		return
 	}
-	if s.p == nil {
-		s.p = newPackedHistogram()
-	}
-	s.p.Merge(o.p)
+	s.h.open().Merge(o.h.read())
 }
 
 // SparseOf returns a Sparse holding the given values, for tools and tests

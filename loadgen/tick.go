@@ -91,7 +91,7 @@ func (r *run) tick(iv Interval, c counts) Tick {
 		InFlight: r.live.inFlight.Load(),
 		Arrivals: c.arrivals, Missed: c.missed, Completed: c.completed, Failed: c.failed,
 		Requests: iv.Requests, Errors: iv.Errors, Classes: iv.Classes,
-		Lag: buckets(iv.Signals.Lag.p),
+		Lag: buckets(iv.Signals.Lag.h.read()),
 	}
 	r.ticked = iv.Offset + width
 	if r.sc.Smoke {
@@ -118,7 +118,7 @@ func (iv Interval) clone() Interval {
 	}
 	sig := &out.Signals
 	for _, s := range []*Sparse{&sig.Delay, &sig.Sched, &sig.Lag, &sig.SharedConnect} {
-		s.p = clonePacked(s.p)
+		s.h = s.h.clone()
 	}
 	return out
 }

@@ -116,17 +116,16 @@ func (tl *timeline) intervals(width time.Duration, each func(*Interval)) ([]Inte
 	return out, err
 }
 
-// sealInterval seals an interval's key histograms and gives back the
-// spare capacity of its signals', which merging leaves them.
+// sealInterval seals an interval's histograms, its keys' and its
+// signals'.
 func sealInterval(iv *Interval) {
 	for i := range iv.Keys {
 		iv.Keys[i].latency.seal()
 		iv.Keys[i].service.seal()
 	}
-	for _, s := range []Sparse{iv.Signals.Delay, iv.Signals.Sched, iv.Signals.Lag, iv.Signals.SharedConnect} {
-		if s.p != nil {
-			s.p.Compact()
-		}
+	sig := &iv.Signals
+	for _, s := range []*Sparse{&sig.Delay, &sig.Sched, &sig.Lag, &sig.SharedConnect} {
+		s.h.seal()
 	}
 }
 
