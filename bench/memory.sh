@@ -70,7 +70,7 @@ run_sampled() {
   while kill -0 "$pid" 2>/dev/null; do
     sleep 1
     t=$((t + 1))
-    read -r rss anon file < <(awk '/^VmRSS/ {r = $2} /^RssAnon/ {a = $2} /^RssFile/ {f = $2} END {print r, a, f}' "/proc/$pid/status" 2>/dev/null || true)
+    read -r rss anon file < <(awk '/^VmRSS/ {r = $2} /^RssAnon/ {a = $2} /^RssFile/ {f = $2} END {print r, a, f}' "/proc/$pid/status" 2>/dev/null) || rss=""
     hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo "$hwm")
     if [ -n "$rss" ] && [ $((t % 60)) -eq 0 ]; then
       printf '  minute %3d: RSS %7.1f MiB (own %6.1f, binary %6.1f)\n' $((t / 60)) "$(echo "$rss/1024" | bc -l)" "$(echo "$anon/1024" | bc -l)" "$(echo "$file/1024" | bc -l)"

@@ -123,13 +123,6 @@ func (iv Interval) clone() Interval {
 	return out
 }
 
-func clonePacked(p *hdr.PackedHistogram) *hdr.PackedHistogram {
-	if p == nil {
-		return nil
-	}
-	return p.Clone()
-}
-
 // buckets lists a packed histogram's populated buckets in ascending
 // order.
 func buckets(p *hdr.PackedHistogram) []Bucket {
