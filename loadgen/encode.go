@@ -216,28 +216,32 @@ func (r *Results) WriteIndented(w io.Writer, prefix, indent string) error {
 		return err
 	}
 	inner := prefix + indent + indent // an interval's depth: results, timeline, interval
+	closing := "\n" + prefix + indent + "]"
 	if len(r.Timeline) == 0 {
-		io.WriteString(w, "[]")
-	} else {
-		io.WriteString(w, "[")
-		for i, iv := range r.Timeline {
-			line, err := json.Marshal(encodeInterval(iv))
-			if err != nil {
-				return err
-			}
-			buf.Reset()
-			buf.WriteString("\n" + inner)
-			if err := json.Indent(&buf, line, inner, indent); err != nil {
-				return err
-			}
-			if i < len(r.Timeline)-1 {
-				buf.WriteByte(',')
-			}
-			if _, err := w.Write(buf.Bytes()); err != nil {
-				return err
-			}
+		closing = "[]"
+	}
+	for i, iv := range r.Timeline {
+		line, err := json.Marshal(encodeInterval(iv))
+		if err != nil {
+			return err
 		}
-		io.WriteString(w, "\n"+prefix+indent+"]")
+		buf.Reset()
+		if i == 0 {
+			buf.WriteByte('[')
+		}
+		buf.WriteString("\n" + inner)
+		if err := json.Indent(&buf, line, inner, indent); err != nil {
+			return err
+		}
+		if i < len(r.Timeline)-1 {
+			buf.WriteByte(',')
+		}
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(w, closing); err != nil {
+		return err
 	}
 	_, err = w.Write(text[at+len(`"timeline": `)+len("null"):])
 	return err
