@@ -24,15 +24,8 @@ for cmd in nginx jq /usr/bin/time; do
   command -v "$cmd" >/dev/null || { echo "ab.sh: $cmd is missing" >&2; exit 1; }
 done
 
-cpus=$(nproc)
-pin=() mask=1
-if [ "$cpus" -ge 2 ]; then
-  mask=$(printf '1%0*d' "$((cpus - 1))" 0)
-  pin=(taskset -c 0)
-fi
-sed -e "s|@PORT@|$port|" -e "s|@DIR@|$work|g" -e "s|@CPUMASK@|$mask|" bench/nginx.conf >"$work/nginx.conf"
-nginx -c "$work/nginx.conf"
-sleep 0.3
+. bench/nginx.sh
+start_nginx "$port" "$work"
 export BENCH_TARGET="http://127.0.0.1:$port" BENCH_DURATION="${secs}s" BENCH_ARRIVALS=poisson
 
 echo "ab.sh: $rounds rounds of ${secs}s runs; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -29,13 +29,8 @@ PATH="$PATH:/usr/sbin"
 
 start_target() {
   command -v nginx >/dev/null || { echo "memory.sh: nginx is missing" >&2; exit 1; }
-  local cpus mask
-  cpus=$(nproc)
-  mask=1
-  [ "$cpus" -ge 2 ] && mask=$(printf '1%0*d' "$((cpus - 1))" 0)
-  sed -e "s|@PORT@|$port|" -e "s|@DIR@|$work|g" -e "s|@CPUMASK@|$mask|" bench/nginx.conf >"$work/nginx.conf"
-  nginx -c "$work/nginx.conf"
-  sleep 0.3
+  . bench/nginx.sh
+  start_nginx "$port" "$work" # liftoff runs unpinned here: RSS, not speed
   go build -o "$work/liftoff" ./cmd/liftoff
 }
 

@@ -25,16 +25,8 @@ trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"' E
 PATH="$PATH:/usr/sbin"
 for cmd in nginx jq /usr/bin/time; do command -v "$cmd" >/dev/null || { echo "open-ceiling.sh: $cmd is missing" >&2; exit 1; }; done
 
-cpus=$(nproc)
-pin=()
-mask=1
-if [ "$cpus" -ge 2 ]; then
-  mask=$(printf '1%0*d' "$((cpus - 1))" 0)
-  pin=(taskset -c 0)
-fi
-sed -e "s|@PORT@|$port|" -e "s|@DIR@|$work|g" -e "s|@CPUMASK@|$mask|" bench/nginx.conf >"$work/nginx.conf"
-nginx -c "$work/nginx.conf"
-sleep 0.3
+. bench/nginx.sh
+start_nginx "$port" "$work"
 go build -o "$work/liftoff" ./cmd/liftoff
 
 echo "open-ceiling.sh: ${secs}s per rate, connection ${BENCH_CONNECTION:-shared}, $(nproc) CPUs"

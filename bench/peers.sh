@@ -56,16 +56,8 @@ need nginx wrk hey ab jq /usr/bin/time
 has() { command -v "$1" >/dev/null; }
 want() { [[ " $only " == *" $1 "* ]]; }
 
-cpus=$(nproc)
-pin=()
-mask=1
-if [ "$cpus" -ge 2 ]; then
-  mask=$(printf '1%0*d' "$((cpus - 1))" 0)
-  pin=(taskset -c 0)
-fi
-sed -e "s|@PORT@|$port|" -e "s|@DIR@|$work|g" -e "s|@CPUMASK@|$mask|" bench/nginx.conf >"$work/nginx.conf"
-nginx -c "$work/nginx.conf"
-sleep 0.3
+. bench/nginx.sh
+start_nginx "$port" "$work"
 url="http://127.0.0.1:$port/"
 curl -fsS "$url" >/dev/null
 # Built as the releases are (Dockerfile, scripts/release.sh): a static
@@ -102,6 +94,7 @@ liftoff_run() { # NAME SCENARIO [env...]: a liftoff run, results in $work/NAME.j
 }
 lj() { jq -r "$2" "$work/$1.json" 2>/dev/null || echo "-"; }
 
+cpus=$(nproc)
 echo "peers.sh: ${secs}s per run; nginx on CPU $((cpus - 1)), generators on CPU 0 ($cpus CPUs); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 summary=()
 checks=()

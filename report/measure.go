@@ -184,7 +184,7 @@ func (sm *summer) window(idx []int, from, to time.Duration) stretch {
 			delete(sm.sliding, i) // behind the window: no later window covers it
 		}
 	}
-	return sm.sum(idx, from, to)
+	return sm.intervals(idx, from, to)
 }
 
 // testHookSummed, when a test sets it, runs after each stretch is summed:
@@ -193,10 +193,6 @@ var testHookSummed func()
 
 // intervals sums the intervals idx into the stretch from–to.
 func (sm summer) intervals(idx []int, from, to time.Duration) stretch {
-	return sm.sum(idx, from, to)
-}
-
-func (sm summer) sum(idx []int, from, to time.Duration) stretch {
 	s := stretch{from: from, to: to, intervals: idx}
 	for _, i := range idx {
 		iv := sm.res.Timeline[i]
