@@ -62,29 +62,39 @@ func (l *intervalList) UnmarshalJSON(data []byte) error {
 // a longer one costs the memory of its items. what names the list, items
 // its items, for errors.
 func decodeList[T any](data []byte, limit int, what, items string) ([]T, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
+	var out []T
+	err := eachItem(json.NewDecoder(bytes.NewReader(data)), limit, what, items, func(item T) { out = append(out, item) })
 	if err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// eachItem reads a JSON list of at most limit items from dec, as
+// decodeList does, handing each item to take as it is read.
+func eachItem[T any](dec *json.Decoder, limit int, what, items string, take func(T)) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
 	if tok == nil { // null
-		return nil, nil
+		return nil
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return nil, fmt.Errorf("the %s is not a list", what)
+		return fmt.Errorf("the %s is not a list", what)
 	}
-	var out []T
-	for dec.More() {
-		if len(out) == limit {
-			return nil, fmt.Errorf("the %s has more than the %d %s liftoff reads", what, limit, items)
+	for n := 0; dec.More(); n++ {
+		if n == limit {
+			return fmt.Errorf("the %s has more than the %d %s liftoff reads", what, limit, items)
 		}
 		var item T
 		if err := dec.Decode(&item); err != nil {
-			return nil, fmt.Errorf("%s[%d]: %w", what, len(out), err)
+			return fmt.Errorf("%s[%d]: %w", what, n, err)
 		}
-		out = append(out, item)
+		take(item)
 	}
-	return out, nil
+	_, err = dec.Token() // the closing ]: More is false at the end of the input too
+	return err
 }
 
 // checkCounts reports counts that no run could have measured: negative

@@ -326,10 +326,52 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return err
 	}
+	t := newTimelineReader()
+	for i, ivf := range f.Timeline {
+		f.Timeline[i] = intervalFile{} // garbage once read
+		t.add(ivf)
+	}
+	return r.fromFile(&f, t)
+}
+
+// timelineReader decodes a results file's timeline one interval at a
+// time, as it is read, sealing each: a file read as it comes
+// (DecodeResults) never holds an interval's text beside the others.
+// Whether each key an interval names exists is checked at the end
+// (fromFile), when the keys are known.
+type timelineReader struct {
+	b         *budget // the whole file's, shared with its other histograms
+	intervals []Interval
+	err       error // the first interval that did not decode
+}
+
+func newTimelineReader() *timelineReader { return &timelineReader{b: newBudget()} }
+
+func (t *timelineReader) add(ivf intervalFile) {
+	if t.err != nil {
+		return
+	}
+	iv, err := decodeInterval(ivf, t.b)
+	if err != nil {
+		t.err = fmt.Errorf("timeline[%d]%w", len(t.intervals), err)
+		return
+	}
+	sealInterval(&iv) // checked; a timeline is read one interval at a time from here
+	t.intervals = append(t.intervals, iv)
+}
+
+// fromFile sets r to the results f and its timeline, read by t, hold,
+// checking the schema version and every histogram. The version is
+// checked first, so an interval of another version's file that did not
+// decode is reported as the version it is.
+func (r *Results) fromFile(f *resultsFile, t *timelineReader) error {
 	if f.Version != SchemaVersion {
 		return &UnsupportedVersionError{Version: f.Version, Liftoff: f.Liftoff}
 	}
-	b := newBudget()
+	if t.err != nil {
+		return t.err
+	}
+	b := t.b
 	out := Results{
 		Scenario:      f.Scenario,
 		Version:       f.Liftoff,
@@ -408,14 +450,12 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 		}
 		out.Journeys = append(out.Journeys, jr)
 	}
-	for i, ivf := range f.Timeline {
-		iv, err := decodeInterval(ivf, len(out.Keys), b)
-		if err != nil {
+	for i, iv := range t.intervals {
+		if err := iv.checkKeys(len(out.Keys)); err != nil {
 			return fmt.Errorf("timeline[%d]%w", i, err)
 		}
-		sealInterval(&iv) // checked; a timeline is read one interval at a time from here
-		out.Timeline = append(out.Timeline, iv)
 	}
+	out.Timeline = t.intervals
 	if err := out.checkCounts(); err != nil {
 		return err
 	}
@@ -531,9 +571,21 @@ func decodeDistribution(s string, b *budget) (Distribution, error) {
 	return Distribution{p: p}, nil
 }
 
-// decodeInterval reads an interval of a timeline whose run has keys keys.
-// Errors read as the interval's: "[3].latency: …", ": key 9 …".
-func decodeInterval(ivf intervalFile, keys int, b *budget) (Interval, error) {
+// checkKeys checks that every key iv counts is one of a run's keys
+// (decodeInterval leaves that to its caller).
+func (iv Interval) checkKeys(keys int) error {
+	for _, k := range iv.Keys {
+		if k.Key >= keys {
+			return fmt.Errorf(": key %d does not exist", k.Key)
+		}
+	}
+	return nil
+}
+
+// decodeInterval reads an interval of a timeline; whether the keys it
+// names exist is the caller's to check. Errors read as the interval's:
+// "[3].latency: …", ": key -1 …".
+func decodeInterval(ivf intervalFile, b *budget) (Interval, error) {
 	iv := Interval{Offset: time.Duration(ivf.OffsetUS) * time.Microsecond, Arrivals: ivf.Arrivals, Missed: ivf.Missed,
 		Completed: ivf.Completed, Failed: ivf.Failed, Requests: ivf.Requests, Errors: ivf.Errors}
 	var err error
@@ -554,7 +606,7 @@ func decodeInterval(ivf intervalFile, keys int, b *budget) (Interval, error) {
 		}
 	}
 	for _, k := range ivf.Keys {
-		if k.Key < 0 || k.Key >= keys {
+		if k.Key < 0 {
 			return iv, fmt.Errorf(": key %d does not exist", k.Key)
 		}
 		ik := IntervalKey{Key: k.Key, Requests: k.Requests, Errors: k.Errors, GeneratorErrors: k.GeneratorErrors, CutOff: k.CutOff}

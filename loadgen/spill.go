@@ -103,7 +103,10 @@ func (l *intervalLog) each(keys int, fn func(Interval)) error {
 		if err := dec.Decode(&ivf); err != nil {
 			return fmt.Errorf("read back the timeline's interval %d of %d: %w", i+1, l.n, err)
 		}
-		iv, err := decodeInterval(ivf, keys, b)
+		iv, err := decodeInterval(ivf, b)
+		if err == nil {
+			err = iv.checkKeys(keys)
+		}
 		if err != nil {
 			return fmt.Errorf("read back the timeline's interval %d of %d: %w", i+1, l.n, err)
 		}

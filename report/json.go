@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/liftoff/liftoff/internal/jsonstream"
 	"github.com/liftoff/liftoff/loadgen"
 	"github.com/liftoff/liftoff/scenario"
 )
@@ -237,44 +238,60 @@ func readJSON(r io.Reader, limit int64) (Document, error) {
 	return NewDocument(res)
 }
 
-// ParseJSON judges again the results file data holds, as ReadJSON does,
-// without a copy of it: a run reads back the file it has just written in
-// memory, at the end of the run, when its memory peaks.
-func ParseJSON(data []byte) (Document, error) {
-	res, err := parseResults(data, MaxFileSize)
-	if err != nil {
-		return Document{}, err
-	}
-	return NewDocument(res)
-}
-
+// readResults reads a results file as it comes, never holding its text
+// whole: the timeline, most of a long run's file, is read one interval
+// at a time (loadgen.DecodeResults). Reading the text first, then
+// decoding it, held both at once, and the text's buffer doubled as it
+// grew: three times the file at the peak.
 func readResults(r io.Reader, limit int64) (*loadgen.Results, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read results file: %w", err)
-	}
-	return parseResults(data, limit)
-}
-
-func parseResults(data []byte, limit int64) (*loadgen.Results, error) {
-	if int64(len(data)) > limit {
+	in := &countingReader{r: io.LimitReader(r, limit+1)}
+	res, err := decodeFile(json.NewDecoder(in))
+	if in.n > limit {
 		return nil, fmt.Errorf("the results file is larger than %s, which no run writes", scenario.FormatSize(limit))
 	}
+	return res, err
+}
+
+// decodeFile reads the results file dec holds: its results streamed, its
+// envelope's schema checked, nothing after it.
+func decodeFile(dec *json.Decoder) (*loadgen.Results, error) {
+	var res *loadgen.Results
+	rest, err := jsonstream.Object(dec, "results", func(dec *json.Decoder) (err error) {
+		res, err = loadgen.DecodeResults(dec)
+		return err
+	})
 	var in struct {
-		Schema  int              `json:"schema"`
-		Liftoff string           `json:"liftoff"`
-		Results *loadgen.Results `json:"results"`
+		Schema  int    `json:"schema"`
+		Liftoff string `json:"liftoff"`
 	}
-	if err := json.Unmarshal(data, &in); err != nil {
+	if err == nil {
+		err = json.Unmarshal(rest, &in)
+	}
+	if err == nil {
+		err = jsonstream.End(dec)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
 	if in.Schema != loadgen.SchemaVersion {
 		return nil, fmt.Errorf("results file: %w", &loadgen.UnsupportedVersionError{Version: in.Schema, Liftoff: in.Liftoff})
 	}
-	if in.Results == nil {
+	if res == nil {
 		return nil, fmt.Errorf("results file has no results")
 	}
-	return in.Results, nil
+	return res, nil
+}
+
+// countingReader counts what it reads.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func nonNil(s []string) []string {

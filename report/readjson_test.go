@@ -3,13 +3,20 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/liftoff/liftoff/loadgen"
 )
 
 // TestReadJSONSizeLimit refuses a file longer than the limit before
@@ -97,4 +104,133 @@ func TestResultsFileIsStreamedAsEncoded(t *testing.T) {
 			t.Errorf("%s: the streamed results file differs from the encoded one", name)
 		}
 	}
+}
+
+// TestReadingHoldsNoFileText reads a long run's results file while
+// another goroutine samples the live heap. Read as it comes, the file
+// costs what its results hold and a buffer; read whole first, as before,
+// its text was live beside everything it decoded to.
+func TestReadingHoldsNoFileText(t *testing.T) {
+	// Twenty keys an interval, as a journey of many steps has: the file's
+	// text is then mostly the timeline's.
+	res := spreadRun(400)
+	for step := range 19 {
+		k := res.Keys[0]
+		k.Key = loadgen.Key{Journey: "shop", Step: fmt.Sprint("step ", step)}
+		res.Keys = append(res.Keys, k)
+		for i := range res.Timeline {
+			ik := res.Timeline[i].Keys[0]
+			ik.Key = len(res.Keys) - 1
+			res.Timeline[i].Keys = append(res.Timeline[i].Keys, ik)
+		}
+	}
+	var file bytes.Buffer
+	if err := WriteJSON(&file, document(t, res)); err != nil {
+		t.Fatal(err)
+	}
+	res = nil
+	base := liveHeap()
+	var peak atomic.Int64
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			peak.Store(max(peak.Load(), liveHeap()))
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	res, err := ReadResults(io.LimitReader(bytes.NewReader(file.Bytes()), int64(file.Len()))) // not a *bytes.Reader: read as a file is
+	close(stop)
+	<-stopped
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := liveHeap() - base
+	runtime.KeepAlive(res)
+	runtime.KeepAlive(file.Bytes()) // in base
+	// Half again what the results hold: the decoder's buffer, the
+	// timeline's slice growing by a quarter, and what the reading
+	// allocates while the sampler's collection marks (it counts as live;
+	// up to two fifths measured). Read whole, the text added three
+	// quarters, and more while it was decoded.
+	if grew, limit := peak.Load()-base, held+held/2+256<<10; grew > limit {
+		t.Errorf("reading a %d KiB file held up to %d KiB; its results hold %d KiB, want at most %d KiB",
+			file.Len()>>10, grew>>10, held>>10, limit>>10)
+	}
+	if testing.Verbose() {
+		t.Logf("%d KiB file: held %d KiB, at most %d KiB", file.Len()>>10, held>>10, (peak.Load()-base)>>10)
+	}
+}
+
+// liveHeap is the heap a collection found live: marked by it, so what
+// other goroutines allocate after it does not count.
+func liveHeap() int64 {
+	runtime.GC()
+	runtime.GC() // the second empties sync.Pools' victim caches too
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	return int64(sample[0].Value.Uint64())
+}
+
+// FuzzReadingAsItComesIsUnmarshal checks the streamed reading of a
+// results file against json.Unmarshal of its whole text, the way files
+// were read before: both accept the same files, and read the same
+// results from them.
+func FuzzReadingAsItComesIsUnmarshal(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.results.json"))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		`{"schema":2,"results":{"version":2,"keys":[{}],"classes":{},"timeline":[]}}`,
+		`{"schema":2,"results":{"timeline":[{"offset_us":0}],"version":2,"keys":[{}]}}`,      // the timeline first
+		`{"schema":2,"results":{"version":2,"keys":[{}],"TimeLine":[]}}`,                     // names match ignoring case
+		`{"schema":2,"results":{"version":2,"keys":[{}],"timeline":[{}],"timeline":[]}}`,     // the last of two counts
+		`{"schema":2,"results":{"version":2,"keys":[{}],"timeline":[{"keys":[{"key":1}]}]}}`, // no such key
+		`{"schema":2,"results":{"version":2,"keys":[{}]},"results":null}`,
+		`{"schema":2,"results":{"version":2,"keys":[{}]}} {}`,
+		`{"schema":2,"Results":{"version":2,"keys":[{}]},"schema":3}`,
+		`{"schema":1,"results":{"version":1,"timeline":[{"keys":[{"key":7}]}]}}`,
+		`{"schema":2,"results":{"version":2,"keys":[{}],"timeline":[{"offset_us":"x"}]}}`,
+		`{"schema":2,"results":[]}`, `{"results":{"timeline":null}}`, `null`, `[]`, `{"schema":2,"results":{`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		streamed, serr := ReadResults(bytes.NewReader(data))
+		var whole struct {
+			Schema  int              `json:"schema"`
+			Liftoff string           `json:"liftoff"`
+			Results *loadgen.Results `json:"results"`
+		}
+		uerr := json.Unmarshal(data, &whole)
+		if uerr == nil && (whole.Schema != loadgen.SchemaVersion || whole.Results == nil) {
+			uerr = errors.New("no results of this version")
+		}
+		if (serr == nil) != (uerr == nil) {
+			t.Fatalf("read as it comes: %v; read whole: %v", serr, uerr)
+		}
+		if serr != nil {
+			return
+		}
+		a, err := json.Marshal(streamed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(whole.Results)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Fatalf("the results read as they come differ from those read whole:\n%s\n%s", a, b)
+		}
+	})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -108,7 +107,7 @@ func compareRun(opts *compareOptions) error {
 	errs := []error{stdoutError(report.WriteComparisonTerminal(terminalStream(e, dests...), c))}
 	for _, d := range dests {
 		write := writers[d.flag]
-		errs = append(errs, writeRendered(e, d, func(b *bytes.Buffer) error { return write(b, c) }))
+		errs = append(errs, writeRendered(e, d, func(w io.Writer) error { return write(w, c) }))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err

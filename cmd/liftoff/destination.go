@@ -188,11 +188,11 @@ func usageErrors(errs []error) error {
 	return &usageError{err: errors.Join(errs...)}
 }
 
-// write puts data where d goes.
-func (d destination) write(data []byte) error {
+// write puts data where d goes: a *bytes.Reader, or a spool.
+func (d destination) write(data io.WriterTo) error {
 	switch {
 	case d.stream != nil:
-		if _, err := d.stream.Write(data); err != nil {
+		if _, err := data.WriteTo(d.stream); err != nil {
 			return fmt.Errorf("write %s: %w", d.path, err)
 		}
 		return nil
@@ -203,7 +203,7 @@ func (d destination) write(data []byte) error {
 		if err != nil {
 			return fmt.Errorf("write %s: %w", d.path, unwrapPath(err))
 		}
-		_, err = f.Write(data)
+		_, err = data.WriteTo(f)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -226,13 +226,13 @@ func (d destination) write(data []byte) error {
 // temporary file beside path and renames it into place, so a reader (or a
 // CI step) never sees half a report, and a failed write leaves any old
 // file untouched.
-func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
+func writeFileAtomic(path string, data io.WriterTo, mode fs.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return unwrapPath(err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	_, err = tmp.Write(data)
+	_, err = data.WriteTo(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}

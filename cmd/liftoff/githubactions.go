@@ -54,11 +54,11 @@ func (g *githubActions) publish(w io.Writer, doc report.Document) error {
 	if g.stepSummary == "" {
 		return nil
 	}
-	md, err := render(func(b *bytes.Buffer) error { return report.WriteMarkdown(b, doc) })
-	if err != nil {
+	var md bytes.Buffer
+	if err := report.WriteMarkdown(&md, doc); err != nil {
 		return fmt.Errorf("render the step summary: %w", err)
 	}
-	return appendFile(g.stepSummary, md)
+	return appendFile(g.stepSummary, md.Bytes())
 }
 
 // appendFile appends data to the file at path in one write.

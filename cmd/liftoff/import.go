@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -143,7 +144,7 @@ func importHARRun(opts *importOptions) error {
 		_, err := e.Out.Write(imported.YAML)
 		return err
 	}
-	if err := out.write(imported.YAML); err != nil {
+	if err := out.write(bytes.NewReader(imported.YAML)); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Err, "scenario written to %s: read the comments at its top before running it\n", opts.output)

@@ -156,7 +156,7 @@ func initRun(opts *initOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := dests[0].write(src); err != nil {
+	if err := dests[0].write(bytes.NewReader(src)); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.Err, "%s written: %s\n%s\nnext: liftoff plan %s, then liftoff run %s\n", opts.file, sc.Name, report.PlanLine(sc), opts.file, opts.file)

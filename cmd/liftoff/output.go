@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,12 +13,12 @@ import (
 
 // render runs a renderer into memory, so a failed render never leaves a
 // partial file.
-func render(write func(*bytes.Buffer) error) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
+func render(write func(io.Writer) error) (*spool, error) {
+	var s spool
+	if err := write(&s); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return &s, nil
 }
 
 // outputOptions are the report files run, demo and report can write,
@@ -123,14 +122,14 @@ func terminalStream(e *env, dests ...destination) io.Writer {
 func writeOutputs(e *env, outs []preparedOutput, doc report.Document) error {
 	var errs []error
 	for _, o := range outs {
-		errs = append(errs, writeRendered(e, o.destination, func(b *bytes.Buffer) error { return o.write(b, doc) }))
+		errs = append(errs, writeRendered(e, o.destination, func(w io.Writer) error { return o.write(w, doc) }))
 	}
 	return errors.Join(errs...)
 }
 
 // writeRendered renders one output into memory, so a failed render never
 // leaves a partial file, writes it to d and says so on standard error.
-func writeRendered(e *env, d destination, renderTo func(*bytes.Buffer) error) error {
+func writeRendered(e *env, d destination, renderTo func(io.Writer) error) error {
 	data, err := render(renderTo)
 	if err != nil {
 		return fmt.Errorf("render %s for %s: %w", d.path, d.flag, err)

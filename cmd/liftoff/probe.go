@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -209,7 +208,7 @@ func runProbe(ctx context.Context, opts *probeOptions) error {
 	var errs []error
 	for i, d := range dests {
 		write := probeWriters[outs[i].flag]
-		errs = append(errs, writeRendered(e, d, func(b *bytes.Buffer) error { return write(b, res) }))
+		errs = append(errs, writeRendered(e, d, func(w io.Writer) error { return write(w, res) }))
 	}
 	if err := errors.Join(append(errs, stdoutError(termErr))...); err != nil {
 		return err

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"time"
 
@@ -276,17 +276,19 @@ func collectTightly() { debug.SetGCPercent(25) }
 
 // judge encodes the run's results file and renders every output from that
 // file read back, so 'liftoff report' on the file shows exactly what the
-// run showed, byte for byte.
+// run showed, byte for byte. The file is held once: spooled in memory as
+// it is written, and read back a slab at a time, each slab dropped once
+// read, the measured results being garbage by then.
 func judge(res *loadgen.Results) (report.Document, error) {
 	doc, err := report.NewDocument(res)
 	if err != nil {
 		return report.Document{}, err
 	}
-	file, err := render(func(b *bytes.Buffer) error { return report.WriteJSON(b, doc) })
+	file, err := render(func(w io.Writer) error { return report.WriteJSON(w, doc) })
 	if err != nil {
 		return report.Document{}, fmt.Errorf("encode results: %w", err)
 	}
-	reread, err := report.ParseJSON(file)
+	reread, err := report.ReadJSON(file)
 	if err != nil {
 		return report.Document{}, fmt.Errorf("read back results: %w", err)
 	}
