@@ -385,6 +385,7 @@ slo: [ p95 < 1s ]
 
 func TestDecodeRejectsBadInput(t *testing.T) {
 	t.Parallel()
+	empty := hist{}.encoded()
 	tests := []struct {
 		name, in, want string
 	}{
@@ -394,7 +395,8 @@ func TestDecodeRejectsBadInput(t *testing.T) {
 		{"bad histogram", `{"version": 2, "keys": [{"requests": 1, "latency": "HISTFAAAbad"}]}`, "read results: keys[0].latency: decode histogram: "},
 		{"unknown class", `{"version": 2, "classes": {"gremlins": 3}}`, `read results: unknown error class "gremlins"`},
 		{"unknown failure class", `{"version": 2, "failures": {"ok": {}}}`, `read results: unknown error class "ok" in failures`},
-		{"timeline key out of range", `{"version": 2, "timeline": [{"keys": [{"key": 4}]}]}`, "read results: timeline[0]: key 4 does not exist"},
+		{"timeline key out of range", `{"version": 2, "timeline": [{"keys": [{"key": 4, "latency": "` + empty + `", "service": "` + empty + `"}]}]}`, "read results: timeline[0]: key 4 does not exist"},
+		{"timeline key negative", `{"version": 2, "timeline": [{"keys": [{"key": -1}]}]}`, "read results: timeline[0]: key -1 does not exist"},
 	}
 	for _, tc := range tests {
 		_, err := Decode(strings.NewReader(tc.in))
