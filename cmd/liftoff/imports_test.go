@@ -35,7 +35,7 @@ var allowedImports = map[string][]string{
 	"probe":       {"loadgen", "report", "scenario"},
 	"simtarget":   {},
 	"examples":    {},
-	"cmd/liftoff": {"examples", "loadgen", "loadgen/stream", "probe", "report", "scenario", "scenario/har", "simtarget"},
+	"cmd/liftoff": {"examples", "internal/spool", "loadgen", "loadgen/stream", "probe", "report", "scenario", "scenario/har", "simtarget"},
 	// The golden-file helper imports nothing of liftoff, and no package may
 	// import it: only _test.go files do, and this table reads no test file.
 	"internal/golden": {},
@@ -46,6 +46,9 @@ var allowedImports = map[string][]string{
 	// results file's results, their timeline) piece by piece: a leaf that
 	// loadgen and report read results files with.
 	"internal/jsonstream": {},
+	// Holds an output between its rendering and its writing, in memory
+	// or, past a limit, in a temporary file: a leaf the command uses.
+	"internal/spool": {},
 }
 
 func TestImportsFollowTheArchitecture(t *testing.T) {

@@ -8,17 +8,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/liftoff/liftoff/internal/spool"
 	"github.com/liftoff/liftoff/report"
 )
 
-// render runs a renderer into memory, so a failed render never leaves a
-// partial file.
-func render(write func(io.Writer) error) (*spool, error) {
-	var s spool
-	if err := write(&s); err != nil {
+// render runs a renderer into a spool, so a failed render never leaves a
+// partial file. A large output (a long run's results file) moves from
+// memory to a temporary file as it grows: rendered at the end of a run,
+// when memory peaks. The caller closes the spool.
+func render(write func(io.Writer) error) (*spool.Spool, error) {
+	s := &spool.Spool{}
+	if err := write(s); err != nil {
+		s.Close()
 		return nil, err
 	}
-	return &s, nil
+	return s, nil
 }
 
 // outputOptions are the report files run, demo and report can write,
@@ -134,6 +138,7 @@ func writeRendered(e *env, d destination, renderTo func(io.Writer) error) error 
 	if err != nil {
 		return fmt.Errorf("render %s for %s: %w", d.path, d.flag, err)
 	}
+	defer data.Close()
 	if err := d.write(data); err != nil {
 		return err // names the file: "write PATH: …"
 	}

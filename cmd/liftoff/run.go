@@ -276,9 +276,10 @@ func collectTightly() { debug.SetGCPercent(25) }
 
 // judge encodes the run's results file and renders every output from that
 // file read back, so 'liftoff report' on the file shows exactly what the
-// run showed, byte for byte. The file is held once: spooled in memory as
-// it is written, and read back a slab at a time, each slab dropped once
-// read, the measured results being garbage by then.
+// run showed, byte for byte. The file's text is spooled as it is written
+// (to a temporary file past a few hundred KiB) and read back as it comes,
+// the measured results being garbage by then: the run's end holds its
+// results once.
 func judge(res *loadgen.Results) (report.Document, error) {
 	doc, err := report.NewDocument(res)
 	if err != nil {
@@ -288,6 +289,7 @@ func judge(res *loadgen.Results) (report.Document, error) {
 	if err != nil {
 		return report.Document{}, fmt.Errorf("encode results: %w", err)
 	}
+	defer file.Close()
 	reread, err := report.ReadJSON(file)
 	if err != nil {
 		return report.Document{}, fmt.Errorf("read back results: %w", err)
