@@ -1,0 +1,267 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// unanswered returns a loopback address whose connects never complete:
+// a listener with a backlog of 0 that accepts nothing holds one
+// connection in its queue, and Linux drops the SYNs of every later one,
+// which keep trying until their dial gives up. The listener stops when t
+// ends.
+func unanswered(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := (&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*syscall.SockaddrInet4).Port}).String()
+	filler, err := net.DialTimeout("tcp", addr, time.Second) // the one the queue holds
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { filler.Close() })
+	return addr
+}
+
+// TestDialTimesOut dials, as a visitor and for the shared pool, an
+// address whose connect cannot complete: the dial gives up at its
+// timeout, not before, with an error of class timeout, and leaves no
+// connection counted open.
+func TestDialTimesOut(t *testing.T) {
+	t.Parallel()
+	addr := unanswered(t)
+	d := newDialer(nil, newSignals())
+	const timeout = 200 * time.Millisecond
+	for _, shared := range []bool{false, true} {
+		start := time.Now()
+		c, err := d.dial(t.Context(), addr, timeout, false, shared, nil)
+		waited := time.Since(start)
+		if err == nil {
+			c.Close()
+			t.Fatalf("shared %v: a connect to a full backlog completed", shared)
+		}
+		if classifyError(err) != ClassTimeout {
+			t.Errorf("shared %v: %v, class %s; want timeout", shared, err, classifyError(err))
+		}
+		if waited < timeout {
+			t.Errorf("shared %v: gave up after %v, before the %v timeout", shared, waited, timeout)
+		}
+	}
+	if open := d.signals.conns.open.Load(); open != 0 {
+		t.Errorf("%d connections count as open", open)
+	}
+}
+
+// TestDialStopsWhenItsContextIsDone cancels a dial whose connect cannot
+// complete: it returns the context's error long before its own timeout
+// (which the test would otherwise wait for) and counts nothing open. A
+// context done before the dial starts stops it too.
+func TestDialStopsWhenItsContextIsDone(t *testing.T) {
+	t.Parallel()
+	addr := unanswered(t)
+	d := newDialer(nil, newSignals())
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if c, err := d.dial(ctx, addr, time.Minute, false, false, nil); !errors.Is(err, context.Canceled) {
+		if c != nil {
+			c.Close()
+		}
+		t.Errorf("a cancelled dial returned %v, want context.Canceled", err)
+	}
+	if c, err := d.dial(ctx, addr, time.Minute, false, true, nil); !errors.Is(err, context.Canceled) {
+		if c != nil {
+			c.Close()
+		}
+		t.Errorf("a dial with a cancelled context returned %v, want context.Canceled", err)
+	}
+	if open := d.signals.conns.open.Load(); open != 0 {
+		t.Errorf("%d connections count as open", open)
+	}
+}
+
+// TestDialIPv6Loopback sends a request over a visitor's connection and
+// one of the shared pool's to a server on [::1], given as an IPv6
+// literal: the connection's remote address is the server's.
+func TestDialIPv6Loopback(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })}
+	go srv.Serve(ln)
+	defer srv.Close()
+	d := newDialer(nil, newSignals())
+	for _, shared := range []bool{false, true} {
+		c, err := d.dial(t.Context(), ln.Addr().String(), time.Second, false, shared, nil)
+		if err != nil {
+			t.Fatalf("shared %v: %v", shared, err)
+		}
+		if got, want := c.RemoteAddr().String(), ln.Addr().String(); got != want {
+			t.Errorf("shared %v: remote address %s, want %s", shared, got, want)
+		}
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/", nil)
+		if err := req.Write(c); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("shared %v: status %d", shared, resp.StatusCode)
+		}
+		c.Close()
+	}
+	if open := d.signals.conns.open.Load(); open != 0 {
+		t.Errorf("%d connections count as open", open)
+	}
+}
+
+// TestDialKeepAliveOnlyForTheSharedPool reads the options of the sockets
+// the dialer opened: TCP_NODELAY on both, keep-alive probes only on the
+// shared pool's, and a visitor's closes with a reset (SO_LINGER 0).
+func TestDialKeepAliveOnlyForTheSharedPool(t *testing.T) {
+	t.Parallel()
+	addr := acceptNone(t)
+	d := newDialer(nil, newSignals())
+	for _, shared := range []bool{false, true} {
+		c, err := d.dial(t.Context(), addr, time.Second, false, shared, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := c.(*rawConn).file.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var noDelay, keepAlive int
+		var linger *syscall.Linger
+		sc.Control(func(fd uintptr) {
+			noDelay, _ = syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY)
+			keepAlive, _ = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_KEEPALIVE)
+			linger, _ = getLinger(int(fd))
+		})
+		c.Close()
+		if noDelay == 0 || (keepAlive != 0) != shared {
+			t.Errorf("shared %v: TCP_NODELAY %d, SO_KEEPALIVE %d", shared, noDelay, keepAlive)
+		}
+		if reset := linger != nil && linger.Onoff == 1 && linger.Linger == 0; reset == shared {
+			t.Errorf("shared %v: SO_LINGER %+v", shared, linger)
+		}
+	}
+}
+
+// TestDialAllocations counts what opening and closing a visitor's
+// connection allocates (28 through fasthttp's dialer and net.Dialer).
+func TestDialAllocations(t *testing.T) { // not parallel: AllocsPerRun needs the process to itself
+	addr := acceptNone(t)
+	d := newDialer(nil, newSignals())
+	allocs := testing.AllocsPerRun(100, func() {
+		c, err := d.dial(context.Background(), addr, time.Second, false, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	})
+	if allocs > dialAllocs {
+		t.Errorf("%v allocations per dial and close, want at most %d", allocs, dialAllocs)
+	}
+}
+
+// dialAllocs is what a visitor's dial and close allocate: the
+// connection, and the os.File (two objects) that puts its socket in Go's
+// poller.
+const dialAllocs = 3
+
+// getLinger reads fd's SO_LINGER, which package syscall has no getter for.
+func getLinger(fd int) (*syscall.Linger, error) {
+	var l syscall.Linger
+	size := uint32(unsafe.Sizeof(l))
+	_, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, uintptr(fd), syscall.SOL_SOCKET, syscall.SO_LINGER,
+		uintptr(unsafe.Pointer(&l)), uintptr(unsafe.Pointer(&size)), 0)
+	if e != 0 {
+		return nil, e
+	}
+	return &l, nil
+}
+
+// BenchmarkDial opens and closes a visitor's connection to a loopback
+// listener that accepts and closes each with bare system calls, so that
+// only the dialer's allocations count.
+//
+//	go test ./loadgen -run '^$' -bench Dial -benchtime 20000x
+func BenchmarkDial(b *testing.B) {
+	addr := acceptAndClose(b)
+	d := newDialer(nil, newSignals())
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := d.dial(context.Background(), addr, time.Second, false, false, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+}
+
+// acceptAndClose listens on 127.0.0.1, accepting each connection and
+// closing it at once, without allocating; it stops when tb ends.
+func acceptAndClose(tb testing.TB) string {
+	tb.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 1024); err != nil {
+		tb.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, _, e := syscall.Syscall6(syscall.SYS_ACCEPT4, uintptr(fd), 0, 0, syscall.SOCK_CLOEXEC, 0, 0)
+			if e == syscall.EINTR || e == syscall.ECONNABORTED {
+				continue
+			}
+			if e != 0 {
+				return
+			}
+			syscall.Close(int(c))
+		}
+	}()
+	tb.Cleanup(func() {
+		syscall.Shutdown(fd, syscall.SHUT_RDWR) // wakes the accept
+		<-done
+		syscall.Close(fd)
+	})
+	return (&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*syscall.SockaddrInet4).Port}).String()
+}
