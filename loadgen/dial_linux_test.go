@@ -21,22 +21,8 @@ import (
 // ends.
 func unanswered(t *testing.T) string {
 	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fd, addr := listenRaw(t, 0)
 	t.Cleanup(func() { syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := (&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*syscall.SockaddrInet4).Port}).String()
 	filler, err := net.DialTimeout("tcp", addr, time.Second) // the one the queue holds
 	if err != nil {
 		t.Fatal(err)
@@ -69,9 +55,7 @@ func TestDialTimesOut(t *testing.T) {
 			t.Errorf("shared %v: gave up after %v, before the %v timeout", shared, waited, timeout)
 		}
 	}
-	if open := d.signals.conns.open.Load(); open != 0 {
-		t.Errorf("%d connections count as open", open)
-	}
+	checkOpen(t, d, 0)
 }
 
 // TestDialStopsWhenItsContextIsDone cancels a dial whose connect cannot
@@ -96,9 +80,7 @@ func TestDialStopsWhenItsContextIsDone(t *testing.T) {
 		}
 		t.Errorf("a dial with a cancelled context returned %v, want context.Canceled", err)
 	}
-	if open := d.signals.conns.open.Load(); open != 0 {
-		t.Errorf("%d connections count as open", open)
-	}
+	checkOpen(t, d, 0)
 }
 
 // TestDialIPv6Loopback sends a request over a visitor's connection and
@@ -136,9 +118,7 @@ func TestDialIPv6Loopback(t *testing.T) {
 		}
 		c.Close()
 	}
-	if open := d.signals.conns.open.Load(); open != 0 {
-		t.Errorf("%d connections count as open", open)
-	}
+	checkOpen(t, d, 0)
 }
 
 // TestDialKeepAliveOnlyForTheSharedPool reads the options of the sockets
@@ -230,20 +210,7 @@ func BenchmarkDial(b *testing.B) {
 // closing it at once, without allocating; it stops when tb ends.
 func acceptAndClose(tb testing.TB) string {
 	tb.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		tb.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 1024); err != nil {
-		tb.Fatal(err)
-	}
-	sa, err := syscall.Getsockname(fd)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	fd, addr := listenRaw(tb, 1024)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -263,5 +230,29 @@ func acceptAndClose(tb testing.TB) string {
 		<-done
 		syscall.Close(fd)
 	})
-	return (&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*syscall.SockaddrInet4).Port}).String()
+	return addr
+}
+
+// listenRaw makes a blocking socket listening on 127.0.0.1 with backlog,
+// with system calls alone; closing it is the caller's.
+func listenRaw(tb testing.TB, backlog int) (fd int, addr string) {
+	tb.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		syscall.Close(fd)
+		tb.Fatal(err)
+	}
+	if err := syscall.Listen(fd, backlog); err != nil {
+		syscall.Close(fd)
+		tb.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		syscall.Close(fd)
+		tb.Fatal(err)
+	}
+	return fd, (&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: sa.(*syscall.SockaddrInet4).Port}).String()
 }

@@ -167,9 +167,7 @@ func TestDialErrorsClassifyAsBefore(t *testing.T) {
 			t.Errorf("%s: %v (class %s), fasthttp's %v (class %s); want %s", tc.name, errs["liftoff"], got, errs["fasthttp"], was, tc.want)
 		}
 	}
-	if open := d.signals.conns.open.Load(); open != 0 {
-		t.Errorf("%d connections still count as open", open)
-	}
+	checkOpen(t, d, 0)
 }
 
 // resetConn closes c with a reset.
@@ -245,9 +243,7 @@ func TestDialTLSVisitorNegotiatesHTTP2(t *testing.T) {
 	if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {
 		t.Errorf("negotiated %q, want h2", p)
 	}
-	if got := d.signals.conns.open.Load(); got != 1 {
-		t.Errorf("%d connections open, want 1", got)
-	}
+	checkOpen(t, d, 1)
 	if _, err := c.Write([]byte("hello")); err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +255,13 @@ func TestDialTLSVisitorNegotiatesHTTP2(t *testing.T) {
 	if err := <-served; !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("the connection ended with %v, want a reset", err)
 	}
-	if got := d.signals.conns.open.Load(); got != 0 {
-		t.Errorf("%d connections open after Close, want 0", got)
+	checkOpen(t, d, 0)
+}
+
+// checkOpen checks how many of d's connections count as open.
+func checkOpen(t *testing.T, d *dialer, want int64) {
+	t.Helper()
+	if open := d.signals.conns.open.Load(); open != want {
+		t.Errorf("%d connections count as open, want %d", open, want)
 	}
 }
