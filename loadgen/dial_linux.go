@@ -314,6 +314,10 @@ func (c *rawConn) RemoteAddr() net.Addr { return c.remote }
 // address that looks itself up (getsockname) when first printed.
 func (c *rawConn) LocalAddr() net.Addr { return &c.local }
 
+// SyscallConn gives the socket to code that makes system calls on it
+// (syscall.Conn), as a *net.TCPConn does.
+func (c *rawConn) SyscallConn() (syscall.RawConn, error) { return c.file.SyscallConn() }
+
 // resetOnClose makes Close send a reset rather than a FIN
 // (closeWithReset).
 func (c *rawConn) resetOnClose() {

@@ -133,7 +133,7 @@ func TestDialKeepAliveOnlyForTheSharedPool(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc, err := c.(*rawConn).file.SyscallConn()
+		sc, err := c.(syscall.Conn).SyscallConn() // as a *net.TCPConn's
 		if err != nil {
 			t.Fatal(err)
 		}
