@@ -18,17 +18,17 @@ import (
 // a listener with a backlog of 0 that accepts nothing holds one
 // connection in its queue, and Linux drops the SYNs of every later one,
 // which keep trying until their dial gives up. The listener stops when t
-// ends.
-func unanswered(t *testing.T) string {
+// ends; accepting from fd makes room for one more.
+func unanswered(t *testing.T) (addr string, fd int) {
 	t.Helper()
-	fd, addr := listenRaw(t, 0)
+	fd, addr = listenRaw(t, 0)
 	t.Cleanup(func() { syscall.Close(fd) })
 	filler, err := net.DialTimeout("tcp", addr, time.Second) // the one the queue holds
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { filler.Close() })
-	return addr
+	return addr, fd
 }
 
 // TestDialTimesOut dials, as a visitor and for the shared pool, an
@@ -37,7 +37,7 @@ func unanswered(t *testing.T) string {
 // connection counted open.
 func TestDialTimesOut(t *testing.T) {
 	t.Parallel()
-	addr := unanswered(t)
+	addr, _ := unanswered(t)
 	d := newDialer(nil, newSignals())
 	const timeout = 200 * time.Millisecond
 	for _, shared := range []bool{false, true} {
@@ -64,7 +64,7 @@ func TestDialTimesOut(t *testing.T) {
 // context done before the dial starts stops it too.
 func TestDialStopsWhenItsContextIsDone(t *testing.T) {
 	t.Parallel()
-	addr := unanswered(t)
+	addr, _ := unanswered(t)
 	d := newDialer(nil, newSignals())
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -81,6 +81,41 @@ func TestDialStopsWhenItsContextIsDone(t *testing.T) {
 		t.Errorf("a dial with a cancelled context returned %v, want context.Canceled", err)
 	}
 	checkOpen(t, d, 0)
+}
+
+// TestDialWaitsForASlowConnect dials an address whose listener's queue
+// is full, then makes room in it: the connect, whose first SYN was
+// dropped, completes when the kernel sends it again (a second later), so
+// the dial takes the path every connect to a remote target takes, waiting
+// for the socket through the poller, and the connection it returns
+// carries bytes.
+func TestDialWaitsForASlowConnect(t *testing.T) {
+	t.Parallel()
+	addr, fd := unanswered(t)
+	d := newDialer(nil, newSignals())
+	time.AfterFunc(50*time.Millisecond, func() {
+		if s, _, e := syscall.Syscall6(syscall.SYS_ACCEPT4, uintptr(fd), 0, 0, syscall.SOCK_CLOEXEC, 0, 0); e == 0 {
+			syscall.Close(int(s)) // the filler: room for one
+		}
+	})
+	c, err := d.dial(t.Context(), addr, 10*time.Second, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	checkOpen(t, d, 1)
+	s, _, e := syscall.Syscall6(syscall.SYS_ACCEPT4, uintptr(fd), 0, 0, syscall.SOCK_CLOEXEC, 0, 0)
+	if e != 0 {
+		t.Fatal(e)
+	}
+	defer syscall.Close(int(s))
+	if _, err := c.Write([]byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2)
+	if n, err := syscall.Read(int(s), buf); n != 2 || string(buf) != "hi" {
+		t.Errorf("the server read %q, %v", buf[:max(n, 0)], err)
+	}
 }
 
 // TestDialIPv6Loopback sends a request over a visitor's connection and
