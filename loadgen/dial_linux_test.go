@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -115,6 +116,46 @@ func TestDialWaitsForASlowConnect(t *testing.T) {
 	buf := make([]byte, 2)
 	if n, err := syscall.Read(int(s), buf); n != 2 || string(buf) != "hi" {
 		t.Errorf("the server read %q, %v", buf[:max(n, 0)], err)
+	}
+}
+
+// TestDialResolvesANameOnce dials a listener on 127.0.0.1 by the name
+// localhost, twice, and by its IP literal: the name is resolved once and
+// kept with the time it was resolved (it expires), the literal is kept
+// without one (it never does).
+func TestDialResolvesANameOnce(t *testing.T) {
+	t.Parallel()
+	if ips, err := net.LookupHost("localhost"); err != nil || !slices.Contains(ips, "127.0.0.1") {
+		t.Skipf("localhost is not 127.0.0.1 here: %v %v", ips, err)
+	}
+	addr := acceptNone(t)
+	_, port, _ := net.SplitHostPort(addr)
+	d := newDialer(nil, newSignals())
+	var first *resolvedHost
+	for range 2 {
+		c, err := d.dial(t.Context(), "localhost:"+port, time.Second, false, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		v, _ := d.visitorTCP.hosts.hosts.Load("localhost:" + port)
+		h, _ := v.(*resolvedHost)
+		switch {
+		case h == nil || h.resolved.IsZero():
+			t.Fatalf("localhost kept as %+v", h)
+		case first == nil:
+			first = h
+		case h != first:
+			t.Error("localhost was resolved again")
+		}
+	}
+	c, err := d.dial(t.Context(), addr, time.Second, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if v, _ := d.visitorTCP.hosts.hosts.Load(addr); v == nil || !v.(*resolvedHost).resolved.IsZero() {
+		t.Errorf("the literal %s kept as %+v, want no resolution time", addr, v)
 	}
 }
 
