@@ -21,7 +21,7 @@ import (
 // connection of its own, net.Dialer's generic path (a context and its
 // timer per dial, the address formatted and parsed again, dual-stack
 // machinery, and a getsockname and a getpeername per connection for
-// LocalAddr and RemoteAddr) was a tenth of the generator's CPU. This one
+// LocalAddr and RemoteAddr) took 14–18% of the generator's CPU. This one
 // resolves a host once (hostCache), and per connection makes a
 // non-blocking socket, sets its options, connects, registers the socket
 // with Go's poller (os.NewFile), and asks connect again whether it is
