@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/liftoff/liftoff/scenario"
 )
 
@@ -22,16 +20,14 @@ import (
 // pool opening its connections on demand put p99 at 350–520ms, all of it
 // in the first second, against a target answering in 0.2ms.
 type dialer struct {
-	// tcp resolves and dials with fasthttp's DNS cache, so a visitor's new
-	// connection does not resolve the host again. Its Concurrency stays 0
-	// (unlimited): fasthttp's default dialer queues past 1,000 dials at
-	// once, which would add the generator's own wait to connect times.
-	tcp fasthttp.TCPDialer
+	// tcp dials the shared pool's connections, resolving each host once
+	// (a cache), with TCP keep-alive probes (tcpDialer, dial_linux.go).
+	tcp *tcpDialer
 	// visitorTCP dials visitors' connections the same way, without TCP
 	// keep-alive probes: a connection that lives for one visit never
 	// idles long enough for one, and enabling them costs four setsockopt
 	// calls per connection (2% of the CPU at 10,000 visitors/s).
-	visitorTCP fasthttp.TCPDialer
+	visitorTCP *tcpDialer
 	tlsConfig  *tls.Config // nil: the system's roots
 	signals    *signals
 
@@ -41,7 +37,7 @@ type dialer struct {
 }
 
 func newDialer(tlsConfig *tls.Config, sig *signals) *dialer {
-	return &dialer{tlsConfig: tlsConfig, signals: sig, visitorTCP: fasthttp.TCPDialer{KeepAlive: -1}}
+	return &dialer{tlsConfig: tlsConfig, signals: sig, tcp: newTCPDialer(true), visitorTCP: newTCPDialer(false)}
 }
 
 // dialTimeout bounds a TCP connect when the caller gives no timeout, and
@@ -66,9 +62,9 @@ func (d *dialer) dial(ctx context.Context, addr string, timeout time.Duration, i
 		}
 	}
 	start := time.Now()
-	tcp := &d.tcp
+	tcp := d.tcp
 	if !shared {
-		tcp = &d.visitorTCP
+		tcp = d.visitorTCP
 	}
 	c, err := d.open(ctx, tcp, addr, timeout, isTLS, alpn)
 	if err != nil {
@@ -94,6 +90,10 @@ func closeWithReset(c net.Conn) {
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}
+	if r, ok := c.(interface{ resetOnClose() }); ok { // tcpDialer's own (rawConn)
+		r.resetOnClose()
+		return
+	}
 	if cc, ok := c.(*countedConn); ok {
 		c = cc.Conn
 	}
@@ -102,15 +102,16 @@ func closeWithReset(c net.Conn) {
 	}
 }
 
-// open dials addr with tcp and, when isTLS, completes the handshake. The
+// open dials addr with tcp and, when isTLS, completes the handshake; ctx
+// can cancel the handshake, and on Linux the connect (tcpDialer). The
 // connection counts as open (signals.conns) from its connect until its
 // first Close; a connect that found no local port counts as such.
-func (d *dialer) open(ctx context.Context, tcp *fasthttp.TCPDialer, addr string, timeout time.Duration, isTLS bool, alpn []string) (net.Conn, error) {
+func (d *dialer) open(ctx context.Context, tcp *tcpDialer, addr string, timeout time.Duration, isTLS bool, alpn []string) (net.Conn, error) {
 	if timeout <= 0 {
 		timeout = dialTimeout
 	}
 	conns := &d.signals.conns
-	raw, err := tcp.DialTimeout(addr, timeout)
+	c, err := tcp.dial(ctx, addr, timeout, conns)
 	if err != nil {
 		if portFailure(err) {
 			conns.failed()
@@ -118,7 +119,6 @@ func (d *dialer) open(ctx context.Context, tcp *fasthttp.TCPDialer, addr string,
 		return nil, err
 	}
 	conns.opened()
-	c := net.Conn(&countedConn{Conn: raw, counts: conns})
 	if !isTLS {
 		return c, nil
 	}
@@ -155,7 +155,7 @@ func (d *dialer) preOpen(addr string, isTLS bool, alpn []string, n int, budget t
 		wg.Go(func() {
 			defer func() { <-slots }()
 			t := time.Now()
-			c, err := d.open(ctx, &d.tcp, addr, budget, isTLS, alpn)
+			c, err := d.open(ctx, d.tcp, addr, budget, isTLS, alpn)
 			if err != nil {
 				return
 			}

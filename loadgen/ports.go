@@ -101,20 +101,31 @@ func raise(p *atomic.Int64, n int64) {
 	}
 }
 
-// countedConn is a connection the dialer opened, counted open until its
-// first Close. It wraps the TCP connection, under TLS when there is TLS,
-// so the connection handed out is still a *tls.Conn where net/http looks
-// for one (ALPN's choice of HTTP/2). It is the one allocation counting
-// adds to a dial.
-type countedConn struct {
-	net.Conn
-	counts *openConns
+// closeCounter counts its connection closed on the connection's first
+// Close.
+type closeCounter struct {
+	counts *openConns // nil: not counted
 	done   atomic.Bool
 }
 
-func (c *countedConn) Close() error {
-	if c.done.CompareAndSwap(false, true) {
+func (c *closeCounter) close() {
+	if c.counts != nil && c.done.CompareAndSwap(false, true) {
 		c.counts.closed()
 	}
+}
+
+// countedConn is a connection the dialer opened through net.Dialer
+// (tcpDialer where it has no system calls of its own), counted open
+// until its first Close. It wraps the TCP connection, under TLS when
+// there is TLS, so the connection handed out is still a *tls.Conn where
+// net/http looks for one (ALPN's choice of HTTP/2). It is the one
+// allocation counting adds to such a dial.
+type countedConn struct {
+	net.Conn
+	counts closeCounter
+}
+
+func (c *countedConn) Close() error {
+	c.counts.close()
 	return c.Conn.Close()
 }
