@@ -41,14 +41,7 @@ func TestReadJSONSizeLimit(t *testing.T) {
 // within the decoder's budget plus a multiple of the input.
 func FuzzReadJSON(f *testing.F) {
 	debug.SetMemoryLimit(512 << 20)
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.results.json"))
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	addResultsFiles(f)
 	f.Add([]byte(`{"schema":2,"results":{"version":2,"keys":[{}],"classes":{},"timeline":[]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var before, after runtime.MemStats
@@ -212,14 +205,7 @@ func liveHeap() int64 {
 // were read before: both accept the same files, and read the same
 // results from them.
 func FuzzReadingAsItComesIsUnmarshal(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.results.json"))
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	addResultsFiles(f)
 	for _, s := range []string{
 		`{"schema":2,"results":{"version":2,"keys":[{}],"classes":{},"timeline":[]}}`,
 		`{"schema":2,"results":{"timeline":[{"offset_us":0}],"version":2,"keys":[{}]}}`,      // the timeline first
@@ -264,4 +250,16 @@ func FuzzReadingAsItComesIsUnmarshal(f *testing.F) {
 			t.Fatalf("the results read as they come differ from those read whole:\n%s\n%s", a, b)
 		}
 	})
+}
+
+// addResultsFiles seeds a fuzz test with the test data's results files.
+func addResultsFiles(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.results.json"))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 }
