@@ -131,7 +131,7 @@ func writeOutputs(e *env, outs []preparedOutput, doc report.Document) error {
 	return errors.Join(errs...)
 }
 
-// writeRendered renders one output into memory, so a failed render never
+// writeRendered renders one output into a spool, so a failed render never
 // leaves a partial file, writes it to d and says so on standard error.
 func writeRendered(e *env, d destination, renderTo func(io.Writer) error) error {
 	data, err := render(renderTo)

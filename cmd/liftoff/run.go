@@ -268,8 +268,8 @@ func warnInsecure(e *env, sc *scenario.Scenario) {
 // collectTightly makes the garbage collector run sooner from here on;
 // report, compare and merge call it first.
 // After the traffic, building, judging and writing the results is the
-// run's memory peak (the results file is written and read back, so it
-// is held twice), and nothing is latency-sensitive any more: a heap
+// run's memory peak (the measured results, then the results read back
+// from its file), and nothing is latency-sensitive any more: a heap
 // allowed to grow 25% past what is live before a collection, instead
 // of Go's default 100%, costs some CPU for a far lower peak.
 func collectTightly() { debug.SetGCPercent(25) }
