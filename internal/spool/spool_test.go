@@ -2,6 +2,7 @@ package spool
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -90,6 +91,41 @@ func TestSpoolWithoutAFileStaysInMemory(t *testing.T) {
 	}
 	if s.file != nil || !s.memOnly {
 		t.Fatal("a spool without a temporary directory made a file")
+	}
+	got, err := io.ReadAll(s)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("read back %d bytes (%v), not the %d written", len(got), err, len(want))
+	}
+}
+
+// TestSpoolSurvivesAFailingFile: when its temporary file fails (a full
+// disk), the spool reads back what the file holds, goes on in memory,
+// and loses no byte, the failed write's included.
+func TestSpoolSurvivesAFailingFile(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reopens the open file read-only through /proc")
+	}
+	t.Setenv("TMPDIR", t.TempDir())
+	want := text(1 << 20)
+	s := &Spool{Limit: 64 << 10}
+	p := want
+	for ; s.file == nil; p = p[1000:] {
+		s.Write(p[:1000])
+	}
+	// The same file, read-only: the next write fails, reading still works.
+	ro, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", s.file.Fd()))
+	if err != nil {
+		t.Skip(err)
+	}
+	s.file.Close()
+	s.file = ro
+	for ; len(p) > 0; p = p[min(len(p), 1000):] {
+		if n, err := s.Write(p[:min(len(p), 1000)]); err != nil || n != min(len(p), 1000) {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	if s.file != nil || !s.memOnly {
+		t.Fatal("the spool kept a file that failed")
 	}
 	got, err := io.ReadAll(s)
 	if err != nil || !bytes.Equal(got, want) {
