@@ -36,6 +36,8 @@ type budget struct {
 	left    int64
 	zr      io.ReadCloser
 	payload []byte
+	raw     []byte // decodeText's base64-decoded text
+	text    []byte // hist.read's text from its store
 }
 
 func newBudget() *budget { return &budget{left: decodeBudget} }

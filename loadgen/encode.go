@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/liftoff/liftoff/internal/spool"
 	"github.com/liftoff/liftoff/scenario"
 )
 
@@ -342,10 +343,13 @@ func (r *Results) UnmarshalJSON(data []byte) error {
 type timelineReader struct {
 	b         *budget // the whole file's, shared with its other histograms
 	intervals []Interval
-	err       error // the first interval that did not decode
+	store     *spool.Store // the intervals' encodings
+	err       error        // the first interval that did not decode
 }
 
-func newTimelineReader() *timelineReader { return &timelineReader{b: newBudget()} }
+func newTimelineReader() *timelineReader {
+	return &timelineReader{b: newBudget(), store: &spool.Store{}}
+}
 
 func (t *timelineReader) add(ivf intervalFile) {
 	if t.err != nil {
@@ -356,7 +360,7 @@ func (t *timelineReader) add(ivf intervalFile) {
 		t.err = fmt.Errorf("timeline[%d]%w", len(t.intervals), err)
 		return
 	}
-	sealInterval(&iv) // checked; a timeline is read one interval at a time from here
+	sealInterval(&iv, t.store) // checked; a timeline is read one interval at a time from here
 	t.intervals = append(t.intervals, iv)
 }
 

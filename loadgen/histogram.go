@@ -199,6 +199,28 @@ func (b *budget) decodePacked(s string) (*hdr.PackedHistogram, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode histogram: %w", err)
 	}
+	return b.decodeRaw(raw)
+}
+
+// decodeText is decodePacked of text held as bytes, decoded into b's own
+// buffer: a sealed histogram read from its store (hist.read).
+func (b *budget) decodeText(text []byte) (*hdr.PackedHistogram, error) {
+	if len(text) == 0 {
+		return nil, errors.New("empty histogram")
+	}
+	if n := base64.StdEncoding.DecodedLen(len(text)); cap(b.raw) < n {
+		b.raw = make([]byte, n)
+	}
+	n, err := base64.StdEncoding.Decode(b.raw[:cap(b.raw)], text)
+	if err != nil {
+		return nil, fmt.Errorf("decode histogram: %w", err)
+	}
+	return b.decodeRaw(b.raw[:n])
+}
+
+// decodeRaw decodes a V2 compressed encoding, its base64 text decoded.
+func (b *budget) decodeRaw(raw []byte) (*hdr.PackedHistogram, error) {
+	var err error
 	if len(raw) < 8 || binary.BigEndian.Uint32(raw)&^0xf0 != v2CompressedEncodingCookie&^0xf0 {
 		return nil, errors.New("decode histogram: not an HdrHistogram V2 compressed encoding")
 	}

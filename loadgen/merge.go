@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/liftoff/liftoff/internal/spool"
 )
 
 // Merging combines the results of a distributed run's segments into the
@@ -419,8 +421,9 @@ func (m *Merger) Result(allowPartial bool) (*Results, error) {
 		o.Arrivals.Planned += s.Arrivals.Planned
 	}
 	o.Timeline = make([]Interval, 0, len(m.spans))
+	store := &spool.Store{}
 	for _, iv := range m.spans {
-		sealInterval(iv)
+		sealInterval(iv, store)
 		o.Timeline = append(o.Timeline, *iv)
 	}
 	slices.SortFunc(o.Timeline, func(a, b Interval) int { return int(a.Offset - b.Offset) })

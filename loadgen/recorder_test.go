@@ -41,7 +41,7 @@ func (r *recorder) footprintParts() (keys, timeline, logs int) {
 	for _, ik := range r.timeline.last.Keys {
 		timeline += ik.latency.memory() + ik.service.memory()
 	}
-	timeline += cap(r.timeline.last.Keys)*int(unsafe.Sizeof(IntervalKey{})) + cap(r.timeline.log.mem) + cap(r.timeline.spans)*8
+	timeline += cap(r.timeline.last.Keys)*int(unsafe.Sizeof(IntervalKey{})) + int(r.timeline.log.spool.Held()) + cap(r.timeline.spans)*8
 	r.chunks.mu.Lock()
 	chunks := len(r.chunks.free) + len(r.chunks.full) + len(r.shards)
 	r.chunks.mu.Unlock()

@@ -1,14 +1,14 @@
 package loadgen
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/liftoff/liftoff/internal/spool"
 )
 
 // loggedIntervals returns n intervals of a 3-step journey, with requests
@@ -58,71 +58,42 @@ func sameIntervals(t *testing.T, want, got []Interval) {
 // testSpill is the log's memory limit in these tests: a few intervals.
 const testSpill = 8 << 10
 
-// TestIntervalLogSpillsToAFile logs more intervals than its limit holds
-// in memory: the log moves to a temporary file that no directory lists
-// any more, memory keeps nothing of it, and every interval reads back as
-// it was logged.
-func TestIntervalLogSpillsToAFile(t *testing.T) {
-	t.Setenv("TMPDIR", t.TempDir())
-	want := loggedIntervals(60)
-	l := intervalLog{limit: testSpill}
-	for _, iv := range want {
-		l.write(iv)
+// TestIntervalLogGivesBackEachInterval logs intervals below and past its
+// memory limit, where no file can be made, and reads every one back as
+// it was logged. Past the limit memory keeps nothing of the log, and no
+// directory lists its file. (How the spool survives a file that fails
+// is internal/spool's to test.)
+func TestIntervalLogGivesBackEachInterval(t *testing.T) {
+	tests := []struct {
+		name      string
+		intervals int
+		noDisk    bool
+		held      bool // memory holds the log
+	}{
+		{"a few, in memory", 3, false, true},
+		{"past the limit, in a file", 60, false, false},
+		{"past the limit, no disk", 60, true, true},
 	}
-	if l.file == nil || len(l.mem) != 0 {
-		t.Fatalf("after %d intervals the log holds %d bytes in memory and no file (limit %d)", len(want), len(l.mem), l.limit)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Setenv("TMPDIR", dir)
+			if tc.noDisk {
+				t.Setenv("TMPDIR", filepath.Join(dir, "missing"))
+			}
+			want := loggedIntervals(tc.intervals)
+			l := intervalLog{spool: spool.Spool{Limit: testSpill}}
+			for _, iv := range want {
+				l.write(iv)
+			}
+			if held := l.spool.Held() > 0; held != tc.held {
+				t.Errorf("memory holds %d bytes of the log, want it held: %v", l.spool.Held(), tc.held)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, "*")); runtime.GOOS != "windows" && len(left) > 0 {
+				t.Errorf("the log's file is listed while open: %v", left)
+			}
+			sameIntervals(t, want, readLog(t, &l))
+			l.close()
+		})
 	}
-	if left, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "*")); runtime.GOOS != "windows" && len(left) > 0 {
-		t.Errorf("the log's file is listed while open: %v", left)
-	}
-	sameIntervals(t, want, readLog(t, &l))
-	l.close()
-}
-
-// TestIntervalLogStaysInMemoryWithoutADisk logs into a log that cannot
-// make its file (TMPDIR does not exist): it keeps everything in memory,
-// and the run loses nothing.
-func TestIntervalLogStaysInMemoryWithoutADisk(t *testing.T) {
-	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
-	want := loggedIntervals(60)
-	l := intervalLog{limit: testSpill}
-	for _, iv := range want {
-		l.write(iv)
-	}
-	if l.file != nil || l.unusable == nil {
-		t.Fatalf("the log has a file in a directory that does not exist")
-	}
-	sameIntervals(t, want, readLog(t, &l))
-}
-
-// TestIntervalLogSurvivesAFailingDisk makes the log's file fail after it
-// spilled (as a full disk does): the log reads back what the file holds,
-// continues in memory, and loses no interval.
-func TestIntervalLogSurvivesAFailingDisk(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("reopens the open file read-only through /proc")
-	}
-	t.Setenv("TMPDIR", t.TempDir())
-	want := loggedIntervals(60)
-	l := intervalLog{limit: testSpill}
-	i := 0
-	for ; l.file == nil; i++ {
-		l.write(want[i])
-	}
-	l.write(want[i])
-	i++
-	// The same file, read-only: the next write fails, reading still works.
-	ro, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", l.file.Fd()))
-	if err != nil {
-		t.Skip(err)
-	}
-	l.file.Close()
-	l.file = ro
-	for ; i < len(want); i++ {
-		l.write(want[i])
-	}
-	if l.file != nil || l.unusable == nil {
-		t.Fatal("the log kept a file that failed")
-	}
-	sameIntervals(t, want, readLog(t, &l))
 }

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/liftoff/liftoff/internal/spool"
 )
 
 // DefaultMaxIntervals bounds the timeline. When a run outgrows it, adjacent
@@ -91,11 +93,14 @@ func (tl *timeline) aligned(off time.Duration) time.Duration { return off - off%
 // totals are summed from them. Reading the log back can fail (a disk
 // error); what was read is returned with the error. The log is released.
 func (tl *timeline) intervals(width time.Duration, each func(*Interval)) ([]Interval, error) {
-	var out []Interval
+	// At most one interval a span and the last: no slice grown by
+	// doubling, where a long run's end holds its timeline.
+	out := make([]Interval, 0, len(tl.spans)+1)
+	store := &spool.Store{}
 	done := func() {
 		if n := len(out); n > 0 {
 			each(&out[n-1])
-			sealInterval(&out[n-1])
+			sealInterval(&out[n-1], store)
 		}
 	}
 	add := func(iv Interval) {
@@ -117,15 +122,16 @@ func (tl *timeline) intervals(width time.Duration, each func(*Interval)) ([]Inte
 }
 
 // sealInterval seals an interval's histograms, its keys' and its
-// signals'.
-func sealInterval(iv *Interval) {
+// signals', into store (hist.seal): every interval of a timeline into the
+// timeline's one store.
+func sealInterval(iv *Interval, store *spool.Store) {
 	for i := range iv.Keys {
-		iv.Keys[i].latency.seal()
-		iv.Keys[i].service.seal()
+		iv.Keys[i].latency.seal(store)
+		iv.Keys[i].service.seal(store)
 	}
 	sig := &iv.Signals
 	for _, s := range []*Sparse{&sig.Delay, &sig.Sched, &sig.Lag, &sig.SharedConnect} {
-		s.h.seal()
+		s.h.seal(store)
 	}
 }
 

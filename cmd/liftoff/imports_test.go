@@ -23,7 +23,7 @@ const module = "github.com/liftoff/liftoff/"
 var allowedImports = map[string][]string{
 	"scenario":     {},
 	"scenario/har": {"scenario"},
-	"loadgen":      {"scenario", "internal/jsonstream"},
+	"loadgen":      {"scenario", "internal/jsonstream", "internal/spool"},
 	// Streams a run's intervals out live (OTLP, JSON lines): it reads
 	// loadgen's Ticks and nothing reads it but the command, so the
 	// OpenTelemetry SDK stays out of loadgen and the reports.
@@ -46,8 +46,9 @@ var allowedImports = map[string][]string{
 	// results file's results, their timeline) piece by piece: a leaf that
 	// loadgen and report read results files with.
 	"internal/jsonstream": {},
-	// Holds an output between its rendering and its writing, in memory
-	// or, past a limit, in a temporary file: a leaf the command uses.
+	// Holds an output between its rendering and its writing, and a
+	// timeline's sealed histograms (Store), in memory or, past a limit,
+	// in a temporary file: a leaf the command and loadgen use.
 	"internal/spool": {},
 }
 

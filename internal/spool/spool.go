@@ -1,8 +1,9 @@
 // Package spool holds output rendered before it is written, or a file
-// written before it is read back: bytes written once, then read once.
-// Held in memory, a long run's results file and its reports were most of
-// the memory the run's end took; a spool keeps up to a limit in memory,
-// then moves to a temporary file.
+// written before it is read back: bytes written once, then read once
+// (Spool); and bytes appended once and read back any number of times
+// (Store). Held in memory, a long run's results file, its reports and its
+// timeline's histograms were most of the memory the run's end took; both
+// keep up to a limit in memory, then move to a temporary file.
 package spool
 
 import (
@@ -55,15 +56,16 @@ func (s *Spool) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	s.hold(p)
-	if !s.memOnly && s.size > int64(s.limit()) {
+	if !s.memOnly && s.size > int64(limitOr(s.Limit)) {
 		s.spill()
 	}
 	return len(p), nil
 }
 
-func (s *Spool) limit() int {
-	if s.Limit > 0 {
-		return s.Limit
+// limitOr is a Limit, DefaultLimit when 0.
+func limitOr(limit int) int {
+	if limit > 0 {
+		return limit
 	}
 	return DefaultLimit
 }
@@ -71,36 +73,60 @@ func (s *Spool) limit() int {
 // hold appends p to the memory slabs.
 func (s *Spool) hold(p []byte) {
 	s.size += int64(len(p))
+	s.slabs = appendSlabs(s.slabs, p)
+}
+
+// appendSlabs appends p to slabs, filling the last one before it adds
+// another. Every slab but the last is full, so an offset's slab is
+// offset / slabSize; and a slab is never reallocated, so its bytes stay
+// where a reader found them.
+func appendSlabs[T string | []byte](slabs [][]byte, p T) [][]byte {
 	for len(p) > 0 {
-		if len(s.slabs) == 0 || len(s.slabs[len(s.slabs)-1]) == slabSize {
-			s.slabs = append(s.slabs, make([]byte, 0, slabSize))
+		if len(slabs) == 0 || len(slabs[len(slabs)-1]) == slabSize {
+			slabs = append(slabs, make([]byte, 0, slabSize))
 		}
-		last := &s.slabs[len(s.slabs)-1]
+		last := &slabs[len(slabs)-1]
 		k := min(len(p), slabSize-len(*last))
 		*last = append(*last, p[:k]...)
 		p = p[k:]
 	}
+	return slabs
 }
 
 // spill moves what memory holds to a temporary file. A spool that
 // cannot make or write one stays in memory.
 func (s *Spool) spill() {
-	f, err := os.CreateTemp("", "liftoff-spool-*")
+	f, removed, err := slabsToFile(s.slabs, "liftoff-spool-*")
 	if err != nil {
 		s.memOnly = true
 		return
 	}
-	if os.Remove(f.Name()) != nil {
+	if !removed {
 		s.name = f.Name() // removed at Close instead
 	}
-	for _, slab := range s.slabs {
-		if _, err := f.Write(slab); err != nil { // memory still holds it all
-			s.memOnly = true
-			s.closeFile(f)
-			return
+	s.file, s.written, s.slabs = f, s.size, nil
+}
+
+// slabsToFile writes slabs to a new temporary file, which it removes
+// while open where the system allows it (removed says so), so that a
+// killed process leaves nothing behind. It fails, leaving nothing, when
+// no file can be made or written.
+func slabsToFile(slabs [][]byte, pattern string) (f *os.File, removed bool, err error) {
+	f, err = os.CreateTemp("", pattern)
+	if err != nil {
+		return nil, false, err
+	}
+	removed = os.Remove(f.Name()) == nil
+	for _, slab := range slabs {
+		if _, err := f.Write(slab); err != nil {
+			f.Close()
+			if !removed {
+				os.Remove(f.Name())
+			}
+			return nil, false, err
 		}
 	}
-	s.file, s.written, s.slabs = f, s.size, nil
+	return f, removed, nil
 }
 
 // unspill brings what the file holds back into memory after it failed.
@@ -119,6 +145,15 @@ func (s *Spool) unspill() error {
 
 // Len is how many bytes are left to read.
 func (s *Spool) Len() int64 { return s.size }
+
+// Held is how many of those bytes memory holds: all of them until the
+// spool moves to its file, none after (unless the file failed).
+func (s *Spool) Held() int64 {
+	if s.file != nil {
+		return 0
+	}
+	return s.size
+}
 
 // Read reads what was written.
 func (s *Spool) Read(p []byte) (int, error) {
