@@ -205,13 +205,31 @@ EOF
   done
 fi
 
+# traffic_hwm SECS FILE: the peak RSS (KB) the liftoff run reached while its
+# traffic ran (its first SECS seconds), into FILE: where the peak was, the
+# traffic or the run's end (building, writing and reading back its results).
+traffic_hwm() {
+  local secs="$1" out="$2" pid="" hwm=0 h start=$SECONDS
+  for _ in $(seq 50); do pid="$(pgrep -n -f "$work/liftoff run")" && break; sleep 0.1; done
+  while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && (( SECONDS - start < secs )); do
+    h="$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null)"
+    [ -n "$h" ] && hwm="$h"
+    sleep 0.5
+  done
+  echo "$hwm" >"$out"
+}
+
 if want rss; then
   rss_all=()
   for s in "${rss_secs[@]}"; do
+    settle
+    traffic_hwm "$s" "$work/rss$s.hwm" &
     timed "rss$s" env BENCH_DURATION="${s}s" BENCH_RATE=5000/s BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson \
       "$work/liftoff" run bench/open-ceiling.yaml --progress none --json "$work/rss$s.json"
+    wait
     row rss "liftoff visitor 5000/s" "$(lj "rss$s" '.summary.achieved_rate|floor')" - - \
-      "$(us_per "$(lj "rss$s" .summary.requests)" "$(cpu_of "rss$s")")" "$(rss_of "rss$s")" "${s}s run; target <= 40MB, flat"
+      "$(us_per "$(lj "rss$s" .summary.requests)" "$(cpu_of "rss$s")")" "$(rss_of "rss$s")" \
+      "${s}s run; traffic's peak $(awk '{printf "%.1f", $1 / 1024}' "$work/rss$s.hwm") MB with $(lj "rss$s" .generator.peak_connections) connections open; target <= 40MB, flat"
     rss_all+=("$(rss_of "rss$s")")
   done
   check "peak RSS at 5,000 visitors/s <= 40MB and flat (±5%) from ${rss_secs[0]}s to ${rss_secs[-1]}s" 'a <= 40 && b <= 40 && b <= 1.05 * a && b >= 0.95 * a' \
