@@ -13,7 +13,7 @@ import (
 // memory before it moves them to a temporary file: about 20 seconds of a
 // 10-step journey at 1,000 requests a second. A short run never touches
 // the disk; a long one's memory stays flat, however long it runs.
-const spillAbove = 256 << 10
+const spillAbove = spool.DefaultLimit // a zero Spool's limit
 
 // intervalLog holds the timeline's closed intervals in order, each
 // encoded as the results file holds it (one JSON line, histograms in the
@@ -24,7 +24,7 @@ const spillAbove = 256 << 10
 // memory, where the log takes a fraction of what decoded intervals did.
 // It is read back once, when the results are built.
 type intervalLog struct {
-	spool spool.Spool // Limit 0: spillAbove
+	spool spool.Spool // Limit 0: spool.DefaultLimit, which is spillAbove
 	n     int         // intervals logged
 	err   error       // a write the spool lost: each reports it
 }
@@ -36,9 +36,6 @@ func (l *intervalLog) write(iv Interval) {
 	}
 	if l.err != nil {
 		return
-	}
-	if l.spool.Limit == 0 {
-		l.spool.Limit = spillAbove
 	}
 	if _, err := l.spool.Write(append(line, '\n')); err != nil {
 		l.err = fmt.Errorf("the timeline's log lost its intervals past the %d-th: %w", l.n, err)
