@@ -31,7 +31,10 @@ type exchange struct {
 	headers []scenario.Header
 	cookie  string // the Cookie header: the step's own cookies, then the jar's for this URL
 	body    []byte
-	timeout time.Duration
+	timeout time.Duration // what is left of the step's timeout
+	// deadline is when the step's timeout ends: a fastConn of a client
+	// that sends one request at a time sets it on the socket itself.
+	deadline time.Time
 
 	// what the visitor needs back
 	wantBody       bool     // keep the response body in respBody
@@ -128,6 +131,12 @@ type fastClient struct {
 	mu       sync.Mutex                      // only taken by shared clients
 	hosts    map[string]*fasthttp.HostClient // http, by host
 	tlsHosts map[string]*fasthttp.HostClient // https, by host
+
+	// The request in flight's deadline, and how late it may fall, for a
+	// client that is not shared: it sends one request at a time, and its
+	// connections (fastConn) set the deadline themselves.
+	deadline time.Time
+	slack    time.Duration
 }
 
 // hostClient returns the client for a request's scheme and host. Lookups
@@ -174,7 +183,18 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 		// that sends an endless body costs time, never memory.
 		StreamResponseBody: true,
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
-			return c.factory.dialer.dial(context.Background(), addr, timeout, isTLS, c.shared, nil)
+			owner := c
+			if c.shared {
+				owner = nil
+			} else {
+				// fasthttp, given no timeout (do), would dial for 3s.
+				timeout = max(time.Until(c.deadline), time.Nanosecond)
+			}
+			conn, err := c.factory.dialer.dial(context.Background(), addr, timeout, isTLS, c.shared, nil)
+			if err != nil {
+				return nil, err
+			}
+			return newFastConn(conn, owner), nil
 		},
 	}
 	if *hosts == nil {
@@ -241,7 +261,16 @@ func (c *fastClient) do(ex *exchange) error {
 		uri.SetPassword("")
 	}
 	hc := c.hostClient(uri.Scheme(), uri.Host())
-	if err := hc.DoTimeout(req, resp, ex.timeout); err != nil {
+	var err error
+	if c.shared {
+		err = hc.DoTimeout(req, resp, ex.timeout)
+	} else {
+		// Without a timeout fasthttp neither reads the clock for one nor
+		// sets the socket's deadlines: the connection sets ex's (fastConn).
+		c.deadline, c.slack = ex.deadline, ex.timeout/deadlineSlack
+		err = hc.Do(req, resp)
+	}
+	if err != nil {
 		return err
 	}
 	ex.status = resp.StatusCode()
