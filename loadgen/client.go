@@ -57,6 +57,39 @@ type exchange struct {
 	// requests whichever client sends them.
 	req  *fasthttp.Request
 	resp *fasthttp.Response
+
+	// static is set (build) while the request's method, URL, headers and
+	// body are values that never change once made: a static step's own,
+	// and what a redirect makes of them. Comparing them by identity then
+	// tells whether req, as built for the last request, is this one.
+	static bool
+	built  builtRequest // what req holds, when static: fastClient.do sends it again as it is
+}
+
+// builtRequest is what a fastClient built a visitor's fasthttp request
+// from, and the host client it went to. A looping visitor sends the same
+// static step again and again; rebuilding the request each time (reset,
+// set the URL, parse it again, set each header) took about 4% of a
+// closed-model run's CPU, for the same bytes.
+type builtRequest struct {
+	client      *fastClient
+	hc          *fasthttp.HostClient
+	method, url string
+	cookie      string
+	headers     []scenario.Header
+	body        []byte
+}
+
+// holds reports whether b is ex's request as c would build it.
+func (b *builtRequest) holds(c *fastClient, ex *exchange) bool {
+	return ex.static && b.client == c && b.method == ex.method && b.url == ex.url && b.cookie == ex.cookie &&
+		sameArray(b.headers, ex.headers) && sameArray(b.body, ex.body)
+}
+
+// sameArray reports whether a and b are the same elements of the same
+// array (not merely equal ones).
+func sameArray[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // snippetRead is how much of an error response's body is read for an
@@ -235,6 +268,50 @@ func idempotent[S ~string | ~[]byte](method S) bool {
 func (c *fastClient) do(ex *exchange) error {
 	req, resp := ex.req, ex.resp
 	ex.resetResponse()
+	hc := ex.built.hc
+	if !ex.built.holds(c, ex) {
+		hc = c.build(ex)
+	}
+	var err error
+	if c.shared {
+		err = hc.DoTimeout(req, resp, ex.timeout)
+	} else {
+		// Without a timeout fasthttp neither reads the clock for one nor
+		// sets the socket's deadlines: the connection sets ex's (fastConn).
+		c.deadline, c.slack = ex.deadline, ex.timeout/deadlineSlack
+		err = hc.Do(req, resp)
+	}
+	if err != nil {
+		ex.built = builtRequest{} // build the next request afresh, whatever fasthttp left in this one
+		return err
+	}
+	ex.status = resp.StatusCode()
+	if ex.status >= 300 && ex.status < 400 {
+		ex.location = string(resp.Header.Peek("Location"))
+	}
+	for _, v := range resp.Header.Cookies() {
+		ex.setCookies = append(ex.setCookies, string(v))
+	}
+	for _, name := range ex.captureHeaders {
+		ex.headerValues = append(ex.headerValues, string(resp.Header.Peek(name)))
+	}
+	body := resp.BodyStream()
+	if body == nil { // HEAD, 204 and 304 have none
+		return nil
+	}
+	if err := ex.readBody(body); err != nil || ex.bodyTooLarge {
+		// The rest of the body is still on the connection: close it.
+		body.(fasthttp.ReadCloserWithError).CloseWithError(cmp.Or(err, errBodyTooLarge))
+		return err
+	}
+	return resp.CloseBodyStream()
+}
+
+// build makes ex's fasthttp request anew and returns the host client it
+// goes to. It remembers what it built from when that never changes
+// (exchange.static), so the next request the same can be sent as is.
+func (c *fastClient) build(ex *exchange) *fasthttp.HostClient {
+	req := ex.req
 	req.Reset()
 	req.SetRequestURI(ex.url)
 	req.Header.SetMethod(ex.method)
@@ -261,38 +338,11 @@ func (c *fastClient) do(ex *exchange) error {
 		uri.SetPassword("")
 	}
 	hc := c.hostClient(uri.Scheme(), uri.Host())
-	var err error
-	if c.shared {
-		err = hc.DoTimeout(req, resp, ex.timeout)
-	} else {
-		// Without a timeout fasthttp neither reads the clock for one nor
-		// sets the socket's deadlines: the connection sets ex's (fastConn).
-		c.deadline, c.slack = ex.deadline, ex.timeout/deadlineSlack
-		err = hc.Do(req, resp)
+	ex.built = builtRequest{}
+	if ex.static {
+		ex.built = builtRequest{client: c, hc: hc, method: ex.method, url: ex.url, cookie: ex.cookie, headers: ex.headers, body: ex.body}
 	}
-	if err != nil {
-		return err
-	}
-	ex.status = resp.StatusCode()
-	if ex.status >= 300 && ex.status < 400 {
-		ex.location = string(resp.Header.Peek("Location"))
-	}
-	for _, v := range resp.Header.Cookies() {
-		ex.setCookies = append(ex.setCookies, string(v))
-	}
-	for _, name := range ex.captureHeaders {
-		ex.headerValues = append(ex.headerValues, string(resp.Header.Peek(name)))
-	}
-	body := resp.BodyStream()
-	if body == nil { // HEAD, 204 and 304 have none
-		return nil
-	}
-	if err := ex.readBody(body); err != nil || ex.bodyTooLarge {
-		// The rest of the body is still on the connection: close it.
-		body.(fasthttp.ReadCloserWithError).CloseWithError(cmp.Or(err, errBodyTooLarge))
-		return err
-	}
-	return resp.CloseBodyStream()
+	return hc
 }
 
 func (c *fastClient) close() {
