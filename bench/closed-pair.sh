@@ -18,7 +18,7 @@
 # µs per request (user+system, GNU time), and NEW's µs/request over OLD's.
 # Two processes on one core switch between them and batch more answers
 # per wake-up than one alone, so the absolute µs/request is not a solo
-# run's (bench/closed-ab.sh, bench/peers.sh give those); the ratio is the
+# run's (bench/peers.sh gives those, with wrk's); the ratio is the
 # A/B. Run OLD against a copy of itself first to see the ratio's spread.
 # Needs nginx, jq and GNU time; sends traffic to 127.0.0.1 only.
 set -euo pipefail

@@ -9,11 +9,11 @@ import (
 // fastConn is a connection as the fasthttp client (fastClient) uses it.
 // fasthttp sets the socket's write and read deadlines on every request,
 // and each set moves a runtime timer: a cost a generator running flat
-// out on one core notices (docs/design.md, "HTTP"). A fastConn of a
-// client that sends one request at a time (not shared) sets the deadline
-// itself, when the request is written, and only when the one the socket
-// has would not do: a deadline already set at most slack past the
-// request's stays. So a connection busy with one request after another
+// out on one core notices (docs/design.md, "Request deadlines"). A
+// fastConn of a client that sends one request at a time (not shared)
+// sets the deadline itself, when the request is written, and only when
+// the one the socket has would not do: a deadline already set at most
+// slack past the request's stays. So a connection busy with one request after another
 // moves its timer once per slack instead of twice per request, and a
 // request times out at its deadline or up to slack later, never sooner
 // (slack: deadlineSlack).
