@@ -170,9 +170,6 @@ type fastClient struct {
 	// connections (fastConn) set the deadline themselves.
 	deadline time.Time
 	slack    time.Duration
-	// yield is set for a closed-model visitor's client: its connections
-	// let the other goroutines run before reading an answer (fastConn.Read).
-	yield bool
 }
 
 // hostClient returns the client for a request's scheme and host. Lookups

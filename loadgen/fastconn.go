@@ -21,7 +21,7 @@ type fastConn struct {
 	net.Conn
 	owner *fastClient // nil for a shared client's: fasthttp sets the deadlines
 	set   time.Time   // the deadline the socket has, reads and writes; zero: none yet
-	wrote bool        // a request was written since the last read, and the owner yields before reading its answer
+	wrote bool        // a request was written since the last read
 }
 
 // deadlineSlack is the share of a request's timeout that its deadline
@@ -42,11 +42,9 @@ func (c *fastConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// Read lets the process's other goroutines run first when a looping
-// visitor's request was just written (fastClient.yield): its answer is
-// rarely there yet, and a read then finds nothing, parks the goroutine
-// and wakes it through the poller (docs/design.md, "Where the closed
-// model's time goes").
+// Read lets the process's other goroutines run first when a request was
+// just written: its answer is rarely there yet, and a read then finds
+// nothing, parks the goroutine and wakes it through the poller.
 func (c *fastConn) Read(p []byte) (int, error) {
 	if c.wrote {
 		c.wrote = false

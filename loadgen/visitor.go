@@ -69,9 +69,6 @@ func (r *run) loopVisitor(ctx context.Context, seed uint64) {
 	v := r.newVisitor()
 	defer v.release()
 	defer v.client.close()
-	if c, ok := v.client.(*fastClient); ok && !c.shared {
-		c.yield = true
-	}
 	pick := newJourneyPicker(r.journeys, seed)
 	for ctx.Err() == nil {
 		a, ok := r.loopArrival(time.Now(), pick.next())
