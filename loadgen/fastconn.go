@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"net"
-	"runtime"
 	"time"
 )
 
@@ -21,7 +20,6 @@ type fastConn struct {
 	net.Conn
 	owner *fastClient // nil for a shared client's: fasthttp sets the deadlines
 	set   time.Time   // the deadline the socket has, reads and writes; zero: none yet
-	wrote bool        // a request was written since the last read
 }
 
 // deadlineSlack is the share of a request's timeout that its deadline
@@ -37,20 +35,8 @@ func (c *fastConn) Write(p []byte) (int, error) {
 		if err := c.extend(o.deadline, o.slack); err != nil {
 			return 0, err
 		}
-		c.wrote = true
 	}
 	return c.Conn.Write(p)
-}
-
-// Read lets the process's other goroutines run first when a request was
-// just written: its answer is rarely there yet, and a read then finds
-// nothing, parks the goroutine and wakes it through the poller.
-func (c *fastConn) Read(p []byte) (int, error) {
-	if c.wrote {
-		c.wrote = false
-		runtime.Gosched()
-	}
-	return c.Conn.Read(p)
 }
 
 // extend gives the socket deadline d, unless the one it has already
