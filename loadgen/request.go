@@ -302,6 +302,7 @@ type requestBuffers struct {
 func (sp *stepPlan) build(ex *exchange, b *requestBuffers, vars map[string]any) error {
 	ex.method, ex.timeout = sp.method, sp.timeout
 	ex.wantBody, ex.maxBody, ex.captureHeaders = sp.wantBody, sp.maxBody, sp.captureHeaders
+	ex.static = sp.static
 	if sp.static {
 		ex.url, ex.headers, ex.body = sp.staticURL, sp.staticHeaders, sp.staticBody
 		return nil

@@ -188,6 +188,7 @@ func (v *visitor) step(st *stepPlan, vars map[string]any) stepResult {
 	res := stepResult{sent: time.Now()}
 	v.flight.sending(res.sent)
 	deadline := res.sent.Add(st.timeout)
+	ex.deadline = deadline
 	redirects := 0
 	for {
 		ex.cookie = joinCookies(headerValue(ex.headers, "Cookie"), v.cookiesFor(ex.url))
