@@ -32,8 +32,8 @@ type exchange struct {
 	cookie  string // the Cookie header: the step's own cookies, then the jar's for this URL
 	body    []byte
 	timeout time.Duration // what is left of the step's timeout
-	// deadline is when the step's timeout ends: a fastConn of a client
-	// that sends one request at a time sets it on the socket itself.
+	// deadline is when the step's timeout ends: a visitorClient sets it
+	// on the socket itself.
 	deadline time.Time
 
 	// what the visitor needs back
@@ -63,17 +63,18 @@ type exchange struct {
 	// and what a redirect makes of them. Comparing them by identity then
 	// tells whether req, as built for the last request, is this one.
 	static bool
-	built  builtRequest // what req holds, when static: fastClient.do sends it again as it is
+	built  builtRequest // what req holds, when static: the client sends it again as it is
 }
 
-// builtRequest is what a fastClient built a visitor's fasthttp request
-// from, and the host client it went to. A looping visitor sends the same
-// static step again and again; rebuilding the request each time (reset,
-// set the URL, parse it again, set each header) took about 4% of a
-// closed-model run's CPU, for the same bytes.
+// builtRequest is what a visitor's fasthttp request was built from, by
+// which client, and where that client sends it. A looping visitor sends
+// the same static step again and again; rebuilding the request each time
+// (reset, set the URL, parse it again, set each header) took about 4% of
+// a closed-model run's CPU, for the same bytes.
 type builtRequest struct {
-	client      *fastClient
-	hc          *fasthttp.HostClient
+	client      httpClient
+	hc          *fasthttp.HostClient // a fastClient's
+	host        *visitorHost         // a visitorClient's
 	method, url string
 	cookie      string
 	headers     []scenario.Header
@@ -81,7 +82,7 @@ type builtRequest struct {
 }
 
 // holds reports whether b is ex's request as c would build it.
-func (b *builtRequest) holds(c *fastClient, ex *exchange) bool {
+func (b *builtRequest) holds(c httpClient, ex *exchange) bool {
 	return ex.static && b.client == c && b.method == ex.method && b.url == ex.url && b.cookie == ex.cookie &&
 		sameArray(b.headers, ex.headers) && sameArray(b.body, ex.body)
 }
@@ -145,31 +146,41 @@ func (f *clientFactory) newClient(shared bool) httpClient {
 	if shared {
 		conns = f.maxConns
 	}
-	if f.version == scenario.HTTP2 {
+	switch {
+	case f.version == scenario.HTTP2:
 		return newStdClient(f, conns, shared)
+	case shared:
+		return &fastClient{factory: f, conns: conns, retry: f.retryStaleConnection}
 	}
-	return &fastClient{factory: f, conns: conns, shared: shared, retry: f.retryStaleConnection}
+	return newVisitorClient(f)
 }
 
-// fastClient speaks HTTP/1.1 through fasthttp, which measured about 2.5×
-// the request rate of a tuned net/http client on this project's benchmark
+// fastClient is the HTTP/1.1 client every visitor shares (connection:
+// shared), through fasthttp's HostClient, which measured about 2.5× the
+// request rate of a tuned net/http client on this project's benchmark
 // (see DEPENDENCIES.md and bench/). It keeps one fasthttp.HostClient per
-// host the visitor talks to.
+// host, and each one's pool of connections.
 type fastClient struct {
 	factory *clientFactory
 	conns   int
-	shared  bool
 	retry   func(*fasthttp.Request, int, error) (bool, bool) // the factory's retryStaleConnection, bound once
 
-	mu       sync.Mutex                      // only taken by shared clients
+	mu       sync.Mutex
 	hosts    map[string]*fasthttp.HostClient // http, by host
 	tlsHosts map[string]*fasthttp.HostClient // https, by host
+}
 
-	// The request in flight's deadline, and how late it may fall, for a
-	// client that is not shared: it sends one request at a time, and its
-	// connections (fastConn) set the deadline themselves.
-	deadline time.Time
-	slack    time.Duration
+// hostAddr is the address of a URL's host: with its port, or the
+// scheme's.
+func hostAddr(host []byte, isTLS bool) string {
+	addr := string(host)
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		if isTLS {
+			return addr + ":443"
+		}
+		return addr + ":80"
+	}
+	return addr
 }
 
 // hostClient returns the client for a request's scheme and host. Lookups
@@ -177,10 +188,8 @@ type fastClient struct {
 // the common case (the target's host, again) costs no garbage.
 func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 	isTLS := string(scheme) == "https"
-	if c.shared {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	hosts := &c.hosts
 	if isTLS {
 		hosts = &c.tlsHosts
@@ -188,15 +197,8 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 	if hc, ok := (*hosts)[string(host)]; ok {
 		return hc
 	}
-	addr := string(host)
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr += ":80"
-		if isTLS {
-			addr = addr[:len(addr)-3] + ":443"
-		}
-	}
 	hc := &fasthttp.HostClient{
-		Addr:      addr,
+		Addr:      hostAddr(host, isTLS),
 		IsTLS:     isTLS,
 		TLSConfig: c.factory.tlsConfig,
 		MaxConns:  c.conns,
@@ -208,7 +210,7 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 		ConnPoolStrategy:       fasthttp.LIFO,
 		MaxConnWaitTimeout:     c.factory.connWait,
 		Name:                   c.factory.userAgent,
-		ReadBufferSize:         16 << 10, // real sites send large headers (cookies, CSP)
+		ReadBufferSize:         readBufferSize,
 		MaxIdleConnDuration:    30 * time.Second,
 		DisablePathNormalizing: true,
 		RetryIfErr:             c.retry,
@@ -216,18 +218,7 @@ func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
 		// that sends an endless body costs time, never memory.
 		StreamResponseBody: true,
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
-			owner := c
-			if c.shared {
-				owner = nil
-			} else {
-				// fasthttp, given no timeout (do), would dial for 3s.
-				timeout = max(time.Until(c.deadline), time.Nanosecond)
-			}
-			conn, err := c.factory.dialer.dial(context.Background(), addr, timeout, isTLS, c.shared, nil)
-			if err != nil {
-				return nil, err
-			}
-			return newFastConn(conn, owner), nil
+			return c.factory.dialer.dial(context.Background(), addr, timeout, isTLS, true, nil)
 		},
 	}
 	if *hosts == nil {
@@ -270,47 +261,31 @@ func (c *fastClient) do(ex *exchange) error {
 	ex.resetResponse()
 	hc := ex.built.hc
 	if !ex.built.holds(c, ex) {
-		hc = c.build(ex)
+		uri := buildRequest(ex, "")
+		hc = c.hostClient(uri.Scheme(), uri.Host())
+		if ex.static {
+			ex.built.client, ex.built.hc = c, hc
+		}
 	}
-	var err error
-	if c.shared {
-		err = hc.DoTimeout(req, resp, ex.timeout)
-	} else {
-		// Without a timeout fasthttp neither reads the clock for one nor
-		// sets the socket's deadlines: the connection sets ex's (fastConn).
-		c.deadline, c.slack = ex.deadline, ex.timeout/deadlineSlack
-		err = hc.Do(req, resp)
-	}
-	if err != nil {
+	if err := hc.DoTimeout(req, resp, ex.timeout); err != nil {
 		ex.built = builtRequest{} // build the next request afresh, whatever fasthttp left in this one
 		return err
 	}
-	ex.status = resp.StatusCode()
-	if ex.status >= 300 && ex.status < 400 {
-		ex.location = string(resp.Header.Peek("Location"))
-	}
-	for _, v := range resp.Header.Cookies() {
-		ex.setCookies = append(ex.setCookies, string(v))
-	}
-	for _, name := range ex.captureHeaders {
-		ex.headerValues = append(ex.headerValues, string(resp.Header.Peek(name)))
-	}
-	body := resp.BodyStream()
-	if body == nil { // HEAD, 204 and 304 have none
-		return nil
-	}
-	if err := ex.readBody(body); err != nil || ex.bodyTooLarge {
+	complete, err := ex.takeResponse(resp)
+	if body := resp.BodyStream(); !complete && body != nil {
 		// The rest of the body is still on the connection: close it.
 		body.(fasthttp.ReadCloserWithError).CloseWithError(cmp.Or(err, errBodyTooLarge))
 		return err
 	}
-	return resp.CloseBodyStream()
+	return cmp.Or(err, resp.CloseBodyStream())
 }
 
-// build makes ex's fasthttp request anew and returns the host client it
-// goes to. It remembers what it built from when that never changes
-// (exchange.static), so the next request the same can be sent as is.
-func (c *fastClient) build(ex *exchange) *fasthttp.HostClient {
+// buildRequest makes ex's fasthttp request anew, with userAgent unless
+// the step sets its own (a fastClient's HostClient adds its own), and
+// returns its URL. It remembers what it built from when that never
+// changes (exchange.static), for the client to note where it sent it:
+// the next request the same can be sent as it is.
+func buildRequest(ex *exchange, userAgent string) *fasthttp.URI {
 	req := ex.req
 	req.Reset()
 	req.SetRequestURI(ex.url)
@@ -330,26 +305,53 @@ func (c *fastClient) build(ex *exchange) *fasthttp.HostClient {
 	if len(ex.body) > 0 {
 		req.SetBodyRaw(ex.body)
 	}
+	if userAgent != "" && len(req.Header.UserAgent()) == 0 {
+		req.Header.SetUserAgent(userAgent)
+	}
 	uri := req.URI()
+	uri.DisablePathNormalizing = true // the step's path goes as written
 	if len(uri.Username()) > 0 && req.Header.Peek("Authorization") != nil {
 		// fasthttp would replace the step's own header with the URL's
 		// user:password; the explicit header wins, as in net/http.
 		uri.SetUsername("")
 		uri.SetPassword("")
 	}
-	hc := c.hostClient(uri.Scheme(), uri.Host())
 	ex.built = builtRequest{}
 	if ex.static {
-		ex.built = builtRequest{client: c, hc: hc, method: ex.method, url: ex.url, cookie: ex.cookie, headers: ex.headers, body: ex.body}
+		ex.built = builtRequest{method: ex.method, url: ex.url, cookie: ex.cookie, headers: ex.headers, body: ex.body}
 	}
-	return hc
+	return uri
+}
+
+// takeResponse copies from resp what the visitor needs (status,
+// Location, Set-Cookie, captured headers) and reads its body (readBody).
+// complete says whether the body was read to its end, so that its
+// connection may carry another request; a body longer than the step
+// keeps is not, and fails the step's checks, not the request.
+func (ex *exchange) takeResponse(resp *fasthttp.Response) (complete bool, err error) {
+	ex.status = resp.StatusCode()
+	if ex.status >= 300 && ex.status < 400 {
+		ex.location = string(resp.Header.Peek("Location"))
+	}
+	for _, v := range resp.Header.Cookies() {
+		ex.setCookies = append(ex.setCookies, string(v))
+	}
+	for _, name := range ex.captureHeaders {
+		ex.headerValues = append(ex.headerValues, string(resp.Header.Peek(name)))
+	}
+	body := resp.BodyStream()
+	if body == nil { // HEAD, 204 and 304 have none
+		return true, nil
+	}
+	if err := ex.readBody(body); err != nil {
+		return false, err
+	}
+	return !ex.bodyTooLarge, nil
 }
 
 func (c *fastClient) close() {
-	if c.shared {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, hc := range c.hosts {
 		hc.CloseIdleConnections()
 	}

@@ -1,0 +1,280 @@
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// visitorClient is the HTTP/1.1 client of one visitor that has its own
+// connections (connection: visitor, and every closed-model visitor): it
+// sends one request at a time, over one connection per host, kept alive
+// across the visitor's steps and closed when the visit ends.
+//
+// It does what fasthttp's HostClient would, with fasthttp's own request
+// writer and response parser, but holds no buffer while it waits. A
+// HostClient pools its read and write buffers per HostClient, and
+// sync.Pool keeps one per P: each visitor's client held a 16 KiB reader
+// (one per CPU it had run on) and a 4 KiB writer, in flight or not, and
+// a goroutine to expire its idle connections. Here the buffers come from
+// pools shared by every visitor, the writer only while the request is
+// written and the reader only once the answer's first bytes are in
+// (head), so a visitor waiting for a slow target holds the 1 KiB head,
+// its socket and its goroutine. A slow target with thousands of visitors
+// in flight costs that many times less memory (docs/design.md, "A
+// visitor's connections").
+type visitorClient struct {
+	factory  *clientFactory
+	hosts    map[string]*visitorHost // http, by host
+	tlsHosts map[string]*visitorHost // https, by host
+
+	head   [headRead]byte // the answer's first bytes, read before a reader is taken
+	pre    prefixReader   // head's bytes, then the connection's
+	reader *bufio.Reader  // from readers while a response is read; nil otherwise
+	host   *visitorHost   // the host of the response being read
+}
+
+// headRead is how much of an answer is read before a pooled reader is
+// taken: most short answers whole (nginx's default page is 850 bytes
+// with its headers), so the reader then parses without another read.
+const headRead = 1 << 10
+
+// readBufferSize bounds a response's status line and headers: real
+// sites send large ones (cookies, CSP). writeBufferSize is fasthttp's
+// default; a longer request is written in several pieces.
+const (
+	readBufferSize  = 16 << 10
+	writeBufferSize = 4 << 10
+)
+
+// The buffers every visitorClient borrows while it reads or writes.
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
+)
+
+// visitorHost is a visitor's connection to one host.
+type visitorHost struct {
+	addr  string
+	isTLS bool
+	conn  net.Conn  // nil until dialed, and once closed
+	set   time.Time // the deadline conn has, reads and writes; zero: none yet
+	sent  int       // requests written on conn
+}
+
+func newVisitorClient(f *clientFactory) *visitorClient {
+	return &visitorClient{factory: f}
+}
+
+// hostFor returns the visitor's connection entry for a scheme and host.
+// Lookups index the maps with string(bytes), which Go does without
+// allocating.
+func (c *visitorClient) hostFor(scheme, host []byte) *visitorHost {
+	isTLS := string(scheme) == "https"
+	hosts := &c.hosts
+	if isTLS {
+		hosts = &c.tlsHosts
+	}
+	if h, ok := (*hosts)[string(host)]; ok {
+		return h
+	}
+	h := &visitorHost{addr: hostAddr(host, isTLS), isTLS: isTLS}
+	if *hosts == nil {
+		*hosts = map[string]*visitorHost{}
+	}
+	(*hosts)[string(host)] = h
+	return h
+}
+
+func (c *visitorClient) do(ex *exchange) error {
+	ex.resetResponse()
+	h := ex.built.host
+	if !ex.built.holds(c, ex) {
+		uri := buildRequest(ex, c.factory.userAgent)
+		h = c.hostFor(uri.Scheme(), uri.Host())
+		if ex.static {
+			ex.built.client, ex.built.host = c, h
+		}
+	}
+	if err := c.send(h, ex); err != nil {
+		ex.built = builtRequest{} // build the next request afresh, whatever this one left in req
+		return err
+	}
+	complete, err := ex.takeResponse(ex.resp)
+	c.finish(ex, complete)
+	return err
+}
+
+// send writes ex's request on h's connection, dialing one when it has
+// none, and reads the answer's status line and headers; the body is left
+// to read (exchange.takeResponse), then finish. A kept-alive connection
+// that the server closed before answering is how an idle connection
+// expires: an idempotent request then goes once more on a new one, as
+// browsers do, and the retry is counted. A new connection's failure is
+// the target's answer, never retried.
+func (c *visitorClient) send(h *visitorHost, ex *exchange) error {
+	for {
+		reused := h.conn != nil
+		if !reused {
+			conn, err := c.factory.dialer.dial(context.Background(), h.addr, max(time.Until(ex.deadline), time.Nanosecond), h.isTLS, false, nil)
+			if err != nil {
+				return err
+			}
+			h.conn, h.set, h.sent = conn, time.Time{}, 0
+		}
+		answered, err := c.roundTrip(h, ex)
+		if err == nil {
+			return nil
+		}
+		h.close()
+		if answered || !reused || !idempotent(ex.method) || !closedBeforeAnswer(err) {
+			return err
+		}
+		c.factory.retries.Add(1)
+	}
+}
+
+// closedBeforeAnswer reports whether err says the server closed the
+// connection, or reset it, before a byte of the answer came.
+func closedBeforeAnswer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// errClosedBeforeAnswer is what a request gets when its connection
+// closes before the answer's first byte (and no retry is due).
+var errClosedBeforeAnswer = errors.New("the server closed the connection before answering")
+
+// roundTrip writes the request and reads the answer's head. answered
+// says whether any byte of the answer came before an error.
+func (c *visitorClient) roundTrip(h *visitorHost, ex *exchange) (answered bool, err error) {
+	req, resp := ex.req, ex.resp
+	if err := h.extend(ex.deadline, ex.timeout/deadlineSlack); err != nil {
+		return false, err
+	}
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(h.conn)
+	err = req.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	writers.Put(bw)
+	if err != nil {
+		return false, err
+	}
+	h.sent++
+
+	// Wait for the answer holding no reader: most of a visitor's time in
+	// flight is spent here.
+	n, err := h.conn.Read(c.head[:])
+	if n == 0 {
+		if err == io.EOF {
+			err = fmt.Errorf("%w: %w", errClosedBeforeAnswer, io.EOF)
+		}
+		return false, cmpErr(err, io.ErrNoProgress)
+	}
+	c.pre = prefixReader{buf: c.head[:n], r: h.conn}
+	c.reader = readers.Get().(*bufio.Reader)
+	c.reader.Reset(&c.pre)
+	c.host = h
+	resp.Reset()
+	resp.StreamBody = true
+	resp.SkipBody = req.Header.IsHead()
+	if err := resp.Read(c.reader); err != nil {
+		c.release()
+		return true, err
+	}
+	return true, nil
+}
+
+// cmpErr returns err, or alt when err is nil.
+func cmpErr(err, alt error) error {
+	if err == nil {
+		return alt
+	}
+	return err
+}
+
+// finish ends the response that send read the head of: the body stream
+// and the reader go back to their pools, and the connection stays open
+// for the visitor's next request only when the body was read to its end,
+// neither side asked to close, and nothing came after the answer.
+func (c *visitorClient) finish(ex *exchange, complete bool) {
+	h := c.host
+	ex.resp.CloseBodyStream()
+	leftover := c.reader.Buffered() > 0 || c.pre.pending()
+	c.release()
+	if !complete || leftover || ex.resp.ConnectionClose() || ex.req.ConnectionClose() {
+		h.close()
+	}
+}
+
+// release gives the reader back and forgets the response's connection.
+func (c *visitorClient) release() {
+	c.reader.Reset(nil)
+	readers.Put(c.reader)
+	c.reader, c.host = nil, nil
+	c.pre = prefixReader{}
+}
+
+// close closes the visitor's connections: its visit ended.
+func (c *visitorClient) close() {
+	for _, h := range c.hosts {
+		h.close()
+	}
+	for _, h := range c.tlsHosts {
+		h.close()
+	}
+}
+
+func (h *visitorHost) close() {
+	if h.conn != nil {
+		h.conn.Close()
+		h.conn = nil
+	}
+}
+
+// deadlineSlack is the share of a request's timeout that its deadline
+// may fall late: 1/64, 78ms of the default 5s timeout.
+const deadlineSlack = 64
+
+// extend gives the socket deadline d, unless the one it has already
+// falls from d to slack past it; then it sets d plus slack, so the
+// requests that follow keep it for a while. Setting a deadline moves a
+// runtime timer, a cost a generator running flat out on one core
+// notices (docs/design.md, "Request deadlines"): a connection busy with
+// one request after another moves its timer once per slack instead of
+// twice per request, and a request times out at its deadline or up to
+// slack later, never sooner. The deadline bounds the request's write,
+// and the read of its answer and body.
+func (h *visitorHost) extend(d time.Time, slack time.Duration) error {
+	if !h.set.Before(d) && h.set.Sub(d) <= slack {
+		return nil
+	}
+	h.set = d.Add(slack)
+	return h.conn.SetDeadline(h.set)
+}
+
+// prefixReader reads buf, then r.
+type prefixReader struct {
+	buf []byte
+	r   io.Reader
+}
+
+func (p *prefixReader) Read(b []byte) (int, error) {
+	if len(p.buf) > 0 {
+		n := copy(b, p.buf)
+		p.buf = p.buf[n:]
+		return n, nil
+	}
+	return p.r.Read(b)
+}
+
+// pending reports whether bytes of buf are still unread.
+func (p *prefixReader) pending() bool { return len(p.buf) > 0 }
