@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +66,6 @@ type visitorHost struct {
 	isTLS bool
 	conn  net.Conn  // nil until dialed, and once closed
 	set   time.Time // the deadline conn has, reads and writes; zero: none yet
-	sent  int       // requests written on conn
 }
 
 func newVisitorClient(f *clientFactory) *visitorClient {
@@ -126,7 +126,7 @@ func (c *visitorClient) send(h *visitorHost, ex *exchange) error {
 			if err != nil {
 				return err
 			}
-			h.conn, h.set, h.sent = conn, time.Time{}, 0
+			h.conn, h.set = conn, time.Time{}
 		}
 		answered, err := c.roundTrip(h, ex)
 		if err == nil {
@@ -168,7 +168,6 @@ func (c *visitorClient) roundTrip(h *visitorHost, ex *exchange) (answered bool, 
 	if err != nil {
 		return false, err
 	}
-	h.sent++
 
 	// Wait for the answer holding no reader: most of a visitor's time in
 	// flight is spent here.
@@ -177,7 +176,7 @@ func (c *visitorClient) roundTrip(h *visitorHost, ex *exchange) (answered bool, 
 		if err == io.EOF {
 			err = fmt.Errorf("%w: %w", errClosedBeforeAnswer, io.EOF)
 		}
-		return false, cmpErr(err, io.ErrNoProgress)
+		return false, cmp.Or(err, io.ErrNoProgress)
 	}
 	c.pre = prefixReader{buf: c.head[:n], r: h.conn}
 	c.reader = readers.Get().(*bufio.Reader)
@@ -191,14 +190,6 @@ func (c *visitorClient) roundTrip(h *visitorHost, ex *exchange) (answered bool, 
 		return true, err
 	}
 	return true, nil
-}
-
-// cmpErr returns err, or alt when err is nil.
-func cmpErr(err, alt error) error {
-	if err == nil {
-		return alt
-	}
-	return err
 }
 
 // finish ends the response that send read the head of: the body stream
