@@ -202,21 +202,23 @@ func TestResponseAllocations(t *testing.T) { // not parallel: AllocsPerRun needs
 		{"2KiB", []byte("HTTP/1.1 200 OK\r\nContent-Length: 2048\r\n\r\n" + strings.Repeat("x", 2048))},
 		{"1MiB chunked", chunked(1 << 20)},
 	}
-	for _, body := range bodies {
-		for _, check := range []string{"GET /", "{ request: GET /, expect: { body_contains: x } }"} {
-			if len(body.response) < 100 && check != "GET /" {
-				continue // nothing to check
-			}
-			v, steps := stepVisitor(t, rawServer(t, body.response), "http: 1.1", "      - "+check+"\n")
-			st := &steps[0]
-			send := func() {
-				if res := v.step(st, nil); res.class != ClassNone {
-					t.Fatal(res.class, res.detail, res.err)
+	for _, connection := range []string{"visitor", "shared"} {
+		for _, body := range bodies {
+			for _, check := range []string{"GET /", "{ request: GET /, expect: { body_contains: x } }"} {
+				if len(body.response) < 100 && check != "GET /" {
+					continue // nothing to check
 				}
-			}
-			send()
-			if allocs := testing.AllocsPerRun(50, send); allocs > streamAllocs {
-				t.Errorf("%s, %s: %v allocations per request, want at most %d", body.name, check, allocs, streamAllocs)
+				v, steps := stepVisitor(t, rawServer(t, body.response), "http: 1.1, connection: "+connection, "      - "+check+"\n")
+				st := &steps[0]
+				send := func() {
+					if res := v.step(st, nil); res.class != ClassNone {
+						t.Fatal(res.class, res.detail, res.err)
+					}
+				}
+				send()
+				if allocs := testing.AllocsPerRun(50, send); allocs > streamAllocs {
+					t.Errorf("%s, %s, %s connection: %v allocations per request, want at most %d", body.name, check, connection, allocs, streamAllocs)
+				}
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,8 +71,8 @@ type exchange struct {
 // a closed-model run's CPU, for the same bytes.
 type builtRequest struct {
 	client      httpClient
-	hc          *fasthttp.HostClient // a fastClient's
-	host        *visitorHost         // a visitorClient's
+	pool        *sharedHost  // a sharedClient's
+	host        *visitorHost // a visitorClient's
 	method, url string
 	cookie      string
 	headers     []scenario.Header
@@ -131,13 +129,11 @@ type clientFactory struct {
 	// visitors (max_concurrency) plus the largest closed-model phase,
 	// because a phase's last visitors may overlap the next phase's.
 	maxConns int
-	// connWait is how long a request waits for a pooled connection before
-	// failing; it only matters when the pool is full.
-	connWait time.Duration
 	// dialer opens every connection and times its setup.
 	dialer *dialer
-	// retries counts requests sent a second time (retryStaleConnection,
-	// and HTTP/2 refusals in stdClient.do).
+	// retries counts requests sent a second time (a kept-alive
+	// connection closed before answering, wire.send, and HTTP/2 refusals
+	// in stdClient.do).
 	retries atomic.Int64
 }
 
@@ -150,24 +146,9 @@ func (f *clientFactory) newClient(shared bool) httpClient {
 	case f.version == scenario.HTTP2:
 		return newStdClient(f, conns, shared)
 	case shared:
-		return &fastClient{factory: f, conns: conns, retry: f.retryStaleConnection}
+		return newSharedClient(f, conns)
 	}
 	return newVisitorClient(f)
-}
-
-// fastClient is the HTTP/1.1 client every visitor shares (connection:
-// shared), through fasthttp's HostClient, which measured about 2.5× the
-// request rate of a tuned net/http client on this project's benchmark
-// (see DEPENDENCIES.md and bench/). It keeps one fasthttp.HostClient per
-// host, and each one's pool of connections.
-type fastClient struct {
-	factory *clientFactory
-	conns   int
-	retry   func(*fasthttp.Request, int, error) (bool, bool) // the factory's retryStaleConnection, bound once
-
-	mu       sync.Mutex
-	hosts    map[string]*fasthttp.HostClient // http, by host
-	tlsHosts map[string]*fasthttp.HostClient // https, by host
 }
 
 // hostAddr is the address of a URL's host: with its port, or the
@@ -183,69 +164,6 @@ func hostAddr(host []byte, isTLS bool) string {
 	return addr
 }
 
-// hostClient returns the client for a request's scheme and host. Lookups
-// index the maps with string(bytes), which Go does without allocating, so
-// the common case (the target's host, again) costs no garbage.
-func (c *fastClient) hostClient(scheme, host []byte) *fasthttp.HostClient {
-	isTLS := string(scheme) == "https"
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	hosts := &c.hosts
-	if isTLS {
-		hosts = &c.tlsHosts
-	}
-	if hc, ok := (*hosts)[string(host)]; ok {
-		return hc
-	}
-	hc := &fasthttp.HostClient{
-		Addr:      hostAddr(host, isTLS),
-		IsTLS:     isTLS,
-		TLSConfig: c.factory.tlsConfig,
-		MaxConns:  c.conns,
-		// LIFO takes the connection released last: O(1), where fasthttp's
-		// default FIFO shifts the whole idle list on every request (with a
-		// shared pool of thousands, an eighth of the open model's CPU,
-		// measured), and it keeps the warmest connections busy while the
-		// rest expire after MaxIdleConnDuration.
-		ConnPoolStrategy:       fasthttp.LIFO,
-		MaxConnWaitTimeout:     c.factory.connWait,
-		Name:                   c.factory.userAgent,
-		ReadBufferSize:         readBufferSize,
-		MaxIdleConnDuration:    30 * time.Second,
-		DisablePathNormalizing: true,
-		RetryIfErr:             c.retry,
-		// Bodies are read as they arrive and dropped (readBody): a target
-		// that sends an endless body costs time, never memory.
-		StreamResponseBody: true,
-		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
-			return c.factory.dialer.dial(context.Background(), addr, timeout, isTLS, true, nil)
-		},
-	}
-	if *hosts == nil {
-		*hosts = map[string]*fasthttp.HostClient{}
-	}
-	(*hosts)[string(host)] = hc
-	return hc
-}
-
-// retryStaleConnection retries a request once when the server closed the
-// connection before sending a byte of its answer. That is how a kept-alive
-// connection the server let expire fails, and browsers retry it too.
-// fasthttp does not say whether the connection was kept alive or new, so
-// a server that closes every new connection at once has each idempotent
-// request tried twice (and counted once, as a reset). Every other failure
-// is the target's answer and is counted, never retried. Only idempotent
-// methods are retried, as net/http does. Each retry is counted in the
-// results.
-func (f *clientFactory) retryStaleConnection(req *fasthttp.Request, attempts int, err error) (resetTimeout, retry bool) {
-	stale := errors.Is(err, io.EOF) || errors.Is(err, fasthttp.ErrConnectionClosed)
-	retry = idempotent(req.Header.Method()) && stale && attempts == 1
-	if retry {
-		f.retries.Add(1)
-	}
-	return false, retry
-}
-
 // idempotent reports whether a request with this method may be sent twice
 // (RFC 9110, section 9.2.2).
 func idempotent[S ~string | ~[]byte](method S) bool {
@@ -254,30 +172,6 @@ func idempotent[S ~string | ~[]byte](method S) bool {
 		return true
 	}
 	return false
-}
-
-func (c *fastClient) do(ex *exchange) error {
-	req, resp := ex.req, ex.resp
-	ex.resetResponse()
-	hc := ex.built.hc
-	if !ex.built.holds(c, ex) {
-		uri := buildRequest(ex, "")
-		hc = c.hostClient(uri.Scheme(), uri.Host())
-		if ex.static {
-			ex.built.client, ex.built.hc = c, hc
-		}
-	}
-	if err := hc.DoTimeout(req, resp, ex.timeout); err != nil {
-		ex.built = builtRequest{} // build the next request afresh, whatever fasthttp left in this one
-		return err
-	}
-	complete, err := ex.takeResponse(resp)
-	if body := resp.BodyStream(); !complete && body != nil {
-		// The rest of the body is still on the connection: close it.
-		body.(fasthttp.ReadCloserWithError).CloseWithError(cmp.Or(err, errBodyTooLarge))
-		return err
-	}
-	return cmp.Or(err, resp.CloseBodyStream())
 }
 
 // buildRequest makes ex's fasthttp request anew, with userAgent unless
@@ -347,17 +241,6 @@ func (ex *exchange) takeResponse(resp *fasthttp.Response) (complete bool, err er
 		return false, err
 	}
 	return !ex.bodyTooLarge, nil
-}
-
-func (c *fastClient) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, hc := range c.hosts {
-		hc.CloseIdleConnections()
-	}
-	for _, hc := range c.tlsHosts {
-		hc.CloseIdleConnections()
-	}
 }
 
 // stdClient speaks HTTP/2 through net/http: over TLS with ALPN for https
@@ -522,10 +405,6 @@ func dialUnlessRefused(d *dialer, isTLS, shared bool, alpn []string) func(ctx co
 		return d.dial(ctx, addr, untilDeadline(ctx), isTLS, shared, alpn)
 	}
 }
-
-// errBodyTooLarge closes a connection whose response body was longer than
-// the step reads; the step then fails its checks (classifyResponse).
-var errBodyTooLarge = errors.New("response body larger than max_body")
 
 // readBody reads a response body to its end and keeps only what the
 // visitor asks for: up to maxBody bytes for checks and captures, or the

@@ -61,6 +61,12 @@ func (d *dialer) dial(ctx context.Context, addr string, timeout time.Duration, i
 			return c, nil
 		}
 	}
+	return d.dialNew(ctx, addr, timeout, isTLS, shared, alpn)
+}
+
+// dialNew opens a new connection, as dial does when no pre-opened one is
+// left.
+func (d *dialer) dialNew(ctx context.Context, addr string, timeout time.Duration, isTLS, shared bool, alpn []string) (net.Conn, error) {
 	start := time.Now()
 	tcp := d.tcp
 	if !shared {

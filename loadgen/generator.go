@@ -162,7 +162,6 @@ func newRun(g *Generator, sc *scenario.Scenario) (*run, error) {
 			tlsConfig: tc,
 			userAgent: cfg.UserAgent,
 			maxConns:  sc.Traffic.MaxConcurrency + sc.Plan.MaxConcurrency(),
-			connWait:  sc.Defaults.Timeout,
 			dialer:    newDialer(tc, sig),
 		},
 		signals: sig,

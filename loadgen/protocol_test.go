@@ -165,8 +165,10 @@ journeys:
 // connection expires) is sent once more, on a new connection, if it is
 // idempotent, and the retry is counted. A visitor's own client knows a
 // new connection from a kept-alive one, and a new one's failure is the
-// target's answer: never retried. The shared client's fasthttp pool
-// cannot tell them apart, and retries both.
+// target's answer: never retried. The shared pool's first connection
+// was opened before the run and idled since, as a kept-alive one does:
+// its failure is retried once, on a new connection, whose own failure
+// is not.
 func TestStaleConnectionRetry(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

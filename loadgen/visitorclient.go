@@ -34,7 +34,14 @@ type visitorClient struct {
 	factory  *clientFactory
 	hosts    map[string]*visitorHost // http, by host
 	tlsHosts map[string]*visitorHost // https, by host
+	wire
+}
 
+// wire is one request's exchange on a connection: it writes the request,
+// reads the answer's head, and hands the body to the exchange. A visitor's
+// own client has one; the shared pool's requests borrow one (wires)
+// while they are in flight.
+type wire struct {
 	head   [headRead]byte // the answer's first bytes, read before a reader is taken
 	pre    prefixReader   // head's bytes, then the connection's
 	reader *bufio.Reader  // from readers while a response is read; nil otherwise
@@ -60,12 +67,16 @@ var (
 	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
 )
 
-// visitorHost is a visitor's connection to one host.
+// visitorHost is a connection to one host: a visitor's own, or one of
+// the shared pool's (shared), which the dialer opens differently (TCP
+// keep-alive probes, pre-opened connections first, a FIN on close).
 type visitorHost struct {
-	addr  string
-	isTLS bool
-	conn  net.Conn  // nil until dialed, and once closed
-	set   time.Time // the deadline conn has, reads and writes; zero: none yet
+	addr   string
+	isTLS  bool
+	shared bool
+	conn   net.Conn  // nil until dialed, and once closed
+	set    time.Time // the deadline conn has, reads and writes; zero: none yet
+	used   time.Time // when the shared pool last lent it (sharedHost.put)
 }
 
 func newVisitorClient(f *clientFactory) *visitorClient {
@@ -102,7 +113,7 @@ func (c *visitorClient) do(ex *exchange) error {
 			ex.built.client, ex.built.host = c, h
 		}
 	}
-	if err := c.send(h, ex); err != nil {
+	if err := c.send(c.factory, h, ex); err != nil {
 		ex.built = builtRequest{} // build the next request afresh, whatever this one left in req
 		return err
 	}
@@ -118,11 +129,19 @@ func (c *visitorClient) do(ex *exchange) error {
 // expires: an idempotent request then goes once more on a new one, as
 // browsers do, and the retry is counted. A new connection's failure is
 // the target's answer, never retried.
-func (c *visitorClient) send(h *visitorHost, ex *exchange) error {
-	for {
+func (c *wire) send(f *clientFactory, h *visitorHost, ex *exchange) error {
+	for retry := false; ; retry = true {
 		reused := h.conn != nil
+		if !reused && h.shared && !retry {
+			// A connection the shared pool opened before the run has
+			// idled since, like a kept-alive one: a server may have
+			// closed it. A retry takes a new one.
+			if conn := f.dialer.takeWarm(h.addr); conn != nil {
+				h.conn, h.set, reused = conn, time.Time{}, true
+			}
+		}
 		if !reused {
-			conn, err := c.factory.dialer.dial(context.Background(), h.addr, max(time.Until(ex.deadline), time.Nanosecond), h.isTLS, false, nil)
+			conn, err := f.dialer.dialNew(context.Background(), h.addr, max(time.Until(ex.deadline), time.Nanosecond), h.isTLS, h.shared, nil)
 			if err != nil {
 				return err
 			}
@@ -136,7 +155,7 @@ func (c *visitorClient) send(h *visitorHost, ex *exchange) error {
 		if answered || !reused || !idempotent(ex.method) || !closedBeforeAnswer(err) {
 			return err
 		}
-		c.factory.retries.Add(1)
+		f.retries.Add(1)
 	}
 }
 
@@ -152,7 +171,7 @@ var errClosedBeforeAnswer = errors.New("the server closed the connection before 
 
 // roundTrip writes the request and reads the answer's head. answered
 // says whether any byte of the answer came before an error.
-func (c *visitorClient) roundTrip(h *visitorHost, ex *exchange) (answered bool, err error) {
+func (c *wire) roundTrip(h *visitorHost, ex *exchange) (answered bool, err error) {
 	req, resp := ex.req, ex.resp
 	if err := h.extend(ex.deadline, ex.timeout/deadlineSlack); err != nil {
 		return false, err
@@ -194,9 +213,9 @@ func (c *visitorClient) roundTrip(h *visitorHost, ex *exchange) (answered bool, 
 
 // finish ends the response that send read the head of: the body stream
 // and the reader go back to their pools, and the connection stays open
-// for the visitor's next request only when the body was read to its end,
+// for the next request only when the body was read to its end,
 // neither side asked to close, and nothing came after the answer.
-func (c *visitorClient) finish(ex *exchange, complete bool) {
+func (c *wire) finish(ex *exchange, complete bool) {
 	h := c.host
 	ex.resp.CloseBodyStream()
 	leftover := c.reader.Buffered() > 0 || c.pre.pending()
@@ -207,7 +226,7 @@ func (c *visitorClient) finish(ex *exchange, complete bool) {
 }
 
 // release gives the reader back and forgets the response's connection.
-func (c *visitorClient) release() {
+func (c *wire) release() {
 	c.reader.Reset(nil)
 	readers.Put(c.reader)
 	c.reader, c.host = nil, nil

@@ -1,0 +1,148 @@
+package loadgen
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// pooledConn is a connection for the shared pool's tests: one end of a
+// pipe, and whether the pool closed it (the other end reads EOF).
+func pooledConn(t *testing.T) (h *visitorHost, closed func() bool) {
+	t.Helper()
+	ours, theirs := net.Pipe()
+	t.Cleanup(func() { ours.Close(); theirs.Close() })
+	return &visitorHost{addr: "pipe", shared: true, conn: ours}, func() bool {
+		theirs.SetReadDeadline(time.Now().Add(time.Millisecond))
+		_, err := theirs.Read(make([]byte, 1))
+		return errors.Is(err, io.EOF)
+	}
+}
+
+// TestSharedPoolLendsLastReleasedFirst checks the pool's order: the
+// connection released last is lent first (the warmest), new slots are
+// given while the pool is below its size, and a slot whose connection
+// failed frees its place.
+func TestSharedPoolLendsLastReleasedFirst(t *testing.T) {
+	p := &sharedHost{addr: "pipe", max: 3}
+	deadline := time.Now().Add(time.Second)
+	var lent []*visitorHost
+	for range 3 {
+		h, err := p.take(deadline)
+		if err != nil || h.conn != nil || !h.shared {
+			t.Fatalf("take below the pool's size: %+v, %v; want a new shared slot", h, err)
+		}
+		lent = append(lent, h)
+	}
+	a, _ := pooledConn(t)
+	b, _ := pooledConn(t)
+	lent[0].conn, lent[1].conn = a.conn, b.conn
+	now := time.Now()
+	p.put(lent[0], now)
+	p.put(lent[1], now)
+	p.put(lent[2], now) // its connection failed: nil
+	if p.open != 2 || len(p.idle) != 2 {
+		t.Fatalf("open %d, idle %d; want 2 and 2", p.open, len(p.idle))
+	}
+	if h, _ := p.take(deadline); h != lent[1] {
+		t.Error("the pool did not lend the connection released last")
+	}
+	if h, _ := p.take(deadline); h != lent[0] {
+		t.Error("the pool did not lend the connection released before it")
+	}
+	if h, _ := p.take(deadline); h.conn != nil || p.open != 3 {
+		t.Errorf("a failed connection's place was not free: %+v, open %d", h, p.open)
+	}
+}
+
+// TestSharedPoolWaitsUntilTheDeadline checks a full pool: a request
+// waits for the first connection released, first come first served, and
+// one that waits until its deadline fails as a timeout, leaving the
+// pool's count whole.
+func TestSharedPoolWaitsUntilTheDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &sharedHost{addr: "pipe", max: 1}
+		h, _ := p.take(time.Now().Add(time.Second))
+		c, _ := pooledConn(t)
+		h.conn = c.conn
+
+		got := make(chan *visitorHost, 2)
+		for range 2 {
+			go func() {
+				w, err := p.take(time.Now().Add(time.Second))
+				if err != nil {
+					got <- nil
+					return
+				}
+				got <- w
+			}()
+			synctest.Wait() // the first waits before the second
+		}
+		time.Sleep(100 * time.Millisecond)
+		p.put(h, time.Now())
+		if w := <-got; w != h {
+			t.Fatalf("the first waiting request got %p, want the released connection %p", w, h)
+		}
+		time.Sleep(time.Second) // the second's deadline
+		if w := <-got; w != nil {
+			t.Fatal("a request waited past its deadline and got a connection")
+		}
+		if p.open != 1 || len(p.waiting) != 0 {
+			t.Errorf("open %d, waiting %d; want 1 and 0", p.open, len(p.waiting))
+		}
+
+		_, err := p.take(time.Now().Add(time.Millisecond))
+		if !errors.Is(err, errPoolBusy) || classifyError(err) != ClassTimeout {
+			t.Errorf("a full pool's wait failed with %v (%v), want errPoolBusy, a timeout", err, classifyError(err))
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("%v is not a deadline", err)
+		}
+	})
+}
+
+// TestSharedPoolExpiresIdleConnections checks that the connection idle
+// longest closes once it has idled maxIdle, before a server's keep-alive
+// timeout would close it under a request, and that a closed client
+// closes its idle connections and every lent one as it comes back.
+func TestSharedPoolExpiresIdleConnections(t *testing.T) {
+	p := &sharedHost{addr: "pipe", max: 3}
+	c := &sharedClient{hosts: map[string]*sharedHost{"pipe": p}}
+	deadline := time.Now().Add(time.Second)
+	// lend takes a slot and gives it a connection, as send would.
+	lend := func() (h *visitorHost, closed func() bool) {
+		h, _ = p.take(deadline)
+		c, closed := pooledConn(t)
+		h.conn = c.conn
+		return h, closed
+	}
+	a, aClosed := lend()
+	b, bClosed := lend()
+	t0 := time.Now()
+	p.put(a, t0)
+	p.put(b, t0.Add(maxIdle))
+	if aClosed() || p.open != 2 {
+		t.Fatalf("a connection idle for maxIdle closed (open %d)", p.open)
+	}
+	b, _ = p.take(deadline)
+	p.put(b, t0.Add(maxIdle+time.Millisecond))
+	if !aClosed() || bClosed() || p.open != 1 || len(p.idle) != 1 {
+		t.Fatalf("past maxIdle: a closed %v, b closed %v, open %d, idle %d; want a closed alone", aClosed(), bClosed(), p.open, len(p.idle))
+	}
+
+	b, _ = p.take(deadline) // lent when the run ends
+	d, dClosed := lend()
+	p.put(d, time.Now()) // idle when the run ends
+	c.close()
+	if !dClosed() || bClosed() {
+		t.Fatalf("close: idle closed %v, lent closed %v; want the idle one only", dClosed(), bClosed())
+	}
+	p.put(b, time.Now())
+	if !bClosed() || len(p.idle) != 0 || p.open != 0 {
+		t.Errorf("a connection released after the client closed: closed %v, idle %d, open %d", bClosed(), len(p.idle), p.open)
+	}
+}
