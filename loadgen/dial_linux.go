@@ -274,6 +274,7 @@ type rawConn struct {
 	remote *net.TCPAddr
 	local  localAddr
 	counts closeCounter
+	await  awaitState // writeAndAwait's
 }
 
 func (c *rawConn) Read(b []byte) (int, error) {

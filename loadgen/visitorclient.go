@@ -46,6 +46,24 @@ type wire struct {
 	pre    prefixReader   // head's bytes, then the connection's
 	reader *bufio.Reader  // from readers while a response is read; nil otherwise
 	host   *visitorHost   // the host of the response being read
+	out    requestWriter  // what the pooled writer writes the request to
+}
+
+// requestWriter is the connection a request is written to. Its last
+// bytes (the writer's final flush) go through writeAndAwait where the
+// connection has one (ours, on Linux), which returns once the answer
+// can be read, so reading it takes one system call, not two.
+type requestWriter struct {
+	conn  net.Conn
+	last  bool // the next Write carries the request's last bytes
+	await interface{ writeAndAwait([]byte) (int, error) }
+}
+
+func (w *requestWriter) Write(p []byte) (int, error) {
+	if w.last && w.await != nil {
+		return w.await.writeAndAwait(p)
+	}
+	return w.conn.Write(p)
 }
 
 // headRead is how much of an answer is read before a pooled reader is
@@ -176,14 +194,18 @@ func (c *wire) roundTrip(h *visitorHost, ex *exchange) (answered bool, err error
 	if err := h.extend(ex.deadline, ex.timeout/deadlineSlack); err != nil {
 		return false, err
 	}
+	c.out = requestWriter{conn: h.conn}
+	c.out.await, _ = h.conn.(interface{ writeAndAwait([]byte) (int, error) })
 	bw := writers.Get().(*bufio.Writer)
-	bw.Reset(h.conn)
+	bw.Reset(&c.out)
 	err = req.Write(bw)
 	if err == nil {
+		c.out.last = true
 		err = bw.Flush()
 	}
 	bw.Reset(nil)
 	writers.Put(bw)
+	c.out = requestWriter{}
 	if err != nil {
 		return false, err
 	}
