@@ -254,29 +254,42 @@ journeys:
 }
 
 // TestConnectionModes counts the target's connections: each open-model
-// visitor opens its own, like a new browser; shared mode pools them.
+// visitor opens its own, like a new browser; shared mode pools them. Over
+// TLS as well as plain HTTP/1.1.
 func TestConnectionModes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		mode string
+		tls  bool
 		want func(n int64) bool
 		desc string
 	}{
-		{"visitor", func(n int64) bool { return n == 20 }, "20 (one per visitor)"},
-		{"shared", func(n int64) bool { return n >= 1 && n <= 5 }, "a few (a busy machine overlaps requests)"},
+		{"visitor", false, func(n int64) bool { return n == 20 }, "20 (one per visitor)"},
+		{"shared", false, func(n int64) bool { return n >= 1 && n <= 5 }, "a few (a busy machine overlaps requests)"},
+		{"visitor", true, func(n int64) bool { return n == 20 }, "20 (one per visitor)"},
+		{"shared", true, func(n int64) bool { return n >= 1 && n <= 5 }, "a few (a busy machine overlaps requests)"},
 	} {
-		t.Run(tc.mode, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/tls=%v", tc.mode, tc.tls), func(t *testing.T) {
 			t.Parallel()
 			var conns atomic.Int64
-			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") }))
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.ProtoMajor != 1 {
+					w.WriteHeader(http.StatusHTTPVersionNotSupported)
+				}
+				fmt.Fprint(w, "ok")
+			}))
 			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 				if s == http.StateNew {
 					conns.Add(1)
 				}
 			}
-			srv.Start()
+			if tc.tls {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
 			t.Cleanup(srv.Close)
-			sc := load(t, srv.URL, `defaults: { connection: `+tc.mode+` }
+			sc := load(t, srv.URL, `defaults: { connection: `+tc.mode+`, tls: { insecure: true } }
 traffic:
   arrivals: uniform
   phases: [ { duration: 1s, rate: 20/s } ]
