@@ -183,7 +183,7 @@ type recorder struct {
 
 	// Collector-owned state.
 	taken    []*chunk // the chunks being folded, kept for reuse
-	tally    *tally   // the values being folded, counted per histogram and bucket
+	tally    *tally   // the values being folded, counted per histogram and bucket (tally.go)
 	interval *intervalBuilder
 	totals   totals // the whole run
 	timeline timeline
@@ -215,7 +215,7 @@ func newRecorder(kl keyLayout, shards int, interval time.Duration, maxIntervals 
 	r := &recorder{
 		layout:   kl,
 		shards:   make([]shard, shards),
-		tally:    new(tally),
+		tally:    newTally(),
 		interval: newIntervalBuilder(kl),
 		totals:   totals{steps: make([]stepCounts, kl.numSteps()), journeys: make([]journeyTotals, kl.numJourneys())},
 		timeline: timeline{width: interval, max: maxIntervals, keys: len(kl.keys), spans: make([]time.Duration, 0, maxIntervals+1)},
@@ -328,7 +328,7 @@ func (r *recorder) fold(e entry) {
 		r.tallyValue(kindService, e.index, int64(e.service))
 	}
 	if e.flags&entryOpen != 0 {
-		r.tallyValue(kindLag, 0, int64(e.lag))
+		r.tallyValue(kindLag, 0, micros(fromMicros(int64(e.lag)))) // clamped, as Sparse.record clamps
 	}
 }
 

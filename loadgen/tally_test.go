@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -157,9 +158,10 @@ var tallyCases = []tallyCase{
 }
 
 // TestTallyFoldsAsEachValueAlone folds each case's entries through the
-// recorder, whose tally records each bucket once with its count, and
-// one value at a time (foldEach): the histograms must be the same, every
-// bucket's count, percentile, minimum and maximum, and so must the
+// recorder, whose tally counts each bucket's values and merges them into
+// the histograms when a drain ends or the tally fills, and one value at
+// a time (foldEach): the histograms must be the same, every bucket's
+// count, percentile, minimum and maximum, count width, and so must the
 // results built from them. Entries are drained in bites of several
 // sizes, the tally reused from drain to drain.
 func TestTallyFoldsAsEachValueAlone(t *testing.T) {
@@ -279,7 +281,7 @@ func packedBuckets(p *hdr.PackedHistogram) [][2]int64 {
 // it is full once it has counted as many values as a count can hold.
 func TestTallyFlushesBeforeACountOverflows(t *testing.T) {
 	t.Parallel()
-	var tl tally
+	tl := newTally()
 	tl.add(1)
 	tl.adds = math.MaxUint32 - 2
 	if tl.add(1) {
@@ -289,7 +291,7 @@ func TestTallyFlushesBeforeACountOverflows(t *testing.T) {
 		t.Fatal("not full with a count of 2^32-1 reached")
 	}
 	var got int64
-	tl.flush(func(key uint64, n int64) { got += n })
+	tl.flush(func(_ uint64, values *hdr.PackedHistogram) { got += values.TotalCount() })
 	if got != 3 || tl.n != 0 || tl.adds != 0 || tl.counts != [tallySlots]uint32{} {
 		t.Errorf("flushed %d values, left %d keys, %d adds", got, tl.n, tl.adds)
 	}
@@ -313,5 +315,39 @@ func TestDrainAllocatesNothing(t *testing.T) { // not parallel: AllocsPerRun nee
 		r.drain()
 	}); allocs != 0 {
 		t.Errorf("a drain allocates %v times", allocs)
+	}
+}
+
+// TestRadixSortOrdersByKey: flush builds each histogram's buckets in
+// order from radixSort's words, which must come out ordered by their
+// key, whatever its width, the slot below it left as it was.
+func TestRadixSortOrdersByKey(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		keys func(rng *rand.Rand) uint64
+	}{
+		{"one key", func(*rand.Rand) uint64 { return 0 }},
+		{"buckets of one histogram", func(rng *rand.Rand) uint64 { return tallyKey(kindLatency, 0, rng.Int64N(histHighest)) }},
+		{"a few histograms", func(rng *rand.Rand) uint64 {
+			return tallyKey(histKind(rng.IntN(6)), rng.Uint32N(40), rng.Int64N(5000))
+		}},
+		{"the widest keys", func(rng *rand.Rand) uint64 {
+			return tallyKey(histKind(rng.IntN(6)), math.MaxUint32-rng.Uint32N(3), int64(rng.Uint32()))
+		}},
+	} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		var words []uint64
+		var top uint64
+		for i := range tallyLimit {
+			key := tc.keys(rng)
+			top = max(top, key)
+			words = append(words, key<<tallyBits|uint64(i))
+		}
+		want := slices.Clone(words)
+		slices.SortStableFunc(want, func(a, b uint64) int { return cmp.Compare(a>>tallyBits, b>>tallyBits) })
+		if got := radixSort(words, make([]uint64, len(words)), top); !slices.Equal(got, want) {
+			t.Errorf("%s: not in key order, or a slot moved away from its key", tc.name)
+		}
 	}
 }
