@@ -183,6 +183,7 @@ type recorder struct {
 
 	// Collector-owned state.
 	taken    []*chunk // the chunks being folded, kept for reuse
+	tally    *tally   // the values being folded, counted per histogram and bucket (tally.go)
 	interval *intervalBuilder
 	totals   totals // the whole run
 	timeline timeline
@@ -214,6 +215,7 @@ func newRecorder(kl keyLayout, shards int, interval time.Duration, maxIntervals 
 	r := &recorder{
 		layout:   kl,
 		shards:   make([]shard, shards),
+		tally:    newTally(),
 		interval: newIntervalBuilder(kl),
 		totals:   totals{steps: make([]stepCounts, kl.numSteps()), journeys: make([]journeyTotals, kl.numJourneys())},
 		timeline: timeline{width: interval, max: maxIntervals, keys: len(kl.keys), spans: make([]time.Duration, 0, maxIntervals+1)},
@@ -288,6 +290,8 @@ func (r *recorder) collect(offset time.Duration, sig IntervalSignals) Interval {
 
 // fold adds one entry to the interval being built, or to the run's
 // totals for what the timeline does not hold: visits, failures' timings.
+// Its values go to the tally, which records them into the histograms
+// when the drain ends (flushTally).
 func (r *recorder) fold(e entry) {
 	if e.flags&entryVisit != 0 {
 		j := &r.totals.journeys[e.index]
@@ -295,7 +299,7 @@ func (r *recorder) fold(e entry) {
 		if e.flags&entryVisitFailed != 0 {
 			j.failed++
 		}
-		j.duration.record(int64(e.latency), 1)
+		r.tallyValue(kindVisit, e.index, int64(e.latency))
 		return
 	}
 	ib := r.interval
@@ -317,15 +321,14 @@ func (r *recorder) fold(e entry) {
 		return
 	}
 	if failed {
-		f := &r.totals.failures[e.class]
-		f.Latency.record(int64(e.latency), 1)
-		f.Service.record(int64(e.service), 1)
+		r.tallyValue(kindFailedLatency, uint32(e.class), int64(e.latency))
+		r.tallyValue(kindFailedService, uint32(e.class), int64(e.service))
 	} else {
-		ik.latency.p.RecordValue(int64(e.latency))
-		ik.service.p.RecordValue(int64(e.service))
+		r.tallyValue(kindLatency, e.index, int64(e.latency))
+		r.tallyValue(kindService, e.index, int64(e.service))
 	}
 	if e.flags&entryOpen != 0 {
-		ib.lag.record(fromMicros(int64(e.lag)), 1)
+		r.tallyValue(kindLag, 0, micros(fromMicros(int64(e.lag)))) // clamped, as Sparse.record clamps
 	}
 }
 
@@ -417,6 +420,7 @@ func (r *recorder) drain() {
 			r.fold(e)
 		}
 	}
+	r.flushTally()
 	r.chunks.giveBack(taken)
 	clear(taken)
 	r.taken = taken[:0]
