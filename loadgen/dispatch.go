@@ -215,6 +215,8 @@ func (d *dispatcher) land() {
 type sleeper struct {
 	timer *time.Timer
 	fine  *fineWake // nil: waits end when the runtime's poller next looks (idle: in whole milliseconds)
+	// armed is when fine fires, as last armed; zero before.
+	armed time.Time
 }
 
 // fineBelow is the wait under which a sleeper with a fineWake arms it: a
@@ -232,7 +234,8 @@ const fineSlack = 500 * time.Microsecond
 // until waits until t; it returns false if done closed first. When t has
 // passed it returns at once, false only if done is already closed.
 func (s *sleeper) until(t time.Time, done <-chan struct{}) bool {
-	d := time.Until(t)
+	now := time.Now()
+	d := t.Sub(now)
 	if d <= 0 {
 		select {
 		case <-done:
@@ -247,7 +250,16 @@ func (s *sleeper) until(t time.Time, done <-chan struct{}) bool {
 		s.timer.Reset(d)
 	}
 	if s.fine != nil && d < fineBelow {
-		s.fine.arm(max(d, fineSlack))
+		// A wait may end from t to fineSlack after now. The fineWake
+		// already armed for a moment in that span serves this wait too,
+		// so at a high rate it is armed once per fineSlack, not once per
+		// wait (at 40,000 arrivals/s, 21,000 system calls a second).
+		// Armed before t, it would wake the poller too soon, for nothing.
+		latest := now.Add(max(d, fineSlack))
+		if s.armed.Before(t) || s.armed.After(latest) {
+			s.fine.arm(latest.Sub(now))
+			s.armed = latest
+		}
 	}
 	select {
 	case <-s.timer.C:

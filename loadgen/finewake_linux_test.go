@@ -27,3 +27,37 @@ func TestFineWakeFires(t *testing.T) {
 		}
 	}
 }
+
+// TestSleeperArmsOncePerSlack waits again and again for moments 25µs
+// apart, as the scheduler does at 40,000 arrivals/s: each wait ends at or
+// after its moment, the fineWake is never armed for a moment before the
+// wait's end, and it is armed about once per fineSlack, not once per wait
+// (a system call each).
+func TestSleeperArmsOncePerSlack(t *testing.T) {
+	s := sleeper{fine: newFineWake()}
+	if s.fine == nil {
+		t.Fatal("no timerfd")
+	}
+	defer s.stop()
+	const waits = 400
+	start := time.Now()
+	next, armed, arms := start, time.Time{}, 0
+	for range waits {
+		next = next.Add(25 * time.Microsecond)
+		if !s.until(next, nil) {
+			t.Fatal("a wait without a done channel was stopped")
+		}
+		if now := time.Now(); now.Before(next) {
+			t.Fatalf("a wait ended %v before its moment", next.Sub(now))
+		}
+		if s.armed != armed {
+			arms++
+			if armed = s.armed; armed.Before(next) {
+				t.Fatalf("the fineWake was armed for %v before the wait's moment", next.Sub(armed))
+			}
+		}
+	}
+	if limit := int(time.Since(start)/fineSlack) + 2; arms > limit || arms == 0 {
+		t.Errorf("%d waits armed the fineWake %d times, want 1 to %d (one per fineSlack)", waits, arms, limit)
+	}
+}
