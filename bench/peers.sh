@@ -11,7 +11,8 @@
 #            round's listed beside it.
 #   visitor  a new connection per visitor: liftoff's default open model at
 #            fixed rates, and ab (closed loop, a new connection per request,
-#            10 at a time) for the p99 of the same server.
+#            10 at a time) for the p99 of the same server; BENCH_ROUNDS
+#            rounds, liftoff's row the round with the median p99.
 #   startup  start-up plus one request: liftoff --smoke and hey -n 1
 #            (hyperfine, when installed).
 #   rss      liftoff's peak RSS at 5,000 visitors/s, over a run and over one
@@ -130,15 +131,18 @@ if want closed; then
   check "closed model CPU/request below hey's" 'a < b' -v a="$(echo "${Lc[*]}" | median)" -v b="$(echo "${Hc[*]}" | median)"
 fi
 
+# pick_median KEY RUN...: the run whose KEY (a jq path) is the median of
+# the runs' (the lower middle one for an even count); values KEY RUN...:
+# each run's, in order; cpus_per REQUESTS-KEY RUN...: the runs' median CPU
+# per request.
+pick_median() {
+  local key="$1"; shift
+  for n in "$@"; do echo "$(lj "$n" "$key") $n"; done | sort -g | awk -v k=$(( ($# + 1) / 2 )) 'NR == k {print $2}'
+}
+values() { local key="$1"; shift; for n in "$@"; do lj "$n" "$key"; done | sort -g | tr '\n' ' ' | sed 's/ $//'; }
+cpus_per() { local reqs="$1"; shift; for n in "$@"; do us_per "$(lj "$n" "$reqs")" "$(cpu_of "$n")"; echo; done | median; }
+
 if want open; then
-  # pick_median KEY RUN...: the run whose KEY (a jq path) is the median of
-  # the runs' (the lower middle one for an even count).
-  pick_median() {
-    local key="$1"; shift
-    for n in "$@"; do echo "$(lj "$n" "$key") $n"; done | sort -g | awk -v k=$(( ($# + 1) / 2 )) 'NR == k {print $2}'
-  }
-  values() { local key="$1"; shift; for n in "$@"; do lj "$n" "$key"; done | sort -g | tr '\n' ' ' | sed 's/ $//'; }
-  cpus_per() { local reqs="$1"; shift; for n in "$@"; do us_per "$(lj "$n" "$reqs")" "$(cpu_of "$n")"; echo; done | median; }
   for rate in "${rates[@]}"; do
     lruns=() vruns=()
     for r in $(seq "$rounds"); do
@@ -187,24 +191,39 @@ if want open; then
 fi
 
 if want visitor; then
-  timed ab ab -q -S -t "$secs" -n 100000000 -c 10 "$url"
-  abreq=$(awk '/^Complete requests/ {print $3}' "$work/ab.out")
-  abp99=$(awk '$1 == "99%" {print $2}' "$work/ab.out")
-  row visitor "ab -c 10 (new conn.)" "$(awk '/^Requests per second/ {printf "%.0f", $4}' "$work/ab.out")" "${abp99:-?}ms" - \
-    "$(us_per "$abreq" "$(cpu_of ab)")" "$(rss_of ab)" "closed loop"
-  for rate in "${visitor_rates[@]}"; do
-    liftoff_run "visitor$rate" bench/open-ceiling.yaml BENCH_RATE="$rate/s" BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson
-    p99=$(lj "visitor$rate" .summary.latency_ms.p99)
-    row visitor "liftoff visitor $rate/s" "$(lj "visitor$rate" '.summary.achieved_rate|floor')" "${p99}ms" \
-      "$(lj "visitor$rate" '.summary.lag_ms.p99|tostring + "ms"')" \
-      "$(us_per "$(lj "visitor$rate" .summary.requests)" "$(cpu_of "visitor$rate")")" "$(rss_of "visitor$rate")" \
-      "$(lj "visitor$rate" '.verdict')$(awk -v a="$p99" -v b="${abp99:-0}" 'BEGIN {printf ", p99 %+.1fms vs ab", a - b}')"
-    if [ "$rate" = 10000 ]; then
-      check "open model, a connection per visitor, 10,000/s: >= 99% achieved, p99 within 2ms of ab's" 'a >= 0.99 * r && p - b <= 2' \
-        -v a="$(lj visitor10000 .summary.achieved_rate)" -v r=10000 -v p="$p99" -v b="${abp99:-0}"
-    fi
-    echo "  visitor $rate/s done"
+  # Rounds as in the open section: ab, then liftoff at each rate, each
+  # round; liftoff's row is its round with the median p99, ab's p99 the
+  # median of its rounds'.
+  declare -A vruns
+  abp99s=() abreqs=() abcpus=() abrates=() abrss=()
+  for r in $(seq "$rounds"); do
+    timed "ab-$r" ab -q -S -t "$secs" -n 100000000 -c 10 "$url"
+    abp99s+=("$(awk '$1 == "99%" {print $2}' "$work/ab-$r.out")")
+    abrates+=("$(awk '/^Requests per second/ {printf "%.0f", $4}' "$work/ab-$r.out")")
+    abcpus+=("$(us_per "$(awk '/^Complete requests/ {print $3}' "$work/ab-$r.out")" "$(cpu_of "ab-$r")")")
+    abrss+=("$(rss_of "ab-$r")")
+    for rate in "${visitor_rates[@]}"; do
+      liftoff_run "visitor$rate-$r" bench/open-ceiling.yaml BENCH_RATE="$rate/s" BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson
+      vruns[$rate]+=" visitor$rate-$r"
+    done
   done
+  abp99=$(echo "${abp99s[*]}" | median)
+  row visitor "ab -c 10 (new conn.)" "$(echo "${abrates[*]}" | median)" "${abp99}ms" - \
+    "$(echo "${abcpus[*]}" | median)" "$(echo "${abrss[*]}" | median)" "closed loop; p99 of $rounds: $(echo "${abp99s[*]}" | tr ' ' '\n' | sort -g | tr '\n' ' ' | sed 's/ $//') ms"
+  for rate in "${visitor_rates[@]}"; do
+    read -r -a runs <<<"${vruns[$rate]}"
+    v=$(pick_median .summary.latency_ms.p99 "${runs[@]}")
+    p99=$(lj "$v" .summary.latency_ms.p99)
+    row visitor "liftoff visitor $rate/s" "$(lj "$v" '.summary.achieved_rate|floor')" "${p99}ms" \
+      "$(lj "$v" '.summary.lag_ms.p99|tostring + "ms"')" \
+      "$(cpus_per .summary.requests "${runs[@]}")" "$(rss_of "$v")" \
+      "$(lj "$v" '.verdict')$(awk -v a="$p99" -v b="${abp99:-0}" 'BEGIN {printf ", p99 %+.1fms vs ab", a - b}'); p99 of $rounds: $(values .summary.latency_ms.p99 "${runs[@]}") ms"
+    if [ "$rate" = 10000 ]; then
+      check "open model, a connection per visitor, 10,000/s: >= 99% achieved, p99 within 2ms of ab's (median of $rounds)" 'a >= 0.99 * r && p - b <= 2' \
+        -v a="$(lj "$v" .summary.achieved_rate)" -v r=10000 -v p="$p99" -v b="${abp99:-0}"
+    fi
+  done
+  echo "  visitor done"
 fi
 
 if want startup && has hyperfine; then
