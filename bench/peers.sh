@@ -194,7 +194,7 @@ if want visitor; then
   # Rounds as in the open section: ab, then liftoff at each rate, each
   # round; liftoff's row is its round with the median p99, ab's p99 the
   # median of its rounds'.
-  declare -A vruns
+  declare -A visitor_runs
   abp99s=() abreqs=() abcpus=() abrates=() abrss=()
   for r in $(seq "$rounds"); do
     timed "ab-$r" ab -q -S -t "$secs" -n 100000000 -c 10 "$url"
@@ -204,14 +204,14 @@ if want visitor; then
     abrss+=("$(rss_of "ab-$r")")
     for rate in "${visitor_rates[@]}"; do
       liftoff_run "visitor$rate-$r" bench/open-ceiling.yaml BENCH_RATE="$rate/s" BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson
-      vruns[$rate]+=" visitor$rate-$r"
+      visitor_runs[$rate]+=" visitor$rate-$r"
     done
   done
   abp99=$(echo "${abp99s[*]}" | median)
   row visitor "ab -c 10 (new conn.)" "$(echo "${abrates[*]}" | median)" "${abp99}ms" - \
     "$(echo "${abcpus[*]}" | median)" "$(echo "${abrss[*]}" | median)" "closed loop; p99 of $rounds: $(echo "${abp99s[*]}" | tr ' ' '\n' | sort -g | tr '\n' ' ' | sed 's/ $//') ms"
   for rate in "${visitor_rates[@]}"; do
-    read -r -a runs <<<"${vruns[$rate]}"
+    read -r -a runs <<<"${visitor_runs[$rate]}"
     v=$(pick_median .summary.latency_ms.p99 "${runs[@]}")
     p99=$(lj "$v" .summary.latency_ms.p99)
     row visitor "liftoff visitor $rate/s" "$(lj "$v" '.summary.achieved_rate|floor')" "${p99}ms" \
