@@ -12,7 +12,8 @@
 #   visitor  a new connection per visitor: liftoff's default open model at
 #            fixed rates, and ab (closed loop, a new connection per request,
 #            10 at a time) for the p99 of the same server; BENCH_ROUNDS
-#            rounds, liftoff's row the round with the median p99.
+#            rounds of liftoff, then of ab; liftoff's row the round with the
+#            median p99.
 #   startup  start-up plus one request: liftoff --smoke and hey -n 1
 #            (hyperfine, when installed).
 #   rss      liftoff's peak RSS at 5,000 visitors/s, over a run and over one
@@ -191,21 +192,24 @@ if want open; then
 fi
 
 if want visitor; then
-  # Rounds as in the open section: ab, then liftoff at each rate, each
-  # round; liftoff's row is its round with the median p99, ab's p99 the
-  # median of its rounds'.
+  # Rounds as in the open section, liftoff at each rate, then ab's rounds:
+  # ab opens 30,000 connections a second and leaves each in TIME_WAIT, so
+  # no liftoff run follows it. liftoff's row is its round with the median
+  # p99, ab's p99 the median of its rounds'.
   declare -A visitor_runs
-  abp99s=() abreqs=() abcpus=() abrates=() abrss=()
+  abp99s=() abcpus=() abrates=() abrss=()
+  for r in $(seq "$rounds"); do
+    for rate in "${visitor_rates[@]}"; do
+      liftoff_run "visitor$rate-$r" bench/open-ceiling.yaml BENCH_RATE="$rate/s" BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson
+      visitor_runs[$rate]+=" visitor$rate-$r"
+    done
+  done
   for r in $(seq "$rounds"); do
     timed "ab-$r" ab -q -S -t "$secs" -n 100000000 -c 10 "$url"
     abp99s+=("$(awk '$1 == "99%" {print $2}' "$work/ab-$r.out")")
     abrates+=("$(awk '/^Requests per second/ {printf "%.0f", $4}' "$work/ab-$r.out")")
     abcpus+=("$(us_per "$(awk '/^Complete requests/ {print $3}' "$work/ab-$r.out")" "$(cpu_of "ab-$r")")")
     abrss+=("$(rss_of "ab-$r")")
-    for rate in "${visitor_rates[@]}"; do
-      liftoff_run "visitor$rate-$r" bench/open-ceiling.yaml BENCH_RATE="$rate/s" BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson
-      visitor_runs[$rate]+=" visitor$rate-$r"
-    done
   done
   abp99=$(echo "${abp99s[*]}" | median)
   row visitor "ab -c 10 (new conn.)" "$(echo "${abrates[*]}" | median)" "${abp99}ms" - \
