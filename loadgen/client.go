@@ -175,10 +175,9 @@ func idempotent[S ~string | ~[]byte](method S) bool {
 }
 
 // buildRequest makes ex's fasthttp request anew, with userAgent unless
-// the step sets its own (a fastClient's HostClient adds its own), and
-// returns its URL. It remembers what it built from when that never
-// changes (exchange.static), for the client to note where it sent it:
-// the next request the same can be sent as it is.
+// the step sets its own, and returns its URL. It remembers what it built
+// from when that never changes (exchange.static), for the client to note
+// where it sent it: the next request the same can be sent as it is.
 func buildRequest(ex *exchange, userAgent string) *fasthttp.URI {
 	req := ex.req
 	req.Reset()

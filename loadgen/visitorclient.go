@@ -55,8 +55,14 @@ type wire struct {
 // can be read, so reading it takes one system call, not two.
 type requestWriter struct {
 	conn  net.Conn
-	last  bool // the next Write carries the request's last bytes
-	await interface{ writeAndAwait([]byte) (int, error) }
+	last  bool          // the next Write carries the request's last bytes
+	await answerAwaiter // conn, when it is one; nil otherwise
+}
+
+// answerAwaiter is a connection that can write a request's last bytes
+// and return once its answer can be read (rawConn.writeAndAwait).
+type answerAwaiter interface {
+	writeAndAwait(p []byte) (int, error)
 }
 
 func (w *requestWriter) Write(p []byte) (int, error) {
@@ -195,7 +201,7 @@ func (c *wire) roundTrip(h *visitorHost, ex *exchange) (answered bool, err error
 		return false, err
 	}
 	c.out = requestWriter{conn: h.conn}
-	c.out.await, _ = h.conn.(interface{ writeAndAwait([]byte) (int, error) })
+	c.out.await, _ = h.conn.(answerAwaiter)
 	bw := writers.Get().(*bufio.Writer)
 	bw.Reset(&c.out)
 	err = req.Write(bw)
