@@ -17,7 +17,9 @@
 #   startup  start-up plus one request: liftoff --smoke and hey -n 1
 #            (hyperfine, when installed).
 #   rss      liftoff's peak RSS at 5,000 visitors/s, over a run and over one
-#            four times as long (BENCH_RSS_SECS="60 600" for 1 and 10 min).
+#            four times as long (BENCH_RSS_SECS="60 600" for 1 and 10 min),
+#            and the long run's resident memory after a minute and as its
+#            traffic ends: does it grow with the run's length?
 #
 # Every run reports requests/s and CPU per request: the generator's user +
 # system time (GNU time) ÷ the requests it completed.
@@ -250,34 +252,51 @@ EOF
   done
 fi
 
-# traffic_hwm SECS FILE: the peak RSS (KB) the liftoff run reached while its
-# traffic ran (its first SECS seconds), into FILE: where the peak was, the
-# traffic or the run's end (building, writing and reading back its results).
-traffic_hwm() {
-  local secs="$1" out="$2" pid="" hwm=0 h start=$SECONDS
-  for _ in $(seq 50); do pid="$(pgrep -n -f "$work/liftoff run")" && break; sleep 0.1; done
+# traffic_rss SECS FILE: what the liftoff run held while its traffic ran
+# (its first SECS seconds), into FILE as "peak at-1-min at-end" (KB): the
+# peak (VmHWM) while the traffic ran, to tell from the run's end (building,
+# writing and reading back its results), and the resident memory (VmRSS)
+# after a minute and as the traffic ended, to tell a run that grows from
+# one that met a stall of the machine.
+traffic_rss() {
+  local secs="$1" out="$2" pid="" p hwm=0 first=0 last=0 h r start=$SECONDS
+  for _ in $(seq 100); do
+    for p in $(pgrep -f "$work/liftoff run"); do
+      [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$work/liftoff" ] && pid="$p"
+    done
+    [ -n "$pid" ] && break
+    sleep 0.1
+  done
   while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && (( SECONDS - start < secs )); do
     h="$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null)"
+    r="$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)"
     [ -n "$h" ] && hwm="$h"
+    [ -n "$r" ] && last="$r"
+    (( first == 0 && SECONDS - start >= 60 )) && first="$last"
     sleep 0.5
   done
-  echo "$hwm" >"$out"
+  echo "$hwm $first $last" >"$out"
 }
 
 if want rss; then
   rss_all=()
   for s in "${rss_secs[@]}"; do
     settle
-    traffic_hwm "$s" "$work/rss$s.hwm" &
+    traffic_rss "$s" "$work/rss$s.mem" &
     timed "rss$s" env BENCH_DURATION="${s}s" BENCH_RATE=5000/s BENCH_CONNECTION=visitor BENCH_ARRIVALS=poisson \
       "$work/liftoff" run bench/open-ceiling.yaml --progress none --json "$work/rss$s.json"
     wait
+    read -r hwm first last <"$work/rss$s.mem"
+    mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
     row rss "liftoff visitor 5000/s" "$(lj "rss$s" '.summary.achieved_rate|floor')" - - \
       "$(us_per "$(lj "rss$s" .summary.requests)" "$(cpu_of "rss$s")")" "$(rss_of "rss$s")" \
-      "${s}s run; traffic's peak $(awk '{printf "%.1f", $1 / 1024}' "$work/rss$s.hwm") MB with $(lj "rss$s" .generator.peak_connections) connections open; target <= 40MB, flat"
+      "${s}s run; traffic's peak $(mb "$hwm") MB with $(lj "rss$s" .generator.peak_connections) connections open; resident $(mb "$first") MB at 1 min, $(mb "$last") MB as the traffic ended"
     rss_all+=("$(rss_of "rss$s")")
   done
-  check "peak RSS at 5,000 visitors/s <= 40MB and flat (±5%) from ${rss_secs[0]}s to ${rss_secs[-1]}s" 'a <= 40 && b <= 40 && b <= 1.05 * a && b >= 0.95 * a' \
+  check "peak RSS at 5,000 visitors/s <= 40MB in every run" 'a <= 40 && b <= 40' -v a="${rss_all[0]}" -v b="${rss_all[-1]}"
+  check "resident memory flat (±5%) from 1 min to the end of the ${rss_secs[-1]}s run's traffic" 'f > 0 && l <= 1.05 * f && l >= 0.95 * f' \
+    -v f="$first" -v l="$last"
+  check "peak RSS of the ${rss_secs[-1]}s run within 5% of the ${rss_secs[0]}s run's (a stall of the machine in either moves it)" 'b <= 1.05 * a && b >= 0.95 * a' \
     -v a="${rss_all[0]}" -v b="${rss_all[-1]}"
 fi
 
