@@ -144,6 +144,29 @@ func TestMaxBody(t *testing.T) {
 // count in the test process is the client's.
 func rawServer(t testing.TB, response []byte) string {
 	t.Helper()
+	return "http://" + serveEach(t, func(conn net.Conn) {
+		r := bufio.NewReader(conn)
+		for {
+			for { // a GET without a body ends at its blank line
+				line, err := r.ReadSlice('\n')
+				if err != nil {
+					return
+				}
+				if len(line) <= 2 {
+					break
+				}
+			}
+			if _, err := conn.Write(response); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// serveEach listens on loopback and runs serve on each connection it
+// accepts, closing it after; it returns the address.
+func serveEach(t testing.TB, serve func(net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -157,25 +180,11 @@ func rawServer(t testing.TB, response []byte) string {
 			}
 			go func() {
 				defer conn.Close()
-				r := bufio.NewReader(conn)
-				for {
-					for { // a GET without a body ends at its blank line
-						line, err := r.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(line) <= 2 {
-							break
-						}
-					}
-					if _, err := conn.Write(response); err != nil {
-						return
-					}
-				}
+				serve(conn)
 			}()
 		}
 	}()
-	return "http://" + ln.Addr().String()
+	return ln.Addr().String()
 }
 
 // TestResponseAllocations counts what the HTTP/1.1 client allocates per

@@ -18,24 +18,7 @@ import (
 // with the run's own dialer, so the connection is a *rawConn.
 func awaitConn(t *testing.T, serve func(net.Conn)) *rawConn {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				serve(c)
-			}()
-		}
-	}()
-	c, err := newDialer(nil, newSignals()).dial(t.Context(), ln.Addr().String(), time.Second, false, false, nil)
+	c, err := newDialer(nil, newSignals()).dial(t.Context(), serveEach(t, serve), time.Second, false, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
