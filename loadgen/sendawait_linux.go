@@ -7,8 +7,6 @@ import (
 // awaitState is what writeAndAwait hands its poller callback: the bytes
 // to write, how many went, and the write's error.
 type awaitState struct {
-	sys     syscall.RawConn       // the socket's, taken once
-	step    func(fd uintptr) bool // c.awaitStep, bound once: no allocation per request
 	pending []byte
 	sent    int
 	err     error
@@ -32,16 +30,14 @@ type awaitState struct {
 // (the deadline, a close) is left to that read to report.
 func (c *rawConn) writeAndAwait(p []byte) (int, error) {
 	a := &c.await
-	if a.sys == nil {
-		sys, err := c.file.SyscallConn()
-		if err != nil {
-			return c.Write(p)
-		}
-		a.sys, a.step = sys, c.awaitStep
+	sys, err := c.file.SyscallConn() // on the stack, as the callback: nothing allocated
+	if err != nil {
+		return c.Write(p)
 	}
 	a.pending, a.sent, a.err = p, 0, nil
-	_ = a.sys.Read(a.step) // a failed wait: the read that follows says why
-	n, err := a.sent, a.err
+	_ = sys.Read(c.awaitStep) // a failed wait: the read that follows says why
+	n := a.sent
+	err = a.err
 	a.pending, a.err = nil, nil
 	switch {
 	case err != nil && err != syscall.EAGAIN:
