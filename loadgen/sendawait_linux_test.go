@@ -173,3 +173,30 @@ func TestWriteAndAwaitLeavesTimeoutsAndErrorsToTheRead(t *testing.T) {
 		}
 	})
 }
+
+// TestNewConnectionRequestAllocations counts what a visitor's request on
+// a connection of its own allocates, dial and close included: writing
+// inside the wait takes the socket's RawConn and its callback on the
+// stack, so it adds nothing to the dial's and the response's.
+func TestNewConnectionRequestAllocations(t *testing.T) { // not parallel: AllocsPerRun needs the process to itself
+	if raceDetector {
+		t.Skip("the race detector's sync.Pool keeps nothing: allocation counts mean nothing")
+	}
+	v, steps := stepVisitor(t, rawServer(t, []byte("HTTP/1.1 204 No Content\r\n\r\n")), "http: 1.1", "      - GET /\n")
+	visit := func() {
+		if res := v.step(&steps[0], nil); res.class != ClassNone {
+			t.Fatal(res.class, res.detail, res.err)
+		}
+		v.client.close() // the visit ends: its connection closes
+	}
+	visit()
+	if allocs := testing.AllocsPerRun(50, visit); allocs > newConnectionAllocs {
+		t.Errorf("%v allocations per request on a new connection, want at most %d", allocs, newConnectionAllocs)
+	}
+}
+
+// newConnectionAllocs is what a visitor's request on a new connection
+// allocates, dial and close included (measured; TestDialAllocations
+// bounds the dial's share). Storing the socket's RawConn and its
+// callback per connection made it 15.
+const newConnectionAllocs = 13
