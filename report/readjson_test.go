@@ -122,7 +122,34 @@ func TestReadingHoldsNoFileText(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = nil
-	in := &pausingReader{r: bytes.NewReader(file.Bytes()), pause: make(chan chan struct{})}
+	// The other packages' tests run beside this one and a collection can
+	// be marking when a sample is taken: noise only adds to the peak, so
+	// the best of three readings is the one judged.
+	var grew, held, limit int64
+	for range 3 {
+		grew, held = readingPeak(t, file.Bytes())
+		// A quarter more than the results hold: the decoder's buffer, the
+		// interval being read, the timeline's slice growing by a quarter.
+		// Read whole, the text added three quarters, and more while it was
+		// decoded.
+		if limit = held + held/4 + 256<<10; grew <= limit {
+			break
+		}
+	}
+	if grew > limit {
+		t.Errorf("reading a %d KiB file held up to %d KiB; its results hold %d KiB, want at most %d KiB",
+			file.Len()>>10, grew>>10, held>>10, limit>>10)
+	}
+	if testing.Verbose() {
+		t.Logf("%d KiB file: held %d KiB, at most %d KiB", file.Len()>>10, held>>10, grew>>10)
+	}
+}
+
+// readingPeak reads the results file text while another goroutine
+// samples the live heap, and returns how far the heap grew at most while
+// reading and what the results hold once read.
+func readingPeak(t *testing.T, text []byte) (grew, held int64) {
+	in := &pausingReader{r: bytes.NewReader(text), pause: make(chan chan struct{})}
 	base := liveHeap()
 	var peak atomic.Int64
 	stop, stopped := make(chan struct{}), make(chan struct{})
@@ -143,20 +170,10 @@ func TestReadingHoldsNoFileText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held := liveHeap() - base
+	held = liveHeap() - base
 	runtime.KeepAlive(res)
-	runtime.KeepAlive(file.Bytes()) // in base
-	// A quarter more than the results hold: the decoder's buffer, the
-	// interval being read, the timeline's slice growing by a quarter.
-	// Read whole, the text added three quarters, and more while it was
-	// decoded.
-	if grew, limit := peak.Load()-base, held+held/4+256<<10; grew > limit {
-		t.Errorf("reading a %d KiB file held up to %d KiB; its results hold %d KiB, want at most %d KiB",
-			file.Len()>>10, grew>>10, held>>10, limit>>10)
-	}
-	if testing.Verbose() {
-		t.Logf("%d KiB file: held %d KiB, at most %d KiB", file.Len()>>10, held>>10, (peak.Load()-base)>>10)
-	}
+	runtime.KeepAlive(text) // in base
+	return peak.Load() - base, held
 }
 
 // pausingReader hands out r 4 KiB at a time, as a file's reads come, and
