@@ -164,6 +164,44 @@ func hostAddr(host []byte, isTLS bool) string {
 	return addr
 }
 
+// hostTable is an HTTP/1.1 client's entry per host it sends to (a
+// visitor's connection, the shared pool's connections), http and https
+// apart. Lookups index the maps with string(bytes), which Go does without
+// allocating, so the common case (the target's host, again) costs no
+// garbage.
+type hostTable[T any] struct {
+	plain, tls map[string]T
+}
+
+// get returns the entry for a URL's scheme and host, made by open the
+// first time.
+func (t *hostTable[T]) get(scheme, host []byte, open func(addr string, isTLS bool) T) T {
+	isTLS := string(scheme) == "https"
+	m := &t.plain
+	if isTLS {
+		m = &t.tls
+	}
+	if v, ok := (*m)[string(host)]; ok {
+		return v
+	}
+	v := open(hostAddr(host, isTLS), isTLS)
+	if *m == nil {
+		*m = map[string]T{}
+	}
+	(*m)[string(host)] = v
+	return v
+}
+
+// each calls f with every entry.
+func (t *hostTable[T]) each(f func(T)) {
+	for _, v := range t.plain {
+		f(v)
+	}
+	for _, v := range t.tls {
+		f(v)
+	}
+}
+
 // idempotent reports whether a request with this method may be sent twice
 // (RFC 9110, section 9.2.2).
 func idempotent[S ~string | ~[]byte](method S) bool {

@@ -27,10 +27,9 @@ type sharedClient struct {
 	factory *clientFactory
 	conns   int
 
-	mu       sync.Mutex
-	hosts    map[string]*sharedHost // http, by host
-	tlsHosts map[string]*sharedHost // https, by host
-	closed   bool
+	mu     sync.Mutex
+	hosts  hostTable[*sharedHost]
+	closed bool
 }
 
 // sharedHost is the shared pool's connections to one host.
@@ -59,25 +58,13 @@ func newSharedClient(f *clientFactory, conns int) *sharedClient {
 	return &sharedClient{factory: f, conns: conns}
 }
 
-// hostFor returns the pool for a request's scheme and host. Lookups
-// index the maps with string(bytes), which Go does without allocating.
+// hostFor returns the pool for a request's scheme and host.
 func (c *sharedClient) hostFor(scheme, host []byte) *sharedHost {
-	isTLS := string(scheme) == "https"
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	hosts := &c.hosts
-	if isTLS {
-		hosts = &c.tlsHosts
-	}
-	if p, ok := (*hosts)[string(host)]; ok {
-		return p
-	}
-	p := &sharedHost{addr: hostAddr(host, isTLS), isTLS: isTLS, max: c.conns, closed: c.closed}
-	if *hosts == nil {
-		*hosts = map[string]*sharedHost{}
-	}
-	(*hosts)[string(host)] = p
-	return p
+	return c.hosts.get(scheme, host, func(addr string, isTLS bool) *sharedHost {
+		return &sharedHost{addr: addr, isTLS: isTLS, max: c.conns, closed: c.closed}
+	})
 }
 
 func (c *sharedClient) do(ex *exchange) error {
@@ -189,13 +176,8 @@ func (p *sharedHost) put(h *visitorHost, used time.Time) {
 func (c *sharedClient) close() {
 	c.mu.Lock()
 	c.closed = true
-	pools := make([]*sharedHost, 0, len(c.hosts)+len(c.tlsHosts))
-	for _, p := range c.hosts {
-		pools = append(pools, p)
-	}
-	for _, p := range c.tlsHosts {
-		pools = append(pools, p)
-	}
+	var pools []*sharedHost
+	c.hosts.each(func(p *sharedHost) { pools = append(pools, p) })
 	c.mu.Unlock()
 	for _, p := range pools {
 		p.mu.Lock()

@@ -111,7 +111,7 @@ func TestSharedPoolWaitsUntilTheDeadline(t *testing.T) {
 // closes its idle connections and every lent one as it comes back.
 func TestSharedPoolExpiresIdleConnections(t *testing.T) {
 	p := &sharedHost{addr: "pipe", max: 3}
-	c := &sharedClient{hosts: map[string]*sharedHost{"pipe": p}}
+	c := &sharedClient{hosts: hostTable[*sharedHost]{plain: map[string]*sharedHost{"pipe": p}}}
 	deadline := time.Now().Add(time.Second)
 	// lend takes a slot and gives it a connection, as send would.
 	lend := func() (h *visitorHost, closed func() bool) {

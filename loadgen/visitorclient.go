@@ -31,9 +31,8 @@ import (
 // in flight costs that many times less memory (docs/design.md, "A
 // visitor's connections").
 type visitorClient struct {
-	factory  *clientFactory
-	hosts    map[string]*visitorHost // http, by host
-	tlsHosts map[string]*visitorHost // https, by host
+	factory *clientFactory
+	hosts   hostTable[*visitorHost]
 	wire
 }
 
@@ -107,24 +106,10 @@ func newVisitorClient(f *clientFactory) *visitorClient {
 	return &visitorClient{factory: f}
 }
 
-// hostFor returns the visitor's connection entry for a scheme and host.
-// Lookups index the maps with string(bytes), which Go does without
-// allocating.
-func (c *visitorClient) hostFor(scheme, host []byte) *visitorHost {
-	isTLS := string(scheme) == "https"
-	hosts := &c.hosts
-	if isTLS {
-		hosts = &c.tlsHosts
-	}
-	if h, ok := (*hosts)[string(host)]; ok {
-		return h
-	}
-	h := &visitorHost{addr: hostAddr(host, isTLS), isTLS: isTLS}
-	if *hosts == nil {
-		*hosts = map[string]*visitorHost{}
-	}
-	(*hosts)[string(host)] = h
-	return h
+// newVisitorHost is a visitor's connection entry for a host, dialed
+// when its first request is sent.
+func newVisitorHost(addr string, isTLS bool) *visitorHost {
+	return &visitorHost{addr: addr, isTLS: isTLS}
 }
 
 func (c *visitorClient) do(ex *exchange) error {
@@ -132,7 +117,7 @@ func (c *visitorClient) do(ex *exchange) error {
 	h := ex.built.host
 	if !ex.built.holds(c, ex) {
 		uri := buildRequest(ex, c.factory.userAgent)
-		h = c.hostFor(uri.Scheme(), uri.Host())
+		h = c.hosts.get(uri.Scheme(), uri.Host(), newVisitorHost)
 		if ex.static {
 			ex.built.client, ex.built.host = c, h
 		}
@@ -262,14 +247,7 @@ func (c *wire) release() {
 }
 
 // close closes the visitor's connections: its visit ended.
-func (c *visitorClient) close() {
-	for _, h := range c.hosts {
-		h.close()
-	}
-	for _, h := range c.tlsHosts {
-		h.close()
-	}
-}
+func (c *visitorClient) close() { c.hosts.each((*visitorHost).close) }
 
 func (h *visitorHost) close() {
 	if h.conn != nil {
