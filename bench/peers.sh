@@ -136,7 +136,7 @@ fi
 
 # pick_median KEY RUN...: the run whose KEY (a jq path) is the median of
 # the runs' (the lower middle one for an even count); values KEY RUN...:
-# each run's, in order; cpus_per REQUESTS-KEY RUN...: the runs' median CPU
+# each run's, smallest first; cpus_per REQUESTS-KEY RUN...: the runs' median CPU
 # per request.
 pick_median() {
   local key="$1"; shift
@@ -146,13 +146,13 @@ values() { local key="$1"; shift; for n in "$@"; do lj "$n" "$key"; done | sort 
 cpus_per() { local reqs="$1"; shift; for n in "$@"; do us_per "$(lj "$n" "$reqs")" "$(cpu_of "$n")"; echo; done | median; }
 
 if want open; then
+  echo "GET $url" >"$work/targets"
   for rate in "${rates[@]}"; do
     lruns=() vruns=()
     for r in $(seq "$rounds"); do
       liftoff_run "open$rate-$r" bench/open-ceiling.yaml BENCH_RATE="$rate/s" BENCH_CONNECTION=shared BENCH_ARRIVALS=poisson
       lruns+=("open$rate-$r")
       if has vegeta; then
-        echo "GET $url" >"$work/targets"
         # vegeta's default is an unbounded worker pool: on one core, once its
         # answers slow, it starts a worker and a connection per request,
         # thousands of them, and collapses (hundreds of requests a second,
@@ -187,7 +187,7 @@ if want open; then
       row open "vegeta $rate/s" "$(lj "$v" '.throughput|floor')" \
         "$(lj "$v" '(.latencies["99th"] / 1e4 | round) / 100 | tostring + "ms"')" - \
         "$vcpu" "$(rss_of "$v")" \
-        "$(lj "$v" '"success " + ((.success * 1000 | round) / 10 | tostring) + "%"'); p99 of $rounds: $(for n in "${vruns[@]}"; do lj "$n" '(.latencies["99th"] / 1e4 | round) / 100'; done | sort -g | tr '\n' ' ' | sed 's/ $//') ms"
+        "$(lj "$v" '"success " + ((.success * 1000 | round) / 10 | tostring) + "%"'); p99 of $rounds: $(values '(.latencies["99th"] / 1e4 | round) / 100' "${vruns[@]}") ms"
     fi
     echo "  open $rate/s done"
   done
