@@ -20,9 +20,10 @@ import (
 //
 // Connections are lent last in, first out: the one released last is the
 // warmest, and when fewer are needed than are open the rest stay idle
-// until maxIdle expires them. A request that finds every connection lent
-// and the pool at its size waits, first come first served, for one to be
-// released, until its own deadline.
+// until maxIdle expires them (as one is released, or as a request after
+// a quiet spell finds them all that old). A request that finds every
+// connection lent and the pool at its size waits, first come first
+// served, for one to be released, until its own deadline.
 type sharedClient struct {
 	factory *clientFactory
 	conns   int
@@ -77,7 +78,8 @@ func (c *sharedClient) do(ex *exchange) error {
 			ex.built.client, ex.built.pool = c, p
 		}
 	}
-	h, err := p.take(ex.deadline)
+	start := ex.deadline.Add(-ex.timeout)
+	h, err := p.take(start, ex.deadline)
 	if err != nil {
 		return err
 	}
@@ -90,7 +92,7 @@ func (c *sharedClient) do(ex *exchange) error {
 		w.finish(ex, complete)
 	}
 	wires.Put(w)
-	p.put(h, ex.deadline.Add(-ex.timeout))
+	p.put(h, start)
 	return err
 }
 
@@ -99,11 +101,26 @@ func (c *sharedClient) do(ex *exchange) error {
 // request the target had not answered.
 var errPoolBusy = fmt.Errorf("%w: every connection of the shared pool stayed busy", os.ErrDeadlineExceeded)
 
-// take lends a connection: the idle one released last, else a new one
-// (dialed by send) while the pool is below its size, else the first one
-// released before deadline.
-func (p *sharedHost) take(deadline time.Time) (*visitorHost, error) {
+// take lends a connection to a request started at start: the idle one
+// released last, else a new one (dialed by send) while the pool is below
+// its size, else the first one released while the request waits, until
+// deadline. Idle connections unused for maxIdle are closed first, not
+// lent: after a quiet spell (a low rate, a gap in the plan) the server
+// may have closed them, and the request would pay a retry, or fail if
+// it cannot be retried.
+func (p *sharedHost) take(start, deadline time.Time) (*visitorHost, error) {
 	p.mu.Lock()
+	if n := len(p.idle); n > 0 && start.Sub(p.idle[n-1].used) > maxIdle {
+		// The one released last idled too long: so did every other.
+		expired := p.idle
+		p.idle = nil
+		p.open -= n
+		p.mu.Unlock()
+		for _, h := range expired {
+			h.close()
+		}
+		p.mu.Lock()
+	}
 	if n := len(p.idle); n > 0 {
 		h := p.idle[n-1]
 		p.idle[n-1] = nil
@@ -124,18 +141,26 @@ func (p *sharedHost) take(deadline time.Time) (*visitorHost, error) {
 	defer t.Stop()
 	select {
 	case h := <-ch:
-		return h, nil
+		if time.Now().Before(deadline) {
+			return h, nil
+		}
+		p.put(h, deadline) // released as its time ran out: see below
+		return nil, errPoolBusy
 	case <-t.C:
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	for i, w := range p.waiting {
 		if w == ch {
 			p.waiting = append(p.waiting[:i], p.waiting[i+1:]...)
+			p.mu.Unlock()
 			return nil, errPoolBusy
 		}
 	}
-	return <-ch, nil // released to this request as its time ran out
+	p.mu.Unlock()
+	// Released to this request as its time ran out: too late to send it,
+	// so the connection goes to the next request, and this one times out.
+	p.put(<-ch, deadline)
+	return nil, errPoolBusy
 }
 
 // put takes back a connection lent at used (or the slot of one that
