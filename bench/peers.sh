@@ -28,6 +28,7 @@
 #   BENCH_ONLY="closed open" bench/peers.sh 10       (some sections only)
 #   BENCH_RATES="10000 20000 40000" BENCH_VISITOR_RATES="5000 10000"
 #   BENCH_VEGETA_WORKERS=200 (vegeta's -max-workers; 0 for its unbounded default)
+#   BENCH_KEEP=DIR (keep every run's results file and output in DIR)
 #
 # With two or more CPUs nginx is pinned to the last CPU and every generator
 # to CPU 0, so the numbers are per generator core. Needs nginx, wrk, hey,
@@ -45,7 +46,8 @@ rss_secs=(${BENCH_RSS_SECS:-$secs $((secs * 4))})
 vegeta_workers="${BENCH_VEGETA_WORKERS:-200}"
 port="${BENCH_PORT:-18089}"
 work="$(mktemp -d)"
-trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"' EXIT
+keep="${BENCH_KEEP:-}" # a directory: every run's results file and output are copied there at the end
+trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; [ -n "$keep" ] && mkdir -p "$keep" && cp "$work"/*.json "$work"/*.out "$keep"/ 2>/dev/null; rm -rf "$work"' EXIT
 PATH="$PATH:/usr/sbin"
 
 need() {

