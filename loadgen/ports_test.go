@@ -96,7 +96,7 @@ func TestOpenConnectionPeak(t *testing.T) {
 			sc := load(t, srv.URL, `defaults: { connection: visitor, http: "`+version+`", timeout: 15s, tls: { insecure: true } }
 traffic:
   arrivals: uniform
-  phases: [ { duration: 100ms, rate: 80/s }, { duration: 1s, rate: 0/s } ]
+  phases: [ { duration: 100ms, rate: 80/s }, { duration: 3s, rate: 0/s } ]
 journeys:
   - name: j
     steps: [ GET / ]

@@ -122,10 +122,13 @@ func TestDraw(t *testing.T) {
 
 // The tests below measure a live shop. They do not call t.Parallel: each
 // sends a burst that must reach the shop within a fraction of a service
-// time, which another test's load on the same cores could spread out.
+// time, which another test's load on the same cores could spread out. The
+// service times are long for the same reason: other packages' tests run
+// beside these under -race, and a burst spread over more than a service
+// time would have a freed worker serve one more.
 
 func TestWorkersLimitWithoutQueue(t *testing.T) {
-	s := startShop(t, Config{Workers: 2, Service: 50 * time.Millisecond, Spread: -1, Queue: -1})
+	s := startShop(t, Config{Workers: 2, Service: 500 * time.Millisecond, Spread: -1, Queue: -1})
 	got := burst(t, s, 10, "/api/products/1")
 	want := append(repeat(http.StatusOK, 2), repeat(http.StatusServiceUnavailable, 8)...)
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -138,7 +141,7 @@ func TestWorkersLimitWithoutQueue(t *testing.T) {
 }
 
 func TestQueueLimit(t *testing.T) {
-	s := startShop(t, Config{Workers: 1, Queue: 3, Service: 100 * time.Millisecond, Spread: -1})
+	s := startShop(t, Config{Workers: 1, Queue: 3, Service: 400 * time.Millisecond, Spread: -1})
 	got := burst(t, s, 10, "/")
 	want := append(repeat(http.StatusOK, 4), repeat(http.StatusServiceUnavailable, 6)...)
 	if diff := cmp.Diff(want, got); diff != "" {

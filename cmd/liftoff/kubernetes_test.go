@@ -190,7 +190,9 @@ func TestKubernetesJobLocally(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(scenarioDir, path.Base(scenarioFile)), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	startAt := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
+	// Far enough ahead for three processes to start under -race on a busy
+	// machine: one that starts after the whole plan is refused.
+	startAt := time.Now().Add(5 * time.Second).UTC().Format(time.RFC3339Nano)
 	resultsFile := flagValue(t, seg.Args, "--json")
 
 	var wg sync.WaitGroup

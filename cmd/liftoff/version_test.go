@@ -91,7 +91,7 @@ func TestResultsRecordTheVersion(t *testing.T) {
 		agent.Store(r.UserAgent())
 		fmt.Fprint(w, "ok")
 	})
-	file := writeScenario(t, target, shortPlan+"slo: [ error_rate < 1% ]\n")
+	file := writeScenario(t, target, shortPlan+"slo: [ error_rate < 1%, p95 < 10s ]\n")
 	dir := t.TempDir()
 	results, summary := filepath.Join(dir, "results.json"), filepath.Join(dir, "summary.md")
 	tio := newTestIO(nil)
