@@ -8,7 +8,8 @@
 #            liftoff's open model (Poisson arrivals) and vegeta (its constant
 #            pacer) at the same rates, BENCH_ROUNDS interleaved rounds; each
 #            row is the round with the median lag p99 (vegeta: p99), every
-#            round's listed beside it.
+#            round's listed beside it. With the closed section, also at half
+#            of wrk's rate: the 40,000/s target relative to the machine.
 #   visitor  a new connection per visitor: liftoff's default open model at
 #            fixed rates, and ab (closed loop, a new connection per request,
 #            10 at a time) for the p99 of the same server; BENCH_ROUNDS
@@ -147,6 +148,16 @@ pick_median() {
 values() { local key="$1"; shift; for n in "$@"; do lj "$n" "$key"; done | sort -g | tr '\n' ' ' | sed 's/ $//'; }
 cpus_per() { local reqs="$1"; shift; for n in "$@"; do us_per "$(lj "$n" "$reqs")" "$(cpu_of "$n")"; echo; done | median; }
 
+# The 40,000/s target is "i.e. >= 0.5x wrk's closed-loop rate on that
+# core": on a machine slower than the project's, where 40,000/s is more
+# than one core can send, the same target at half of what wrk measured
+# in this run tells the generator's overhead from the machine's speed.
+half=""
+if want open && [ -n "${w:-}" ]; then
+  half=$(awk -v w="$w" 'BEGIN {printf "%d", w / 2}')
+  case " ${rates[*]} " in *" $half "*) ;; *) rates+=("$half") ;; esac
+fi
+
 if want open; then
   echo "GET $url" >"$work/targets"
   for rate in "${rates[@]}"; do
@@ -177,11 +188,15 @@ if want open; then
       "$(lj "$l" '.summary.latency_ms.p99|tostring + "ms"')" "$(lj "$l" '.summary.lag_ms.p99|tostring + "ms"')" \
       "$lcpu" "$(rss_of "$l")" \
       "$(lj "$l" '.verdict + ", missed " + (.summary.arrivals.missed|tostring)'); lag p99 of $rounds: $(values .summary.lag_ms.p99 "${lruns[@]}") ms"
-    if [ "$rate" = 40000 ]; then
-      check "open model, shared, 40,000/s: GO, >= 99% achieved, lag p99 <= 2ms, none missed (median of $rounds)" 'v == "GO" && a >= 0.99 * r && g <= 2 && m == 0' \
-        -v v="$(lj "$l" .verdict)" -v a="$(lj "$l" .summary.achieved_rate)" -v r=40000 \
+    for target in 40000 "$half"; do
+      [ "$rate" = "$target" ] || continue
+      what="$rate/s"
+      [ "$rate" = "$half" ] && what="$rate/s, half wrk's closed rate"
+      check "open model, shared, $what: GO, >= 99% achieved, lag p99 <= 2ms, none missed (median of $rounds)" 'v == "GO" && a >= 0.99 * r && g <= 2 && m == 0' \
+        -v v="$(lj "$l" .verdict)" -v a="$(lj "$l" .summary.achieved_rate)" -v r="$rate" \
         -v g="$(lj "$l" .summary.lag_ms.p99)" -v m="$(lj "$l" .summary.arrivals.missed)"
-    fi
+      break
+    done
     if has vegeta; then
       v=$(pick_median '.latencies["99th"]' "${vruns[@]}")
       vcpu=$(cpus_per .requests "${vruns[@]}")
